@@ -1,0 +1,281 @@
+//! The per-session backend. [`SessionBackend`] has a few transport primitives (run a
+//! script, read and write status files) that the local and remote implementations
+//! provide; every action (list, preview, git, kill, rename, dismiss, create, send) is
+//! written once on top of them, with the shared tmux and git command builders.
+
+pub mod git;
+pub mod local;
+pub mod names;
+pub mod shell;
+pub mod tmux;
+
+use crate::sessions::stream::Parsed;
+use crate::sessions::{Status, StatusFile};
+use async_trait::async_trait;
+pub use git::GitInfo;
+pub use local::LocalBackend;
+use serde::Serialize;
+pub use tmux::Tmux;
+
+/// A session as shown: its status file and the remote it lives on (`None`: local).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Session {
+    #[serde(flatten)]
+    pub file: StatusFile,
+    pub remote: Option<String>,
+}
+
+impl Session {
+    pub fn name(&self) -> &str {
+        &self.file.tmux_session
+    }
+}
+
+/// What a host holds right now: its status files, and its tmux sessions when tmux
+/// answered (`None`: unknown, so nothing may be cleaned up).
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub files: Parsed,
+    pub tmux_sessions: Option<Vec<String>>,
+    /// Why tmux did not answer, when it did not.
+    pub tmux_error: Option<String>,
+}
+
+/// The sessions of one host and the problems met while listing them.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub sessions: Vec<Session>,
+    pub warnings: Vec<String>,
+}
+
+/// The result of a script run on a host.
+#[derive(Debug, Clone, Default)]
+pub struct ExecOutput {
+    /// `None` when the command ended without an exit status (a dropped connection).
+    pub status: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl ExecOutput {
+    pub fn success(&self) -> bool {
+        self.status == Some(0)
+    }
+
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// The failure as one line: stderr, else the exit status.
+    pub fn error_text(&self) -> String {
+        let err = String::from_utf8_lossy(&self.stderr).trim().to_string();
+        match (err.is_empty(), self.status) {
+            (false, _) => crate::text::sanitize_line(&err),
+            (true, Some(c)) => format!("exit status {c}"),
+            (true, None) => "ended without an exit status".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("no session named {0:?}")]
+    NoSuchSession(String),
+    #[error("a session named {0:?} already exists")]
+    AlreadyExists(String),
+    #[error("invalid name {name:?}: {reason}")]
+    InvalidName { name: String, reason: String },
+    #[error("{0}")]
+    Command(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Transport(String),
+}
+
+/// Options for a new session.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub name: String,
+    pub dir: String,
+    pub skip_permissions: bool,
+}
+
+#[async_trait]
+pub trait SessionBackend: Send + Sync {
+    /// `None` for this machine, the remote's name otherwise.
+    fn remote(&self) -> Option<&str>;
+
+    fn tmux(&self) -> &Tmux;
+
+    /// Runs a POSIX `sh` script on the host, with `stdin` fed to it.
+    async fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, BackendError>;
+
+    /// Status files and tmux sessions, in one round trip where the transport allows.
+    async fn snapshot(&self) -> Result<Snapshot, BackendError>;
+
+    /// The status file of one session, `None` when it has none.
+    async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError>;
+
+    /// Writes a status file atomically (temp file in the same folder, then rename).
+    async fn write_status(&self, file: &StatusFile) -> Result<(), BackendError>;
+
+    /// Removes status files; one already gone is fine.
+    async fn remove_status(&self, names: &[String]) -> Result<(), BackendError>;
+
+    /// The program and arguments that attach a terminal to the session.
+    fn attach_command(&self, name: &str, inside_tmux: bool) -> std::process::Command;
+
+    /// The sessions: status files joined with tmux. Files whose tmux session is gone are
+    /// removed, but only after tmux answered.
+    async fn list(&self) -> Result<Listing, BackendError> {
+        let snap = self.snapshot().await?;
+        let mut listing = Listing { sessions: Vec::new(), warnings: snap.files.errors };
+        let Some(alive) = snap.tmux_sessions else {
+            listing.warnings.extend(snap.tmux_error);
+            listing.sessions = snap.files.files.into_iter().map(|file| self.tag(file)).collect();
+            return Ok(listing);
+        };
+        let alive: std::collections::HashSet<String> = alive.into_iter().collect();
+        let (live, stale): (Vec<_>, Vec<_>) =
+            snap.files.files.into_iter().partition(|f| alive.contains(&f.tmux_session));
+        if !stale.is_empty() {
+            let names: Vec<String> = stale.into_iter().map(|f| f.tmux_session).collect();
+            if let Err(e) = self.remove_status(&names).await {
+                listing.warnings.push(format!("removing stale status files: {e}"));
+            }
+        }
+        listing.sessions = live.into_iter().map(|file| self.tag(file)).collect();
+        Ok(listing)
+    }
+
+    fn tag(&self, file: StatusFile) -> Session {
+        Session { file, remote: self.remote().map(str::to_string) }
+    }
+
+    /// Runs a script and turns a non-zero exit into an error carrying its stderr.
+    async fn run_ok(&self, script: &str) -> Result<ExecOutput, BackendError> {
+        let out = self.exec(script, None).await?;
+        if out.success() { Ok(out) } else { Err(BackendError::Command(out.error_text())) }
+    }
+
+    async fn has_session(&self, name: &str) -> Result<bool, BackendError> {
+        let out = self.exec(&self.tmux().has_session(name), None).await?;
+        match out.status {
+            Some(0) => Ok(true),
+            Some(_) => Ok(false),
+            None => Err(BackendError::Command(out.error_text())),
+        }
+    }
+
+    async fn require_session(&self, name: &str) -> Result<(), BackendError> {
+        if self.has_session(name).await? { Ok(()) } else { Err(BackendError::NoSuchSession(name.into())) }
+    }
+
+    /// The last `lines` lines of the session's pane, sanitized.
+    async fn preview(&self, name: &str, lines: usize) -> Result<String, BackendError> {
+        let out = self.exec(&self.tmux().capture(name, lines), None).await?;
+        if !out.success() {
+            self.require_session(name).await?;
+            return Err(BackendError::Command(out.error_text()));
+        }
+        let text = crate::text::sanitize_bytes(&out.stdout);
+        Ok(tmux::tail_lines(&text, lines))
+    }
+
+    /// Git facts for the session's directory (its status file's cwd, else its pane's).
+    async fn git(&self, name: &str, with_diff: bool) -> Result<GitInfo, BackendError> {
+        let cwd = match self.read_status(name).await?.and_then(|f| f.cwd) {
+            Some(cwd) => cwd,
+            None => {
+                let out = self.exec(&self.tmux().pane_path(name), None).await?;
+                if !out.success() {
+                    return Err(BackendError::NoSuchSession(name.into()));
+                }
+                out.stdout_str().trim_end_matches('\n').to_string()
+            }
+        };
+        let out = self.run_ok(&git::command(&cwd, with_diff)).await?;
+        let mut info = git::parse(&out.stdout_str()).map_err(BackendError::Command)?;
+        if let Some(url) = info.remote_url.clone() {
+            info.pr = git::lookup_pr(&url, &info.branch).await;
+        }
+        Ok(info)
+    }
+
+    /// Kills the tmux session and removes its status file.
+    async fn kill(&self, name: &str) -> Result<(), BackendError> {
+        let alive = self.has_session(name).await?;
+        let has_file = self.read_status(name).await.ok().flatten().is_some();
+        if !alive && !has_file {
+            return Err(BackendError::NoSuchSession(name.into()));
+        }
+        if alive {
+            self.run_ok(&self.tmux().kill(name)).await?;
+        }
+        self.remove_status(&[name.to_string()]).await
+    }
+
+    /// Renames the tmux session, then moves its status file. Nothing is lost if a step
+    /// fails: the tmux rename is undone when the new file cannot be written, and a left-
+    /// over old file is cleaned as stale on the next list.
+    async fn rename(&self, old: &str, new: &str) -> Result<(), BackendError> {
+        names::validate(new).map_err(|reason| BackendError::InvalidName { name: new.into(), reason })?;
+        self.require_session(old).await?;
+        if old == new {
+            return Ok(());
+        }
+        if self.has_session(new).await? {
+            return Err(BackendError::AlreadyExists(new.into()));
+        }
+        let file = self.read_status(old).await?;
+        self.run_ok(&self.tmux().rename(old, new)).await?;
+        if let Some(mut file) = file {
+            file.tmux_session = new.to_string();
+            if let Err(e) = self.write_status(&file).await {
+                let _ = self.run_ok(&self.tmux().rename(new, old)).await;
+                return Err(e);
+            }
+            self.remove_status(&[old.to_string()]).await?;
+        }
+        Ok(())
+    }
+
+    /// Clears the session's message: status working, timestamp now.
+    async fn dismiss(&self, name: &str) -> Result<(), BackendError> {
+        let Some(mut file) = self.read_status(name).await? else {
+            return Err(BackendError::NoSuchSession(name.into()));
+        };
+        file.status = Status::Working;
+        file.message = None;
+        file.timestamp = Some(crate::text::now_unix());
+        self.write_status(&file).await
+    }
+
+    /// Starts `claude` in a new detached tmux session and writes its first status file.
+    async fn create(&self, new: &NewSession) -> Result<Session, BackendError> {
+        names::validate(&new.name).map_err(|reason| BackendError::InvalidName { name: new.name.clone(), reason })?;
+        if self.has_session(&new.name).await? {
+            return Err(BackendError::AlreadyExists(new.name.clone()));
+        }
+        let command = if new.skip_permissions { "claude --dangerously-skip-permissions" } else { "claude" };
+        let out = self.run_ok(&self.tmux().create(&new.name, &new.dir, command)).await?;
+        let cwd = out.stdout_str().lines().next().unwrap_or(&new.dir).to_string();
+        let now = crate::text::now_unix();
+        let mut file = StatusFile::new(&new.name, Status::Working);
+        file.cwd = Some(cwd);
+        file.timestamp = Some(now);
+        file.message = Some("Starting Claude Code".into());
+        self.write_status(&file).await?;
+        Ok(self.tag(file))
+    }
+
+    /// Types a line into the session and presses Enter.
+    async fn send(&self, name: &str, text: &str) -> Result<(), BackendError> {
+        if text.contains('\n') || text.contains('\r') {
+            return Err(BackendError::Command("the text must be one line".into()));
+        }
+        self.require_session(name).await?;
+        self.run_ok(&self.tmux().send_line(name, text)).await.map(|_| ())
+    }
+}

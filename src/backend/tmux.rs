@@ -1,0 +1,148 @@
+//! tmux command builders and output parsers, shared by the local and remote backends.
+//! Every target uses the exact-match form `=name`, so `x` on `al` never touches `alpha`.
+
+use super::shell::{path, quote};
+
+/// How to invoke tmux on a host: plain `tmux`, or `tmux -S SOCKET` for a private server.
+#[derive(Debug, Clone)]
+pub struct Tmux {
+    prefix: String,
+}
+
+impl Default for Tmux {
+    fn default() -> Self {
+        Tmux { prefix: "tmux".into() }
+    }
+}
+
+impl Tmux {
+    pub fn with_socket(socket: Option<&std::path::Path>) -> Self {
+        match socket {
+            Some(s) => Tmux { prefix: format!("tmux -S {}", quote(&s.to_string_lossy())) },
+            None => Tmux::default(),
+        }
+    }
+
+    /// `=name`: the session target that matches exactly.
+    pub fn session_target(name: &str) -> String {
+        quote(&format!("={name}"))
+    }
+
+    /// `=name:`: the active pane of the session's current window.
+    pub fn pane_target(name: &str) -> String {
+        quote(&format!("={name}:"))
+    }
+
+    pub fn list_sessions(&self) -> String {
+        format!("{} list-sessions -F '#{{session_name}}'", self.prefix)
+    }
+
+    pub fn has_session(&self, name: &str) -> String {
+        format!("{} has-session -t {}", self.prefix, Self::session_target(name))
+    }
+
+    /// The last lines of the session's active pane, wrapped lines joined.
+    pub fn capture(&self, name: &str, lines: usize) -> String {
+        format!("{} capture-pane -p -J -t {} -S -{}", self.prefix, Self::pane_target(name), lines)
+    }
+
+    pub fn kill(&self, name: &str) -> String {
+        format!("{} kill-session -t {}", self.prefix, Self::session_target(name))
+    }
+
+    pub fn rename(&self, old: &str, new: &str) -> String {
+        format!("{} rename-session -t {} {}", self.prefix, Self::session_target(old), quote(new))
+    }
+
+    /// Types `text` literally into the session, then presses Enter.
+    pub fn send_line(&self, name: &str, text: &str) -> String {
+        let t = Self::pane_target(name);
+        format!("{p} send-keys -t {t} -l -- {} && {p} send-keys -t {t} Enter", quote(text), p = self.prefix)
+    }
+
+    /// Creates a detached session in `dir`, prints the resolved directory, then types
+    /// `command` and Enter. A missing directory fails with exit 3 before anything runs.
+    pub fn create(&self, name: &str, dir: &str, command: &str) -> String {
+        format!(
+            "cd {dir} 2>/dev/null || {{ echo \"no such directory: \"{qdir} >&2; exit 3; }}\n\
+             d=$(pwd -P) && {p} new-session -d -s {n} -c \"$d\" && printf '%s\\n' \"$d\" && {send}",
+            dir = path(dir),
+            qdir = quote(dir),
+            p = self.prefix,
+            n = quote(name),
+            send = self.send_line(name, command),
+        )
+    }
+
+    /// The working directory of the session's active pane.
+    pub fn pane_path(&self, name: &str) -> String {
+        format!("{} display-message -p -t {} '#{{pane_current_path}}'", self.prefix, Self::pane_target(name))
+    }
+
+    /// Arguments (after `tmux`) that attach to the session, for a child process or ssh.
+    pub fn attach_args(name: &str, switch_client: bool) -> Vec<String> {
+        let verb = if switch_client { "switch-client" } else { "attach-session" };
+        vec![verb.into(), "-t".into(), format!("={name}")]
+    }
+}
+
+/// Parses `list-sessions`: exit 0 gives the names; "no server running" (or no socket at
+/// all) is an answer too, with no sessions. Anything else is an error: nothing is known.
+pub fn parse_list_sessions(status: Option<i32>, stdout: &[u8], stderr: &[u8]) -> Result<Vec<String>, String> {
+    let out = String::from_utf8_lossy(stdout);
+    if status == Some(0) {
+        return Ok(out.lines().filter(|l| !l.is_empty()).map(str::to_string).collect());
+    }
+    let err = String::from_utf8_lossy(stderr);
+    let no_server = ["no server running", "No such file or directory", "Connection refused"];
+    if status.is_some() && no_server.iter().any(|s| err.contains(s)) {
+        return Ok(Vec::new());
+    }
+    Err(match status {
+        Some(code) => format!("tmux list-sessions failed ({code}): {}", err.trim()),
+        None => "tmux list-sessions ended without an exit status".into(),
+    })
+}
+
+/// The last `lines` lines of a capture, without the blank rows below the cursor.
+pub fn tail_lines(capture: &str, lines: usize) -> String {
+    let all: Vec<&str> = capture.lines().collect();
+    let end = all.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1);
+    let start = end.saturating_sub(lines);
+    all[start..end].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_exact_and_quoted() {
+        let t = Tmux::default();
+        assert_eq!(t.kill("al"), "tmux kill-session -t '=al'");
+        assert_eq!(t.kill("a b"), "tmux kill-session -t '=a b'");
+        assert!(t.capture("x", 50).ends_with("-t '=x:' -S -50"));
+        let s = Tmux::with_socket(Some(std::path::Path::new("/tmp/a b/sock")));
+        assert!(s.list_sessions().starts_with("tmux -S '/tmp/a b/sock' list-sessions"));
+    }
+
+    #[test]
+    fn list_sessions_outcomes() {
+        assert_eq!(parse_list_sessions(Some(0), b"a\nb c\n", b""), Ok(vec!["a".into(), "b c".into()]));
+        assert_eq!(parse_list_sessions(Some(1), b"", b"no server running on /tmp/x"), Ok(vec![]));
+        assert_eq!(
+            parse_list_sessions(Some(1), b"", b"error connecting to /tmp/tmux-0/default (No such file or directory)"),
+            Ok(vec![])
+        );
+        assert!(parse_list_sessions(Some(1), b"", b"permission denied").is_err());
+        assert!(parse_list_sessions(None, b"a\n", b"").is_err());
+        assert!(parse_list_sessions(Some(127), b"", b"sh: tmux: not found").is_err());
+    }
+
+    #[test]
+    fn tail_drops_trailing_blank_rows() {
+        assert_eq!(tail_lines("a\nb\nc\n\n\n", 2), "b\nc");
+        assert_eq!(tail_lines("\n\n", 5), "");
+        assert_eq!(tail_lines("a\n\nb", 10), "a\n\nb");
+    }
+}

@@ -1,0 +1,151 @@
+//! Command-line arguments (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "navi",
+    version,
+    about = "A dashboard for Claude Code sessions in tmux, local and over SSH",
+    long_about = "navi lists every Claude Code session running in tmux, on this machine and on remote machines \
+    over SSH, with its status, age, directory and last message.\n\nRun without a command for the dashboard."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    /// Run a self-contained demo on a private tmux server (cleaned up on exit)
+    #[arg(long)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Folder of status files [default: ~/.claude-sessions]
+    #[arg(long, global = true, value_name = "DIR", env = "NAVI_SESSIONS_DIR")]
+    pub sessions_dir: Option<PathBuf>,
+    /// Remotes file [default: $XDG_CONFIG_HOME/navi/remotes.yaml]
+    #[arg(long, global = true, value_name = "FILE", env = "NAVI_REMOTES")]
+    pub remotes: Option<PathBuf>,
+    /// Socket of the local tmux server to use [default: tmux's own]
+    #[arg(long, global = true, value_name = "PATH", env = "NAVI_TMUX_SOCKET")]
+    pub tmux_socket: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Filter {
+    #[default]
+    All,
+    Local,
+    Remote,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct On {
+    /// Act on a session of this remote (a name from remotes.yaml)
+    #[arg(long, value_name = "REMOTE")]
+    pub remote: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print every session once and exit
+    List {
+        /// Print a JSON array: every status-file field plus "remote"
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum, default_value_t = Filter::All)]
+        filter: Filter,
+    },
+    /// Print the last lines of a session's pane
+    Preview {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        #[arg(long, default_value_t = 50)]
+        lines: usize,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Show git information for a session's directory
+    Git {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+        /// Include the diff
+        #[arg(long)]
+        diff: bool,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Kill a session's tmux session and remove its status file
+    Kill {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Rename a session (tmux session and status file)
+    Rename {
+        #[arg(allow_hyphen_values = true)]
+        old: String,
+        #[arg(allow_hyphen_values = true)]
+        new: String,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Mark a session as seen: status working, message cleared
+    Dismiss {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Start Claude Code in a new tmux session
+    New {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        /// Working directory [default: the current one]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<String>,
+        /// Start claude with --dangerously-skip-permissions
+        #[arg(long)]
+        skip_permissions: bool,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Type a line of text into a session and press Enter
+    Send {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        #[arg(allow_hyphen_values = true)]
+        text: String,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Claude Code hook handler: reads the event JSON on stdin (always exits 0)
+    Hook,
+    /// Add navi's handlers to Claude Code's settings.json
+    InstallHooks {
+        /// Settings file [default: ~/.claude/settings.json]
+        #[arg(long, value_name = "FILE")]
+        settings: Option<PathBuf>,
+        /// Remove navi's handlers instead
+        #[arg(long)]
+        uninstall: bool,
+    },
+    /// Try every remote and print its connection state and round-trip time
+    Remotes {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the connect_session MCP tool on stdio
+    Mcp,
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}

@@ -1,0 +1,192 @@
+//! One function per subcommand.
+
+use super::args::{Cli, Command, Filter, Global};
+use super::context::Context;
+use crate::backend::{GitInfo, NewSession, Session, git};
+use crate::hook::install::{self, Outcome};
+use crate::sessions::model::default_order;
+use crate::text::{age, now_unix, sanitize_line, shorten_home, truncate};
+use anyhow::{Context as _, Result};
+use clap::CommandFactory;
+use std::io::Read;
+use std::process::ExitCode;
+
+pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let global = cli.global;
+    let Some(command) = cli.command else {
+        let ctx = Context::new(&global)?;
+        return crate::tui::run(ctx, cli.demo).await.map(|_| ExitCode::SUCCESS);
+    };
+    if let Command::Completions { shell } = command {
+        clap_complete::generate(shell, &mut Cli::command(), "navi", &mut std::io::stdout());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ctx = Context::new(&global)?;
+    match command {
+        Command::List { json, filter } => return list(&ctx, json, filter).await,
+        Command::Preview { name, lines, on } => {
+            let text = ctx.backend(on.remote.as_deref())?.preview(&name, lines).await?;
+            println!("{text}");
+        }
+        Command::Git { name, json, diff, on } => {
+            let info = ctx.backend(on.remote.as_deref())?.git(&name, diff).await?;
+            print_git(&info, json)?;
+        }
+        Command::Kill { name, on } => {
+            ctx.backend(on.remote.as_deref())?.kill(&name).await?;
+            println!("killed {}", sanitize_line(&name));
+        }
+        Command::Rename { old, new, on } => {
+            ctx.backend(on.remote.as_deref())?.rename(&old, &new).await?;
+            println!("renamed {} to {}", sanitize_line(&old), sanitize_line(&new));
+        }
+        Command::Dismiss { name, on } => {
+            ctx.backend(on.remote.as_deref())?.dismiss(&name).await?;
+            println!("dismissed {}", sanitize_line(&name));
+        }
+        Command::New { name, dir, skip_permissions, on } => {
+            let dir = match dir {
+                Some(d) => d,
+                None if on.remote.is_some() => "~".into(),
+                None => std::env::current_dir()?.to_string_lossy().into_owned(),
+            };
+            let backend = ctx.backend(on.remote.as_deref())?;
+            let s = backend.create(&NewSession { name, dir, skip_permissions }).await?;
+            println!("created {} in {}", sanitize_line(s.name()), sanitize_line(s.file.cwd.as_deref().unwrap_or("")));
+        }
+        Command::Send { name, text, on } => {
+            ctx.backend(on.remote.as_deref())?.send(&name, &text).await?;
+        }
+        Command::InstallHooks { settings, uninstall } => install_hooks(&ctx, &global, settings, uninstall)?,
+        Command::Remotes { json } => return crate::ssh::cli::remotes(&ctx, json).await,
+        Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
+        Command::Hook | Command::Completions { .. } => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `navi hook`: never fails, never prints.
+pub fn hook(global: &Global) {
+    let Ok(paths) = crate::config::Paths::resolve(global.sessions_dir.clone(), None) else {
+        return;
+    };
+    let mut input = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
+        crate::hook::log(&paths.state_dir, &format!("reading stdin: {e}"));
+        return;
+    }
+    let pane = std::env::var("TMUX_PANE").ok();
+    crate::hook::run(&input, pane.as_deref(), &paths.sessions_dir, &paths.state_dir);
+}
+
+/// Polls every selected host once, in parallel.
+pub async fn poll_all(ctx: &Context, filter: Filter) -> (Vec<Session>, Vec<String>) {
+    let backends = ctx.backends(filter);
+    let mut sessions = Vec::new();
+    let mut problems = Vec::new();
+    let mut tasks = Vec::new();
+    for b in backends {
+        match b {
+            Ok(b) => tasks.push(async move {
+                let label = b.remote().unwrap_or("local").to_string();
+                (label, b.list().await)
+            }),
+            Err((name, e)) => problems.push(format!("{name} unreachable: {e}")),
+        }
+    }
+    for (label, result) in futures::future::join_all(tasks).await {
+        match result {
+            Ok(listing) => {
+                sessions.extend(listing.sessions);
+                problems.extend(listing.warnings.into_iter().map(|w| format!("{label}: {w}")));
+            }
+            Err(e) if label == "local" => problems.push(format!("local: {e}")),
+            Err(e) => problems.push(format!("{label} unreachable: {e}")),
+        }
+    }
+    sessions.sort_by(|a, b| default_order(&a.file, &b.file));
+    (sessions, problems)
+}
+
+async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
+    ctx.warn_remotes();
+    let (sessions, problems) = poll_all(ctx, filter).await;
+    for p in &problems {
+        eprintln!("navi: {}", sanitize_line(p));
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&sessions)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if sessions.is_empty() {
+        println!("No sessions. Run `navi install-hooks`, then start claude inside tmux (or `navi new NAME`).");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let now = now_unix();
+    let home = ctx.paths.home_str();
+    for s in &sessions {
+        let f = &s.file;
+        let remote = s.remote.as_deref().map(|r| format!(" [{}]", sanitize_line(r))).unwrap_or_default();
+        let cwd = f.cwd.as_deref().map(|c| shorten_home(&sanitize_line(c), &home)).unwrap_or_default();
+        let msg = f.message.as_deref().map(|m| format!("  {}", truncate(&sanitize_line(m), 80))).unwrap_or_default();
+        let when = f.timestamp.map(|t| age(now, t)).unwrap_or_default();
+        println!(
+            "{} {}{}  {}  {}  {}{}",
+            f.status.icon(),
+            sanitize_line(&f.tmux_session),
+            remote,
+            sanitize_line(f.status.as_str()),
+            when,
+            cwd,
+            msg
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_git(info: &GitInfo, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(info)?);
+        return Ok(());
+    }
+    println!("branch:      {}", sanitize_line(&git::summary(info)));
+    if let Some(u) = &info.remote_url {
+        println!("remote:      {}", sanitize_line(u));
+    }
+    if let Some(c) = &info.last_commit {
+        println!("last commit: {}", sanitize_line(c));
+    }
+    if let (Some(a), Some(b)) = (info.ahead, info.behind) {
+        println!("ahead/behind: {a}/{b}");
+    }
+    if let Some(pr) = &info.pr {
+        println!("pull request: #{} {} {}", pr.number, sanitize_line(&pr.state), sanitize_line(&pr.url));
+    }
+    if let Some(d) = &info.diff {
+        println!("\n{}", crate::text::sanitize(d));
+    }
+    Ok(())
+}
+
+fn install_hooks(ctx: &Context, global: &Global, settings: Option<std::path::PathBuf>, uninstall: bool) -> Result<()> {
+    let settings = settings.unwrap_or_else(|| ctx.paths.home.join(".claude/settings.json"));
+    let exe = std::env::current_exe().context("finding navi's own path")?;
+    let exe = exe.canonicalize().unwrap_or(exe);
+    let mut command = crate::backend::shell::quote(&exe.to_string_lossy());
+    if let Some(dir) = &global.sessions_dir {
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+        command.push_str(&format!(" --sessions-dir {}", crate::backend::shell::quote(&dir.to_string_lossy())));
+    }
+    command.push_str(" hook");
+    let verb = if uninstall { "removed navi's hooks from" } else { "installed navi's hooks in" };
+    match install::apply(&settings, &command, uninstall)? {
+        Outcome::Unchanged => println!("{} already up to date", settings.display()),
+        Outcome::Written { backup } => {
+            println!("{verb} {}", settings.display());
+            if let Some(b) = backup {
+                println!("backup of the previous file: {}", b.display());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! What every subcommand needs: resolved paths, the local backend, the remotes file and
+//! the backends of remote hosts.
+
+use super::args::{Filter, Global};
+use crate::backend::{BackendError, LocalBackend, SessionBackend};
+use crate::config::{LoadedRemotes, Paths, load_remotes};
+use anyhow::{Result, bail};
+use std::sync::Arc;
+
+pub struct Context {
+    pub paths: Paths,
+    pub local: Arc<LocalBackend>,
+    pub remotes: LoadedRemotes,
+}
+
+impl Context {
+    pub fn new(global: &Global) -> Result<Self> {
+        let paths = Paths::resolve(global.sessions_dir.clone(), global.remotes.clone())?;
+        let local = Arc::new(LocalBackend::new(paths.sessions_dir.clone(), global.tmux_socket.clone()));
+        let remotes = load_remotes(&paths.remotes_file, &paths.home);
+        Ok(Context { paths, local, remotes })
+    }
+
+    /// Prints the remotes file's problems once, on stderr.
+    pub fn warn_remotes(&self) {
+        for w in &self.remotes.warnings {
+            eprintln!("navi: warning: {}", crate::text::sanitize_line(w));
+        }
+    }
+
+    /// The backend that holds sessions of `remote` (`None`: this machine).
+    pub fn backend(&self, remote: Option<&str>) -> Result<Arc<dyn SessionBackend>> {
+        match remote {
+            None | Some("local") => Ok(self.local.clone()),
+            Some(name) => {
+                if self.remotes.config.get(name).is_none() {
+                    self.warn_remotes();
+                    bail!("no remote named {name:?} in {}", self.paths.remotes_file.display());
+                }
+                bail!("remote sessions are not available in this build")
+            }
+        }
+    }
+
+    /// Every backend the filter selects, local first.
+    pub fn backends(&self, filter: Filter) -> Vec<Result<Arc<dyn SessionBackend>, (String, BackendError)>> {
+        let mut out: Vec<Result<Arc<dyn SessionBackend>, (String, BackendError)>> = Vec::new();
+        if filter != Filter::Remote {
+            out.push(Ok(self.local.clone()));
+        }
+        if filter != Filter::Local {
+            for r in &self.remotes.config.remotes {
+                match self.backend(Some(&r.name)) {
+                    Ok(b) => out.push(Ok(b)),
+                    Err(e) => out.push(Err((r.name.clone(), BackendError::Transport(format!("{e:#}"))))),
+                }
+            }
+        }
+        out
+    }
+}

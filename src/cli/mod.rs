@@ -1,0 +1,32 @@
+//! The command line: argument parsing (`args`) and one function per subcommand
+//! (`commands`). The hook runs before any async runtime starts, to stay fast.
+
+pub mod args;
+pub mod commands;
+pub mod context;
+
+use args::{Cli, Command};
+use clap::Parser;
+use std::process::ExitCode;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Hook) = cli.command {
+        commands::hook(&cli.global);
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("navi: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("navi: {}", crate::text::sanitize_line(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! `navi hook`: Claude Code runs it on every hook event with the event's JSON on stdin. It
+//! finds the tmux session from `$TMUX_PANE`, applies the event to the session's status
+//! file under the folder lock, and writes it atomically. It never fails Claude Code: every
+//! error goes to a log file in navi's state folder.
+
+pub mod install;
+pub mod mapping;
+
+use crate::sessions::StatusFile;
+use crate::sessions::store::Store;
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+/// The log rolls over to `hook.log.1` past this size.
+const LOG_LIMIT: u64 = 1 << 20;
+
+/// Runs the hook; the caller exits 0 whatever happens.
+pub fn run(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path) {
+    if let Err(e) = handle(input, tmux_pane, sessions_dir, state_dir) {
+        log(state_dir, &format!("{e:#}"));
+    }
+}
+
+fn handle(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path) -> Result<()> {
+    let Some(pane) = tmux_pane.filter(|p| !p.is_empty()) else {
+        return Ok(()); // Not inside tmux: nothing to track.
+    };
+    let event: mapping::HookEvent = serde_json::from_slice(input).context("hook input is not valid JSON")?;
+    let session = session_of_pane(pane)?;
+    let store = Store::new(sessions_dir);
+    let _lock = store.lock().context("locking the sessions folder")?;
+    let existing = match store.read(&session) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            set_aside_corrupt(&store, &session, state_dir)?;
+            log(state_dir, &format!("{e}; set aside and started afresh"));
+            None
+        }
+        Err(e) => return Err(e).context("reading the status file"),
+    };
+    let now = crate::text::now_unix();
+    if let Some(file) = mapping::apply(existing, &session, &event, now) {
+        store.write(&file).context("writing the status file")?;
+    }
+    Ok(())
+}
+
+/// The tmux session that holds `pane`, asked of the tmux server in `$TMUX`.
+fn session_of_pane(pane: &str) -> Result<String> {
+    let out = Command::new("tmux")
+        .args(["display-message", "-p", "-t", pane, "#{session_name}"])
+        .output()
+        .context("running tmux")?;
+    if !out.status.success() {
+        bail!("tmux display-message for pane {pane}: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let name = String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_string();
+    if name.is_empty() {
+        bail!("tmux gave no session name for pane {pane}");
+    }
+    Ok(name)
+}
+
+/// Keeps an unreadable status file for the user instead of overwriting it.
+fn set_aside_corrupt(store: &Store, session: &str, state_dir: &Path) -> Result<()> {
+    let from = store.path_for(session)?;
+    let dir = state_dir.join("corrupt");
+    std::fs::create_dir_all(&dir)?;
+    let to = dir.join(format!(
+        "{}.{}",
+        crate::sessions::store::file_name_for(session).unwrap_or_default(),
+        crate::text::now_unix()
+    ));
+    std::fs::rename(&from, &to).with_context(|| format!("moving {} aside", from.display()))?;
+    Ok(())
+}
+
+/// Appends one line to the hook log, rolling it over when it grows too big.
+pub fn log(state_dir: &Path, msg: &str) {
+    let path = state_dir.join("hook.log");
+    let _ = std::fs::create_dir_all(state_dir);
+    if std::fs::metadata(&path).map(|m| m.len() > LOG_LIMIT).unwrap_or(false) {
+        let _ = std::fs::rename(&path, state_dir.join("hook.log.1"));
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+        let _ = writeln!(f, "{} navi hook: {}", crate::text::now_unix(), msg.replace('\n', " "));
+    }
+}
+
+/// Exposed for tests of the whole hook path with an explicit session name.
+pub fn apply_to_store(
+    store: &Store,
+    session: &str,
+    event: &mapping::HookEvent,
+    now: i64,
+) -> Result<Option<StatusFile>> {
+    let _lock = store.lock()?;
+    let existing = store.read(session)?;
+    let out = mapping::apply(existing, session, event, now);
+    if let Some(f) = &out {
+        store.write(f)?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,19 @@
+//! navi: a dashboard and toolkit for Claude Code sessions in tmux, local and remote.
+//!
+//! Layers, imports pointing downward only (see DESIGN.md):
+//! `cli` → `app`/`ui`/`tui` → `backend` → `ssh` → `sessions`; `sessionmgr`/`mcp` beside
+//! them; `config` and `text` at the bottom.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod backend;
+pub mod cli;
+pub mod config;
+pub mod hook;
+pub mod mcp;
+pub mod sessionmgr;
+pub mod sessions;
+pub mod ssh;
+pub mod text;
+pub mod tui;
+pub mod ui;

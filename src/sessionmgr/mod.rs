@@ -1,0 +1,1 @@
+//! Persistent shell sessions for agents: manager, ring buffer, drivers.

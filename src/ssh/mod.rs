@@ -1,0 +1,3 @@
+//! The SSH pool on russh: one lazily opened, keepalive-checked connection per remote.
+
+pub mod cli;

@@ -1,0 +1,1 @@
+//! Drawing the dashboard (no I/O).
