@@ -1,0 +1,121 @@
+//! A private tmux server per test (socket in a temp folder, killed on drop), with HOME,
+//! XDG folders and the sessions folder inside the same temp folder. Never touches the
+//! user's own tmux server or files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+pub struct TmuxServer {
+    pub dir: tempfile::TempDir,
+    pub socket: PathBuf,
+    pub home: PathBuf,
+    pub sessions: PathBuf,
+}
+
+/// Fails (never skips) when a program the tests need is missing.
+pub fn require(program: &str, package: &str) {
+    let found = Command::new("sh").arg("-c").arg(format!("command -v {program}")).output().map(|o| o.status.success());
+    assert!(found.unwrap_or(false), "{program} is required for this test: install {package} (scripts/test does)");
+}
+
+impl TmuxServer {
+    pub fn new() -> Self {
+        require("tmux", "tmux");
+        let dir = tempfile::Builder::new().prefix("navi-test-").tempdir().expect("temp dir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let sessions = home.join(".claude-sessions");
+        let socket = dir.path().join("tmux.sock");
+        TmuxServer { dir, socket, home, sessions }
+    }
+
+    /// `tmux -S <socket> ARGS`, with a clean environment.
+    pub fn tmux_cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.socket).env_remove("TMUX").env_remove("TMUX_PANE").env("HOME", &self.home);
+        c
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> Output {
+        self.tmux_cmd().args(args).output().expect("running tmux")
+    }
+
+    /// Starts a detached session running `cmd` (a shell when empty) in `dir`.
+    pub fn new_session(&self, name: &str, dir: &Path, cmd: &str) {
+        let mut c = self.tmux_cmd();
+        c.args(["new-session", "-d", "-x", "120", "-y", "40", "-s", name, "-c"]).arg(dir);
+        if !cmd.is_empty() {
+            c.arg(cmd);
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "new-session {name:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    pub fn sessions_alive(&self) -> Vec<String> {
+        let out = self.tmux(&["list-sessions", "-F", "#{session_name}"]);
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+    }
+
+    pub fn capture(&self, target: &str) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", target]).stdout).into_owned()
+    }
+
+    /// The navi binary with this server's socket, HOME and sessions folder.
+    pub fn navi(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_navi"));
+        c.env("HOME", &self.home)
+            .env("NAVI_TMUX_SOCKET", &self.socket)
+            .env_remove("TMUX")
+            .env_remove("TMUX_PANE")
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_STATE_HOME")
+            .env_remove("NAVI_SESSIONS_DIR")
+            .env_remove("NAVI_REMOTES");
+        c
+    }
+
+    /// Runs navi with `args`; returns (exit code, stdout, stderr).
+    pub fn run_navi(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.navi().args(args).output().expect("running navi");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    pub fn status_path(&self, name: &str) -> PathBuf {
+        self.sessions.join(format!("{name}.json"))
+    }
+
+    pub fn write_status(&self, json: &serde_json::Value) {
+        std::fs::create_dir_all(&self.sessions).unwrap();
+        let name = json["tmux_session"].as_str().unwrap();
+        std::fs::write(self.status_path(name), serde_json::to_vec(json).unwrap()).unwrap();
+    }
+
+    pub fn read_status(&self, name: &str) -> Option<serde_json::Value> {
+        std::fs::read(self.status_path(name)).ok().map(|b| serde_json::from_slice(&b).unwrap())
+    }
+}
+
+impl Drop for TmuxServer {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+/// Polls `f` until it returns true or `timeout` passes; returns the last result.
+pub fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        if f() {
+            return true;
+        }
+        if start.elapsed() > timeout {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
