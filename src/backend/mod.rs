@@ -6,6 +6,7 @@
 pub mod git;
 pub mod local;
 pub mod names;
+pub mod remote;
 pub mod shell;
 pub mod tmux;
 
@@ -91,6 +92,10 @@ pub enum BackendError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Transport(String),
+    /// A remote could not be reached or refused us; callers act on the variant (e.g. offer
+    /// to accept an unknown host key).
+    #[error(transparent)]
+    Ssh(Box<crate::ssh::SshError>),
 }
 
 /// Options for a new session.
