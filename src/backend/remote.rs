@@ -137,8 +137,9 @@ impl SessionBackend for RemoteBackend {
         cmd.arg("-o").arg(format!("UserKnownHostsFile={}", self.known_hosts.display()));
         cmd.arg("-o").arg(format!("StrictHostKeyChecking={strict}"));
         cmd.arg(format!("{}@{}", r.user, r.host)).arg("--");
-        let words: Vec<String> = Tmux::attach_args(name, false).iter().map(|w| quote(w)).collect();
-        cmd.arg(format!("tmux {}", words.join(" ")));
+        // The same attach script as local (exact name → session id), under `sh` whatever
+        // the remote user's login shell is.
+        cmd.arg(format!("sh -c {}", quote(&self.tmux.attach(name, false))));
         cmd
     }
 }
@@ -190,7 +191,7 @@ mod tests {
                 "StrictHostKeyChecking=yes",
                 "u@h",
                 "--",
-                &format!("tmux attach-session -t {}", quote("=it's $(x)")),
+                &format!("sh -c {}", quote(&Tmux::default().attach("it's $(x)", false))),
             ]
         );
     }
