@@ -42,6 +42,13 @@ impl Tmux {
         )
     }
 
+    /// Adds `-u`: names print as UTF-8 whatever the locale. Over SSH LANG is often unset,
+    /// and tmux would then print `ü` as `\303\274`, so a name would no longer match its file.
+    pub fn utf8(mut self) -> Self {
+        self.prefix.push_str(" -u");
+        self
+    }
+
     pub fn list_sessions(&self) -> String {
         format!("{} list-sessions -F '#{{session_name}}'", self.prefix)
     }
