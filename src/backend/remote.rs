@@ -8,7 +8,7 @@ use super::{BackendError, ExecOutput, SessionBackend, Snapshot, Tmux, tmux};
 use crate::config::{HostKeyChecking, Remote};
 use crate::sessions::StatusFile;
 use crate::sessions::store::file_name_for;
-use crate::sessions::stream::parse_stream;
+use crate::sessions::stream::{Parsed, parse_stream};
 use crate::ssh::{Pool, SshError};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -29,7 +29,7 @@ impl From<SshError> for BackendError {
 
 impl RemoteBackend {
     pub fn new(remote: Remote, pool: Arc<Pool>, known_hosts: std::path::PathBuf, policy: HostKeyChecking) -> Self {
-        RemoteBackend { remote, pool, tmux: Tmux::default(), known_hosts, policy }
+        RemoteBackend { remote, pool, tmux: Tmux::default().utf8(), known_hosts, policy }
     }
 
     pub fn pool(&self) -> &Arc<Pool> {
@@ -49,14 +49,50 @@ impl RemoteBackend {
 }
 
 /// Splits a poll's stdout: tmux's output, the marker line with tmux's exit status, then
-/// the status files as one stream.
-fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<(&'a [u8], Option<i32>, &'a [u8])> {
+/// each status file after a marker line naming it.
+fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<(&'a [u8], Option<i32>, Vec<(String, &'a [u8])>)> {
     let needle = format!("\n{marker} ");
-    let at = stdout.windows(needle.len()).position(|w| w == needle.as_bytes())?;
-    let rest = &stdout[at + needle.len()..];
-    let eol = rest.iter().position(|&b| b == b'\n')?;
-    let status = std::str::from_utf8(&rest[..eol]).ok()?.trim().parse().ok();
-    Some((&stdout[..at], status, &rest[eol + 1..]))
+    let mut parts = split_on(stdout, needle.as_bytes()).into_iter();
+    let names = parts.next()?;
+    let mut header = |part: &'a [u8]| -> Option<(String, &'a [u8])> {
+        let eol = part.iter().position(|&b| b == b'\n')?;
+        Some((String::from_utf8_lossy(&part[..eol]).into_owned(), &part[eol + 1..]))
+    };
+    let (status, _) = header(parts.next()?)?;
+    let files = parts.filter_map(header).collect();
+    Some((names, status.trim().parse().ok(), files))
+}
+
+fn split_on<'a>(hay: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        if &hay[i..i + needle.len()] == needle {
+            out.push(&hay[start..i]);
+            i += needle.len();
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push(&hay[start..]);
+    out
+}
+
+/// Parses every file's stream; problems name the file, as the local store's do.
+fn parse_files(files: Vec<(String, &[u8])>) -> Parsed {
+    let mut out = Parsed::default();
+    for (name, bytes) in files {
+        let name = crate::text::sanitize_line(&name);
+        let parsed = parse_stream(bytes);
+        if parsed.files.is_empty() && parsed.errors.is_empty() {
+            out.errors.push(format!("{name}: empty file"));
+        }
+        out.files.extend(parsed.files);
+        out.errors.extend(parsed.errors.into_iter().map(|e| format!("{name}: {e}")));
+    }
+    out
 }
 
 #[async_trait]
@@ -77,7 +113,9 @@ impl SessionBackend for RemoteBackend {
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
         let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
         let script = format!(
-            "{list}\nprintf '\\n%s %s\\n' {marker} \"$?\"\ncat {dir}/*.json 2>/dev/null\nexit 0",
+            "{list}\nprintf '\\n%s %s\\n' {marker} \"$?\"\n\
+             for f in {dir}/*.json; do [ -f \"$f\" ] || continue; printf '\\n%s %s\\n' {marker} \"${{f##*/}}\"; \
+             cat -- \"$f\" 2>/dev/null; done\nexit 0",
             list = self.tmux.list_sessions(),
             dir = self.dir(),
         );
@@ -89,7 +127,7 @@ impl SessionBackend for RemoteBackend {
             Ok(names) => (Some(names), None),
             Err(e) => (None, Some(e)),
         };
-        Ok(Snapshot { files: parse_stream(files), tmux_sessions, tmux_error })
+        Ok(Snapshot { files: parse_files(files), tmux_sessions, tmux_error })
     }
 
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {
@@ -149,14 +187,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn poll_output_is_split_at_the_marker() {
-        let out = b"a\nb c\n\nNAVI-x 0\n{\"tmux_session\":\"a\",\"status\":\"done\"}";
+    fn poll_output_is_split_at_the_markers() {
+        let out =
+            b"a\nb c\n\nNAVI-x 0\n\nNAVI-x a.json\n{\"tmux_session\":\"a\",\"status\":\"done\"}\nNAVI-x bad.json\n{x";
         let (names, status, files) = split_poll(out, "NAVI-x").unwrap();
         assert_eq!(names, b"a\nb c\n");
         assert_eq!(status, Some(0));
-        assert!(files.starts_with(b"{"));
+        assert_eq!(files.len(), 2);
+        let parsed = parse_files(files);
+        assert_eq!(parsed.files.len(), 1);
+        assert!(parsed.errors[0].starts_with("bad.json: "), "{:?}", parsed.errors);
         let (names, status, files) = split_poll(b"\nNAVI-x 1\n", "NAVI-x").unwrap();
-        assert_eq!((names, status, files), (&b""[..], Some(1), &b""[..]));
+        assert_eq!((names, status, files.len()), (&b""[..], Some(1), 0));
         assert!(split_poll(b"garbage", "NAVI-x").is_none());
     }
 
@@ -191,7 +233,7 @@ mod tests {
                 "StrictHostKeyChecking=yes",
                 "u@h",
                 "--",
-                &format!("sh -c {}", quote(&Tmux::default().attach("it's $(x)", false))),
+                &format!("sh -c {}", quote(&Tmux::default().utf8().attach("it's $(x)", false))),
             ]
         );
     }
