@@ -48,13 +48,16 @@ impl RemoteBackend {
     }
 }
 
+/// A poll's stdout in pieces: tmux's output, tmux's exit status, each file by name.
+type PollParts<'a> = (&'a [u8], Option<i32>, Vec<(String, &'a [u8])>);
+
 /// Splits a poll's stdout: tmux's output, the marker line with tmux's exit status, then
 /// each status file after a marker line naming it.
-fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<(&'a [u8], Option<i32>, Vec<(String, &'a [u8])>)> {
+fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<PollParts<'a>> {
     let needle = format!("\n{marker} ");
     let mut parts = split_on(stdout, needle.as_bytes()).into_iter();
     let names = parts.next()?;
-    let mut header = |part: &'a [u8]| -> Option<(String, &'a [u8])> {
+    let header = |part: &'a [u8]| -> Option<(String, &'a [u8])> {
         let eol = part.iter().position(|&b| b == b'\n')?;
         Some((String::from_utf8_lossy(&part[..eol]).into_owned(), &part[eol + 1..]))
     };
