@@ -161,3 +161,22 @@ async fn a_command_cut_off_by_a_dying_server_is_a_failure() {
     let res = running.await.unwrap();
     assert!(matches!(res, Err(SshError::Disconnected(_))), "{res:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_in_with_ed25519_ecdsa_and_rsa_keys() {
+    let sshd = Sshd::start();
+    for kind in ["ecdsa", "rsa", "ed25519"] {
+        let key = sshd.dir.path().join(format!("key_{kind}"));
+        common::sshd::keygen(&key, kind, "");
+        let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+        std::fs::write(sshd.dir.path().join("authorized_keys"), public).unwrap();
+        let mut cfg = config(&sshd, "strict");
+        cfg.remotes[0].key = key;
+        let out = Pool::new(&cfg).exec("box", "echo in", None).await.unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(out.stdout, b"in\n", "{kind}");
+    }
+    // A key the server does not accept: a clear refusal.
+    let err = Pool::new(&config(&sshd, "strict")).exec("box", "true", None).await.unwrap_err();
+    assert!(matches!(err, SshError::Auth { .. }), "{err:?}");
+    assert!(err.to_string().contains("refused the key"), "{err}");
+}
