@@ -180,3 +180,34 @@ async fn logs_in_with_ed25519_ecdsa_and_rsa_keys() {
     assert!(matches!(err, SshError::Auth { .. }), "{err:?}");
     assert!(err.to_string().contains("refused the key"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_peer_is_dropped_and_the_command_retried_on_a_new_connection() {
+    let sshd = Sshd::start();
+    let pool = Pool::new(&config(&sshd, "strict"));
+    pool.exec("box", "true", None).await.unwrap();
+    // Freeze every sshd process serving the connection: TCP stays up, nothing answers.
+    let listener: u32 = std::fs::read_to_string(sshd.dir.path().join("sshd.pid")).unwrap().trim().parse().unwrap();
+    let mut frozen = common::sshd::children_of(listener);
+    let mut i = 0;
+    while i < frozen.len() {
+        let kids = common::sshd::children_of(frozen[i]);
+        frozen.extend(kids);
+        i += 1;
+    }
+    assert!(!frozen.is_empty());
+    for p in &frozen {
+        std::process::Command::new("kill").args(["-STOP", &p.to_string()]).status().unwrap();
+    }
+    let res = tokio::time::timeout(std::time::Duration::from_secs(90), pool.exec("box", "echo hi", None)).await;
+    for p in &frozen {
+        std::process::Command::new("kill").args(["-CONT", &p.to_string()]).status().unwrap();
+    }
+    // Keepalive drops the silent connection (about 15 s); the command, which had not
+    // started, is retried once on a new connection.
+    let out = res.expect("the command hung on a silent peer").unwrap();
+    assert_eq!(out.stdout, b"hi\n");
+    assert_eq!(sshd.log().matches("Accepted publickey").count(), 2, "{}", sshd.log());
+    assert_eq!(pool.status("box").unwrap().state, ConnState::Connected);
+    assert!(pool.status("box").unwrap().last_error.unwrap().contains("eepalive"));
+}

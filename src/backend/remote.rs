@@ -122,6 +122,7 @@ impl SessionBackend for RemoteBackend {
             list = self.tmux.list_sessions(),
             dir = self.dir(),
         );
+        let _one_at_a_time = self.pool.poll_guard(&self.remote.name).await?;
         let out = self.exec(&script, None).await?;
         let Some((names, status, files)) = split_poll(&out.stdout, &marker) else {
             return Err(BackendError::Command(format!("unexpected answer to a poll: {}", out.error_text())));

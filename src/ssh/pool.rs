@@ -45,6 +45,8 @@ struct Slot {
     /// Serialises connecting, so a burst of first commands opens one connection.
     connecting: tokio::sync::Mutex<()>,
     channels: tokio::sync::Semaphore,
+    /// Held by a poll, so at most one is in flight per remote however slow it is.
+    poll: tokio::sync::Mutex<()>,
     status: Mutex<RemoteStatus>,
     last_used: Mutex<Option<Instant>>,
 }
@@ -74,6 +76,7 @@ impl Pool {
                     conn: Mutex::new(None),
                     connecting: tokio::sync::Mutex::new(()),
                     channels: tokio::sync::Semaphore::new(MAX_CHANNELS),
+                    poll: tokio::sync::Mutex::new(()),
                     status: Mutex::new(RemoteStatus {
                         state: ConnState::Disconnected,
                         last_error: None,
@@ -156,6 +159,11 @@ impl Pool {
                 }
             }
         }
+    }
+
+    /// Waits until no other poll of `remote` is running; hold the guard for the poll.
+    pub async fn poll_guard(&self, remote: &str) -> Result<tokio::sync::MutexGuard<'_, ()>, SshError> {
+        Ok(self.slot(remote)?.poll.lock().await)
     }
 
     /// Connects when needed and measures one command's round trip.
