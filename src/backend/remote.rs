@@ -42,6 +42,18 @@ impl RemoteBackend {
         path(if d.is_empty() { "/" } else { d })
     }
 
+    /// The one script a poll runs: tmux's session list and exit status after a marker line,
+    /// then every status file after a marker line naming it. Public for the benchmark.
+    pub fn poll_script(&self, marker: &str) -> String {
+        format!(
+            "{list}\nprintf '\\n%s %s\\n' {marker} \"$?\"\n\
+             for f in {dir}/*.json; do [ -f \"$f\" ] || continue; printf '\\n%s %s\\n' {marker} \"${{f##*/}}\"; \
+             cat -- \"$f\" 2>/dev/null; done\nexit 0",
+            list = self.tmux.list_sessions(),
+            dir = self.dir(),
+        )
+    }
+
     fn file(&self, session: &str) -> Result<String, BackendError> {
         let name = file_name_for(session).map_err(BackendError::Command)?;
         Ok(format!("{}/{}", self.dir(), quote(&name)))
@@ -115,13 +127,7 @@ impl SessionBackend for RemoteBackend {
 
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
         let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
-        let script = format!(
-            "{list}\nprintf '\\n%s %s\\n' {marker} \"$?\"\n\
-             for f in {dir}/*.json; do [ -f \"$f\" ] || continue; printf '\\n%s %s\\n' {marker} \"${{f##*/}}\"; \
-             cat -- \"$f\" 2>/dev/null; done\nexit 0",
-            list = self.tmux.list_sessions(),
-            dir = self.dir(),
-        );
+        let script = self.poll_script(&marker);
         let _one_at_a_time = self.pool.poll_guard(&self.remote.name).await?;
         let out = self.exec(&script, None).await?;
         let Some((names, status, files)) = split_poll(&out.stdout, &marker) else {
