@@ -211,3 +211,35 @@ async fn a_silent_peer_is_dropped_and_the_command_retried_on_a_new_connection() 
     assert_eq!(pool.status("box").unwrap().state, ConnState::Connected);
     assert!(pool.status("box").unwrap().last_error.unwrap().contains("eepalive"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_queued_behind_a_failing_connect_share_its_error() {
+    // A port that accepts TCP and never answers; count the connection attempts.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    let attempts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = attempts.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in hole.incoming().flatten() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(s);
+        }
+    });
+    let text = format!("remotes:\n  - name: hole\n    host: 127.0.0.1\n    port: {port}\n    user: u\n    key: /k\n");
+    let pool = Arc::new(Pool::new(&parse_remotes(&text, Path::new("/nonexistent")).unwrap().config));
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.exec("hole", "true", None).await })
+        })
+        .collect();
+    for t in tasks {
+        let err = t.await.unwrap().unwrap_err();
+        assert!(matches!(&err, SshError::Timeout { what, .. } if what.contains("connecting to 127.0.0.1")), "{err:?}");
+    }
+    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 1, "one attempt served every queued command");
+    let st = pool.status("hole").unwrap();
+    assert_eq!(st.state, ConnState::Error);
+    assert!(st.last_error_at.is_some());
+}

@@ -49,6 +49,9 @@ struct Slot {
     poll: tokio::sync::Mutex<()>,
     status: Mutex<RemoteStatus>,
     last_used: Mutex<Option<Instant>>,
+    /// The last failed connection attempt: commands that queued behind it share its
+    /// error instead of each waiting out its own timeout.
+    last_failure: Mutex<Option<(Instant, SshError)>>,
 }
 
 pub struct Pool {
@@ -83,6 +86,7 @@ impl Pool {
                         last_error_at: None,
                     }),
                     last_used: Mutex::new(None),
+                    last_failure: Mutex::new(None),
                 }),
             );
         }
@@ -129,10 +133,11 @@ impl Pool {
     /// `stdin` fed to it. Fails when the channel ends without an exit status.
     pub async fn exec(&self, remote: &str, command: &str, stdin: Option<&[u8]>) -> Result<Output, SshError> {
         let slot = self.slot(remote)?;
+        let queued_at = Instant::now();
         let _permit = slot.channels.acquire().await.map_err(|_| SshError::Channel("the pool is closing".into()))?;
         let mut retried = false;
         loop {
-            let conn = slot.connection().await?;
+            let conn = slot.connection(queued_at).await?;
             let result = tokio::time::timeout(COMMAND_TIMEOUT, exec::run(&conn, command, stdin)).await;
             match result {
                 Ok(Ok(out)) => {
@@ -188,8 +193,13 @@ impl Slot {
     }
 
     /// The current connection if it is alive, else a new one.
-    async fn connection(&self) -> Result<Arc<Connection>, SshError> {
+    async fn connection(&self, queued_at: Instant) -> Result<Arc<Connection>, SshError> {
         let _guard = self.connecting.lock().await;
+        if let Some((at, e)) = self.last_failure.lock().ok().and_then(|f| f.clone())
+            && at >= queued_at
+        {
+            return Err(e);
+        }
         if let Some(conn) = self.live() {
             if conn.is_closed() {
                 self.drop_conn(&conn, &SshError::Disconnected(conn.end_reason()));
@@ -215,6 +225,9 @@ impl Slot {
             }
             Err(e) => {
                 self.set_error(&e);
+                if let Ok(mut f) = self.last_failure.lock() {
+                    *f = Some((Instant::now(), e.clone()));
+                }
                 Err(e)
             }
         }
