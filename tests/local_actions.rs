@@ -35,7 +35,11 @@ fn fake_claude(t: &TmuxServer) -> (std::path::PathBuf, String) {
 
 fn run_with_path(t: &TmuxServer, path: &str, args: &[&str]) -> (i32, String, String) {
     let out = t.navi().env("PATH", path).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
@@ -178,7 +182,8 @@ fn new_starts_claude_in_a_detached_session() {
     assert_eq!(v["status"], "working");
     assert_eq!(v["cwd"], dir.to_str().unwrap());
 
-    let (code, _, err) = run_with_path(&t, &path, &["new", "skip", "--dir", dir.to_str().unwrap(), "--skip-permissions"]);
+    let (code, _, err) =
+        run_with_path(&t, &path, &["new", "skip", "--dir", dir.to_str().unwrap(), "--skip-permissions"]);
     assert_eq!(code, 0, "{err}");
     assert!(wait_for(WAIT, || std::fs::read_to_string(&log).unwrap().lines().count() == 2));
     assert!(std::fs::read_to_string(&log).unwrap().ends_with("|--dangerously-skip-permissions\n"));
