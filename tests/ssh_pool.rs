@@ -46,6 +46,17 @@ async fn twenty_concurrent_commands_with_default_max_sessions() {
         let out = t.await.unwrap().unwrap_or_else(|e| panic!("command {i}: {e}"));
         assert_eq!(out.stdout, format!("{i}\n").as_bytes());
     }
+    // Quick commands churn channels faster than the server frees their slots.
+    let quick: Vec<_> = (0..60)
+        .map(|i| {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.exec("box", &format!("echo {i}"), None).await })
+        })
+        .collect();
+    for (i, t) in quick.into_iter().enumerate() {
+        let out = t.await.unwrap().unwrap_or_else(|e| panic!("quick command {i}: {e}"));
+        assert_eq!(out.stdout, format!("{i}\n").as_bytes());
+    }
     // One connection served them all.
     let log = sshd.log();
     assert_eq!(log.matches("Accepted publickey").count(), 1, "{log}");

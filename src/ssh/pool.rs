@@ -21,6 +21,9 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// A connection unused for this long is pinged before it is trusted again.
 const IDLE_CHECK: Duration = Duration::from_secs(10);
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a refused channel is tried again (with a growing pause, 1.1 s in all): the
+/// server frees a closed channel's slot a moment after it says it closed.
+const BUSY_RETRIES: u32 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -136,6 +139,7 @@ impl Pool {
         let queued_at = Instant::now();
         let _permit = slot.channels.acquire().await.map_err(|_| SshError::Channel("the pool is closing".into()))?;
         let mut retried = false;
+        let mut busy_tries = 0u32;
         loop {
             let conn = slot.connection(queued_at).await?;
             let result = tokio::time::timeout(COMMAND_TIMEOUT, exec::run(&conn, command, stdin)).await;
@@ -148,7 +152,11 @@ impl Pool {
                     slot.drop_conn(&conn, &e);
                     retried = true;
                 }
-                Ok(Err(ExecFailure::Open(e) | ExecFailure::Run(e))) => {
+                Ok(Err(ExecFailure::Busy(_))) if busy_tries < BUSY_RETRIES => {
+                    busy_tries += 1;
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(busy_tries))).await;
+                }
+                Ok(Err(ExecFailure::Open(e) | ExecFailure::Busy(e) | ExecFailure::Run(e))) => {
                     if conn.is_closed() {
                         slot.drop_conn(&conn, &e);
                     } else {
