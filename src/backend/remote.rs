@@ -123,7 +123,8 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, BackendError> {
-        let out = self.pool.exec(&self.remote.name, &format!("sh -c {}", quote(script)), stdin).await?;
+        // `exec`: the login shell hands over to sh instead of waiting beside it.
+        let out = self.pool.exec(&self.remote.name, &format!("exec sh -c {}", quote(script)), stdin).await?;
         Ok(ExecOutput { status: out.status, stdout: out.stdout, stderr: out.stderr })
     }
 
