@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::sshd::{Chain, JUMP_ADDR, Options, Sshd, TARGET_ADDR};
+use common::netns::{Chain, JUMP_ADDR, TARGET_ADDR};
+use common::sshd::{Options, Sshd};
 use common::tmux::TmuxServer;
 use serde_json::Value;
 use std::process::Command;
