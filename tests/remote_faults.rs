@@ -30,7 +30,8 @@ fn dead_remotes_are_named_and_the_rest_still_list() {
     let mut yaml = sshd.remotes_yaml("box");
     yaml.push_str(&format!(
         "  - name: hole\n    host: 127.0.0.1\n    port: {hole_port}\n    user: u\n    key: {k}\n\
-         \x20 - name: closed\n    host: 127.0.0.1\n    port: {closed_port}\n    user: u\n    key: {k}\n",
+         \x20 - name: closed\n    host: 127.0.0.1\n    port: {closed_port}\n    user: u\n    key: {k}\n\
+         \x20 - name: behind\n    host: 127.0.0.9\n    user: u\n    key: {k}\n    jump_host: 127.0.0.1:{hole_port}\n",
         k = sshd.user_key.display()
     ));
     std::fs::write(&remotes, yaml).unwrap();
@@ -46,6 +47,11 @@ fn dead_remotes_are_named_and_the_rest_still_list() {
     assert!(names.contains(&"here") && names.contains(&"there"), "{names:?}");
     assert!(err.contains("hole unreachable: timed out after 10s connecting to 127.0.0.1"), "{err}");
     assert!(err.contains("closed unreachable: cannot connect to 127.0.0.1"), "{err}");
+    // The hop that failed is named: here the jump host, never the target behind it.
+    let hop = format!(
+        "behind unreachable: timed out after 10s connecting to 127.0.0.1:{hole_port} (jump host 127.0.0.1:{hole_port})"
+    );
+    assert!(err.contains(&hop), "{err}");
     assert!(t.status_path("here").exists(), "local files are untouched");
 
     let (code, out, err) = navi(&t, &remotes, &["remotes", "--json"]);
