@@ -203,11 +203,6 @@ impl Slot {
     /// The current connection if it is alive, else a new one.
     async fn connection(&self, queued_at: Instant) -> Result<Arc<Connection>, SshError> {
         let _guard = self.connecting.lock().await;
-        if let Some((at, e)) = self.last_failure.lock().ok().and_then(|f| f.clone())
-            && at >= queued_at
-        {
-            return Err(e);
-        }
         if let Some(conn) = self.live() {
             if conn.is_closed() {
                 self.drop_conn(&conn, &SshError::Disconnected(conn.end_reason()));
@@ -221,6 +216,11 @@ impl Slot {
                 }
                 self.drop_conn(&conn, &SshError::Disconnected("no answer to a keepalive".into()));
             }
+        }
+        if let Some((at, e)) = self.last_failure.lock().ok().and_then(|f| f.clone())
+            && at >= queued_at
+        {
+            return Err(e);
         }
         match connect::connect(&self.target).await {
             Ok(conn) => {
