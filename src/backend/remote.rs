@@ -29,7 +29,7 @@ impl From<SshError> for BackendError {
 
 impl RemoteBackend {
     pub fn new(remote: Remote, pool: Arc<Pool>, known_hosts: std::path::PathBuf, policy: HostKeyChecking) -> Self {
-        RemoteBackend { remote, pool, tmux: Tmux::default().utf8(), known_hosts, policy }
+        RemoteBackend { remote, pool, tmux: Tmux::default(), known_hosts, policy }
     }
 
     pub fn pool(&self) -> &Arc<Pool> {
@@ -246,7 +246,7 @@ mod tests {
                 "StrictHostKeyChecking=yes",
                 "u@h",
                 "--",
-                &format!("sh -c {}", quote(&Tmux::default().utf8().attach("it's $(x)", false))),
+                &format!("sh -c {}", quote(&Tmux::default().attach("it's $(x)", false))),
             ]
         );
     }
