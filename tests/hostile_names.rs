@@ -141,3 +141,19 @@ fn names_tmux_stores_escaped_keep_their_status_files() {
     }
     assert_eq!(t.sessions_alive(), ["keepalive"]);
 }
+
+#[test]
+fn a_directory_that_looks_like_an_option_is_a_directory() {
+    let t = TmuxServer::new();
+    t.new_session("keepalive", &t.home, "");
+    t.tmux(&["set-option", "-g", "default-command", "exec sh"]);
+    let dir = t.dir.path().join("-P");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = t.navi().current_dir(t.dir.path()).args(["new", "opt", "--dir", "-P"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(t.read_status("opt").unwrap()["cwd"], std::fs::canonicalize(&dir).unwrap().to_str().unwrap());
+    t.write_status(&json!({"tmux_session":"opt","status":"idle","cwd":"-P"}));
+    let out = t.navi().current_dir(t.dir.path()).args(["git", "opt"]).output().unwrap();
+    // "-P" relative to navi's directory on the host is not a repository: not $HOME's git.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a git repository"));
+}

@@ -90,7 +90,7 @@ impl Tmux {
     /// exit 3 before anything runs.
     pub fn create(&self, name: &str, dir: &str, command: &str) -> String {
         format!(
-            "cd {dir} 2>/dev/null || {{ echo \"no such directory: \"{qdir} >&2; exit 3; }}\n\
+            "cd -- {dir} 2>/dev/null || {{ echo \"no such directory: \"{qdir} >&2; exit 3; }}\n\
              d=$(pwd -P) && s=$({p} new-session -d -P -F '#{{session_id}} #{{session_name}}' -s {n} -c \"$d\") || exit 1\n\
              t=${{s%% *}}\nprintf '%s\\n%s\\n' \"$d\" \"${{s#* }}\"\n{send}",
             dir = path(dir),
