@@ -192,7 +192,10 @@ fn list(m: &mut Model, action: Action) -> Update {
             view::refilter(m);
             Update::redraw()
         }
-        Action::FilterWaiting | Action::FilterWorking | Action::FilterPermission | Action::FilterDone
+        Action::FilterWaiting
+        | Action::FilterWorking
+        | Action::FilterPermission
+        | Action::FilterDone
         | Action::FilterError => {
             let idx = [
                 Action::FilterWaiting,
@@ -250,12 +253,9 @@ fn list(m: &mut Model, action: Action) -> Update {
             Update::redraw()
         }
         Action::Quit => Update::default().with(Effect::Quit),
-        Action::ScrollDown
-        | Action::ScrollUp
-        | Action::PageDown
-        | Action::PageUp
-        | Action::Top
-        | Action::Bottom => Update::default(),
+        Action::ScrollDown | Action::ScrollUp | Action::PageDown | Action::PageUp | Action::Top | Action::Bottom => {
+            Update::default()
+        }
     }
 }
 

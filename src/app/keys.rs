@@ -131,7 +131,8 @@ impl KeyMap {
                     .collect::<Result<_, _>>()?,
                 _ => return Err(format!("{name}: expected a key or a list of keys")),
             };
-            let parsed: Result<Vec<Key>, String> = specs.iter().map(|s| Key::parse(s).map_err(|e| format!("{name}: {e}"))).collect();
+            let parsed: Result<Vec<Key>, String> =
+                specs.iter().map(|s| Key::parse(s).map_err(|e| format!("{name}: {e}"))).collect();
             keys.insert(*action, parsed?);
         }
         Ok(Self::build(keys))
@@ -185,10 +186,7 @@ impl KeyMap {
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ];
-        HINTS
-            .iter()
-            .filter_map(|(a, what)| self.keys(*a).first().map(|k| (k.to_string(), *what)))
-            .collect()
+        HINTS.iter().filter_map(|(a, what)| self.keys(*a).first().map(|k| (k.to_string(), *what))).collect()
     }
 }
 

@@ -161,7 +161,8 @@ pub struct StatusLine {
 }
 
 /// The status filters of keys 1–5, in key order.
-pub const FILTER_STATUSES: [Status; 5] = [Status::Waiting, Status::Working, Status::Permission, Status::Done, Status::Error];
+pub const FILTER_STATUSES: [Status; 5] =
+    [Status::Waiting, Status::Working, Status::Permission, Status::Done, Status::Error];
 
 #[derive(Debug, Clone)]
 pub struct Model {

@@ -14,15 +14,33 @@ pub enum Msg {
     /// Once a second, with the time in Unix seconds.
     Tick(i64),
     /// A backend's listing: `Err` is the reason it could not be listed.
-    Listing { remote: Option<String>, result: Result<(Vec<Session>, Vec<String>), String> },
-    Preview { key: SessionKey, result: Result<String, String> },
+    Listing {
+        remote: Option<String>,
+        result: Result<(Vec<Session>, Vec<String>), String>,
+    },
+    Preview {
+        key: SessionKey,
+        result: Result<String, String>,
+    },
     /// The preview timer fired.
     PreviewDue,
-    Git { key: GitKey, result: Result<GitInfo, String> },
-    GitDetail { key: SessionKey, result: Result<GitInfo, String> },
+    Git {
+        key: GitKey,
+        result: Result<GitInfo, String>,
+    },
+    GitDetail {
+        key: SessionKey,
+        result: Result<GitInfo, String>,
+    },
     /// An action finished: `done` is what to say on success.
-    ActionDone { done: String, result: Result<(), String> },
-    DirChecked { dir: String, exists: bool },
+    ActionDone {
+        done: String,
+        result: Result<(), String>,
+    },
+    DirChecked {
+        dir: String,
+        exists: bool,
+    },
     RemoteStatuses(Vec<RemoteStatus>),
     /// Came back from an attached session.
     Attached(Result<(), String>),
@@ -37,12 +55,20 @@ pub enum Effect {
     Kill(SessionKey),
     Rename(SessionKey, String),
     Dismiss(SessionKey),
-    Create { remote: Option<String>, name: String, dir: String, skip_permissions: bool },
+    Create {
+        remote: Option<String>,
+        name: String,
+        dir: String,
+        skip_permissions: bool,
+    },
     Send(SessionKey, String),
     FetchPreview(SessionKey),
     /// Fire `Msg::PreviewDue` after this many milliseconds (replaces a pending timer).
     SchedulePreview(u64),
-    FetchGit { key: SessionKey, git: GitKey },
+    FetchGit {
+        key: SessionKey,
+        git: GitKey,
+    },
     FetchGitDetail(SessionKey),
     CheckDir(String),
     Quit,

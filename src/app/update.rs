@@ -104,7 +104,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
     }
 }
 
-fn listing(m: &mut Model, remote: Option<String>, result: Result<(Vec<crate::backend::Session>, Vec<String>), String>) -> Update {
+fn listing(
+    m: &mut Model,
+    remote: Option<String>,
+    result: Result<(Vec<crate::backend::Session>, Vec<String>), String>,
+) -> Update {
     let first_local = remote.is_none() && !m.loaded;
     if remote.is_none() {
         m.loaded = true;

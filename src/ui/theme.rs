@@ -1,0 +1,42 @@
+//! Colours and styles in one place.
+
+use crate::sessions::Status;
+use ratatui::style::{Color, Modifier, Style};
+
+pub fn dim() -> Style {
+    Style::new().add_modifier(Modifier::DIM)
+}
+
+pub fn bold() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}
+
+pub fn selected_bg() -> Style {
+    Style::new().bg(Color::Indexed(237))
+}
+
+pub fn accent() -> Style {
+    Style::new().fg(Color::Cyan)
+}
+
+pub fn error() -> Style {
+    Style::new().fg(Color::Red)
+}
+
+pub fn ok() -> Style {
+    Style::new().fg(Color::Green)
+}
+
+pub fn warn() -> Style {
+    Style::new().fg(Color::Yellow)
+}
+
+pub fn status(s: &Status) -> Style {
+    match s {
+        Status::Waiting | Status::Permission => Style::new().fg(Color::Yellow),
+        Status::Working => Style::new().fg(Color::Cyan),
+        Status::Done => Style::new().fg(Color::Green),
+        Status::Error => Style::new().fg(Color::Red),
+        _ => dim(),
+    }
+}
