@@ -40,6 +40,8 @@ pub struct GitEntry {
 
 /// A list row: a session, or a remote that could not be listed (shown, never silent).
 #[derive(Debug, Clone, PartialEq)]
+// Rows live in one Vec and are rebuilt rarely; boxing the session would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Row {
     Session(Session),
     Unreachable { remote: String, reason: String },
