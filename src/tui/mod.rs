@@ -29,11 +29,12 @@ pub async fn run(ctx: Context, demo: bool) -> Result<()> {
         return demo::run(ctx).await;
     }
     ctx.warn_remotes();
-    run_dashboard(&ctx).await
+    run_dashboard(&ctx, None).await
 }
 
 /// The dashboard on the context's backends, until the user quits.
-pub async fn run_dashboard(ctx: &Context) -> Result<()> {
+/// `cwd`: the new-session form's default directory (the current one when `None`).
+pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     let (keys, key_warning) = KeyMap::load(&ctx.paths.config_dir.join("keys.yaml"));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut backends: HashMap<Option<String>, Arc<dyn SessionBackend>> = HashMap::new();
@@ -67,8 +68,9 @@ pub async fn run_dashboard(ctx: &Context) -> Result<()> {
     if let Some(w) = key_warning {
         let _ = tx.send(Msg::Warning(w));
     }
-    let cwd =
-        std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_else(|_| ctx.paths.home_str());
+    let cwd = cwd
+        .or_else(|| std::env::current_dir().ok().map(|d| d.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| ctx.paths.home_str());
     let remote_names = ctx.remotes.config.remotes.iter().map(|r| r.name.clone()).collect();
     let mut model = Model::new(keys, ctx.paths.home_str(), cwd, remote_names, crate::text::now_unix());
     let mut runner = Runner::new(backends, tx.clone(), ctx.paths.home.clone());

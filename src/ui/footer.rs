@@ -61,7 +61,7 @@ fn state_line(m: &Model, width: usize) -> Line<'static> {
     }
     for (status, n) in COUNTED.iter().zip(counts) {
         if n > 0 {
-            spans.push(Span::styled(format!(" {} {n}", status.icon()), theme::status(status)));
+            spans.push(Span::styled(format!(" {} {n}", theme::icon(status).trim_end()), theme::status(status)));
         }
     }
     if other > 0 {

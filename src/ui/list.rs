@@ -73,8 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model) {
 
 fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'static>> {
     let f = &s.file;
-    let icon = f.status.icon();
-    let icon = format!("{icon}{}", " ".repeat(2usize.saturating_sub(icon.width())));
+    let icon = theme::icon(&f.status);
     let ts = age(m.now, f.timestamp());
     let ts = if f.timestamp.is_some() { ts } else { String::new() };
     let remote = s.remote.as_ref().map(|r| format!(" [{}]", sanitize_line(r))).unwrap_or_default();

@@ -40,3 +40,11 @@ pub fn status(s: &Status) -> Style {
         _ => dim(),
     }
 }
+
+/// The status icon padded to two columns. VS16 emoji are one column in some terminals
+/// (tmux) and two in others: the selector is dropped so every terminal agrees.
+pub fn icon(s: &Status) -> String {
+    let icon = s.icon().trim_end_matches('\u{fe0f}');
+    let w = unicode_width::UnicodeWidthStr::width(icon);
+    format!("{icon}{}", " ".repeat(2usize.saturating_sub(w)))
+}
