@@ -89,20 +89,45 @@ fn hints_line(m: &Model, width: usize) -> Line<'static> {
     } else {
         m.keys.hints()
     };
-    for (k, what) in hints {
-        spans.push(Span::styled(k, theme::accent()));
-        spans.push(Span::styled(format!(" {what}  "), theme::dim()));
+    let pair = |k: &str, what: &str| {
+        vec![Span::styled(k.to_string(), theme::accent()), Span::styled(format!(" {what}  "), theme::dim())]
+    };
+    let width_of = |p: &[Span]| p.iter().map(Span::width).sum::<usize>();
+    // When they do not all fit, the help hint is kept: it leads to the rest.
+    let help = hints.iter().position(|(_, what)| *what == "help").map(|i| pair(&hints[i].0, hints[i].1));
+    let reserve = help.as_deref().map_or(0, width_of);
+    let total: usize = 1 + hints.iter().map(|(k, w)| width_of(&pair(k, w))).sum::<usize>();
+    let mut used = 1;
+    for (k, what) in &hints {
+        if total > width && *what == "help" {
+            continue;
+        }
+        let p = pair(k, what);
+        let room = if total > width { width.saturating_sub(reserve) } else { width };
+        if used + width_of(&p) > room {
+            break;
+        }
+        used += width_of(&p);
+        spans.extend(p);
+    }
+    if total > width {
+        spans.extend(help.unwrap_or_default());
     }
     fit(spans, width)
 }
 
-/// Drops whole spans that do not fit instead of wrapping.
+/// Keeps what fits on one line instead of wrapping.
 fn fit(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
     let mut used = 0;
     let mut out = Vec::new();
     for s in spans {
         let w = s.width();
         if used + w > width {
+            // Cut the first span that overflows when enough of it would still show.
+            let room = width - used;
+            if room >= 8 {
+                out.push(Span::styled(truncate(&s.content, room), s.style));
+            }
             break;
         }
         used += w;
