@@ -154,6 +154,10 @@ fn listing(
     if let Some(w) = new_warnings.first() {
         m.set_status(format!("warning: {w}"), Level::Error);
     }
+    // A remote's failure is a row; the local one has no row, so it goes to the status line.
+    if let Some(e) = m.sources.get(&None).and_then(|s| s.error.clone()) {
+        m.set_status(format!("cannot list local sessions: {e}"), Level::Error);
+    }
     let mut up = Update::redraw();
     if m.selected_key != before && m.preview.visible {
         up.effects.push(Effect::SchedulePreview(100));
