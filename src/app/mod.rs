@@ -9,6 +9,7 @@ pub mod geometry;
 pub mod input;
 pub mod keys;
 pub mod model;
+pub mod mouse;
 pub mod msg;
 pub mod remotes;
 pub mod update;

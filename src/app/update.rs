@@ -42,7 +42,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
                 actions::key(m, key)
             }
         }
-        Msg::Mouse(mouse) => actions::mouse(m, mouse),
+        Msg::Mouse(mouse) => super::mouse::mouse(m, mouse),
         Msg::Resize(w, h) => {
             m.size = (w, h);
             view::keep_in_view(m);
