@@ -4,7 +4,7 @@
 use super::actions;
 use super::forms;
 use super::geometry;
-use super::model::{GitKey, Level, Model, Source};
+use super::model::{GitKey, Level, Model, SessionKey, Source};
 use super::msg::{Effect, Msg};
 use super::remotes::{LinkState, RemoteStatus};
 use super::view;
@@ -61,7 +61,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
         }
         Msg::PreviewDue => match (m.preview.visible, m.selected_session()) {
             (true, Some(s)) => {
-                let key = super::model::SessionKey::of(s);
+                let key = SessionKey::of(s);
                 Update::default().with(Effect::FetchPreview(key)).with(Effect::SchedulePreview(1500))
             }
             _ => Update::default(),
@@ -192,25 +192,26 @@ pub fn git_due(m: &mut Model) -> Vec<Effect> {
     let page = geometry::rows_per_page(m);
     let mut out = Vec::new();
     let now = m.now;
-    let on_screen: Vec<_> = m
+    let on_screen: Vec<(SessionKey, GitKey, i64)> = m
         .visible
         .iter()
         .skip(m.offset)
         .take(page)
         .filter_map(|i| m.rows[*i].session())
-        .filter_map(|s| s.file.cwd.clone().map(|cwd| (s.clone(), cwd)))
+        .filter_map(|s| {
+            let git = GitKey { remote: s.remote.clone(), cwd: s.file.cwd.clone()? };
+            Some((SessionKey::of(s), git, s.file.timestamp()))
+        })
         .collect();
-    for (s, cwd) in on_screen {
-        let key = GitKey { remote: s.remote.clone(), cwd };
-        let e = m.git.entry(key.clone()).or_default();
-        let ts = s.file.timestamp();
+    for (key, git, ts) in on_screen {
+        let e = m.git.entry(git.clone()).or_default();
         let due = e.fetched_at == 0
             || now - e.fetched_at >= GIT_IDLE_SECS
             || (ts != e.seen_timestamp && now - e.fetched_at >= GIT_ACTIVE_SECS);
         if due && !e.in_flight {
             e.in_flight = true;
             e.seen_timestamp = ts;
-            out.push(Effect::FetchGit { key: super::model::SessionKey::of(&s), git: key });
+            out.push(Effect::FetchGit { key, git });
         }
     }
     out

@@ -1,0 +1,206 @@
+//! Dashboard performance with 1,000 sessions: start to first frame, key press to frame,
+//! idle CPU and peak RSS. The binary runs for real in a pane of a private tmux server
+//! holding 1,000 sessions; key-to-frame is also timed in-process (update + draw through
+//! the crossterm backend into a sink). Run: `cargo bench --bench dashboard`
+//! (`NAVI_BENCH_IDLE_SECS` sets the idle window, 30 by default).
+
+use navi::app::input::Key;
+use navi::app::keys::KeyMap;
+use navi::app::{Model, Msg, update};
+use navi::backend::Session;
+use navi::sessions::{Status, StatusFile};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const N: usize = 1000;
+const STATUSES: [Status; 5] = [Status::Waiting, Status::Working, Status::Done, Status::Idle, Status::Permission];
+
+fn main() {
+    in_process_key_to_frame();
+    real_binary();
+}
+
+fn sessions(now: i64) -> Vec<Session> {
+    (0..N)
+        .map(|i| {
+            let mut f = StatusFile::new(&format!("s{i:04}"), STATUSES[i % 5].clone());
+            f.timestamp = Some(now - 3600 - i as i64 * 7);
+            f.cwd = Some(format!("/nonexistent/project-{i}"));
+            f.message = Some(format!("Message number {i}: a line of text long enough to be cut at narrow widths"));
+            Session { file: f, remote: None }
+        })
+        .collect()
+}
+
+fn in_process_key_to_frame() {
+    let now = navi::text::now_unix();
+    let mut m = Model::new(KeyMap::default(), "/home/u".into(), "/home/u".into(), vec![], now);
+    let mut term = Terminal::new(CrosstermBackend::new(std::io::sink())).expect("terminal");
+    let start = Instant::now();
+    update(&mut m, Msg::Resize(200, 60));
+    update(&mut m, Msg::Listing { remote: None, result: Ok((sessions(now), vec![])) });
+    term.draw(|f| navi::ui::draw(f, &m)).expect("draw");
+    let first = start.elapsed();
+    let mut times = Vec::new();
+    for i in 0..2000 {
+        let key = if i % 3 == 0 { Key::ch('k') } else { Key::ch('j') };
+        let t = Instant::now();
+        let up = update(&mut m, Msg::Key(key));
+        if up.redraw {
+            term.draw(|f| navi::ui::draw(f, &m)).expect("draw");
+        }
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let p = |q: f64| times[((times.len() as f64 - 1.0) * q) as usize];
+    println!("in-process, {N} sessions, 200x60:");
+    println!("  listing -> first frame with rows: {:.2} ms", ms(first));
+    println!("  key -> frame: median {:.3} ms, p99 {:.3} ms, max {:.3} ms", ms(p(0.5)), ms(p(0.99)), ms(p(1.0)));
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+struct Server {
+    dir: tempfile::TempDir,
+    socket: PathBuf,
+}
+
+impl Server {
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux is required: install tmux")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "ui"]).stdout).into_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+fn real_binary() {
+    let dir = tempfile::Builder::new().prefix("navi-bench-").tempdir().expect("temp dir");
+    let home = dir.path().join("home");
+    let sessions_dir = home.join(".claude-sessions");
+    std::fs::create_dir_all(&sessions_dir).expect("mkdir");
+    let server = Server { socket: dir.path().join("tmux.sock"), dir };
+    // 1,000 live tmux sessions, so no status file is cleaned as stale.
+    let script = server.dir.path().join("setup.tmux");
+    let mut lines = String::new();
+    for i in 0..N {
+        lines.push_str(&format!("new-session -d -s s{i:04} -x 80 -y 24 'sleep 100000'\n"));
+    }
+    std::fs::write(&script, lines).expect("write");
+    let t = Instant::now();
+    let out = server.tmux(&["-f", "/dev/null", "start-server", ";", "source-file", &script.to_string_lossy()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    println!("real binary: {N} tmux sessions created in {:.1} s", t.elapsed().as_secs_f64());
+    let now = navi::text::now_unix();
+    for s in sessions(now) {
+        std::fs::write(sessions_dir.join(format!("{}.json", s.name())), s.file.to_json()).expect("write");
+    }
+    let cmd = format!(
+        "env HOME={} NAVI_TMUX_SOCKET={} {}",
+        home.display(),
+        server.socket.display(),
+        env!("CARGO_BIN_EXE_navi")
+    );
+    let start = Instant::now();
+    let out = server.tmux(&["new-session", "-d", "-x", "200", "-y", "60", "-s", "ui", &cmd]);
+    assert!(out.status.success());
+    wait(&server, |s| s.contains("navi "));
+    let first = start.elapsed();
+    wait(&server, |s| s.contains("1000 sessions"));
+    let rows = start.elapsed();
+    println!(
+        "  start -> first frame: {:.0} ms; -> frame with all {N} rows: {:.0} ms (capture-pane polling, ±5 ms)",
+        ms(first),
+        ms(rows)
+    );
+    let pid: u32 = String::from_utf8_lossy(&server.tmux(&["display-message", "-p", "-t", "ui", "#{pane_pid}"]).stdout)
+        .trim()
+        .parse()
+        .expect("pane pid");
+    // Key to frame as seen through tmux: the selection marker moves.
+    let mut worst = Duration::ZERO;
+    let mut total = Duration::ZERO;
+    for _ in 0..20 {
+        let before = selected_line(&server.capture());
+        let t = Instant::now();
+        server.tmux(&["send-keys", "-t", "ui", "j"]);
+        while selected_line(&server.capture()) == before && t.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let e = t.elapsed();
+        worst = worst.max(e);
+        total += e;
+    }
+    println!(
+        "  key -> frame through tmux: mean {:.1} ms, worst {:.1} ms (includes send-keys and capture-pane)",
+        ms(total / 20),
+        ms(worst)
+    );
+    server.tmux(&["send-keys", "-t", "ui", "p"]);
+    std::thread::sleep(Duration::from_secs(2));
+    server.tmux(&["send-keys", "-t", "ui", "p"]);
+    std::thread::sleep(Duration::from_secs(1));
+    let idle: u64 = std::env::var("NAVI_BENCH_IDLE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+    let (cpu0, t0) = (cpu_ticks(pid), Instant::now());
+    std::thread::sleep(Duration::from_secs(idle));
+    let (cpu1, wall) = (cpu_ticks(pid), t0.elapsed());
+    let hz = 100.0; // USER_HZ on Linux
+    let used = (cpu1 - cpu0) as f64 / hz;
+    println!(
+        "  idle CPU over {idle} s (navi + its children): {:.3} s = {:.2} % of one core",
+        used,
+        used * 100.0 / wall.as_secs_f64()
+    );
+    println!("  peak RSS: {:.1} MB", peak_rss_kb(pid) as f64 / 1024.0);
+    server.tmux(&["send-keys", "-t", "ui", "q"]);
+}
+
+fn selected_line(screen: &str) -> String {
+    screen.lines().find(|l| l.starts_with('▌')).unwrap_or_default().to_string()
+}
+
+fn wait(server: &Server, f: impl Fn(&str) -> bool) -> Duration {
+    let t = Instant::now();
+    while !f(&server.capture()) {
+        assert!(t.elapsed() < Duration::from_secs(60), "timed out; screen:\n{}", server.capture());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    t.elapsed()
+}
+
+/// utime + stime + cutime + cstime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
+    let after = &stat[stat.rfind(')').expect("stat") + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14–17 of stat are at 11–14 after the command name.
+    (11..15).map(|i| f[i].parse::<u64>().unwrap_or(0)).sum()
+}
+
+fn peak_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("status")).expect("status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
