@@ -371,3 +371,36 @@ fn many_rows_scroll_into_view() {
     ch(&mut m, 'j');
     assert_eq!((m.selected, m.offset), (0, 0));
 }
+
+#[test]
+fn new_session_on_a_remote_host() {
+    let mut m = model_with(vec!["box".into()]);
+    let mut remote = s("far", Status::Waiting, 1, "there");
+    remote.remote = Some("box".into());
+    update(&mut m, Msg::Listing { remote: Some("box".into()), result: Ok((vec![remote], vec![])) });
+    assert_eq!(selected(&m), "beta", "the selection stays on its session");
+    ch(&mut m, 'k');
+    assert_eq!(selected(&m), "far");
+    let up = ch(&mut m, 'n');
+    assert!(up.effects.is_empty(), "a remote directory is not checked locally");
+    let Some(Dialog::New(f)) = &m.dialog else { panic!("no form") };
+    assert_eq!((f.remote.as_deref(), f.dir.value.as_str(), f.fields()), (Some("box"), "~", 4));
+    for _ in 0..3 {
+        press(&mut m, Key::plain(KeyCode::Tab));
+    }
+    let up = ch(&mut m, ' ');
+    assert_eq!(up.effects, vec![Effect::CheckDir("/src".into())]);
+    let Some(Dialog::New(f)) = &m.dialog else { panic!("no form") };
+    assert_eq!(f.remote, None);
+    press(&mut m, Key::plain(KeyCode::Left));
+    let up = press(&mut m, Key::plain(KeyCode::Enter));
+    assert_eq!(
+        up.effects,
+        vec![Effect::Create {
+            remote: Some("box".into()),
+            name: "claude".into(),
+            dir: "~".into(),
+            skip_permissions: false
+        }]
+    );
+}

@@ -262,24 +262,26 @@ fn on_remote(k: &SessionKey) -> String {
 }
 
 fn open_new(m: &mut Model) -> Update {
-    let taken = |n: &str| m.rows.iter().filter_map(Row::session).any(|s| s.remote.is_none() && s.name() == n);
-    let name = std::iter::once("claude".to_string())
-        .chain((2..).map(|i| format!("claude-{i}")))
-        .find(|n| !taken(n))
-        .unwrap_or_else(|| "claude".into());
-    let dir = crate::text::shorten_home(&m.cwd, &m.home);
+    // A new session goes where the selected one lives, when that host answers.
+    let remote = match m.selected_row() {
+        Some(Row::Session(s)) => s.remote.clone(),
+        _ => None,
+    };
+    let hosts = std::iter::once(None).chain(m.remote_names.iter().cloned().map(Some)).collect();
     let form = NewForm {
+        name: TextInput::new(""),
+        dir: TextInput::new(""),
         remote: None,
-        name: TextInput::new(&name),
-        dir: TextInput::new(&dir),
+        hosts,
         skip_permissions: false,
         field: 0,
         name_error: None,
         dir_error: None,
         dir_checked: None,
     };
-    m.dialog = Some(Dialog::New(form));
-    Update::redraw().with(Effect::CheckDir(dir))
+    let mut up = Update::redraw();
+    up.effects.extend(super::forms::set_host(m, form, remote));
+    up
 }
 
 fn resize_preview(m: &mut Model, delta: i32) {

@@ -65,16 +65,24 @@ impl TextInput {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewForm {
+    /// Where the session starts (`None`: this machine); field 3 cycles through `hosts`.
     pub remote: Option<String>,
+    pub hosts: Vec<Option<String>>,
     pub name: TextInput,
     pub dir: TextInput,
     pub skip_permissions: bool,
-    /// 0 name, 1 directory, 2 skip-permissions checkbox.
+    /// 0 name, 1 directory, 2 skip-permissions checkbox, 3 host (when remotes exist).
     pub field: usize,
     pub name_error: Option<String>,
     pub dir_error: Option<String>,
     /// The last directory checked and whether it exists.
     pub dir_checked: Option<(String, bool)>,
+}
+
+impl NewForm {
+    pub fn fields(&self) -> usize {
+        if self.hosts.len() > 1 { 4 } else { 3 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

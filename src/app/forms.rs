@@ -150,8 +150,17 @@ fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update)
     let mut up = Update::redraw();
     match key.code {
         KeyCode::Esc => return (None, up),
-        KeyCode::Tab | KeyCode::Down => f.field = (f.field + 1) % 3,
-        KeyCode::BackTab | KeyCode::Up => f.field = (f.field + 2) % 3,
+        KeyCode::Tab | KeyCode::Down => f.field = (f.field + 1) % f.fields(),
+        KeyCode::BackTab | KeyCode::Up => f.field = (f.field + f.fields() - 1) % f.fields(),
+        KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right if f.field == 3 => {
+            let i = f.hosts.iter().position(|h| *h == f.remote).unwrap_or(0);
+            let n = f.hosts.len();
+            let next = if key.code == KeyCode::Left { (i + n - 1) % n } else { (i + 1) % n };
+            let host = f.hosts[next].clone();
+            let effects = set_host(m, f, host);
+            up.effects.extend(effects);
+            return (m.dialog.take(), up);
+        }
         KeyCode::Enter => {
             f.name_error = name_error(m, &f);
             f.dir_error = dir_error(&f);
@@ -174,7 +183,11 @@ fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update)
         _ if f.field == 1 => {
             if edit(&mut f.dir, key) {
                 f.dir_error = dir_error(&f);
-                up.effects.push(Effect::CheckDir(f.dir.value.trim().to_string()));
+                // Only this machine's folders can be checked while typing; a remote
+                // one is checked by the create command itself.
+                if f.remote.is_none() {
+                    up.effects.push(Effect::CheckDir(f.dir.value.trim().to_string()));
+                }
             }
         }
         _ => return (Some(Dialog::New(f)), Update::default()),
@@ -201,4 +214,29 @@ pub fn git_detail(m: &mut Model, key: SessionKey, result: Result<GitInfo, String
         }
         _ => Update::default(),
     }
+}
+
+/// Points the new-session form at `host`: a free default name there and a default
+/// directory (the current one locally, `~` on a remote). Stores the form in the model.
+pub fn set_host(m: &mut Model, mut f: NewForm, host: Option<String>) -> Vec<Effect> {
+    let taken_here = |n: &str| taken(m, &host, n);
+    if f.name.value.is_empty() || taken_here(&f.name.value) {
+        let name = std::iter::once("claude".to_string())
+            .chain((2..).map(|i| format!("claude-{i}")))
+            .find(|n| !taken_here(n))
+            .unwrap_or_else(|| "claude".into());
+        f.name = TextInput::new(&name);
+    }
+    let dir = match &host {
+        None => crate::text::shorten_home(&m.cwd, &m.home),
+        Some(_) => "~".to_string(),
+    };
+    f.dir = TextInput::new(&dir);
+    f.dir_checked = None;
+    f.remote = host;
+    f.name_error = name_error(m, &f);
+    f.dir_error = dir_error(&f);
+    let effects = if f.remote.is_none() { vec![Effect::CheckDir(dir)] } else { Vec::new() };
+    m.dialog = Some(Dialog::New(f));
+    effects
 }

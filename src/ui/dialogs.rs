@@ -88,10 +88,10 @@ fn new_form(frame: &mut Frame, area: Rect, f: &NewForm) {
     let label = |i: usize, s: &'static str| {
         Line::styled(s, if f.field == i { theme::accent().add_modifier(Modifier::BOLD) } else { theme::dim() })
     };
-    let host = f.remote.as_deref().map(sanitize_line).unwrap_or_else(|| "this machine".into());
+    let host_name = |h: &Option<String>| h.as_deref().map(sanitize_line).unwrap_or_else(|| "this machine".into());
     let check = if f.skip_permissions { "[x]" } else { "[ ]" };
-    let lines = vec![
-        Line::styled(format!("Starts claude in a new tmux session on {host}."), theme::dim()),
+    let mut lines = vec![
+        Line::styled(format!("Starts claude in a new tmux session on {}.", host_name(&f.remote)), theme::dim()),
         label(0, "Name"),
         input_line(&f.name, f.field == 0, 60),
         error_line(f.name_error.as_deref()),
@@ -102,10 +102,17 @@ fn new_form(frame: &mut Frame, area: Rect, f: &NewForm) {
             Span::styled(format!("{check} "), if f.field == 2 { theme::accent() } else { theme::dim() }),
             Span::raw("skip permissions (--dangerously-skip-permissions)"),
         ]),
-        Line::raw(""),
-        Line::styled("tab next field   space toggle   ↵ create   esc cancel", theme::dim()),
     ];
-    popup(frame, area, "New session", 68, 12, lines, theme::accent());
+    if f.fields() > 3 {
+        lines.push(Line::from(vec![
+            Span::styled("Host ", if f.field == 3 { theme::accent() } else { theme::dim() }),
+            Span::styled(format!("‹ {} ›", host_name(&f.remote)), theme::bold()),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("tab next field   space toggle   ↵ create   esc cancel", theme::dim()));
+    let h = lines.len() as u16 + 2;
+    popup(frame, area, "New session", 68, h, lines, theme::accent());
 }
 
 /// A wide character (an emoji icon) just left of the box would hide the box's left
