@@ -105,12 +105,40 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
         }
         None => l2.push(Span::styled(truncate(&dir, avail), theme::dim())),
     }
+    // Metric badges on the right when they fit.
+    let badges = badges(f);
+    let used: usize = l2.iter().map(Span::width).sum();
+    if !badges.is_empty() && used + 2 + badges.width() <= width {
+        l2.push(Span::raw(" ".repeat(width - used - badges.width())));
+        l2.push(Span::styled(badges, theme::dim()));
+    }
     let msg = match f.message.as_deref().map(sanitize_line).filter(|t| !t.trim().is_empty()) {
         Some(t) => Span::styled(truncate(&format!("\"{}\"", t.trim()), avail), theme::dim().italic()),
         None => Span::styled(truncate(f.status.as_str(), avail), theme::dim()),
     };
     let pad = Style::default();
     vec![Line::from(l1.spans), Line::from(l2), Line::from(vec![Span::styled(" ", pad), Span::raw("   "), msg])]
+}
+
+/// `1h 5m · 31 tools · 2 agents · team core`: what the status file's metrics say.
+fn badges(f: &crate::sessions::StatusFile) -> String {
+    let mut out = Vec::new();
+    if let Some(t) = f.metrics.as_ref().and_then(|m| m.time.as_ref()).filter(|t| t.total_seconds > 0) {
+        out.push(crate::text::duration(t.total_seconds));
+    }
+    if let Some(tools) = f.metrics.as_ref().and_then(|m| m.tools.as_ref()) {
+        let n: u64 = tools.counts.values().filter_map(|v| v.as_u64()).sum();
+        if n > 0 {
+            out.push(format!("{n} tools"));
+        }
+    }
+    if let Some(n) = f.extra.get("agents").and_then(|a| a.as_array()).map(Vec::len).filter(|n| *n > 0) {
+        out.push(format!("{n} agent{}", if n == 1 { "" } else { "s" }));
+    }
+    if let Some(team) = f.extra.get("team").and_then(|t| t.as_str()).filter(|t| !t.is_empty()) {
+        out.push(format!("team {}", truncate(&sanitize_line(team), 20)));
+    }
+    out.join(" · ")
 }
 
 fn unreachable_lines(remote: &str, reason: &str, width: usize) -> Vec<Line<'static>> {
