@@ -16,6 +16,12 @@ struct Dash {
 impl Dash {
     /// Three sessions (alpha waiting, gamma working, beta done), then navi in pane `ui`.
     fn start() -> Dash {
+        let dash = Dash::prepare();
+        dash.launch();
+        dash
+    }
+
+    fn prepare() -> Dash {
         let t = TmuxServer::new();
         let now = navi::text::now_unix();
         for (name, status, age) in [("alpha", "waiting", 5), ("beta", "done", 500), ("gamma", "working", 50)] {
@@ -25,9 +31,7 @@ impl Dash {
             t.write_status(&json!({"tmux_session": name, "status": status, "cwd": dir, "timestamp": now - age,
                 "message": format!("{name} says hi")}));
         }
-        let dash = Dash { t };
-        dash.launch();
-        dash
+        Dash { t }
     }
 
     fn launch(&self) {
@@ -244,4 +248,25 @@ fn demo_runs_for_real_and_cleans_up() {
     d.keys(&["q"]);
     let gone = wait_for(WAIT, || std::fs::read_dir(&tmp).map(|mut e| e.next().is_none()).unwrap_or(false));
     assert!(gone, "the demo left files in {}", tmp.display());
+}
+
+#[test]
+fn keys_file_overrides_and_a_bad_file_falls_back() {
+    let d = Dash::prepare();
+    let config = d.t.home.join(".config/navi");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("keys.yaml"), "kill: X\n").unwrap();
+    d.launch();
+    d.wait("X kill");
+    d.keys(&["x"]);
+    d.keys(&["X"]);
+    d.wait("Kill session \"alpha\"");
+    d.keys(&["Escape"]);
+    d.keys(&["q"]);
+    d.t.tmux(&["kill-session", "-t", "ui"]);
+
+    std::fs::write(config.join("keys.yaml"), "kill: [[[\n").unwrap();
+    d.launch();
+    d.wait("using the default keys");
+    d.wait("x kill");
 }

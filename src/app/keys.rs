@@ -143,10 +143,10 @@ impl KeyMap {
         match std::fs::read_to_string(path) {
             Ok(text) => match Self::with_overrides(&text) {
                 Ok(map) => (map, None),
-                Err(e) => (Self::default(), Some(format!("{}: {e}; using the default keys", path.display()))),
+                Err(e) => (Self::default(), Some(format!("using the default keys: {}: {e}", path.display()))),
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Self::default(), None),
-            Err(e) => (Self::default(), Some(format!("{}: {e}; using the default keys", path.display()))),
+            Err(e) => (Self::default(), Some(format!("using the default keys: {}: {e}", path.display()))),
         }
     }
 
