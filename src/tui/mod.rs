@@ -187,11 +187,17 @@ async fn attach(tui: &mut Tui, runner: &Runner, key: &SessionKey) -> Result<(), 
     let inside_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     let mut cmd = backend.attach_command(&key.name, inside_tmux);
     tui.exit().map_err(|e| e.to_string())?;
-    let status = tokio::task::spawn_blocking(move || cmd.status()).await;
+    // The terminal goes to the child; only its error output is kept, to say why it failed.
+    cmd.stderr(std::process::Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || cmd.spawn().and_then(|c| c.wait_with_output())).await;
     let back = tui.enter().map_err(|e| e.to_string());
-    let status = status.map_err(|e| e.to_string())?.map_err(|e| format!("cannot run tmux: {e}"))?;
+    let out = out.map_err(|e| e.to_string())?.map_err(|e| format!("cannot run the attach command: {e}"))?;
     back?;
-    if status.success() { Ok(()) } else { Err(format!("tmux attach exited with {status}")) }
+    if out.status.success() {
+        return Ok(());
+    }
+    let err = crate::text::sanitize_line(String::from_utf8_lossy(&out.stderr).trim());
+    Err(if err.is_empty() { format!("attach exited with {}", out.status) } else { err })
 }
 
 /// SIGTERM, SIGHUP and SIGINT end the loop cleanly (the terminal is restored on the way).
