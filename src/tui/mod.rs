@@ -81,6 +81,11 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     result
 }
 
+/// tmux's server, not its client, writes to the terminal: its last output after a detach
+/// (leaving its alternate screen) can land after the client exited and after navi's first
+/// frame. The screen is taken over and repainted in full again shortly after.
+const REPAINTS_AFTER_ATTACH: [u64; 2] = [150, 1000];
+
 async fn event_loop(
     model: &mut Model,
     runner: &mut Runner,
@@ -97,12 +102,20 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut preview_at: Option<tokio::time::Instant> = None;
+    // Full repaints due after an attach (see `REPAINTS_AFTER_ATTACH`).
+    let mut repaints: Vec<tokio::time::Instant> = Vec::new();
     let mut signals = Signals::new()?;
     loop {
         let first = tokio::select! {
             m = rx.recv() => match m { Some(m) => m, None => break },
             _ = tick.tick() => Msg::Tick(crate::text::now_unix()),
             _ = sleep_until(preview_at) => { preview_at = None; Msg::PreviewDue }
+            _ = sleep_until(repaints.first().copied()) => {
+                repaints.remove(0);
+                tui.enter()?;
+                tui.terminal.draw(|f| crate::ui::draw(f, model))?;
+                continue;
+            }
             _ = signals.recv() => break,
         };
         let mut redraw = false;
@@ -129,6 +142,8 @@ async fn event_loop(
                     update(model, Msg::Resize(size.width, size.height));
                     let up = update(model, Msg::Attached(result));
                     redraw = true;
+                    let now = tokio::time::Instant::now();
+                    repaints = REPAINTS_AFTER_ATTACH.iter().map(|ms| now + Duration::from_millis(*ms)).collect();
                     run_effects(up.effects, runner, pollers);
                 }
                 other => run_effects(vec![other], runner, pollers),

@@ -30,7 +30,13 @@ impl Tui {
         enable_raw_mode().context("raw mode")?;
         execute!(stdout(), EnterAlternateScreen, EnableMouseCapture, cursor::Hide).context("alternate screen")?;
         self.active = true;
-        self.terminal.clear().context("clearing the terminal")?;
+        // `Terminal::clear` asks the terminal for the cursor position, which races with the
+        // input reader for the reply; a resize to the current size clears and resets the
+        // back buffer (the next draw is complete) without asking anything.
+        let size = self.terminal.size().context("terminal size")?;
+        self.terminal
+            .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+            .context("clearing the terminal")?;
         Ok(())
     }
 
