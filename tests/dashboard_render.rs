@@ -215,3 +215,33 @@ fn search_and_filters_in_header_and_footer() {
     key(&mut m, Key::ch('o'));
     insta::assert_snapshot!(render(&m));
 }
+
+#[test]
+fn tiny_and_odd_sizes_never_panic() {
+    let openers: &[&[Key]] = &[
+        &[],
+        &[Key::ch('p')],
+        &[Key::ch('p'), Key::ch('L')],
+        &[Key::ch('x')],
+        &[Key::ch('R')],
+        &[Key::ch('n')],
+        &[Key::ch('m')],
+        &[Key::ch('G')],
+        &[Key::ch('i')],
+        &[Key::ch('?')],
+        &[Key::ch('/'), Key::ch('a')],
+    ];
+    for (w, h) in [(1, 1), (2, 2), (10, 3), (20, 5), (30, 8), (59, 12), (61, 40), (250, 3)] {
+        for keys in openers {
+            let mut m = model(w, h);
+            for k in *keys {
+                key(&mut m, *k);
+            }
+            for _ in 0..3 {
+                key(&mut m, Key::ch('j'));
+                key(&mut m, Key::plain(KeyCode::PageDown));
+            }
+            let _ = render(&m);
+        }
+    }
+}

@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model, d: &Dialog) {
     let total = lines.len();
     let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(inner_h.saturating_sub(1)).collect();
     let more = if total > inner_h {
-        format!("  ({}–{} of {total}, j/k pgup/pgdn)", scroll + 1, (scroll + inner_h - 1).min(total))
+        format!("  ({}–{} of {total}, j/k pgup/pgdn)", scroll + 1, (scroll + inner_h).saturating_sub(1).min(total))
     } else {
         String::new()
     };
