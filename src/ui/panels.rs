@@ -13,8 +13,7 @@ use ratatui::text::{Line, Span};
 
 pub fn draw(frame: &mut Frame, area: Rect, m: &Model, d: &Dialog) {
     let w = area.width.saturating_sub(4).min(110);
-    let h = area.height.saturating_sub(2);
-    let inner_h = usize::from(h.saturating_sub(2));
+    let max_h = area.height.saturating_sub(2);
     let (title, lines, scroll) = match d {
         Dialog::Git { key, info, scroll } => {
             let lines = match info {
@@ -31,9 +30,12 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model, d: &Dialog) {
         _ => return,
     };
     let total = lines.len();
-    let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(inner_h.saturating_sub(1)).collect();
-    let more = if total > inner_h {
-        format!("  ({}–{} of {total}, j/k pgup/pgdn)", scroll + 1, (scroll + inner_h).saturating_sub(1).min(total))
+    // As tall as the content (plus borders and the closing hint), at most the screen.
+    let h = u16::try_from(total).unwrap_or(u16::MAX).saturating_add(3).min(max_h);
+    let body = usize::from(h.saturating_sub(3));
+    let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(body).collect();
+    let more = if total > body {
+        format!("  ({}–{} of {total}, j/k pgup/pgdn)", scroll + 1, (scroll + body).min(total))
     } else {
         String::new()
     };
