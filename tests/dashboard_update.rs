@@ -404,3 +404,13 @@ fn new_session_on_a_remote_host() {
         }]
     );
 }
+
+#[test]
+fn esc_then_a_key_read_as_alt_is_both_keys() {
+    let mut m = model();
+    ch(&mut m, 'i');
+    assert!(matches!(m.dialog, Some(Dialog::Metrics { .. })));
+    let up = press(&mut m, Key { code: KeyCode::Char('G'), ctrl: false, alt: true });
+    assert!(matches!(m.dialog, Some(Dialog::Git { .. })), "Esc closed metrics, G opened git");
+    assert_eq!(up.effects, vec![Effect::FetchGitDetail(key("beta"))]);
+}

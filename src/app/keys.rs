@@ -164,6 +164,11 @@ impl KeyMap {
         self.preview.get(&key).copied()
     }
 
+    /// Is `key` bound to anything?
+    pub fn binds(&self, key: Key) -> bool {
+        self.list.contains_key(&key) || self.preview.contains_key(&key)
+    }
+
     pub fn keys(&self, action: Action) -> &[Key] {
         self.keys.get(&action).map(Vec::as_slice).unwrap_or(&[])
     }

@@ -4,6 +4,7 @@
 use super::actions;
 use super::forms;
 use super::geometry;
+use super::input::{Key, KeyCode};
 use super::model::{GitKey, Level, Model, SessionKey, Source};
 use super::msg::{Effect, Msg};
 use super::remotes::{LinkState, RemoteStatus};
@@ -35,6 +36,15 @@ const GIT_ACTIVE_SECS: i64 = 5;
 
 pub fn update(m: &mut Model, msg: Msg) -> Update {
     match msg {
+        // Terminals send Esc followed quickly by a key as Alt+key: unless Alt+key is bound,
+        // it is what the user typed, Esc and then the key.
+        Msg::Key(key) if key.alt && !m.keys.binds(key) => {
+            let mut first = update(m, Msg::Key(Key::plain(KeyCode::Esc)));
+            let second = update(m, Msg::Key(Key { alt: false, ..key }));
+            first.redraw |= second.redraw;
+            first.effects.extend(second.effects);
+            first
+        }
         Msg::Key(key) => {
             if m.dialog.is_some() {
                 forms::key(m, key)
