@@ -127,10 +127,15 @@ async fn event_loop(
             effects.extend(up.effects);
             next = rx.try_recv().ok();
         }
-        let mut quit = false;
+        if effects.contains(&Effect::Quit) {
+            break;
+        }
+        // Draw first: background work the effects start must not delay the frame.
+        if redraw {
+            tui.terminal.draw(|f| crate::ui::draw(f, model))?;
+        }
         for effect in effects {
             match effect {
-                Effect::Quit => quit = true,
                 Effect::SchedulePreview(ms) => {
                     preview_at = Some(tokio::time::Instant::now() + Duration::from_millis(ms));
                 }
@@ -141,19 +146,13 @@ async fn event_loop(
                     let size = tui.terminal.size()?;
                     update(model, Msg::Resize(size.width, size.height));
                     let up = update(model, Msg::Attached(result));
-                    redraw = true;
+                    tui.terminal.draw(|f| crate::ui::draw(f, model))?;
                     let now = tokio::time::Instant::now();
                     repaints = REPAINTS_AFTER_ATTACH.iter().map(|ms| now + Duration::from_millis(*ms)).collect();
                     run_effects(up.effects, runner, pollers);
                 }
                 other => run_effects(vec![other], runner, pollers),
             }
-        }
-        if quit {
-            break;
-        }
-        if redraw {
-            tui.terminal.draw(|f| crate::ui::draw(f, model))?;
         }
     }
     reader.stop().await;

@@ -76,7 +76,8 @@ pub fn watch_folder(dir: &Path, wake: Arc<Notify>) -> notify::Result<notify::Rec
 pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut last: Option<Vec<String>> = None;
-        let mut every = tokio::time::interval(TMUX_CHECK);
+        // The poller lists at start; the first check can wait a full period.
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + TMUX_CHECK, TMUX_CHECK);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             every.tick().await;
