@@ -1,0 +1,253 @@
+//! The remote backend: the same actions as local, over the SSH pool. Scripts run under
+//! `sh -c` whatever the remote user's login shell; a poll is one exec that prints the tmux
+//! session list (with its exit status) and every status file; a status file is rewritten
+//! by sending the new JSON on the channel's stdin into a temp file beside it, then `mv`.
+
+use super::shell::{path, quote};
+use super::{BackendError, ExecOutput, SessionBackend, Snapshot, Tmux, tmux};
+use crate::config::{HostKeyChecking, Remote};
+use crate::sessions::StatusFile;
+use crate::sessions::store::file_name_for;
+use crate::sessions::stream::{Parsed, parse_stream};
+use crate::ssh::{Pool, SshError};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+pub struct RemoteBackend {
+    remote: Remote,
+    pool: Arc<Pool>,
+    tmux: Tmux,
+    known_hosts: std::path::PathBuf,
+    policy: HostKeyChecking,
+}
+
+impl From<SshError> for BackendError {
+    fn from(e: SshError) -> Self {
+        BackendError::Ssh(Box::new(e))
+    }
+}
+
+impl RemoteBackend {
+    pub fn new(remote: Remote, pool: Arc<Pool>, known_hosts: std::path::PathBuf, policy: HostKeyChecking) -> Self {
+        RemoteBackend { remote, pool, tmux: Tmux::default(), known_hosts, policy }
+    }
+
+    pub fn pool(&self) -> &Arc<Pool> {
+        &self.pool
+    }
+
+    /// The sessions folder on the remote, quoted for its shell (`~/` → `"$HOME"/`).
+    fn dir(&self) -> String {
+        let d = self.remote.sessions_dir.trim_end_matches('/');
+        path(if d.is_empty() { "/" } else { d })
+    }
+
+    /// The one script a poll runs: tmux's session list and exit status after a marker line,
+    /// then every status file after a marker line naming it (one awk for all files: a
+    /// process per file would cost more than the round trip on loopback). Public for the
+    /// benchmark.
+    pub fn poll_script(&self, marker: &str) -> String {
+        format!(
+            "{list}\nprintf '\\n%s %s\\n' {marker} \"$?\"\n\
+             set -- {dir}/*.json\n[ -e \"$1\" ] || exit 0\n\
+             exec awk -v m={marker} 'FNR == 1 {{ n = FILENAME; sub(\".*/\", \"\", n); printf \"\\n%s %s\\n\", m, n }} {{ print }}' \"$@\" 2>/dev/null",
+            list = self.tmux.list_sessions(),
+            dir = self.dir(),
+        )
+    }
+
+    fn file(&self, session: &str) -> Result<String, BackendError> {
+        let name = file_name_for(session).map_err(BackendError::Command)?;
+        Ok(format!("{}/{}", self.dir(), quote(&name)))
+    }
+}
+
+/// A poll's stdout in pieces: tmux's output, tmux's exit status, each file by name.
+type PollParts<'a> = (&'a [u8], Option<i32>, Vec<(String, &'a [u8])>);
+
+/// Splits a poll's stdout: tmux's output, the marker line with tmux's exit status, then
+/// each status file after a marker line naming it.
+fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<PollParts<'a>> {
+    let needle = format!("\n{marker} ");
+    let mut parts = split_on(stdout, needle.as_bytes()).into_iter();
+    let names = parts.next()?;
+    let header = |part: &'a [u8]| -> Option<(String, &'a [u8])> {
+        let eol = part.iter().position(|&b| b == b'\n')?;
+        Some((String::from_utf8_lossy(&part[..eol]).into_owned(), &part[eol + 1..]))
+    };
+    let (status, _) = header(parts.next()?)?;
+    let files = parts.filter_map(header).collect();
+    Some((names, status.trim().parse().ok(), files))
+}
+
+fn split_on<'a>(hay: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        if &hay[i..i + needle.len()] == needle {
+            out.push(&hay[start..i]);
+            i += needle.len();
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push(&hay[start..]);
+    out
+}
+
+/// Parses every file's stream; problems name the file, as the local store's do.
+fn parse_files(files: Vec<(String, &[u8])>) -> Parsed {
+    let mut out = Parsed::default();
+    for (name, bytes) in files {
+        let name = crate::text::sanitize_line(&name);
+        let parsed = parse_stream(bytes);
+        if parsed.files.is_empty() && parsed.errors.is_empty() {
+            out.errors.push(format!("{name}: empty file"));
+        }
+        out.files.extend(parsed.files);
+        out.errors.extend(parsed.errors.into_iter().map(|e| format!("{name}: {e}")));
+    }
+    out
+}
+
+#[async_trait]
+impl SessionBackend for RemoteBackend {
+    fn remote(&self) -> Option<&str> {
+        Some(&self.remote.name)
+    }
+
+    fn tmux(&self) -> &Tmux {
+        &self.tmux
+    }
+
+    async fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, BackendError> {
+        // `exec`: the login shell hands over to sh instead of waiting beside it.
+        let out = self.pool.exec(&self.remote.name, &format!("exec sh -c {}", quote(script)), stdin).await?;
+        Ok(ExecOutput { status: out.status, stdout: out.stdout, stderr: out.stderr })
+    }
+
+    async fn snapshot(&self) -> Result<Snapshot, BackendError> {
+        let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
+        let script = self.poll_script(&marker);
+        let _one_at_a_time = self.pool.poll_guard(&self.remote.name).await?;
+        let out = self.exec(&script, None).await?;
+        let Some((names, status, files)) = split_poll(&out.stdout, &marker) else {
+            return Err(BackendError::Command(format!("unexpected answer to a poll: {}", out.error_text())));
+        };
+        let (tmux_sessions, tmux_error) = match tmux::parse_list_sessions(status, names, &out.stderr) {
+            Ok(names) => (Some(names), None),
+            Err(e) => (None, Some(e)),
+        };
+        Ok(Snapshot { files: parse_files(files), tmux_sessions, tmux_error })
+    }
+
+    async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {
+        let script = format!("f={}\n[ -e \"$f\" ] || exit 3\ncat \"$f\"", self.file(name)?);
+        let out = self.exec(&script, None).await?;
+        match out.status {
+            Some(3) => Ok(None),
+            Some(0) => serde_json::from_slice(&out.stdout)
+                .map(Some)
+                .map_err(|e| BackendError::Command(format!("{}'s status file on {}: {e}", name, self.remote.name))),
+            _ => Err(BackendError::Command(out.error_text())),
+        }
+    }
+
+    async fn write_status(&self, file: &StatusFile) -> Result<(), BackendError> {
+        let script = format!(
+            "d={dir}\nmkdir -p \"$d\" && t=$(mktemp \"$d/.navi-XXXXXX\") || exit 1\n\
+             if cat > \"$t\" && chmod 644 \"$t\" && mv -f \"$t\" {file}; then exit 0; fi\n\
+             rm -f \"$t\"; exit 1",
+            dir = self.dir(),
+            file = self.file(&file.tmux_session)?,
+        );
+        let out = self.exec(&script, Some(&file.to_json())).await?;
+        if out.success() { Ok(()) } else { Err(BackendError::Command(out.error_text())) }
+    }
+
+    async fn remove_status(&self, names: &[String]) -> Result<(), BackendError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let files: Result<Vec<String>, _> = names.iter().map(|n| self.file(n)).collect();
+        let out = self.exec(&format!("rm -f -- {}", files?.join(" ")), None).await?;
+        if out.success() { Ok(()) } else { Err(BackendError::Command(out.error_text())) }
+    }
+
+    fn attach_command(&self, name: &str, _inside_tmux: bool) -> std::process::Command {
+        let r = &self.remote;
+        let mut cmd = std::process::Command::new("ssh");
+        cmd.arg("-t").arg("-i").arg(&r.key).arg("-p").arg(r.port.to_string());
+        if let Some(j) = &r.jump_host {
+            let host = if j.host.contains(':') { format!("[{}]", j.host) } else { j.host.clone() };
+            cmd.arg("-J").arg(format!("{}@{}:{}", r.user, host, j.port));
+        }
+        let strict = if self.policy == HostKeyChecking::Off { "no" } else { "yes" };
+        cmd.arg("-o").arg(format!("UserKnownHostsFile={}", self.known_hosts.display()));
+        cmd.arg("-o").arg(format!("StrictHostKeyChecking={strict}"));
+        cmd.arg(format!("{}@{}", r.user, r.host)).arg("--");
+        // The same attach script as local (exact name → session id), under `sh` whatever
+        // the remote user's login shell is.
+        cmd.arg(format!("sh -c {}", quote(&self.tmux.attach(name, false))));
+        cmd
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_output_is_split_at_the_markers() {
+        let out =
+            b"a\nb c\n\nNAVI-x 0\n\nNAVI-x a.json\n{\"tmux_session\":\"a\",\"status\":\"done\"}\nNAVI-x bad.json\n{x";
+        let (names, status, files) = split_poll(out, "NAVI-x").unwrap();
+        assert_eq!(names, b"a\nb c\n");
+        assert_eq!(status, Some(0));
+        assert_eq!(files.len(), 2);
+        let parsed = parse_files(files);
+        assert_eq!(parsed.files.len(), 1);
+        assert!(parsed.errors[0].starts_with("bad.json: "), "{:?}", parsed.errors);
+        let (names, status, files) = split_poll(b"\nNAVI-x 1\n", "NAVI-x").unwrap();
+        assert_eq!((names, status, files.len()), (&b""[..], Some(1), 0));
+        assert!(split_poll(b"garbage", "NAVI-x").is_none());
+    }
+
+    #[test]
+    fn attach_uses_navis_files_and_exact_target() {
+        let remote = Remote {
+            name: "r".into(),
+            host: "h".into(),
+            port: 2222,
+            user: "u".into(),
+            key: "/k/id".into(),
+            sessions_dir: "~/.claude-sessions".into(),
+            jump_host: Some(crate::config::HostPort { host: "j".into(), port: 2200 }),
+        };
+        let pool = Arc::new(Pool::new(&Default::default()));
+        let b = RemoteBackend::new(remote, pool, "/kh".into(), HostKeyChecking::Strict);
+        let cmd = b.attach_command("it's $(x)", false);
+        let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert_eq!(
+            args,
+            [
+                "-t",
+                "-i",
+                "/k/id",
+                "-p",
+                "2222",
+                "-J",
+                "u@j:2200",
+                "-o",
+                "UserKnownHostsFile=/kh",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "u@h",
+                "--",
+                &format!("sh -c {}", quote(&Tmux::default().attach("it's $(x)", false))),
+            ]
+        );
+    }
+}

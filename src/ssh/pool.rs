@@ -1,0 +1,282 @@
+//! The pool: one lazily opened connection per remote, shared by every command through
+//! multiplexed channels. At most [`MAX_CHANNELS`] run at once per connection (OpenSSH
+//! allows 10 by default); the rest queue. A connection idle for a while is pinged before
+//! reuse, a dead one is dropped and the command retried once on a new one, and every
+//! outcome updates the remote's status. Shells get a connection of their own each, so a
+//! long-lived shell never takes a channel slot from the polls.
+
+use super::connect::{self, Connection, Target};
+use super::error::SshError;
+use super::exec::{self, ExecFailure, Output};
+use super::shell::ShellChannel;
+use crate::config::{Remote, RemotesConfig};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Concurrent channels per connection: below OpenSSH's default `MaxSessions` (10).
+pub const MAX_CHANNELS: usize = 8;
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+/// A connection unused for this long is pinged before it is trusted again.
+const IDLE_CHECK: Duration = Duration::from_secs(10);
+const PING_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a refused channel is tried again (with a growing pause, 1.1 s in all): the
+/// server frees a closed channel's slot a moment after it says it closed.
+const BUSY_RETRIES: u32 = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnState {
+    Connected,
+    Disconnected,
+    Error,
+}
+
+/// What the dashboard shows for a remote.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteStatus {
+    pub state: ConnState,
+    pub last_error: Option<String>,
+    /// When the last error happened (Unix seconds).
+    pub last_error_at: Option<u64>,
+}
+
+struct Slot {
+    target: Target,
+    conn: Mutex<Option<Arc<Connection>>>,
+    /// Serialises connecting, so a burst of first commands opens one connection.
+    connecting: tokio::sync::Mutex<()>,
+    channels: tokio::sync::Semaphore,
+    /// Held by a poll, so at most one is in flight per remote however slow it is.
+    poll: tokio::sync::Mutex<()>,
+    status: Mutex<RemoteStatus>,
+    last_used: Mutex<Option<Instant>>,
+    /// The last failed connection attempt: commands that queued behind it share its
+    /// error instead of each waiting out its own timeout.
+    last_failure: Mutex<Option<(Instant, SshError)>>,
+}
+
+pub struct Pool {
+    order: Vec<String>,
+    slots: HashMap<String, Arc<Slot>>,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+impl Pool {
+    /// No connection is opened until a remote is first used.
+    pub fn new(config: &RemotesConfig) -> Self {
+        let mut slots = HashMap::new();
+        let mut order = Vec::new();
+        for r in &config.remotes {
+            let target =
+                Target { remote: r.clone(), known_hosts: config.known_hosts.clone(), policy: config.host_key_checking };
+            order.push(r.name.clone());
+            slots.insert(
+                r.name.clone(),
+                Arc::new(Slot {
+                    target,
+                    conn: Mutex::new(None),
+                    connecting: tokio::sync::Mutex::new(()),
+                    channels: tokio::sync::Semaphore::new(MAX_CHANNELS),
+                    poll: tokio::sync::Mutex::new(()),
+                    status: Mutex::new(RemoteStatus {
+                        state: ConnState::Disconnected,
+                        last_error: None,
+                        last_error_at: None,
+                    }),
+                    last_used: Mutex::new(None),
+                    last_failure: Mutex::new(None),
+                }),
+            );
+        }
+        Pool { order, slots }
+    }
+
+    /// The remotes' names, in the file's order.
+    pub fn remotes(&self) -> &[String] {
+        &self.order
+    }
+
+    pub fn remote(&self, name: &str) -> Option<&Remote> {
+        self.slots.get(name).map(|s| &s.target.remote)
+    }
+
+    pub fn known_hosts(&self, name: &str) -> Option<&std::path::Path> {
+        self.slots.get(name).map(|s| s.target.known_hosts.as_path())
+    }
+
+    fn slot(&self, name: &str) -> Result<&Arc<Slot>, SshError> {
+        self.slots.get(name).ok_or_else(|| SshError::NoSuchRemote(name.into()))
+    }
+
+    pub fn status(&self, name: &str) -> Option<RemoteStatus> {
+        let slot = self.slots.get(name)?;
+        let mut status = slot.status.lock().ok()?.clone();
+        // A connection that died in the background (keepalive) shows as such right away.
+        if status.state == ConnState::Connected && slot.live().is_none_or(|c| c.is_closed()) {
+            status.state = ConnState::Disconnected;
+        }
+        Some(status)
+    }
+
+    pub fn statuses(&self) -> Vec<(String, RemoteStatus)> {
+        self.order.iter().filter_map(|n| self.status(n).map(|s| (n.clone(), s))).collect()
+    }
+
+    /// Appends the key an [`SshError::UnknownHostKey`] carries to known_hosts.
+    pub fn accept_host_key(&self, err: &SshError) -> Result<bool, String> {
+        super::hostkeys::accept_error(err)
+    }
+
+    /// Runs `command` with the remote user's login shell (as `ssh host COMMAND` does), with
+    /// `stdin` fed to it. Fails when the channel ends without an exit status.
+    pub async fn exec(&self, remote: &str, command: &str, stdin: Option<&[u8]>) -> Result<Output, SshError> {
+        let slot = self.slot(remote)?;
+        let queued_at = Instant::now();
+        let _permit = slot.channels.acquire().await.map_err(|_| SshError::Channel("the pool is closing".into()))?;
+        let mut retried = false;
+        let mut busy_tries = 0u32;
+        loop {
+            let conn = slot.connection(queued_at).await?;
+            let result = tokio::time::timeout(COMMAND_TIMEOUT, exec::run(&conn, command, stdin)).await;
+            match result {
+                Ok(Ok(out)) => {
+                    slot.mark_ok();
+                    return Ok(out);
+                }
+                Ok(Err(ExecFailure::Open(e))) if !retried => {
+                    slot.drop_conn(&conn, &e);
+                    retried = true;
+                }
+                Ok(Err(ExecFailure::Busy(_))) if busy_tries < BUSY_RETRIES => {
+                    busy_tries += 1;
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(busy_tries))).await;
+                }
+                Ok(Err(ExecFailure::Open(e) | ExecFailure::Busy(e) | ExecFailure::Run(e))) => {
+                    if conn.is_closed() {
+                        slot.drop_conn(&conn, &e);
+                    } else {
+                        slot.mark_ok();
+                    }
+                    return Err(e);
+                }
+                Err(_) => {
+                    let e =
+                        SshError::Timeout { what: format!("running a command on {remote}"), after: COMMAND_TIMEOUT };
+                    slot.set_error(&e);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Waits until no other poll of `remote` is running; hold the guard for the poll.
+    pub async fn poll_guard(&self, remote: &str) -> Result<tokio::sync::MutexGuard<'_, ()>, SshError> {
+        Ok(self.slot(remote)?.poll.lock().await)
+    }
+
+    /// Connects when needed and measures one command's round trip.
+    pub async fn check(&self, remote: &str) -> Result<Duration, SshError> {
+        self.exec(remote, "true", None).await?;
+        let start = Instant::now();
+        self.exec(remote, "true", None).await?;
+        Ok(start.elapsed())
+    }
+
+    /// An interactive shell with a PTY on a connection of its own (see the module note).
+    pub async fn open_shell(&self, remote: &str) -> Result<ShellChannel, SshError> {
+        let slot = self.slot(remote)?;
+        let conn = connect::connect(&slot.target).await.inspect_err(|e| slot.set_error(e))?;
+        ShellChannel::open(Arc::new(conn)).await
+    }
+}
+
+impl Slot {
+    fn live(&self) -> Option<Arc<Connection>> {
+        self.conn.lock().ok().and_then(|c| c.clone())
+    }
+
+    /// The current connection if it is alive, else a new one.
+    async fn connection(&self, queued_at: Instant) -> Result<Arc<Connection>, SshError> {
+        let _guard = self.connecting.lock().await;
+        if let Some(conn) = self.live() {
+            if conn.is_closed() {
+                self.drop_conn(&conn, &SshError::Disconnected(conn.end_reason()));
+            } else if self.idle_for().is_none_or(|d| d < IDLE_CHECK) {
+                return Ok(conn);
+            } else {
+                let ping = tokio::time::timeout(PING_TIMEOUT, conn.handle.send_ping()).await;
+                if matches!(ping, Ok(Ok(()))) && !conn.is_closed() {
+                    self.touch();
+                    return Ok(conn);
+                }
+                self.drop_conn(&conn, &SshError::Disconnected("no answer to a keepalive".into()));
+            }
+        }
+        if let Some((at, e)) = self.last_failure.lock().ok().and_then(|f| f.clone())
+            && at >= queued_at
+        {
+            return Err(e);
+        }
+        match connect::connect(&self.target).await {
+            Ok(conn) => {
+                let conn = Arc::new(conn);
+                if let Ok(mut c) = self.conn.lock() {
+                    *c = Some(conn.clone());
+                }
+                self.mark_ok();
+                Ok(conn)
+            }
+            Err(e) => {
+                self.set_error(&e);
+                if let Ok(mut f) = self.last_failure.lock() {
+                    *f = Some((Instant::now(), e.clone()));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn idle_for(&self) -> Option<Duration> {
+        self.last_used.lock().ok().and_then(|l| l.map(|t| t.elapsed()))
+    }
+
+    fn touch(&self) {
+        if let Ok(mut l) = self.last_used.lock() {
+            *l = Some(Instant::now());
+        }
+    }
+
+    fn mark_ok(&self) {
+        self.touch();
+        if let Ok(mut s) = self.status.lock() {
+            s.state = ConnState::Connected;
+        }
+    }
+
+    fn set_error(&self, e: &SshError) {
+        if let Ok(mut s) = self.status.lock() {
+            s.state = ConnState::Error;
+            s.last_error = Some(e.to_string());
+            s.last_error_at = Some(unix_now());
+        }
+    }
+
+    /// Forgets `conn` (if it is still the current one) and records why.
+    fn drop_conn(&self, conn: &Arc<Connection>, why: &SshError) {
+        if let Ok(mut c) = self.conn.lock()
+            && c.as_ref().is_some_and(|cur| Arc::ptr_eq(cur, conn))
+        {
+            *c = None;
+        }
+        if let Ok(mut s) = self.status.lock() {
+            s.state = ConnState::Disconnected;
+            s.last_error = Some(why.to_string());
+            s.last_error_at = Some(unix_now());
+        }
+    }
+}
