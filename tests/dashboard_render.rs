@@ -245,3 +245,19 @@ fn tiny_and_odd_sizes_never_panic() {
         }
     }
 }
+
+#[test]
+fn dialog_host_key() {
+    let mut m = model(100, 24);
+    let prompt = navi::app::remotes::HostKeyPrompt {
+        remote: "db".into(),
+        hop: "remote db".into(),
+        host: "10.0.0.5".into(),
+        port: 2222,
+        algorithm: "ssh-ed25519".into(),
+        fingerprint: "SHA256:Zm9vYmFyYmF6cXV4".into(),
+        known_hosts: "/home/u/.ssh/known_hosts".into(),
+    };
+    update(&mut m, Msg::UnknownHostKey(prompt));
+    insta::assert_snapshot!(render(&m));
+}

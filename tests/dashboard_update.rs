@@ -414,3 +414,33 @@ fn esc_then_a_key_read_as_alt_is_both_keys() {
     assert!(matches!(m.dialog, Some(Dialog::Git { .. })), "Esc closed metrics, G opened git");
     assert_eq!(up.effects, vec![Effect::FetchGitDetail(key("beta"))]);
 }
+
+#[test]
+fn unknown_host_key_dialog_asks_once() {
+    use navi::app::remotes::{HostKeyPrompt, LinkState, RemoteStatus};
+    let mut m = model_with(vec!["box".into()]);
+    let prompt = HostKeyPrompt {
+        remote: "box".into(),
+        hop: "remote box".into(),
+        host: "10.0.0.5".into(),
+        port: 22,
+        algorithm: "ssh-ed25519".into(),
+        fingerprint: "SHA256:abc".into(),
+        known_hosts: "/h/.ssh/known_hosts".into(),
+    };
+    update(&mut m, Msg::UnknownHostKey(prompt.clone()));
+    assert!(matches!(m.dialog, Some(Dialog::HostKey(_))));
+    ch(&mut m, 'n');
+    assert!(m.dialog.is_none());
+    update(&mut m, Msg::UnknownHostKey(prompt.clone()));
+    assert!(m.dialog.is_none(), "a refused key is not asked again");
+    let mut other = prompt;
+    other.fingerprint = "SHA256:new".into();
+    update(&mut m, Msg::UnknownHostKey(other));
+    assert_eq!(ch(&mut m, 'y').effects, vec![Effect::AcceptHostKey("box".into())]);
+    // Pool statuses replace those derived from listings.
+    let st = vec![RemoteStatus { name: "box".into(), state: LinkState::Connected, last_error: None }];
+    update(&mut m, Msg::RemoteStatuses(st.clone()));
+    update(&mut m, Msg::Listing { remote: Some("box".into()), result: Err("box unreachable: x".into()) });
+    assert_eq!(m.remotes, st);
+}

@@ -3,6 +3,7 @@
 
 use super::model::SessionKey;
 use super::msg::Effect;
+use super::remotes::HostKeyPrompt;
 use crate::backend::GitInfo;
 
 /// A one-line text input with a cursor (in characters).
@@ -94,4 +95,5 @@ pub enum Dialog {
     Git { key: SessionKey, info: Option<Result<GitInfo, String>>, scroll: usize },
     Metrics { key: SessionKey, scroll: usize },
     Help { scroll: usize },
+    HostKey(HostKeyPrompt),
 }

@@ -51,6 +51,14 @@ pub fn key(m: &mut Model, key: Key) -> Update {
             }
         },
         Dialog::New(form) => new_form(m, form, key),
+        Dialog::HostKey(p) => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                let remote = p.remote.clone();
+                (None, Update::redraw().with(Effect::AcceptHostKey(remote)))
+            }
+            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => (None, Update::redraw()),
+            _ => (Some(Dialog::HostKey(p)), Update::default()),
+        },
         Dialog::Git { key: k, info, mut scroll } => {
             let lines = match &info {
                 Some(Ok(i)) => i.diff.as_deref().map_or(0, |d| d.lines().count()) + 12,

@@ -198,6 +198,10 @@ pub struct Model {
     pub last_click: Option<(usize, u64)>,
     /// False until the local backend answered once (the empty state waits for it).
     pub loaded: bool,
+    /// Remote statuses come from the SSH pool once it reported.
+    pub remotes_from_pool: bool,
+    /// Host keys already asked about, (remote, fingerprint): a "no" is not asked again.
+    pub asked_host_keys: Vec<(String, String)>,
     pub quit: bool,
 }
 
@@ -230,6 +234,8 @@ impl Model {
             size: (80, 24),
             last_click: None,
             loaded: false,
+            remotes_from_pool: false,
+            asked_host_keys: Vec::new(),
             quit: false,
         }
     }

@@ -3,7 +3,7 @@
 
 use super::input::{Key, Mouse};
 use super::model::{GitKey, SessionKey};
-use super::remotes::RemoteStatus;
+use super::remotes::{HostKeyPrompt, RemoteStatus};
 use crate::backend::{GitInfo, Session};
 
 #[derive(Debug, Clone)]
@@ -41,7 +41,10 @@ pub enum Msg {
         dir: String,
         exists: bool,
     },
+    /// Connection states from the SSH pool (they replace those derived from listings).
     RemoteStatuses(Vec<RemoteStatus>),
+    /// A remote (or its jump host) offered a key that is not in known_hosts.
+    UnknownHostKey(HostKeyPrompt),
     /// Came back from an attached session.
     Attached(Result<(), String>),
     Warning(String),
@@ -71,5 +74,7 @@ pub enum Effect {
     },
     FetchGitDetail(SessionKey),
     CheckDir(String),
+    /// Add the key the remote offered to known_hosts, then list it again.
+    AcceptHostKey(String),
     Quit,
 }

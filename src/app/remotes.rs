@@ -23,6 +23,19 @@ impl RemoteStatus {
     }
 }
 
+/// A remote's host key is not in known_hosts: what the user needs to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostKeyPrompt {
+    pub remote: String,
+    /// "remote NAME" or "jump host H".
+    pub hop: String,
+    pub host: String,
+    pub port: u16,
+    pub algorithm: String,
+    pub fingerprint: String,
+    pub known_hosts: String,
+}
+
 /// Anything that can report remote connection states (the SSH pool implements it).
 pub trait RemoteStatusSource: Send + Sync {
     fn statuses(&self) -> Vec<RemoteStatus>;

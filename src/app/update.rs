@@ -97,9 +97,20 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
         }
         Msg::DirChecked { dir, exists } => forms::dir_checked(m, dir, exists),
         Msg::RemoteStatuses(list) => {
+            m.remotes_from_pool = true;
             let changed = m.remotes != list;
             m.remotes = list;
             Update { redraw: changed, effects: Vec::new() }
+        }
+        Msg::UnknownHostKey(prompt) => {
+            let asked = (prompt.remote.clone(), prompt.fingerprint.clone());
+            // Asked once per key; while another dialog is open, the next poll asks again.
+            if m.dialog.is_some() || m.asked_host_keys.contains(&asked) {
+                return Update::default();
+            }
+            m.asked_host_keys.push(asked);
+            m.dialog = Some(super::dialog::Dialog::HostKey(prompt));
+            Update::redraw()
         }
         Msg::Attached(result) => {
             if let Err(e) = result {
@@ -128,12 +139,11 @@ fn listing(
             sessions.sort_by(|a, b| a.name().cmp(b.name()));
             Source { sessions, error: None, warnings }
         }
-        // HOOK(ssh-pool): an `UnknownHostKey` error from the pool opens a host-key accept
-        // dialog here, once the pool is on main; until then it shows as an unreachable row.
+        // An unknown host key also arrives as `Msg::UnknownHostKey`, which asks the user.
         Err(e) => Source { sessions: Vec::new(), error: Some(crate::text::sanitize_line(&e)), warnings: Vec::new() },
     };
     let mut redraw = first_local;
-    if let Some(name) = &remote {
+    if let Some(name) = remote.as_ref().filter(|_| !m.remotes_from_pool) {
         let (state, last_error) = match &src.error {
             None => (LinkState::Connected, None),
             Some(e) => (LinkState::Error, Some(e.clone())),

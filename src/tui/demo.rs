@@ -5,8 +5,8 @@
 //! on SIGTERM and on a panic (the guard's drop runs while unwinding).
 
 use crate::backend::{LocalBackend, SessionBackend};
+use crate::cli::args::Global;
 use crate::cli::context::Context;
-use crate::config::{LoadedRemotes, RemotesConfig};
 use crate::sessions::store::Store;
 use crate::sessions::{Metrics, Status, StatusFile, TimeMetrics, ToolMetrics};
 use anyhow::{Context as _, Result};
@@ -69,7 +69,7 @@ impl Drop for Guard {
     }
 }
 
-pub async fn run(ctx: Context) -> Result<()> {
+pub async fn run(_ctx: Context) -> Result<()> {
     let dir = tempfile::Builder::new().prefix("navi-demo-").tempdir().context("creating the demo folder")?;
     let guard = Guard { socket: dir.path().join("tmux.sock"), dir };
     let root = guard.dir.path().to_path_buf();
@@ -131,17 +131,15 @@ pub async fn run(ctx: Context) -> Result<()> {
     );
     tmux(&["set-option", "-g", "default-command", &shell_cmd])?;
     tmux(&["set-environment", "-g", "NAVI_DEMO_SESSIONS", &sessions.to_string_lossy()])?;
-    let local = Arc::new(LocalBackend::new(sessions.clone(), Some(guard.socket.clone())));
-    let mut paths = ctx.paths.clone();
-    paths.sessions_dir = sessions.clone();
-    let demo_ctx = Context {
-        paths,
-        local: local.clone(),
-        remotes: LoadedRemotes {
-            config: RemotesConfig { known_hosts: ctx.remotes.config.known_hosts.clone(), ..Default::default() },
-            warnings: Vec::new(),
-        },
+    // The demo's own sessions folder and tmux server, and no remotes (a file that does
+    // not exist means none).
+    let global = Global {
+        sessions_dir: Some(sessions.clone()),
+        remotes: Some(root.join("no-remotes.yaml")),
+        tmux_socket: Some(guard.socket.clone()),
     };
+    let demo_ctx = Context::new(&global)?;
+    let local = demo_ctx.local.clone();
     let script = tokio::spawn(script(local, store));
     let result = super::run_dashboard(&demo_ctx, Some(projects.to_string_lossy().into_owned())).await;
     script.abort();

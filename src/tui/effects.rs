@@ -21,6 +21,9 @@ pub struct Runner {
     /// Git is polled for visible rows; at most two at a time so it never floods a host.
     git_slots: Arc<Semaphore>,
     preview: Option<JoinHandle<()>>,
+    pub host_keys: super::pollers::HostKeys,
+    /// The SSH pool, when remotes exist (it appends accepted host keys).
+    pub pool: Option<Arc<crate::ssh::Pool>>,
 }
 
 impl Runner {
@@ -29,7 +32,15 @@ impl Runner {
         tx: mpsc::UnboundedSender<Msg>,
         home: PathBuf,
     ) -> Self {
-        Runner { backends, tx, home, git_slots: Arc::new(Semaphore::new(2)), preview: None }
+        Runner {
+            backends,
+            tx,
+            home,
+            git_slots: Arc::new(Semaphore::new(2)),
+            preview: None,
+            host_keys: Default::default(),
+            pool: None,
+        }
     }
 
     pub fn backend(&self, remote: &Option<String>) -> Result<Arc<dyn SessionBackend>, String> {
@@ -113,6 +124,24 @@ impl Runner {
             };
             let msg = if detail { Msg::GitDetail { key, result } } else { Msg::Git { key: git, result } };
             let _ = tx.send(msg);
+        });
+    }
+
+    /// Adds the key `remote` offered to known_hosts; the next listing connects.
+    pub fn accept_host_key(&self, remote: String) {
+        let err = self.host_keys.lock().ok().and_then(|mut k| k.remove(&remote));
+        let pool = self.pool.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = match (err, pool) {
+                (Some(err), Some(pool)) => match pool.accept_host_key(&err) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err("that was not an unknown host key".to_string()),
+                    Err(e) => Err(format!("adding the host key: {e}")),
+                },
+                _ => Err(format!("no host key of {remote} is waiting to be trusted")),
+            };
+            let _ = tx.send(Msg::ActionDone { done: format!("trusted the host key of {remote}"), result });
         });
     }
 

@@ -39,12 +39,13 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut backends: HashMap<Option<String>, Arc<dyn SessionBackend>> = HashMap::new();
     let mut pollers = Vec::new();
+    let host_keys = pollers::HostKeys::default();
     for b in ctx.backends(Filter::All) {
         match b {
             Ok(b) => {
                 let remote = b.remote().map(str::to_string);
                 let every = remote.as_ref().map(|_| pollers::REMOTE_POLL);
-                pollers.push(Poller::start(b.clone(), every, tx.clone()));
+                pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone()));
                 backends.insert(remote, b);
             }
             Err((name, e)) => {
@@ -74,8 +75,15 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     let remote_names = ctx.remotes.config.remotes.iter().map(|r| r.name.clone()).collect();
     let mut model = Model::new(keys, ctx.paths.home_str(), cwd, remote_names, crate::text::now_unix());
     let mut runner = Runner::new(backends, tx.clone(), ctx.paths.home.clone());
+    runner.host_keys = host_keys;
+    let mut status_task = None;
+    if !ctx.remotes.config.remotes.is_empty() {
+        let pool = ctx.pool();
+        status_task = Some(pollers::remote_statuses(pool.clone(), tx.clone()));
+        runner.pool = Some(pool);
+    }
     let result = event_loop(&mut model, &mut runner, &pollers, tx, &mut rx).await;
-    if let Some(t) = tmux_check {
+    for t in [tmux_check, status_task].into_iter().flatten() {
         t.abort();
     }
     result
@@ -189,6 +197,7 @@ fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
                 runner.git(k, git, true)
             }
             Effect::CheckDir(d) => runner.check_dir(d),
+            Effect::AcceptHostKey(remote) => runner.accept_host_key(remote),
             Effect::Attach(_) | Effect::SchedulePreview(_) | Effect::Quit => {}
         }
     }

@@ -3,10 +3,14 @@
 //! is watched for changes; tmux is checked at a slow interval; remotes poll on a timer.
 
 use crate::app::Msg;
-use crate::backend::{LocalBackend, SessionBackend, tmux};
+use crate::app::remotes::{HostKeyPrompt, LinkState, RemoteStatus};
+use crate::backend::{BackendError, LocalBackend, SessionBackend, tmux};
+use crate::ssh::{ConnState, Pool, SshError};
 use notify::{EventKind, RecursiveMode, Watcher};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
@@ -15,6 +19,10 @@ use tokio::task::JoinHandle;
 const SETTLE: Duration = Duration::from_millis(40);
 pub const TMUX_CHECK: Duration = Duration::from_secs(5);
 pub const REMOTE_POLL: Duration = Duration::from_secs(3);
+const STATUS_POLL: Duration = Duration::from_secs(2);
+
+/// Unknown host keys met by the pollers, by remote, kept until the user decides.
+pub type HostKeys = Arc<Mutex<HashMap<String, SshError>>>;
 
 pub struct Poller {
     pub remote: Option<String>,
@@ -30,14 +38,28 @@ impl Drop for Poller {
 
 impl Poller {
     /// Lists `backend` now and whenever woken; remotes also every `every`.
-    pub fn start(backend: Arc<dyn SessionBackend>, every: Option<Duration>, tx: mpsc::UnboundedSender<Msg>) -> Self {
+    pub fn start(
+        backend: Arc<dyn SessionBackend>,
+        every: Option<Duration>,
+        tx: mpsc::UnboundedSender<Msg>,
+        host_keys: HostKeys,
+    ) -> Self {
         let wake = Arc::new(Notify::new());
         let remote = backend.remote().map(str::to_string);
         let w = wake.clone();
         let r = remote.clone();
         let task = tokio::spawn(async move {
             loop {
-                let result = backend.list().await.map(|l| (l.sessions, l.warnings)).map_err(|e| match &r {
+                let listed = backend.list().await;
+                if let (Err(BackendError::Ssh(e)), Some(name)) = (&listed, &r)
+                    && let Some(prompt) = host_key_prompt(e)
+                {
+                    if let Ok(mut keys) = host_keys.lock() {
+                        keys.insert(name.clone(), (**e).clone());
+                    }
+                    let _ = tx.send(Msg::UnknownHostKey(prompt));
+                }
+                let result = listed.map(|l| (l.sessions, l.warnings)).map_err(|e| match &r {
                     Some(name) => format!("{name} unreachable: {e}"),
                     None => e.to_string(),
                 });
@@ -88,6 +110,56 @@ pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>) -> JoinHandle<()>
                 wake.notify_one();
             }
             last = Some(names);
+        }
+    })
+}
+
+fn host_key_prompt(e: &SshError) -> Option<HostKeyPrompt> {
+    match e {
+        SshError::UnknownHostKey { remote, hop, host, port, algorithm, fingerprint, known_hosts, .. } => {
+            Some(HostKeyPrompt {
+                remote: remote.clone(),
+                hop: hop.clone(),
+                host: host.clone(),
+                port: *port,
+                algorithm: algorithm.clone(),
+                fingerprint: fingerprint.clone(),
+                known_hosts: known_hosts.clone(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Every `STATUS_POLL`, reads the pool's connection states (no I/O) and sends them when
+/// they changed.
+pub fn remote_statuses(pool: Arc<Pool>, tx: mpsc::UnboundedSender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last: Option<Vec<RemoteStatus>> = None;
+        let mut every = tokio::time::interval(STATUS_POLL);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            every.tick().await;
+            let now: Vec<RemoteStatus> = pool
+                .statuses()
+                .into_iter()
+                .map(|(name, s)| RemoteStatus {
+                    name,
+                    state: match s.state {
+                        ConnState::Connected => LinkState::Connected,
+                        ConnState::Disconnected if s.last_error.is_none() => LinkState::Connecting,
+                        ConnState::Disconnected => LinkState::Disconnected,
+                        ConnState::Error => LinkState::Error,
+                    },
+                    last_error: s.last_error.map(|e| crate::text::sanitize_line(&e)),
+                })
+                .collect();
+            if last.as_ref() != Some(&now) {
+                if tx.send(Msg::RemoteStatuses(now.clone())).is_err() {
+                    break;
+                }
+                last = Some(now);
+            }
         }
     })
 }

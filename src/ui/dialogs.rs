@@ -43,6 +43,34 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model, d: &Dialog) {
             popup(frame, area, &title, 76, 7, lines, theme::accent());
         }
         Dialog::New(f) => new_form(frame, area, f),
+        Dialog::HostKey(p) => {
+            let lines = vec![
+                Line::raw(format!(
+                    "{} ({}:{}) offered a host key that is not in {}.",
+                    sanitize_line(&p.hop),
+                    sanitize_line(&p.host),
+                    p.port,
+                    sanitize_line(&p.known_hosts)
+                )),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(format!("{} ", sanitize_line(&p.algorithm)), theme::dim()),
+                    Span::styled(sanitize_line(&p.fingerprint), theme::bold()),
+                ]),
+                Line::raw(""),
+                Line::raw("Compare the fingerprint with the server's own (ssh-keygen -lf on its host key)."),
+                Line::raw("Trust it and add it to known_hosts?"),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("y", theme::accent()),
+                    Span::styled(" trust   ", theme::dim()),
+                    Span::styled("n/esc", theme::accent()),
+                    Span::styled(" not now (the remote stays unreachable)", theme::dim()),
+                ]),
+            ];
+            let title = format!("Unknown host key · {}", sanitize_line(&p.remote));
+            popup(frame, area, &title, 84, 12, lines, theme::warn());
+        }
         Dialog::Git { .. } | Dialog::Metrics { .. } | Dialog::Help { .. } => panels::draw(frame, area, m, d),
     }
 }
