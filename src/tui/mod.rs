@@ -66,7 +66,9 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
         None => None,
     };
     let tmux_check = local_wake.clone().map(|w| pollers::tmux_check(ctx.local.clone(), w));
-    if let Some(w) = key_warning {
+    // Shown in the status line; the remotes file's problems were also printed on stderr,
+    // where they are read after quitting.
+    for w in key_warning.into_iter().chain(ctx.remotes.warnings.iter().map(|w| format!("remotes: {w}"))) {
         let _ = tx.send(Msg::Warning(w));
     }
     let cwd = cwd
