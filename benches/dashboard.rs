@@ -120,6 +120,7 @@ fn real_binary() {
         env!("CARGO_BIN_EXE_navi")
     );
     in_process_startup(&sessions_dir, &server.socket);
+    pty_run(&home, &server.socket);
     let (mut firsts, mut fulls) = (Vec::new(), Vec::new());
     for run in 0..3 {
         if run > 0 {
@@ -183,6 +184,102 @@ fn real_binary() {
     );
     println!("  peak RSS: {:.1} MB", peak_rss_kb(pid) as f64 / 1024.0);
     server.tmux(&["send-keys", "-t", "ui", "q"]);
+}
+
+/// The binary in a pseudo-terminal of its own (`script`), without tmux in the way: time
+/// from spawn to the first frame and to the frame with every row, and from a key written
+/// to the terminal to the first output of the frame that answers it.
+fn pty_run(home: &Path, socket: &Path) {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    let cmd = format!(
+        "stty cols 200 rows 60; exec env HOME={} NAVI_TMUX_SOCKET={} {}",
+        home.display(),
+        socket.display(),
+        env!("CARGO_BIN_EXE_navi")
+    );
+    let (mut firsts, mut fulls, mut keys) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let start = Instant::now();
+        let mut child = Command::new("script")
+            .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+            .env("TERM", "xterm-256color")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) is required");
+        let out: Arc<Mutex<(Vec<u8>, Instant)>> = Arc::new(Mutex::new((Vec::new(), Instant::now())));
+        let mut stdout = child.stdout.take().expect("stdout");
+        let sink = out.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut o = sink.lock().expect("lock");
+                o.0.extend_from_slice(&buf[..n]);
+                o.1 = Instant::now();
+            }
+        });
+        let seen = |what: &str| {
+            let t = Instant::now();
+            loop {
+                let o = out.lock().expect("lock");
+                if String::from_utf8_lossy(&o.0).contains(what) {
+                    return;
+                }
+                drop(o);
+                assert!(t.elapsed() < Duration::from_secs(60), "never saw {what:?}");
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        };
+        seen("navi ");
+        firsts.push(start.elapsed());
+        // The newest waiting session heads the list once the rows are in (the header's
+        // count is drawn as a diff, so it is not one string in the stream).
+        seen("s0000");
+        fulls.push(start.elapsed());
+        std::thread::sleep(Duration::from_millis(300));
+        let mut stdin = child.stdin.take().expect("stdin");
+        for _ in 0..20 {
+            let before = out.lock().expect("lock").0.len();
+            let t = Instant::now();
+            stdin.write_all(b"j").expect("write");
+            stdin.flush().expect("flush");
+            loop {
+                if out.lock().expect("lock").0.len() > before {
+                    break;
+                }
+                assert!(t.elapsed() < Duration::from_secs(10), "no frame after a key");
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            keys.push(t.elapsed());
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        let _ = stdin.write_all(b"q");
+        drop(stdin);
+        let _ = child.wait();
+        let _ = reader.join();
+    }
+    firsts.sort();
+    fulls.sort();
+    keys.sort();
+    println!("  in a pty of its own (script), 3 runs:");
+    println!(
+        "    start -> first frame: best {:.0} ms, median {:.0} ms; -> frame with all {N} rows: best {:.0} ms, median {:.0} ms",
+        ms(firsts[0]),
+        ms(firsts[1]),
+        ms(fulls[0]),
+        ms(fulls[1])
+    );
+    println!(
+        "    key -> frame output: median {:.2} ms, p95 {:.2} ms, max {:.2} ms ({} keys)",
+        ms(keys[keys.len() / 2]),
+        ms(keys[keys.len() * 95 / 100]),
+        ms(keys[keys.len() - 1]),
+        keys.len()
+    );
 }
 
 /// Listing 1,000 real sessions (status files + tmux) and drawing them, in this process.
