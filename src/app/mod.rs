@@ -1,1 +1,20 @@
-//! Dashboard state and its pure update function (no I/O).
+//! The dashboard's state and its pure update (no I/O, no terminal): the model, the
+//! messages it reacts to, the effects it asks the event loop to run, the key map and the
+//! screen geometry shared by drawing and mouse hit-testing.
+
+pub mod actions;
+pub mod dialog;
+pub mod forms;
+pub mod geometry;
+pub mod input;
+pub mod keys;
+pub mod model;
+pub mod mouse;
+pub mod msg;
+pub mod remotes;
+pub mod update;
+pub mod view;
+
+pub use model::Model;
+pub use msg::{Effect, Msg};
+pub use update::{Update, update};

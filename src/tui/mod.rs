@@ -1,7 +1,252 @@
-//! The terminal, the event loop, suspend/resume around attach.
+//! The terminal, the event loop, background pollers and suspend/resume around attach.
+//! One channel carries every message; each wake-up drains the whole backlog, then draws
+//! once if anything changed.
 
+pub mod demo;
+mod effects;
+pub mod input;
+mod pollers;
+pub mod terminal;
+
+use crate::app::keys::KeyMap;
+use crate::app::model::{GitKey, SessionKey};
+use crate::app::{Effect, Model, Msg, update};
+use crate::backend::{NewSession, SessionBackend};
+use crate::cli::args::Filter;
 use crate::cli::context::Context;
+use anyhow::Result;
+use effects::Runner;
+use input::InputReader;
+use pollers::Poller;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use terminal::Tui;
+use tokio::sync::mpsc;
 
-pub async fn run(_ctx: Context, _demo: bool) -> anyhow::Result<()> {
-    anyhow::bail!("the dashboard is not available in this build yet; try `navi list`")
+pub async fn run(ctx: Context, demo: bool) -> Result<()> {
+    if demo {
+        return demo::run(ctx).await;
+    }
+    ctx.warn_remotes();
+    run_dashboard(&ctx, None).await
+}
+
+/// The dashboard on the context's backends, until the user quits.
+/// `cwd`: the new-session form's default directory (the current one when `None`).
+pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
+    let (keys, key_warning) = KeyMap::load(&ctx.paths.config_dir.join("keys.yaml"));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut backends: HashMap<Option<String>, Arc<dyn SessionBackend>> = HashMap::new();
+    let mut pollers = Vec::new();
+    let host_keys = pollers::HostKeys::default();
+    for b in ctx.backends(Filter::All) {
+        match b {
+            Ok(b) => {
+                let remote = b.remote().map(str::to_string);
+                let every = remote.as_ref().map(|_| pollers::REMOTE_POLL);
+                pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone()));
+                backends.insert(remote, b);
+            }
+            Err((name, e)) => {
+                let _ = tx
+                    .send(Msg::Listing { remote: Some(name.clone()), result: Err(format!("{name} unreachable: {e}")) });
+            }
+        }
+    }
+    let local_wake = pollers.iter().find(|p| p.remote.is_none()).map(|p| p.wake.clone());
+    let _watcher = match &local_wake {
+        Some(w) => match pollers::watch_folder(&ctx.paths.sessions_dir, w.clone()) {
+            Ok(watcher) => Some(watcher),
+            Err(e) => {
+                let _ = tx.send(Msg::Warning(format!("not watching {}: {e}", ctx.paths.sessions_dir.display())));
+                None
+            }
+        },
+        None => None,
+    };
+    let tmux_check = local_wake.clone().map(|w| pollers::tmux_check(ctx.local.clone(), w));
+    // Shown in the status line; the remotes file's problems were also printed on stderr,
+    // where they are read after quitting.
+    for w in key_warning.into_iter().chain(ctx.remotes.warnings.iter().map(|w| format!("remotes: {w}"))) {
+        let _ = tx.send(Msg::Warning(w));
+    }
+    let cwd = cwd
+        .or_else(|| std::env::current_dir().ok().map(|d| d.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| ctx.paths.home_str());
+    let remote_names = ctx.remotes.config.remotes.iter().map(|r| r.name.clone()).collect();
+    let mut model = Model::new(keys, ctx.paths.home_str(), cwd, remote_names, crate::text::now_unix());
+    let mut runner = Runner::new(backends, tx.clone(), ctx.paths.home.clone());
+    runner.host_keys = host_keys;
+    let mut status_task = None;
+    if !ctx.remotes.config.remotes.is_empty() {
+        let pool = ctx.pool();
+        status_task = Some(pollers::remote_statuses(pool.clone(), tx.clone()));
+        runner.pool = Some(pool);
+    }
+    let result = event_loop(&mut model, &mut runner, &pollers, tx, &mut rx).await;
+    for t in [tmux_check, status_task].into_iter().flatten() {
+        t.abort();
+    }
+    result
+}
+
+/// tmux's server, not its client, writes to the terminal: its last output after a detach
+/// (leaving its alternate screen) can land after the client exited and after navi's first
+/// frame. The screen is taken over and repainted in full again shortly after.
+const REPAINTS_AFTER_ATTACH: [u64; 2] = [150, 1000];
+
+async fn event_loop(
+    model: &mut Model,
+    runner: &mut Runner,
+    pollers: &[Poller],
+    tx: mpsc::UnboundedSender<Msg>,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+) -> Result<()> {
+    let mut tui = Tui::new()?;
+    let epoch = Instant::now();
+    let mut reader = InputReader::start(tx.clone(), epoch);
+    let size = tui.terminal.size()?;
+    update(model, Msg::Resize(size.width, size.height));
+    tui.terminal.draw(|f| crate::ui::draw(f, model))?;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut preview_at: Option<tokio::time::Instant> = None;
+    // Full repaints due after an attach (see `REPAINTS_AFTER_ATTACH`).
+    let mut repaints: Vec<tokio::time::Instant> = Vec::new();
+    let mut signals = Signals::new()?;
+    loop {
+        let first = tokio::select! {
+            m = rx.recv() => match m { Some(m) => m, None => break },
+            _ = tick.tick() => Msg::Tick(crate::text::now_unix()),
+            _ = sleep_until(preview_at) => { preview_at = None; Msg::PreviewDue }
+            _ = sleep_until(repaints.first().copied()) => {
+                repaints.remove(0);
+                tui.enter()?;
+                tui.terminal.draw(|f| crate::ui::draw(f, model))?;
+                continue;
+            }
+            _ = signals.recv() => break,
+        };
+        let mut redraw = false;
+        let mut effects = Vec::new();
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
+            let up = update(model, msg);
+            redraw |= up.redraw;
+            effects.extend(up.effects);
+            next = rx.try_recv().ok();
+        }
+        if effects.contains(&Effect::Quit) {
+            break;
+        }
+        // Draw first: background work the effects start must not delay the frame.
+        if redraw {
+            tui.terminal.draw(|f| crate::ui::draw(f, model))?;
+        }
+        for effect in effects {
+            match effect {
+                Effect::SchedulePreview(ms) => {
+                    preview_at = Some(tokio::time::Instant::now() + Duration::from_millis(ms));
+                }
+                Effect::Attach(key) => {
+                    reader.stop().await;
+                    let result = attach(&mut tui, runner, &key).await;
+                    reader = InputReader::start(tx.clone(), epoch);
+                    let size = tui.terminal.size()?;
+                    update(model, Msg::Resize(size.width, size.height));
+                    let up = update(model, Msg::Attached(result));
+                    tui.terminal.draw(|f| crate::ui::draw(f, model))?;
+                    let now = tokio::time::Instant::now();
+                    repaints = REPAINTS_AFTER_ATTACH.iter().map(|ms| now + Duration::from_millis(*ms)).collect();
+                    run_effects(up.effects, runner, pollers);
+                }
+                other => run_effects(vec![other], runner, pollers),
+            }
+        }
+    }
+    reader.stop().await;
+    tui.exit()?;
+    Ok(())
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
+    for effect in effects {
+        match effect {
+            Effect::Refresh(which) => {
+                for p in pollers.iter().filter(|p| which.as_ref().is_none_or(|w| *w == p.remote)) {
+                    p.wake.notify_one();
+                }
+            }
+            Effect::Kill(k) => runner.kill(&k),
+            Effect::Rename(k, new) => runner.rename(&k, new),
+            Effect::Dismiss(k) => runner.dismiss(&k),
+            Effect::Send(k, text) => runner.send(&k, text),
+            Effect::Create { remote, name, dir, skip_permissions } => {
+                runner.create(remote, NewSession { name, dir, skip_permissions })
+            }
+            Effect::FetchPreview(k) => runner.preview(k),
+            Effect::FetchGit { key, git } => runner.git(key, git, false),
+            Effect::FetchGitDetail(k) => {
+                let git = GitKey { remote: k.remote.clone(), cwd: String::new() };
+                runner.git(k, git, true)
+            }
+            Effect::CheckDir(d) => runner.check_dir(d),
+            Effect::AcceptHostKey(remote) => runner.accept_host_key(remote),
+            Effect::Attach(_) | Effect::SchedulePreview(_) | Effect::Quit => {}
+        }
+    }
+}
+
+/// Hands the terminal to `tmux attach-session` (or `switch-client` inside tmux) and takes
+/// it back after detach, fully redrawn.
+async fn attach(tui: &mut Tui, runner: &Runner, key: &SessionKey) -> Result<(), String> {
+    let backend = runner.backend(&key.remote)?;
+    let inside_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+    let mut cmd = backend.attach_command(&key.name, inside_tmux);
+    tui.exit().map_err(|e| e.to_string())?;
+    // The terminal goes to the child; only its error output is kept, to say why it failed.
+    cmd.stderr(std::process::Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || cmd.spawn().and_then(|c| c.wait_with_output())).await;
+    let back = tui.enter().map_err(|e| e.to_string());
+    let out = out.map_err(|e| e.to_string())?.map_err(|e| format!("cannot run the attach command: {e}"))?;
+    back?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let err = crate::text::sanitize_line(String::from_utf8_lossy(&out.stderr).trim());
+    Err(if err.is_empty() { format!("attach exited with {}", out.status) } else { err })
+}
+
+/// SIGTERM, SIGHUP and SIGINT end the loop cleanly (the terminal is restored on the way).
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
 }

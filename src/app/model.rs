@@ -1,0 +1,263 @@
+//! The dashboard's state. Everything drawn comes from here; only `update` changes it.
+
+use super::dialog::Dialog;
+use super::keys::KeyMap;
+use super::remotes::RemoteStatus;
+use crate::backend::{GitInfo, Session};
+use crate::sessions::Status;
+use std::collections::{BTreeMap, HashMap};
+
+/// Which session: its remote (`None`: this machine) and tmux name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionKey {
+    pub remote: Option<String>,
+    pub name: String,
+}
+
+impl SessionKey {
+    pub fn of(s: &Session) -> Self {
+        SessionKey { remote: s.remote.clone(), name: s.name().to_string() }
+    }
+}
+
+/// Git facts are cached per host and directory, never per directory alone: a local and a
+/// remote session in `/src/app` are different repositories.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GitKey {
+    pub remote: Option<String>,
+    pub cwd: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GitEntry {
+    pub info: Option<GitInfo>,
+    pub error: Option<String>,
+    pub fetched_at: i64,
+    /// The session timestamp seen when fetched: new activity earns an earlier refresh.
+    pub seen_timestamp: i64,
+    pub in_flight: bool,
+}
+
+/// A list row: a session, or a remote that could not be listed (shown, never silent).
+#[derive(Debug, Clone, PartialEq)]
+// Rows live in one Vec and are rebuilt rarely; boxing the session would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Row {
+    Session(Session),
+    Unreachable { remote: String, reason: String },
+}
+
+impl Row {
+    pub fn key(&self) -> SessionKey {
+        match self {
+            Row::Session(s) => SessionKey::of(s),
+            Row::Unreachable { remote, .. } => SessionKey { remote: Some(remote.clone()), name: String::new() },
+        }
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        match self {
+            Row::Session(s) => Some(s),
+            Row::Unreachable { .. } => None,
+        }
+    }
+}
+
+/// What one backend last answered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Source {
+    pub sessions: Vec<Session>,
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortMode {
+    #[default]
+    Priority,
+    Name,
+    Age,
+    Status,
+    Directory,
+}
+
+impl SortMode {
+    pub fn next(self) -> Self {
+        match self {
+            SortMode::Priority => SortMode::Name,
+            SortMode::Name => SortMode::Age,
+            SortMode::Age => SortMode::Status,
+            SortMode::Status => SortMode::Directory,
+            SortMode::Directory => SortMode::Priority,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortMode::Priority => "priority",
+            SortMode::Name => "name",
+            SortMode::Age => "age",
+            SortMode::Status => "status",
+            SortMode::Directory => "directory",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Location {
+    #[default]
+    All,
+    Local,
+    Remote,
+}
+
+impl Location {
+    pub fn label(self) -> &'static str {
+        match self {
+            Location::All => "All",
+            Location::Local => "Local",
+            Location::Remote => "Remote",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PreviewLayout {
+    #[default]
+    Side,
+    Bottom,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Preview {
+    pub visible: bool,
+    pub layout: PreviewLayout,
+    /// Columns (side) or rows (bottom) chosen with `[`/`]`; `None`: the default share.
+    pub width: Option<u16>,
+    pub height: Option<u16>,
+    pub wrap: bool,
+    pub focused: bool,
+    /// First shown line when not following.
+    pub scroll: usize,
+    pub follow: bool,
+    pub content: Option<(SessionKey, Result<String, String>)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    pub query: String,
+    pub editing: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub text: String,
+    pub level: Level,
+    pub since: i64,
+}
+
+/// The status filters of keys 1–5, in key order.
+pub const FILTER_STATUSES: [Status; 5] =
+    [Status::Waiting, Status::Working, Status::Permission, Status::Done, Status::Error];
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub now: i64,
+    pub home: String,
+    /// Default directory of a new session.
+    pub cwd: String,
+    pub keys: KeyMap,
+    /// Per backend (`None`: local), in the order they were configured.
+    pub sources: BTreeMap<Option<String>, Source>,
+    pub remote_names: Vec<String>,
+    pub remotes: Vec<RemoteStatus>,
+    pub rows: Vec<Row>,
+    /// Indices into `rows` after filtering and sorting.
+    pub visible: Vec<usize>,
+    pub selected: usize,
+    pub selected_key: Option<SessionKey>,
+    /// First visible entry of `visible`.
+    pub offset: usize,
+    pub sort: SortMode,
+    pub filters: Vec<Status>,
+    pub hide_offline: bool,
+    pub location: Location,
+    pub search: Option<Search>,
+    pub preview: Preview,
+    pub dialog: Option<Dialog>,
+    pub status: Option<StatusLine>,
+    pub git: HashMap<GitKey, GitEntry>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub last_click: Option<(usize, u64)>,
+    /// False until the local backend answered once (the empty state waits for it).
+    pub loaded: bool,
+    /// Remote statuses come from the SSH pool once it reported.
+    pub remotes_from_pool: bool,
+    /// Host keys already asked about, (remote, fingerprint): a "no" is not asked again.
+    pub asked_host_keys: Vec<(String, String)>,
+    pub quit: bool,
+}
+
+impl Model {
+    pub fn new(keys: KeyMap, home: String, cwd: String, remote_names: Vec<String>, now: i64) -> Self {
+        let mut sources = BTreeMap::new();
+        sources.insert(None, Source::default());
+        Model {
+            now,
+            home,
+            cwd,
+            keys,
+            sources,
+            remotes: remote_names.iter().map(|n| RemoteStatus::connecting(n)).collect(),
+            remote_names,
+            rows: Vec::new(),
+            visible: Vec::new(),
+            selected: 0,
+            selected_key: None,
+            offset: 0,
+            sort: SortMode::default(),
+            filters: Vec::new(),
+            hide_offline: false,
+            location: Location::default(),
+            search: None,
+            preview: Preview { follow: true, ..Default::default() },
+            dialog: None,
+            status: None,
+            git: HashMap::new(),
+            size: (80, 24),
+            last_click: None,
+            loaded: false,
+            remotes_from_pool: false,
+            asked_host_keys: Vec::new(),
+            quit: false,
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.visible.get(self.selected).and_then(|i| self.rows.get(*i))
+    }
+
+    pub fn selected_session(&self) -> Option<&Session> {
+        self.selected_row().and_then(Row::session)
+    }
+
+    pub fn find(&self, key: &SessionKey) -> Option<&Session> {
+        self.rows.iter().filter_map(Row::session).find(|s| s.remote == key.remote && s.name() == key.name)
+    }
+
+    pub fn git_for(&self, s: &Session) -> Option<&GitEntry> {
+        let cwd = s.file.cwd.as_ref()?;
+        self.git.get(&GitKey { remote: s.remote.clone(), cwd: cwd.clone() })
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>, level: Level) {
+        self.status = Some(StatusLine { text: crate::text::sanitize_line(&text.into()), level, since: self.now });
+    }
+}

@@ -1,0 +1,80 @@
+//! Messages into the update (input, background results, timers) and the effects it asks
+//! the event loop to carry out. Background results are owned snapshots.
+
+use super::input::{Key, Mouse};
+use super::model::{GitKey, SessionKey};
+use super::remotes::{HostKeyPrompt, RemoteStatus};
+use crate::backend::{GitInfo, Session};
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(Key),
+    Mouse(Mouse),
+    Resize(u16, u16),
+    /// Once a second, with the time in Unix seconds.
+    Tick(i64),
+    /// A backend's listing: `Err` is the reason it could not be listed.
+    Listing {
+        remote: Option<String>,
+        result: Result<(Vec<Session>, Vec<String>), String>,
+    },
+    Preview {
+        key: SessionKey,
+        result: Result<String, String>,
+    },
+    /// The preview timer fired.
+    PreviewDue,
+    Git {
+        key: GitKey,
+        result: Result<GitInfo, String>,
+    },
+    GitDetail {
+        key: SessionKey,
+        result: Result<GitInfo, String>,
+    },
+    /// An action finished: `done` is what to say on success.
+    ActionDone {
+        done: String,
+        result: Result<(), String>,
+    },
+    DirChecked {
+        dir: String,
+        exists: bool,
+    },
+    /// Connection states from the SSH pool (they replace those derived from listings).
+    RemoteStatuses(Vec<RemoteStatus>),
+    /// A remote (or its jump host) offered a key that is not in known_hosts.
+    UnknownHostKey(HostKeyPrompt),
+    /// Came back from an attached session.
+    Attached(Result<(), String>),
+    Warning(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// `None`: every backend; `Some(r)`: one (`Some(None)` is local).
+    Refresh(Option<Option<String>>),
+    Attach(SessionKey),
+    Kill(SessionKey),
+    Rename(SessionKey, String),
+    Dismiss(SessionKey),
+    Create {
+        remote: Option<String>,
+        name: String,
+        dir: String,
+        skip_permissions: bool,
+    },
+    Send(SessionKey, String),
+    FetchPreview(SessionKey),
+    /// Fire `Msg::PreviewDue` after this many milliseconds (replaces a pending timer).
+    SchedulePreview(u64),
+    FetchGit {
+        key: SessionKey,
+        git: GitKey,
+    },
+    FetchGitDetail(SessionKey),
+    CheckDir(String),
+    /// Add the key the remote offered to known_hosts, then list it again.
+    AcceptHostKey(String),
+    Quit,
+}

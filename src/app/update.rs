@@ -1,0 +1,238 @@
+//! The pure update: a message in, the model changed, effects out. No I/O, no clock: time
+//! comes in with `Msg::Tick` and mouse events.
+
+use super::actions;
+use super::forms;
+use super::geometry;
+use super::input::{Key, KeyCode};
+use super::model::{GitKey, Level, Model, SessionKey, Source};
+use super::msg::{Effect, Msg};
+use super::remotes::{LinkState, RemoteStatus};
+use super::view;
+
+/// What the loop should do after a message.
+#[derive(Debug, Default, PartialEq)]
+pub struct Update {
+    pub redraw: bool,
+    pub effects: Vec<Effect>,
+}
+
+impl Update {
+    pub fn redraw() -> Self {
+        Update { redraw: true, effects: Vec::new() }
+    }
+
+    pub fn with(mut self, e: Effect) -> Self {
+        self.effects.push(e);
+        self
+    }
+}
+
+/// How long a status-line message stays.
+const STATUS_SECS: i64 = 6;
+/// Git for a row is refreshed this often, or sooner after new activity.
+const GIT_IDLE_SECS: i64 = 60;
+const GIT_ACTIVE_SECS: i64 = 5;
+
+pub fn update(m: &mut Model, msg: Msg) -> Update {
+    match msg {
+        // Terminals send Esc followed quickly by a key as Alt+key: unless Alt+key is bound,
+        // it is what the user typed, Esc and then the key.
+        Msg::Key(key) if key.alt && !m.keys.binds(key) => {
+            let mut first = update(m, Msg::Key(Key::plain(KeyCode::Esc)));
+            let second = update(m, Msg::Key(Key { alt: false, ..key }));
+            first.redraw |= second.redraw;
+            first.effects.extend(second.effects);
+            first
+        }
+        Msg::Key(key) => {
+            if m.dialog.is_some() {
+                forms::key(m, key)
+            } else {
+                actions::key(m, key)
+            }
+        }
+        Msg::Mouse(mouse) => super::mouse::mouse(m, mouse),
+        Msg::Resize(w, h) => {
+            m.size = (w, h);
+            view::keep_in_view(m);
+            Update::redraw()
+        }
+        Msg::Tick(now) => tick(m, now),
+        Msg::Listing { remote, result } => listing(m, remote, result),
+        Msg::Preview { key, result } => {
+            if m.selected_row().map(|r| r.key()) != Some(key.clone()) {
+                return Update::default();
+            }
+            let result = result.map(|t| crate::text::sanitize(&t));
+            let changed = m.preview.content.as_ref() != Some(&(key.clone(), result.clone()));
+            m.preview.content = Some((key, result));
+            Update { redraw: changed && m.preview.visible, effects: Vec::new() }
+        }
+        Msg::PreviewDue => match (m.preview.visible, m.selected_session()) {
+            (true, Some(s)) => {
+                let key = SessionKey::of(s);
+                Update::default().with(Effect::FetchPreview(key)).with(Effect::SchedulePreview(1500))
+            }
+            _ => Update::default(),
+        },
+        Msg::Git { key, result } => {
+            let e = m.git.entry(key).or_default();
+            e.in_flight = false;
+            e.fetched_at = m.now;
+            let before = (e.info.clone(), e.error.clone());
+            match result {
+                Ok(info) => (e.info, e.error) = (Some(info), None),
+                Err(err) => (e.info, e.error) = (None, Some(err)),
+            }
+            Update { redraw: before != (e.info.clone(), e.error.clone()), effects: Vec::new() }
+        }
+        Msg::GitDetail { key, result } => forms::git_detail(m, key, result),
+        Msg::ActionDone { done, result } => {
+            match result {
+                Ok(()) => m.set_status(done, Level::Info),
+                Err(e) => m.set_status(e, Level::Error),
+            }
+            Update::redraw().with(Effect::Refresh(None))
+        }
+        Msg::DirChecked { dir, exists } => forms::dir_checked(m, dir, exists),
+        Msg::RemoteStatuses(list) => {
+            m.remotes_from_pool = true;
+            let changed = m.remotes != list;
+            m.remotes = list;
+            Update { redraw: changed, effects: Vec::new() }
+        }
+        Msg::UnknownHostKey(prompt) => {
+            let asked = (prompt.remote.clone(), prompt.fingerprint.clone());
+            // Asked once per key; while another dialog is open, the next poll asks again.
+            if m.dialog.is_some() || m.asked_host_keys.contains(&asked) {
+                return Update::default();
+            }
+            m.asked_host_keys.push(asked);
+            m.dialog = Some(super::dialog::Dialog::HostKey(prompt));
+            Update::redraw()
+        }
+        Msg::Attached(result) => {
+            if let Err(e) = result {
+                m.set_status(format!("attach failed: {e}"), Level::Error);
+            }
+            Update::redraw().with(Effect::Refresh(None))
+        }
+        Msg::Warning(w) => {
+            m.set_status(w, Level::Error);
+            Update::redraw()
+        }
+    }
+}
+
+fn listing(
+    m: &mut Model,
+    remote: Option<String>,
+    result: Result<(Vec<crate::backend::Session>, Vec<String>), String>,
+) -> Update {
+    let first_local = remote.is_none() && !m.loaded;
+    if remote.is_none() {
+        m.loaded = true;
+    }
+    let src = match result {
+        Ok((mut sessions, warnings)) => {
+            sessions.sort_by(|a, b| a.name().cmp(b.name()));
+            Source { sessions, error: None, warnings }
+        }
+        // An unknown host key also arrives as `Msg::UnknownHostKey`, which asks the user.
+        Err(e) => Source { sessions: Vec::new(), error: Some(crate::text::sanitize_line(&e)), warnings: Vec::new() },
+    };
+    let mut redraw = first_local;
+    if let Some(name) = remote.as_ref().filter(|_| !m.remotes_from_pool) {
+        let (state, last_error) = match &src.error {
+            None => (LinkState::Connected, None),
+            Some(e) => (LinkState::Error, Some(e.clone())),
+        };
+        let status = RemoteStatus { name: name.clone(), state, last_error };
+        match m.remotes.iter_mut().find(|r| &r.name == name) {
+            Some(r) if *r != status => {
+                *r = status;
+                redraw = true;
+            }
+            Some(_) => {}
+            None => {
+                m.remotes.push(status);
+                redraw = true;
+            }
+        }
+    }
+    let new_warnings: Vec<String> = {
+        let old = m.sources.get(&remote).map(|s| s.warnings.clone()).unwrap_or_default();
+        src.warnings.iter().filter(|w| !old.contains(w)).cloned().collect()
+    };
+    if m.sources.get(&remote) == Some(&src) {
+        return Update { redraw, effects: Vec::new() };
+    }
+    let before = m.selected_key.clone();
+    m.sources.insert(remote, src);
+    view::rebuild(m);
+    if let Some(w) = new_warnings.first() {
+        m.set_status(format!("warning: {w}"), Level::Error);
+    }
+    // A remote's failure is a row; the local one has no row, so it goes to the status line.
+    if let Some(e) = m.sources.get(&None).and_then(|s| s.error.clone()) {
+        m.set_status(format!("cannot list local sessions: {e}"), Level::Error);
+    }
+    let mut up = Update::redraw();
+    if m.selected_key != before && m.preview.visible {
+        up.effects.push(Effect::SchedulePreview(100));
+    }
+    up.effects.extend(git_due(m));
+    up
+}
+
+fn tick(m: &mut Model, now: i64) -> Update {
+    let ages = |m: &Model| -> Vec<String> {
+        let page = geometry::rows_per_page(m);
+        m.visible
+            .iter()
+            .skip(m.offset)
+            .take(page)
+            .filter_map(|i| m.rows[*i].session())
+            .map(|s| crate::text::age(m.now, s.file.timestamp()))
+            .collect()
+    };
+    let before = ages(m);
+    m.now = now;
+    let mut redraw = ages(m) != before;
+    if m.status.as_ref().is_some_and(|s| now - s.since >= STATUS_SECS) {
+        m.status = None;
+        redraw = true;
+    }
+    Update { redraw, effects: git_due(m) }
+}
+
+/// Git fetches due for the rows on screen: never fetched, or stale.
+pub fn git_due(m: &mut Model) -> Vec<Effect> {
+    let page = geometry::rows_per_page(m);
+    let mut out = Vec::new();
+    let now = m.now;
+    let on_screen: Vec<(SessionKey, GitKey, i64)> = m
+        .visible
+        .iter()
+        .skip(m.offset)
+        .take(page)
+        .filter_map(|i| m.rows[*i].session())
+        .filter_map(|s| {
+            let git = GitKey { remote: s.remote.clone(), cwd: s.file.cwd.clone()? };
+            Some((SessionKey::of(s), git, s.file.timestamp()))
+        })
+        .collect();
+    for (key, git, ts) in on_screen {
+        let e = m.git.entry(git.clone()).or_default();
+        let due = e.fetched_at == 0
+            || now - e.fetched_at >= GIT_IDLE_SECS
+            || (ts != e.seen_timestamp && now - e.fetched_at >= GIT_ACTIVE_SECS);
+        if due && !e.in_flight {
+            e.in_flight = true;
+            e.seen_timestamp = ts;
+            out.push(Effect::FetchGit { key, git });
+        }
+    }
+    out
+}

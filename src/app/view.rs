@@ -1,0 +1,142 @@
+//! Derived views of the model: the rows from every backend, filtered and sorted; the
+//! search matches; the preview's display lines. Pure functions of the state.
+
+use super::geometry;
+use super::model::{Location, Model, Row, SortMode};
+use crate::backend::Session;
+use crate::sessions::Status;
+use crate::sessions::model::default_order;
+use std::cmp::Ordering;
+use unicode_width::UnicodeWidthChar;
+
+/// Rebuilds `rows` and `visible` from the sources, keeping the selected session selected.
+pub fn rebuild(m: &mut Model) {
+    let mut rows = Vec::new();
+    for (remote, src) in &m.sources {
+        match (&src.error, remote) {
+            (Some(reason), Some(r)) => rows.push(Row::Unreachable { remote: r.clone(), reason: reason.clone() }),
+            _ => rows.extend(src.sessions.iter().cloned().map(Row::Session)),
+        }
+    }
+    m.rows = rows;
+    refilter(m);
+}
+
+/// Recomputes `visible` after a filter or sort change.
+pub fn refilter(m: &mut Model) {
+    let mut visible: Vec<usize> = (0..m.rows.len()).filter(|i| shown(m, &m.rows[*i])).collect();
+    let sort = m.sort;
+    visible.sort_by(|a, b| order(sort, &m.rows[*a], &m.rows[*b]));
+    m.visible = visible;
+    let keep = m.selected_key.clone();
+    let found = keep.and_then(|k| m.visible.iter().position(|i| m.rows[*i].key() == k));
+    m.selected = found.unwrap_or(m.selected.min(m.visible.len().saturating_sub(1)));
+    m.selected_key = m.selected_row().map(Row::key);
+    keep_in_view(m);
+}
+
+fn shown(m: &Model, row: &Row) -> bool {
+    let remote = match row {
+        Row::Session(s) => s.remote.is_some(),
+        Row::Unreachable { .. } => true,
+    };
+    match m.location {
+        Location::Local if remote => return false,
+        Location::Remote if !remote => return false,
+        _ => {}
+    }
+    let Row::Session(s) = row else { return true };
+    if m.hide_offline && s.file.status == Status::Offline {
+        return false;
+    }
+    m.filters.is_empty() || m.filters.contains(&s.file.status)
+}
+
+fn order(sort: SortMode, a: &Row, b: &Row) -> Ordering {
+    let (a, b) = match (a, b) {
+        (Row::Session(a), Row::Session(b)) => (a, b),
+        // Unreachable remotes go last, by name.
+        (Row::Unreachable { remote: x, .. }, Row::Unreachable { remote: y, .. }) => return x.cmp(y),
+        (Row::Unreachable { .. }, _) => return Ordering::Greater,
+        (_, Row::Unreachable { .. }) => return Ordering::Less,
+    };
+    let by = match sort {
+        SortMode::Priority => Ordering::Equal,
+        SortMode::Name => a.name().to_lowercase().cmp(&b.name().to_lowercase()),
+        SortMode::Age => b.file.timestamp().cmp(&a.file.timestamp()),
+        SortMode::Status => a.file.status.as_str().cmp(b.file.status.as_str()),
+        SortMode::Directory => a.file.cwd.cmp(&b.file.cwd),
+    };
+    by.then_with(|| default_order(&a.file, &b.file)).then_with(|| a.remote.cmp(&b.remote))
+}
+
+/// Moves `offset` so the selected row is on screen.
+pub fn keep_in_view(m: &mut Model) {
+    let page = geometry::rows_per_page(m);
+    if m.selected < m.offset {
+        m.offset = m.selected;
+    } else if m.selected >= m.offset + page {
+        m.offset = m.selected + 1 - page;
+    }
+    let max_offset = m.visible.len().saturating_sub(page);
+    m.offset = m.offset.min(max_offset);
+}
+
+/// Does the session match the search (case-insensitive, name, directory or message)?
+pub fn matches(s: &Session, query: &str) -> bool {
+    if query.is_empty() {
+        return false;
+    }
+    let q = query.to_lowercase();
+    [Some(s.name()), s.file.cwd.as_deref(), s.file.message.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|t| t.to_lowercase().contains(&q))
+}
+
+/// Positions in `visible` of the rows matching the active search.
+pub fn match_positions(m: &Model) -> Vec<usize> {
+    let Some(search) = &m.search else { return Vec::new() };
+    m.visible
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| m.rows[**i].session().is_some_and(|s| matches(s, &search.query)))
+        .map(|(pos, _)| pos)
+        .collect()
+}
+
+/// The preview's lines as drawn: sanitized, cut or wrapped to `width` columns.
+pub fn preview_lines(text: &str, width: usize, wrap: bool) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if !wrap {
+            out.push(line.to_string());
+            continue;
+        }
+        let mut cur = String::new();
+        let mut used = 0;
+        for c in line.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width {
+                out.push(std::mem::take(&mut cur));
+                used = 0;
+            }
+            cur.push(c);
+            used += w;
+        }
+        out.push(cur);
+    }
+    out
+}
+
+/// The first preview line shown, following the bottom when `follow` is on.
+pub fn preview_top(m: &Model) -> usize {
+    let (w, h) = geometry::preview_inner(m);
+    let total = match &m.preview.content {
+        Some((_, Ok(text))) => preview_lines(text, usize::from(w), m.preview.wrap).len(),
+        _ => 0,
+    };
+    let max_top = total.saturating_sub(usize::from(h));
+    if m.preview.follow { max_top } else { m.preview.scroll.min(max_top) }
+}

@@ -1,0 +1,155 @@
+//! Carries out the update's effects that need I/O: each runs as a task and reports back
+//! with an owned message. Attach, the preview timer and quitting live in the loop.
+
+use crate::app::Msg;
+use crate::app::model::SessionKey;
+use crate::backend::{NewSession, SessionBackend};
+use crate::config::expand_tilde;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+
+/// Lines of pane history the preview asks for.
+pub const PREVIEW_LINES: usize = 200;
+
+pub struct Runner {
+    pub backends: HashMap<Option<String>, Arc<dyn SessionBackend>>,
+    pub tx: mpsc::UnboundedSender<Msg>,
+    pub home: PathBuf,
+    /// Git is polled for visible rows; at most two at a time so it never floods a host.
+    git_slots: Arc<Semaphore>,
+    preview: Option<JoinHandle<()>>,
+    pub host_keys: super::pollers::HostKeys,
+    /// The SSH pool, when remotes exist (it appends accepted host keys).
+    pub pool: Option<Arc<crate::ssh::Pool>>,
+}
+
+impl Runner {
+    pub fn new(
+        backends: HashMap<Option<String>, Arc<dyn SessionBackend>>,
+        tx: mpsc::UnboundedSender<Msg>,
+        home: PathBuf,
+    ) -> Self {
+        Runner {
+            backends,
+            tx,
+            home,
+            git_slots: Arc::new(Semaphore::new(2)),
+            preview: None,
+            host_keys: Default::default(),
+            pool: None,
+        }
+    }
+
+    pub fn backend(&self, remote: &Option<String>) -> Result<Arc<dyn SessionBackend>, String> {
+        self.backends.get(remote).cloned().ok_or_else(|| match remote {
+            Some(r) => format!("remote {r} is not available"),
+            None => "the local backend is not available".into(),
+        })
+    }
+
+    /// Runs an action on the session's backend and reports `done` or the error.
+    fn action<F>(&self, key: &SessionKey, done: String, f: F)
+    where
+        F: for<'a> FnOnce(Arc<dyn SessionBackend>, String) -> futures::future::BoxFuture<'static, Result<(), String>>
+            + Send
+            + 'static,
+    {
+        let tx = self.tx.clone();
+        let backend = self.backend(&key.remote);
+        let name = key.name.clone();
+        tokio::spawn(async move {
+            let result = match backend {
+                Ok(b) => f(b, name).await,
+                Err(e) => Err(e),
+            };
+            let _ = tx.send(Msg::ActionDone { done, result });
+        });
+    }
+
+    pub fn kill(&self, key: &SessionKey) {
+        let done = format!("killed {}", key.name);
+        self.action(key, done, |b, n| Box::pin(async move { b.kill(&n).await.map_err(|e| e.to_string()) }));
+    }
+
+    pub fn rename(&self, key: &SessionKey, new: String) {
+        let done = format!("renamed {} to {new}", key.name);
+        self.action(key, done, move |b, n| {
+            Box::pin(async move { b.rename(&n, &new).await.map_err(|e| e.to_string()) })
+        });
+    }
+
+    pub fn dismiss(&self, key: &SessionKey) {
+        let done = format!("dismissed {}", key.name);
+        self.action(key, done, |b, n| Box::pin(async move { b.dismiss(&n).await.map_err(|e| e.to_string()) }));
+    }
+
+    pub fn send(&self, key: &SessionKey, text: String) {
+        let done = format!("sent to {}", key.name);
+        self.action(key, done, move |b, n| Box::pin(async move { b.send(&n, &text).await.map_err(|e| e.to_string()) }));
+    }
+
+    pub fn create(&self, remote: Option<String>, new: NewSession) {
+        let key = SessionKey { remote, name: new.name.clone() };
+        let done = format!("started {} in {}", new.name, new.dir);
+        self.action(&key, done, move |b, _| {
+            Box::pin(async move { b.create(&new).await.map(|_| ()).map_err(|e| e.to_string()) })
+        });
+    }
+
+    /// Replaces a preview capture still running for an earlier selection.
+    pub fn preview(&mut self, key: SessionKey) {
+        if let Some(old) = self.preview.take() {
+            old.abort();
+        }
+        let Ok(backend) = self.backend(&key.remote) else { return };
+        let tx = self.tx.clone();
+        self.preview = Some(tokio::spawn(async move {
+            let result = backend.preview(&key.name, PREVIEW_LINES).await.map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Preview { key, result });
+        }));
+    }
+
+    pub fn git(&self, key: SessionKey, git: crate::app::model::GitKey, detail: bool) {
+        let tx = self.tx.clone();
+        let backend = self.backend(&key.remote);
+        let slots = self.git_slots.clone();
+        tokio::spawn(async move {
+            let _slot = if detail { None } else { slots.acquire_owned().await.ok() };
+            let result = match backend {
+                Ok(b) => b.git(&key.name, detail).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            let msg = if detail { Msg::GitDetail { key, result } } else { Msg::Git { key: git, result } };
+            let _ = tx.send(msg);
+        });
+    }
+
+    /// Adds the key `remote` offered to known_hosts; the next listing connects.
+    pub fn accept_host_key(&self, remote: String) {
+        let err = self.host_keys.lock().ok().and_then(|mut k| k.remove(&remote));
+        let pool = self.pool.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = match (err, pool) {
+                (Some(err), Some(pool)) => match pool.accept_host_key(&err) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err("that was not an unknown host key".to_string()),
+                    Err(e) => Err(format!("adding the host key: {e}")),
+                },
+                _ => Err(format!("no host key of {remote} is waiting to be trusted")),
+            };
+            let _ = tx.send(Msg::ActionDone { done: format!("trusted the host key of {remote}"), result });
+        });
+    }
+
+    pub fn check_dir(&self, dir: String) {
+        let path = expand_tilde(&dir, &self.home);
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.send(Msg::DirChecked { exists: path.is_dir(), dir });
+        });
+    }
+}

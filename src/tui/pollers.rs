@@ -1,0 +1,165 @@
+//! Background listing: one task per backend, at most one listing in flight and at most
+//! one queued (a `Notify` permit), so a slow host never piles up polls. The local folder
+//! is watched for changes; tmux is checked at a slow interval; remotes poll on a timer.
+
+use crate::app::Msg;
+use crate::app::remotes::{HostKeyPrompt, LinkState, RemoteStatus};
+use crate::backend::{BackendError, LocalBackend, SessionBackend, tmux};
+use crate::ssh::{ConnState, Pool, SshError};
+use notify::{EventKind, RecursiveMode, Watcher};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+
+/// Bursts of file events (temp file, rename) are read as one change.
+const SETTLE: Duration = Duration::from_millis(40);
+pub const TMUX_CHECK: Duration = Duration::from_secs(5);
+pub const REMOTE_POLL: Duration = Duration::from_secs(3);
+const STATUS_POLL: Duration = Duration::from_secs(2);
+
+/// Unknown host keys met by the pollers, by remote, kept until the user decides.
+pub type HostKeys = Arc<Mutex<HashMap<String, SshError>>>;
+
+pub struct Poller {
+    pub remote: Option<String>,
+    pub wake: Arc<Notify>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Poller {
+    /// Lists `backend` now and whenever woken; remotes also every `every`.
+    pub fn start(
+        backend: Arc<dyn SessionBackend>,
+        every: Option<Duration>,
+        tx: mpsc::UnboundedSender<Msg>,
+        host_keys: HostKeys,
+    ) -> Self {
+        let wake = Arc::new(Notify::new());
+        let remote = backend.remote().map(str::to_string);
+        let w = wake.clone();
+        let r = remote.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let listed = backend.list().await;
+                if let (Err(BackendError::Ssh(e)), Some(name)) = (&listed, &r)
+                    && let Some(prompt) = host_key_prompt(e)
+                {
+                    if let Ok(mut keys) = host_keys.lock() {
+                        keys.insert(name.clone(), (**e).clone());
+                    }
+                    let _ = tx.send(Msg::UnknownHostKey(prompt));
+                }
+                let result = listed.map(|l| (l.sessions, l.warnings)).map_err(|e| match &r {
+                    Some(name) => format!("{name} unreachable: {e}"),
+                    None => e.to_string(),
+                });
+                if tx.send(Msg::Listing { remote: r.clone(), result }).is_err() {
+                    break;
+                }
+                match every {
+                    Some(d) => {
+                        let _ = tokio::time::timeout(d, w.notified()).await;
+                    }
+                    None => w.notified().await,
+                }
+                tokio::time::sleep(SETTLE).await;
+            }
+        });
+        Poller { remote, wake, task }
+    }
+}
+
+/// Watches the sessions folder and wakes the local poller on any change.
+pub fn watch_folder(dir: &Path, wake: Arc<Notify>) -> notify::Result<notify::RecommendedWatcher> {
+    let _ = std::fs::create_dir_all(dir);
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Ok(ev) = res
+            && matches!(ev.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any)
+        {
+            wake.notify_one();
+        }
+    })?;
+    watcher.watch(dir, RecursiveMode::NonRecursive)?;
+    Ok(watcher)
+}
+
+/// Every `TMUX_CHECK`, asks tmux for its session names (cheap) and wakes the local poller
+/// only when they changed: sessions started or ended without touching a status file.
+pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last: Option<Vec<String>> = None;
+        // The poller lists at start; the first check can wait a full period.
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + TMUX_CHECK, TMUX_CHECK);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            every.tick().await;
+            let Ok(out) = local.exec(&local.tmux().list_sessions(), None).await else { continue };
+            let Ok(mut names) = tmux::parse_list_sessions(out.status, &out.stdout, &out.stderr) else { continue };
+            names.sort();
+            if last.as_ref().is_some_and(|l| *l != names) {
+                wake.notify_one();
+            }
+            last = Some(names);
+        }
+    })
+}
+
+fn host_key_prompt(e: &SshError) -> Option<HostKeyPrompt> {
+    match e {
+        SshError::UnknownHostKey { remote, hop, host, port, algorithm, fingerprint, known_hosts, .. } => {
+            Some(HostKeyPrompt {
+                remote: remote.clone(),
+                hop: hop.clone(),
+                host: host.clone(),
+                port: *port,
+                algorithm: algorithm.clone(),
+                fingerprint: fingerprint.clone(),
+                known_hosts: known_hosts.clone(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Every `STATUS_POLL`, reads the pool's connection states (no I/O) and sends them when
+/// they changed.
+pub fn remote_statuses(pool: Arc<Pool>, tx: mpsc::UnboundedSender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last: Option<Vec<RemoteStatus>> = None;
+        let mut every = tokio::time::interval(STATUS_POLL);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            every.tick().await;
+            let now: Vec<RemoteStatus> = pool
+                .statuses()
+                .into_iter()
+                .map(|(name, s)| RemoteStatus {
+                    name,
+                    state: match s.state {
+                        ConnState::Connected => LinkState::Connected,
+                        ConnState::Disconnected if s.last_error.is_none() => LinkState::Connecting,
+                        ConnState::Disconnected => LinkState::Disconnected,
+                        ConnState::Error => LinkState::Error,
+                    },
+                    last_error: s.last_error.map(|e| crate::text::sanitize_line(&e)),
+                })
+                .collect();
+            if last.as_ref() != Some(&now) {
+                if tx.send(Msg::RemoteStatuses(now.clone())).is_err() {
+                    break;
+                }
+                last = Some(now);
+            }
+        }
+    })
+}

@@ -1,0 +1,159 @@
+//! Popups: the kill confirmation and the rename / new-session / send forms.
+
+use super::{centered, panels, theme};
+use crate::app::dialog::{Dialog, NewForm, TextInput};
+use crate::app::model::Model;
+use crate::text::{sanitize_line, truncate};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, area: Rect, m: &Model, d: &Dialog) {
+    match d {
+        Dialog::Confirm { title, text, .. } => {
+            let lines = vec![
+                Line::raw(sanitize_line(text)),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("y", theme::accent()),
+                    Span::styled(" yes   ", theme::dim()),
+                    Span::styled("n/esc", theme::accent()),
+                    Span::styled(" no", theme::dim()),
+                ]),
+            ];
+            popup(frame, area, title, 60, 7, lines, theme::error());
+        }
+        Dialog::Rename { key, input, error } => {
+            let title = format!("Rename {}", sanitize_line(&key.name));
+            let mut lines = vec![Line::styled("New name:", theme::dim()), input_line(input, true, 54)];
+            lines.push(error_line(error.as_deref()));
+            lines.push(Line::styled("↵ rename   esc cancel", theme::dim()));
+            popup(frame, area, &title, 60, 7, lines, theme::accent());
+        }
+        Dialog::Send { key, input, error } => {
+            let title = format!("Send to {}", sanitize_line(&key.name));
+            let mut lines = vec![
+                Line::styled("Prompt (typed into the session, then Enter):", theme::dim()),
+                input_line(input, true, 70),
+            ];
+            lines.push(error_line(error.as_deref()));
+            lines.push(Line::styled("↵ send   esc cancel", theme::dim()));
+            popup(frame, area, &title, 76, 7, lines, theme::accent());
+        }
+        Dialog::New(f) => new_form(frame, area, f),
+        Dialog::HostKey(p) => {
+            let lines = vec![
+                Line::raw(format!(
+                    "{} ({}:{}) offered a host key that is not in {}.",
+                    sanitize_line(&p.hop),
+                    sanitize_line(&p.host),
+                    p.port,
+                    sanitize_line(&p.known_hosts)
+                )),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(format!("{} ", sanitize_line(&p.algorithm)), theme::dim()),
+                    Span::styled(sanitize_line(&p.fingerprint), theme::bold()),
+                ]),
+                Line::raw(""),
+                Line::raw("Compare the fingerprint with the server's own (ssh-keygen -lf on its host key)."),
+                Line::raw("Trust it and add it to known_hosts?"),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("y", theme::accent()),
+                    Span::styled(" trust   ", theme::dim()),
+                    Span::styled("n/esc", theme::accent()),
+                    Span::styled(" not now (the remote stays unreachable)", theme::dim()),
+                ]),
+            ];
+            let title = format!("Unknown host key · {}", sanitize_line(&p.remote));
+            popup(frame, area, &title, 84, 12, lines, theme::warn());
+        }
+        Dialog::Git { .. } | Dialog::Metrics { .. } | Dialog::Help { .. } => panels::draw(frame, area, m, d),
+    }
+}
+
+/// Clears a centred box and draws `lines` in a titled border.
+pub(super) fn popup(frame: &mut Frame, area: Rect, title: &str, w: u16, h: u16, lines: Vec<Line>, border: Style) {
+    let r = centered(area, w, h);
+    frame.render_widget(Clear, r);
+    clear_wide_edge(frame, r);
+    let block = Block::bordered().title(format!(" {title} ")).border_style(border);
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
+}
+
+fn error_line(error: Option<&str>) -> Line<'static> {
+    match error {
+        Some(e) => Line::styled(format!("✗ {}", sanitize_line(e)), theme::error()),
+        None => Line::raw(""),
+    }
+}
+
+/// The input's text with the cursor shown as a reversed cell when focused.
+fn input_line(input: &TextInput, focused: bool, width: usize) -> Line<'static> {
+    let text = sanitize_line(&input.value);
+    if !focused {
+        return Line::raw(format!("  {}", truncate(&text, width)));
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let cur = input.cursor.min(chars.len());
+    // Keep the cursor on screen for long values.
+    let start = cur.saturating_sub(width.saturating_sub(2));
+    let before: String = chars[start..cur].iter().collect();
+    let at: String = chars.get(cur).map_or(" ".to_string(), |c| c.to_string());
+    let after: String = chars.iter().skip(cur + 1).collect();
+    Line::from(vec![
+        Span::styled("› ", theme::accent()),
+        Span::raw(before),
+        Span::styled(at, Style::new().add_modifier(Modifier::REVERSED)),
+        Span::raw(truncate(&after, width.saturating_sub(cur - start + 1))),
+    ])
+}
+
+fn new_form(frame: &mut Frame, area: Rect, f: &NewForm) {
+    let label = |i: usize, s: &'static str| {
+        Line::styled(s, if f.field == i { theme::accent().add_modifier(Modifier::BOLD) } else { theme::dim() })
+    };
+    let host_name = |h: &Option<String>| h.as_deref().map(sanitize_line).unwrap_or_else(|| "this machine".into());
+    let check = if f.skip_permissions { "[x]" } else { "[ ]" };
+    let mut lines = vec![
+        Line::styled(format!("Starts claude in a new tmux session on {}.", host_name(&f.remote)), theme::dim()),
+        label(0, "Name"),
+        input_line(&f.name, f.field == 0, 60),
+        error_line(f.name_error.as_deref()),
+        label(1, "Directory"),
+        input_line(&f.dir, f.field == 1, 60),
+        error_line(f.dir_error.as_deref()),
+        Line::from(vec![
+            Span::styled(format!("{check} "), if f.field == 2 { theme::accent() } else { theme::dim() }),
+            Span::raw("skip permissions (--dangerously-skip-permissions)"),
+        ]),
+    ];
+    if f.fields() > 3 {
+        lines.push(Line::from(vec![
+            Span::styled("Host ", if f.field == 3 { theme::accent() } else { theme::dim() }),
+            Span::styled(format!("‹ {} ›", host_name(&f.remote)), theme::bold()),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("tab next field   space toggle   ↵ create   esc cancel", theme::dim()));
+    let h = lines.len() as u16 + 2;
+    popup(frame, area, "New session", 68, h, lines, theme::accent());
+}
+
+/// A wide character (an emoji icon) just left of the box would hide the box's left
+/// border; blank it.
+fn clear_wide_edge(frame: &mut Frame, r: Rect) {
+    if r.x == 0 {
+        return;
+    }
+    let buf = frame.buffer_mut();
+    for y in r.y..r.y + r.height {
+        let cell = &mut buf[(r.x - 1, y)];
+        if unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The footer: a status line when there is news, then filter mode, counts per status and
+//! the remote summary, then key hints generated from the key map.
+
+use super::theme;
+use crate::app::model::{Level, Location, Model};
+use crate::app::remotes;
+use crate::sessions::Status;
+use crate::text::truncate;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+const COUNTED: [Status; 8] = [
+    Status::Waiting,
+    Status::Permission,
+    Status::Working,
+    Status::Done,
+    Status::Idle,
+    Status::Stopped,
+    Status::Error,
+    Status::Offline,
+];
+
+pub fn draw(frame: &mut Frame, area: Rect, m: &Model) {
+    let width = usize::from(area.width);
+    let mut lines = Vec::new();
+    if let Some(st) = &m.status {
+        let style = if st.level == Level::Error { theme::error() } else { theme::ok() };
+        lines.push(Line::styled(truncate(&format!(" {}", st.text), width), style));
+    }
+    lines.push(state_line(m, width));
+    lines.push(hints_line(m, width));
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn state_line(m: &Model, width: usize) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mode = if m.remote_names.is_empty() && m.location == Location::All {
+        String::from(" ")
+    } else {
+        format!(" [{}] ", m.location.label())
+    };
+    spans.push(Span::styled(mode, theme::accent()));
+    spans.push(Span::styled(format!("sort:{}", m.sort.label()), theme::dim()));
+    if !m.filters.is_empty() {
+        let f: Vec<&str> = m.filters.iter().map(Status::as_str).collect();
+        spans.push(Span::styled(format!(" filter:{}", f.join(",")), theme::warn()));
+    }
+    if m.hide_offline {
+        spans.push(Span::styled(" -offline", theme::warn()));
+    }
+    spans.push(Span::styled(" │", theme::dim()));
+    let mut other = 0;
+    let mut counts = [0usize; COUNTED.len()];
+    for s in m.rows.iter().filter_map(|r| r.session()) {
+        match COUNTED.iter().position(|c| *c == s.file.status) {
+            Some(i) => counts[i] += 1,
+            None => other += 1,
+        }
+    }
+    for (status, n) in COUNTED.iter().zip(counts) {
+        if n > 0 {
+            spans.push(Span::styled(format!(" {} {n}", theme::icon(status).trim_end()), theme::status(status)));
+        }
+    }
+    if other > 0 {
+        spans.push(Span::styled(format!(" ○ {other}"), theme::dim()));
+    }
+    if let Some(r) = remotes::summary(&m.remotes) {
+        spans.push(Span::styled(" │ ", theme::dim()));
+        let bad = r.contains(" · ");
+        spans.push(Span::styled(r, if bad { theme::error() } else { theme::dim() }));
+    }
+    fit(spans, width)
+}
+
+fn hints_line(m: &Model, width: usize) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    let hints: Vec<(String, &str)> = if m.preview.focused && m.preview.visible {
+        vec![
+            ("j/k".into(), "scroll"),
+            ("pgup/pgdn".into(), "page"),
+            ("g/G".into(), "top/bottom+follow"),
+            ("tab/esc".into(), "back"),
+        ]
+    } else if m.search.as_ref().is_some_and(|s| s.editing) {
+        vec![("↵".into(), "keep"), ("esc".into(), "clear")]
+    } else {
+        m.keys.hints()
+    };
+    let pair = |k: &str, what: &str| {
+        vec![Span::styled(k.to_string(), theme::accent()), Span::styled(format!(" {what}  "), theme::dim())]
+    };
+    let width_of = |p: &[Span]| p.iter().map(Span::width).sum::<usize>();
+    // When they do not all fit, the help hint is kept: it leads to the rest.
+    let help = hints.iter().position(|(_, what)| *what == "help").map(|i| pair(&hints[i].0, hints[i].1));
+    let reserve = help.as_deref().map_or(0, width_of);
+    let total: usize = 1 + hints.iter().map(|(k, w)| width_of(&pair(k, w))).sum::<usize>();
+    let mut used = 1;
+    for (k, what) in &hints {
+        if total > width && *what == "help" {
+            continue;
+        }
+        let p = pair(k, what);
+        let room = if total > width { width.saturating_sub(reserve) } else { width };
+        if used + width_of(&p) > room {
+            break;
+        }
+        used += width_of(&p);
+        spans.extend(p);
+    }
+    if total > width {
+        spans.extend(help.unwrap_or_default());
+    }
+    fit(spans, width)
+}
+
+/// Keeps what fits on one line instead of wrapping.
+fn fit(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
+    let mut used = 0;
+    let mut out = Vec::new();
+    for s in spans {
+        let w = s.width();
+        if used + w > width {
+            // Cut the first span that overflows when enough of it would still show.
+            let room = width - used;
+            if room >= 8 {
+                out.push(Span::styled(truncate(&s.content, room), s.style));
+            }
+            break;
+        }
+        used += w;
+        out.push(s);
+    }
+    Line::from(out)
+}

@@ -1,0 +1,272 @@
+//! End to end: the real binary in a pane of a private tmux server, driven with send-keys
+//! and read with capture-pane.
+
+mod common;
+
+use common::tmux::{TmuxServer, wait_for};
+use serde_json::json;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Dash {
+    t: TmuxServer,
+}
+
+impl Dash {
+    /// Three sessions (alpha waiting, gamma working, beta done), then navi in pane `ui`.
+    fn start() -> Dash {
+        let dash = Dash::prepare();
+        dash.launch();
+        dash
+    }
+
+    fn prepare() -> Dash {
+        let t = TmuxServer::new();
+        let now = navi::text::now_unix();
+        for (name, status, age) in [("alpha", "waiting", 5), ("beta", "done", 500), ("gamma", "working", 50)] {
+            let dir = t.home.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            t.new_session(name, &dir, "");
+            t.write_status(&json!({"tmux_session": name, "status": status, "cwd": dir, "timestamp": now - age,
+                "message": format!("{name} says hi")}));
+        }
+        Dash { t }
+    }
+
+    fn launch(&self) {
+        let t = &self.t;
+        let cmd = format!(
+            "env HOME={} NAVI_TMUX_SOCKET={} {}",
+            shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
+            shlex::try_quote(&t.socket.to_string_lossy()).unwrap(),
+            env!("CARGO_BIN_EXE_navi")
+        );
+        let out = t
+            .tmux_cmd()
+            .args(["new-session", "-d", "-x", "100", "-y", "30", "-s", "ui", "-c"])
+            .arg(&t.home)
+            .arg(cmd)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        self.t.tmux(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
+        self.wait("alpha says hi");
+    }
+
+    fn screen(&self) -> String {
+        self.t.capture("ui")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "ui"];
+        args.extend(keys);
+        self.t.tmux(&args);
+    }
+
+    fn text(&self, s: &str) {
+        self.t.tmux(&["send-keys", "-t", "ui", "-l", s]);
+    }
+
+    fn wait(&self, what: &str) {
+        let ok = wait_for(WAIT, || self.screen().contains(what));
+        assert!(ok, "waited for {what:?}; screen:\n{}", self.screen());
+    }
+
+    fn wait_gone(&self, what: &str) {
+        let ok = wait_for(WAIT, || !self.screen().contains(what));
+        assert!(ok, "waited for {what:?} to go; screen:\n{}", self.screen());
+    }
+
+    /// The screen line with the selection marker.
+    fn selected_line(&self) -> String {
+        self.screen().lines().find(|l| l.starts_with('▌')).unwrap_or_default().to_string()
+    }
+}
+
+#[test]
+fn attach_and_detach_back_to_the_list() {
+    let d = Dash::start();
+    d.t.tmux(&["send-keys", "-t", "=alpha:", "echo ALPHA-''PANE", "Enter"]);
+    assert!(d.selected_line().contains("alpha"));
+    d.keys(&["Enter"]);
+    d.wait("ALPHA-PANE");
+    d.wait_gone("alpha says hi");
+    d.keys(&["C-b", "d"]);
+    d.wait("alpha says hi");
+    d.wait("3 sessions");
+    // Still responsive after coming back.
+    d.keys(&["j"]);
+    assert!(wait_for(WAIT, || d.selected_line().contains("gamma")), "{}", d.screen());
+}
+
+#[test]
+fn kill_asks_for_confirmation() {
+    let d = Dash::start();
+    d.keys(&["x"]);
+    d.wait("Kill session \"alpha\"");
+    d.keys(&["n"]);
+    d.wait_gone("Kill session");
+    assert!(d.t.sessions_alive().contains(&"alpha".to_string()));
+    d.keys(&["x"]);
+    d.wait("Kill session \"alpha\"");
+    d.keys(&["y"]);
+    d.wait("killed alpha");
+    d.wait_gone("alpha says hi");
+    assert!(!d.t.sessions_alive().contains(&"alpha".to_string()));
+    assert!(d.t.read_status("alpha").is_none());
+}
+
+#[test]
+fn rename_moves_session_and_file() {
+    let d = Dash::start();
+    d.keys(&["R"]);
+    d.wait("Rename alpha");
+    d.keys(&["C-u"]);
+    d.text("a.b");
+    d.wait("must not contain '.'");
+    d.keys(&["C-u"]);
+    d.text("renamed");
+    d.keys(&["Enter"]);
+    d.wait("renamed alpha to renamed");
+    assert!(wait_for(WAIT, || d.t.sessions_alive().contains(&"renamed".to_string())));
+    assert_eq!(d.t.read_status("renamed").unwrap()["message"], "alpha says hi");
+    assert!(d.t.read_status("alpha").is_none());
+}
+
+#[test]
+fn dismiss_marks_the_session_working() {
+    let d = Dash::start();
+    d.keys(&["d"]);
+    d.wait("dismissed alpha");
+    let f = d.t.read_status("alpha").unwrap();
+    assert_eq!(f["status"], "working");
+    assert!(f.get("message").is_none());
+    d.wait_gone("alpha says hi");
+}
+
+#[test]
+fn create_a_session_from_the_form() {
+    let d = Dash::start();
+    d.keys(&["n"]);
+    d.wait("New session");
+    d.keys(&["Tab"]);
+    d.text("/nonexistent");
+    d.wait("no such directory");
+    for _ in 0.."/nonexistent".len() {
+        d.keys(&["BSpace"]);
+    }
+    d.wait_gone("no such directory");
+    d.keys(&["Enter"]);
+    d.wait("started claude");
+    assert!(wait_for(WAIT, || d.t.sessions_alive().contains(&"claude".to_string())));
+    let f = d.t.read_status("claude").unwrap();
+    assert_eq!(f["status"], "working");
+    d.wait("4 sessions");
+}
+
+#[test]
+fn filter_search_and_sort() {
+    let d = Dash::start();
+    d.keys(&["4"]);
+    d.wait("1 of 3 sessions");
+    assert!(d.screen().contains("beta says hi") && !d.screen().contains("alpha says hi"));
+    d.keys(&["0"]);
+    d.wait("alpha says hi");
+    d.keys(&["/"]);
+    d.text("gam");
+    d.keys(&["Enter"]);
+    assert!(wait_for(WAIT, || d.selected_line().contains("gamma")), "{}", d.screen());
+    d.keys(&["Escape"]);
+    d.keys(&["s"]);
+    d.wait("sort:name");
+    let screen = d.screen();
+    let pos = |n: &str| screen.find(&format!("{n} says hi")).unwrap();
+    assert!(pos("alpha") < pos("beta") && pos("beta") < pos("gamma"), "{screen}");
+}
+
+#[test]
+fn preview_shows_the_pane() {
+    let d = Dash::start();
+    d.t.tmux(&["send-keys", "-t", "=alpha:", "echo PREVIEW-''MARK", "Enter"]);
+    d.keys(&["p"]);
+    d.wait("PREVIEW-MARK");
+    // Follows new output without a key press.
+    d.t.tmux(&["send-keys", "-t", "=alpha:", "echo SECOND-''MARK", "Enter"]);
+    d.wait("SECOND-MARK");
+}
+
+#[test]
+fn hostile_message_is_drawn_without_escapes() {
+    let d = Dash::start();
+    let now = navi::text::now_unix();
+    d.t.write_status(&json!({"tmux_session": "alpha", "status": "waiting", "timestamp": now,
+        "message": "evil \u{1b}[31mRED\u{1b}[0m \u{1b}]2;pwned\u{7} \u{1b}[2J tail"}));
+    d.wait("evil RED");
+    let raw = d.t.tmux(&["capture-pane", "-p", "-e", "-t", "ui"]);
+    let raw = String::from_utf8_lossy(&raw.stdout);
+    let line = raw.lines().find(|l| l.contains("RED")).unwrap();
+    assert!(!line.contains("[31m"), "the status file's colour reached the terminal: {line:?}");
+    let title = d.t.tmux(&["display-message", "-p", "-t", "ui", "#{pane_title}"]);
+    assert!(!String::from_utf8_lossy(&title.stdout).contains("pwned"));
+    assert!(d.screen().contains("3 sessions"), "the screen was cleared by the message");
+}
+
+#[test]
+fn quit_leaves_a_clean_terminal() {
+    let d = Dash::start();
+    d.keys(&["q"]);
+    let ok = wait_for(WAIT, || {
+        let out = d.t.tmux(&["display-message", "-p", "-t", "ui", "#{pane_dead} #{alternate_on}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1 0"
+    });
+    assert!(ok, "navi did not exit or left the alternate screen on");
+}
+
+#[test]
+fn demo_runs_for_real_and_cleans_up() {
+    let t = TmuxServer::new();
+    let tmp = t.dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let cmd = format!(
+        "env HOME={} TMPDIR={} {} --demo",
+        shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
+        shlex::try_quote(&tmp.to_string_lossy()).unwrap(),
+        env!("CARGO_BIN_EXE_navi")
+    );
+    let out = t.tmux_cmd().args(["new-session", "-d", "-x", "100", "-y", "30", "-s", "ui", &cmd]).output().unwrap();
+    assert!(out.status.success());
+    t.tmux(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
+    let d = Dash { t };
+    d.wait("Which database should I use");
+    // Send a prompt to the selected session: the stand-in claude answers and reports done.
+    d.keys(&["m"]);
+    d.wait("Send to api-server");
+    d.text("hello demo");
+    d.keys(&["Enter"]);
+    d.wait("Finished: hello demo");
+    d.keys(&["q"]);
+    let gone = wait_for(WAIT, || std::fs::read_dir(&tmp).map(|mut e| e.next().is_none()).unwrap_or(false));
+    assert!(gone, "the demo left files in {}", tmp.display());
+}
+
+#[test]
+fn keys_file_overrides_and_a_bad_file_falls_back() {
+    let d = Dash::prepare();
+    let config = d.t.home.join(".config/navi");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("keys.yaml"), "kill: X\n").unwrap();
+    d.launch();
+    d.wait("X kill");
+    d.keys(&["x"]);
+    d.keys(&["X"]);
+    d.wait("Kill session \"alpha\"");
+    d.keys(&["Escape"]);
+    d.keys(&["q"]);
+    d.t.tmux(&["kill-session", "-t", "ui"]);
+
+    std::fs::write(config.join("keys.yaml"), "kill: [[[\n").unwrap();
+    d.launch();
+    d.wait("using the default keys");
+    d.wait("x kill");
+}

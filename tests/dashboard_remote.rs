@@ -1,0 +1,70 @@
+//! The dashboard with a real remote (OpenSSH sshd on 127.0.0.1): an unknown host key is
+//! asked about in a dialog and trusted, then the remote's sessions appear with their
+//! `[remote]` label, the footer counts the connection, and attach/detach works over ssh.
+
+mod common;
+
+use common::sshd::Sshd;
+use common::tmux::{TmuxServer, wait_for};
+use serde_json::json;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(40);
+
+fn screen(t: &TmuxServer) -> String {
+    t.capture("ui")
+}
+
+fn wait(t: &TmuxServer, what: &str) {
+    let ok = wait_for(WAIT, || screen(t).contains(what));
+    assert!(ok, "waited for {what:?}; screen:\n{}", screen(t));
+}
+
+fn keys(t: &TmuxServer, keys: &[&str]) {
+    let mut args = vec!["send-keys", "-t", "ui"];
+    args.extend(keys);
+    t.tmux(&args);
+}
+
+#[test]
+fn unknown_host_key_is_asked_then_remote_rows_appear_and_attach() {
+    let sshd = Sshd::start();
+    std::fs::write(&sshd.known_hosts, "").unwrap();
+    sshd.new_session("far", "");
+    sshd.tmux(&["send-keys", "-t", "=far:", "echo REMOTE-''PANE", "Enter"]);
+    let now = navi::text::now_unix();
+    sshd.write_status(&json!({"tmux_session": "far", "status": "waiting", "timestamp": now,
+        "message": "remote says hi", "cwd": sshd.remote_home}));
+
+    let t = TmuxServer::new();
+    let config = t.home.join(".config/navi");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("remotes.yaml"), sshd.remotes_yaml("box")).unwrap();
+    let cmd = format!(
+        "env HOME={} NAVI_TMUX_SOCKET={} {}",
+        shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
+        shlex::try_quote(&t.socket.to_string_lossy()).unwrap(),
+        env!("CARGO_BIN_EXE_navi")
+    );
+    let out = t.tmux_cmd().args(["new-session", "-d", "-x", "110", "-y", "30", "-s", "ui", &cmd]).output().unwrap();
+    assert!(out.status.success());
+    t.tmux(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
+
+    wait(&t, "Unknown host key");
+    assert!(screen(&t).contains("box unreachable"), "{}", screen(&t));
+    keys(&t, &["y"]);
+    wait(&t, "trusted the host key of box");
+    wait(&t, "remote says hi");
+    wait(&t, "remotes 1/1 up");
+    let line = screen(&t).lines().find(|l| l.contains("far")).unwrap_or_default().to_string();
+    assert!(line.contains("[box]"), "{line:?}");
+    let known = std::fs::read_to_string(&sshd.known_hosts).unwrap();
+    assert!(known.contains(&format!("[127.0.0.1]:{}", sshd.port)), "{known}");
+
+    // Attach over ssh and detach back to the list.
+    keys(&t, &["Enter"]);
+    wait(&t, "REMOTE-PANE");
+    keys(&t, &["C-b", "d"]);
+    wait(&t, "remote says hi");
+    wait(&t, "1 sessions");
+}
