@@ -259,6 +259,8 @@ impl Manager {
         let max = max_bytes.unwrap_or(DEFAULT_READ).clamp(64, MAX_READ);
         let deadline = tokio::time::Instant::now() + wait;
         let mut rx = s.changed.subscribe();
+        // Fixed once: a wait must not slide on to a command that starts meanwhile.
+        let offset = Some(offset.unwrap_or_else(|| s.lock().default_offset()));
         loop {
             let r = s.lock().read(offset, max)?;
             let enough = r.finished

@@ -198,6 +198,11 @@ impl State {
         self.writes = None;
     }
 
+    /// Where the latest command's output starts (or the oldest byte held).
+    pub fn default_offset(&self) -> u64 {
+        self.commands().last().map_or(self.ring.start(), |c| c.start).max(self.ring.start())
+    }
+
     fn commands(&self) -> impl Iterator<Item = &Command> {
         self.done.iter().chain(self.running.iter())
     }
@@ -206,8 +211,7 @@ impl State {
     /// starts). A read never crosses from one command's output into the next one's, so an
     /// exit code always belongs to the data it comes with.
     pub fn read(&self, offset: Option<u64>, max: usize) -> Result<ReadResult, SessionError> {
-        let latest = self.commands().last().map(|c| c.start);
-        let offset = offset.unwrap_or_else(|| latest.unwrap_or(self.ring.start()).max(self.ring.start()));
+        let offset = offset.unwrap_or_else(|| self.default_offset());
         if offset > self.ring.end() {
             return Err(SessionError::OffsetPastEnd { offset, end: self.ring.end() });
         }
