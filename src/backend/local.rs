@@ -94,14 +94,12 @@ impl SessionBackend for LocalBackend {
     }
 
     fn attach_command(&self, name: &str, inside_tmux: bool) -> std::process::Command {
-        let mut cmd = std::process::Command::new("tmux");
-        if let Some(sock) = &self.socket {
+        let mut cmd = std::process::Command::new("sh");
+        if self.socket.is_some() {
             // A private server: switch-client cannot reach it from the user's tmux.
-            cmd.arg("-S").arg(sock).env_remove("TMUX");
-            cmd.args(Tmux::attach_args(name, false));
-        } else {
-            cmd.args(Tmux::attach_args(name, inside_tmux));
+            cmd.env_remove("TMUX");
         }
+        cmd.arg("-c").arg(self.tmux.attach(name, inside_tmux && self.socket.is_none()));
         cmd
     }
 }

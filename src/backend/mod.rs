@@ -6,6 +6,7 @@
 pub mod git;
 pub mod local;
 pub mod names;
+pub mod remote;
 pub mod shell;
 pub mod tmux;
 
@@ -91,6 +92,10 @@ pub enum BackendError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Transport(String),
+    /// A remote could not be reached or refused us; callers act on the variant (e.g. offer
+    /// to accept an unknown host key).
+    #[error(transparent)]
+    Ssh(Box<crate::ssh::SshError>),
 }
 
 /// Options for a new session.
@@ -159,26 +164,28 @@ pub trait SessionBackend: Send + Sync {
         if out.success() { Ok(out) } else { Err(BackendError::Command(out.error_text())) }
     }
 
-    async fn has_session(&self, name: &str) -> Result<bool, BackendError> {
-        let out = self.exec(&self.tmux().has_session(name), None).await?;
+    /// Runs a script built on a session target: its "no such session" exit becomes
+    /// [`BackendError::NoSuchSession`].
+    async fn run_on(&self, name: &str, script: &str) -> Result<ExecOutput, BackendError> {
+        let out = self.exec(script, None).await?;
         match out.status {
-            Some(0) => Ok(true),
-            Some(_) => Ok(false),
-            None => Err(BackendError::Command(out.error_text())),
+            Some(0) => Ok(out),
+            Some(tmux::NO_SESSION) => Err(BackendError::NoSuchSession(name.into())),
+            _ => Err(BackendError::Command(out.error_text())),
         }
     }
 
-    async fn require_session(&self, name: &str) -> Result<(), BackendError> {
-        if self.has_session(name).await? { Ok(()) } else { Err(BackendError::NoSuchSession(name.into())) }
+    async fn has_session(&self, name: &str) -> Result<bool, BackendError> {
+        match self.run_on(name, &self.tmux().has_session(name)).await {
+            Ok(_) => Ok(true),
+            Err(BackendError::NoSuchSession(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// The last `lines` lines of the session's pane, sanitized.
     async fn preview(&self, name: &str, lines: usize) -> Result<String, BackendError> {
-        let out = self.exec(&self.tmux().capture(name, lines), None).await?;
-        if !out.success() {
-            self.require_session(name).await?;
-            return Err(BackendError::Command(out.error_text()));
-        }
+        let out = self.run_on(name, &self.tmux().capture(name, lines)).await?;
         let text = crate::text::sanitize_bytes(&out.stdout);
         Ok(tmux::tail_lines(&text, lines))
     }
@@ -188,10 +195,7 @@ pub trait SessionBackend: Send + Sync {
         let cwd = match self.read_status(name).await?.and_then(|f| f.cwd) {
             Some(cwd) => cwd,
             None => {
-                let out = self.exec(&self.tmux().pane_path(name), None).await?;
-                if !out.success() {
-                    return Err(BackendError::NoSuchSession(name.into()));
-                }
+                let out = self.run_on(name, &self.tmux().pane_path(name)).await?;
                 out.stdout_str().trim_end_matches('\n').to_string()
             }
         };
@@ -211,7 +215,7 @@ pub trait SessionBackend: Send + Sync {
             return Err(BackendError::NoSuchSession(name.into()));
         }
         if alive {
-            self.run_ok(&self.tmux().kill(name)).await?;
+            self.run_on(name, &self.tmux().kill(name)).await?;
         }
         self.remove_status(&[name.to_string()]).await
     }
@@ -221,7 +225,9 @@ pub trait SessionBackend: Send + Sync {
     /// over old file is cleaned as stale on the next list.
     async fn rename(&self, old: &str, new: &str) -> Result<(), BackendError> {
         names::validate(new).map_err(|reason| BackendError::InvalidName { name: new.into(), reason })?;
-        self.require_session(old).await?;
+        if !self.has_session(old).await? {
+            return Err(BackendError::NoSuchSession(old.into()));
+        }
         if old == new {
             return Ok(());
         }
@@ -229,7 +235,7 @@ pub trait SessionBackend: Send + Sync {
             return Err(BackendError::AlreadyExists(new.into()));
         }
         let file = self.read_status(old).await?;
-        self.run_ok(&self.tmux().rename(old, new)).await?;
+        self.run_on(old, &self.tmux().rename(old, new)).await?;
         if let Some(mut file) = file {
             file.tmux_session = new.to_string();
             if let Err(e) = self.write_status(&file).await {
@@ -275,7 +281,6 @@ pub trait SessionBackend: Send + Sync {
         if text.contains('\n') || text.contains('\r') {
             return Err(BackendError::Command("the text must be one line".into()));
         }
-        self.require_session(name).await?;
-        self.run_ok(&self.tmux().send_line(name, text)).await.map(|_| ())
+        self.run_on(name, &self.tmux().send_line(name, text)).await.map(|_| ())
     }
 }

@@ -1,7 +1,14 @@
 //! tmux command builders and output parsers, shared by the local and remote backends.
-//! Every target uses the exact-match form `=name`, so `x` on `al` never touches `alpha`.
+//!
+//! Every action first resolves the session's exact name to its id (`$3`) by comparing
+//! strings in the shell, then targets the id. tmux's own exact form `=name` is not enough:
+//! tmux reads a name that starts with `$` as a session id, so `=$1` would hit another
+//! session. Resolving by id also means `x` on `al` can never touch `alpha`.
 
 use super::shell::{path, quote};
+
+/// Exit status of a script whose session does not exist.
+pub const NO_SESSION: i32 = 4;
 
 /// How to invoke tmux on a host: plain `tmux`, or `tmux -S SOCKET` for a private server.
 #[derive(Debug, Clone)]
@@ -23,41 +30,48 @@ impl Tmux {
         }
     }
 
-    /// `=name`: the session target that matches exactly.
-    pub fn session_target(name: &str) -> String {
-        quote(&format!("={name}"))
-    }
-
-    /// `=name:`: the active pane of the session's current window.
-    pub fn pane_target(name: &str) -> String {
-        quote(&format!("={name}:"))
+    /// Sets `$t` to the id of the session named exactly `name`, or exits with
+    /// [`NO_SESSION`]. tmux prints names with control characters escaped, one per line.
+    fn resolve(&self, name: &str) -> String {
+        format!(
+            "t=$({p} list-sessions -F '#{{session_id}} #{{session_name}}' 2>/dev/null | \
+             while IFS= read -r l; do if [ \"${{l#* }}\" = {n} ]; then printf '%s' \"${{l%% *}}\"; break; fi; done)\n\
+             [ -n \"$t\" ] || {{ printf 'no session named %s\\n' {n} >&2; exit {NO_SESSION}; }}\n",
+            p = self.prefix,
+            n = quote(name),
+        )
     }
 
     pub fn list_sessions(&self) -> String {
         format!("{} list-sessions -F '#{{session_name}}'", self.prefix)
     }
 
+    /// Exits 0 when the session exists, [`NO_SESSION`] when it does not.
     pub fn has_session(&self, name: &str) -> String {
-        format!("{} has-session -t {}", self.prefix, Self::session_target(name))
+        self.resolve(name)
     }
 
     /// The last lines of the session's active pane, wrapped lines joined.
     pub fn capture(&self, name: &str, lines: usize) -> String {
-        format!("{} capture-pane -p -J -t {} -S -{}", self.prefix, Self::pane_target(name), lines)
+        format!("{}{} capture-pane -p -J -t \"$t:\" -S -{}", self.resolve(name), self.prefix, lines)
     }
 
     pub fn kill(&self, name: &str) -> String {
-        format!("{} kill-session -t {}", self.prefix, Self::session_target(name))
+        format!("{}{} kill-session -t \"$t\"", self.resolve(name), self.prefix)
     }
 
     pub fn rename(&self, old: &str, new: &str) -> String {
-        format!("{} rename-session -t {} {}", self.prefix, Self::session_target(old), quote(new))
+        format!("{}{} rename-session -t \"$t\" -- {}", self.resolve(old), self.prefix, quote(new))
     }
 
     /// Types `text` literally into the session, then presses Enter.
     pub fn send_line(&self, name: &str, text: &str) -> String {
-        let t = Self::pane_target(name);
-        format!("{p} send-keys -t {t} -l -- {} && {p} send-keys -t {t} Enter", quote(text), p = self.prefix)
+        format!(
+            "{r}{p} send-keys -t \"$t:\" -l -- {} && {p} send-keys -t \"$t:\" Enter",
+            quote(text),
+            r = self.resolve(name),
+            p = self.prefix
+        )
     }
 
     /// Creates a detached session in `dir`, prints the resolved directory, then types
@@ -65,7 +79,8 @@ impl Tmux {
     pub fn create(&self, name: &str, dir: &str, command: &str) -> String {
         format!(
             "cd {dir} 2>/dev/null || {{ echo \"no such directory: \"{qdir} >&2; exit 3; }}\n\
-             d=$(pwd -P) && {p} new-session -d -s {n} -c \"$d\" && printf '%s\\n' \"$d\" && {send}",
+             d=$(pwd -P) && {p} new-session -d -s {n} -c \"$d\" || exit 1\n\
+             printf '%s\\n' \"$d\"\n{send}",
             dir = path(dir),
             qdir = quote(dir),
             p = self.prefix,
@@ -76,13 +91,14 @@ impl Tmux {
 
     /// The working directory of the session's active pane.
     pub fn pane_path(&self, name: &str) -> String {
-        format!("{} display-message -p -t {} '#{{pane_current_path}}'", self.prefix, Self::pane_target(name))
+        format!("{}{} display-message -p -t \"$t:\" '#{{pane_current_path}}'", self.resolve(name), self.prefix)
     }
 
-    /// Arguments (after `tmux`) that attach to the session, for a child process or ssh.
-    pub fn attach_args(name: &str, switch_client: bool) -> Vec<String> {
+    /// A script that attaches the terminal to the session (`switch-client` when navi runs
+    /// inside the same tmux server).
+    pub fn attach(&self, name: &str, switch_client: bool) -> String {
         let verb = if switch_client { "switch-client" } else { "attach-session" };
-        vec![verb.into(), "-t".into(), format!("={name}")]
+        format!("{}exec {} {verb} -t \"$t\"", self.resolve(name), self.prefix)
     }
 }
 
@@ -117,11 +133,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn targets_are_exact_and_quoted() {
-        let t = Tmux::default();
-        assert_eq!(t.kill("al"), "tmux kill-session -t '=al'");
-        assert_eq!(t.kill("a b"), "tmux kill-session -t '=a b'");
-        assert!(t.capture("x", 50).ends_with("-t '=x:' -S -50"));
+    fn private_socket_is_quoted() {
         let s = Tmux::with_socket(Some(std::path::Path::new("/tmp/a b/sock")));
         assert!(s.list_sessions().starts_with("tmux -S '/tmp/a b/sock' list-sessions"));
     }

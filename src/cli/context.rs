@@ -2,15 +2,19 @@
 //! the backends of remote hosts.
 
 use super::args::{Filter, Global};
+use crate::backend::remote::RemoteBackend;
 use crate::backend::{BackendError, LocalBackend, SessionBackend};
 use crate::config::{LoadedRemotes, Paths, load_remotes};
+use crate::ssh::Pool;
 use anyhow::{Result, bail};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub struct Context {
     pub paths: Paths,
     pub local: Arc<LocalBackend>,
     pub remotes: LoadedRemotes,
+    /// Created on first use; no connection is opened until a remote is used.
+    pool: OnceLock<Arc<Pool>>,
 }
 
 impl Context {
@@ -18,7 +22,7 @@ impl Context {
         let paths = Paths::resolve(global.sessions_dir.clone(), global.remotes.clone())?;
         let local = Arc::new(LocalBackend::new(paths.sessions_dir.clone(), global.tmux_socket.clone()));
         let remotes = load_remotes(&paths.remotes_file, &paths.home);
-        Ok(Context { paths, local, remotes })
+        Ok(Context { paths, local, remotes, pool: OnceLock::new() })
     }
 
     /// Prints the remotes file's problems once, on stderr.
@@ -33,13 +37,24 @@ impl Context {
         match remote {
             None | Some("local") => Ok(self.local.clone()),
             Some(name) => {
-                if self.remotes.config.get(name).is_none() {
+                let Some(remote) = self.remotes.config.get(name) else {
                     self.warn_remotes();
                     bail!("no remote named {name:?} in {}", self.paths.remotes_file.display());
-                }
-                bail!("remote sessions are not available in this build")
+                };
+                let cfg = &self.remotes.config;
+                Ok(Arc::new(RemoteBackend::new(
+                    remote.clone(),
+                    self.pool(),
+                    cfg.known_hosts.clone(),
+                    cfg.host_key_checking,
+                )))
             }
         }
+    }
+
+    /// The SSH pool shared by every remote backend (and the MCP server's shells).
+    pub fn pool(&self) -> Arc<Pool> {
+        self.pool.get_or_init(|| Arc::new(Pool::new(&self.remotes.config))).clone()
     }
 
     /// Every backend the filter selects, local first.

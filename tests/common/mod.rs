@@ -1,4 +1,6 @@
-//! Shared test fixtures: a private tmux server with its own HOME and sessions folder.
+//! Shared test fixtures: a private tmux server with its own HOME and sessions folder, and
+//! a real OpenSSH sshd.
 #![allow(dead_code)]
 
+pub mod sshd;
 pub mod tmux;

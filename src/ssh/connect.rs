@@ -1,0 +1,201 @@
+//! Opening a connection: TCP (or a direct-tcpip channel through a jump host), the SSH
+//! handshake with host-key verification, then login. Every hop has its own timeout and
+//! its errors name the hop.
+
+use super::auth::{Login, authenticate};
+use super::error::SshError;
+use super::hostkeys::HostCheck;
+use crate::config::{HostKeyChecking, Remote};
+use russh::client::{self, DisconnectReason, Handle};
+use russh::keys::PublicKeyOrCertificate;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A silent peer is dropped after three unanswered keepalives: about 15 s.
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
+pub const KEEPALIVE_MAX: usize = 2;
+
+/// russh's callbacks: the host-key check, and why the connection ended.
+pub struct Client {
+    check: HostCheck,
+    verdict: Arc<Mutex<Option<SshError>>>,
+    ended: Arc<Mutex<Option<String>>>,
+}
+
+impl client::Handler for Client {
+    type Error = russh::Error;
+
+    async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        let result = match key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => self.check.verify(key),
+            PublicKeyOrCertificate::Certificate(_) => Err(SshError::Connect {
+                host: self.check.host.clone(),
+                port: self.check.port,
+                hop: self.check.hop.clone(),
+                reason: "the server sent a host certificate, which navi does not check".into(),
+            }),
+        };
+        match result {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                if let Ok(mut v) = self.verdict.lock() {
+                    *v = Some(e);
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    async fn disconnected(&mut self, reason: DisconnectReason<Self::Error>) -> Result<(), Self::Error> {
+        let (text, result) = match reason {
+            DisconnectReason::ReceivedDisconnect(info) => {
+                (format!("the server closed the connection: {}", info.message), Ok(()))
+            }
+            DisconnectReason::Error(e) => (e.to_string(), Err(e)),
+        };
+        if let Ok(mut ended) = self.ended.lock() {
+            ended.get_or_insert(text);
+        }
+        result
+    }
+}
+
+/// An authenticated connection, with the jump connection it runs through (kept alive as
+/// long as this one is).
+pub struct Connection {
+    pub handle: Handle<Client>,
+    ended: Arc<Mutex<Option<String>>>,
+    _jump: Option<Box<Connection>>,
+}
+
+impl Connection {
+    pub fn is_closed(&self) -> bool {
+        self.handle.is_closed() || self._jump.as_ref().is_some_and(|j| j.is_closed())
+    }
+
+    /// Why the connection ended, when it did.
+    pub fn end_reason(&self) -> String {
+        let own = self.ended.lock().ok().and_then(|e| e.clone());
+        let jump = self._jump.as_ref().filter(|j| j.is_closed()).map(|j| format!("jump host: {}", j.end_reason()));
+        own.or(jump).unwrap_or_else(|| "the connection closed".into())
+    }
+}
+
+/// What to connect to, with the settings shared by every remote.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub remote: Remote,
+    pub known_hosts: PathBuf,
+    pub policy: HostKeyChecking,
+}
+
+impl Target {
+    fn check(&self, hop: &str, host: &str, port: u16) -> HostCheck {
+        HostCheck {
+            remote: self.remote.name.clone(),
+            hop: hop.into(),
+            host: host.into(),
+            port,
+            known_hosts: self.known_hosts.clone(),
+            policy: self.policy,
+        }
+    }
+}
+
+/// Opens a connection to the remote, through its jump host when it has one.
+pub async fn connect(target: &Target) -> Result<Connection, SshError> {
+    let r = &target.remote;
+    let Some(jump) = &r.jump_host else {
+        let hop = format!("remote {}", r.name);
+        return within(&hop, &r.host, r.port, async {
+            let tcp = tcp(&r.host, r.port, &hop).await?;
+            handshake(tcp, target.check(&hop, &r.host, r.port), &r.user, &r.key).await
+        })
+        .await;
+    };
+    let jhop = format!("jump host {}:{}", jump.host, jump.port);
+    let jconn = within(&jhop, &jump.host, jump.port, async {
+        let tcp = tcp(&jump.host, jump.port, &jhop).await?;
+        handshake(tcp, target.check(&jhop, &jump.host, jump.port), &r.user, &r.key).await
+    })
+    .await?;
+    let hop = format!("remote {} via {}", r.name, jhop);
+    let mut conn = within(&hop, &r.host, r.port, async {
+        let channel = jconn.handle.channel_open_direct_tcpip(r.host.clone(), u32::from(r.port), "127.0.0.1", 0).await;
+        let channel = channel.map_err(|e| SshError::Connect {
+            host: r.host.clone(),
+            port: r.port,
+            hop: hop.clone(),
+            reason: format!("the jump host could not open a tunnel: {e}"),
+        })?;
+        handshake(channel.into_stream(), target.check(&hop, &r.host, r.port), &r.user, &r.key).await
+    })
+    .await?;
+    conn._jump = Some(Box::new(jconn));
+    Ok(conn)
+}
+
+async fn within<T>(
+    hop: &str,
+    host: &str,
+    port: u16,
+    fut: impl Future<Output = Result<T, SshError>>,
+) -> Result<T, SshError> {
+    tokio::time::timeout(CONNECT_TIMEOUT, fut).await.map_err(|_| SshError::Timeout {
+        what: format!("connecting to {host}:{port} ({hop})"),
+        after: CONNECT_TIMEOUT,
+    })?
+}
+
+async fn tcp(host: &str, port: u16, hop: &str) -> Result<tokio::net::TcpStream, SshError> {
+    let stream = tokio::net::TcpStream::connect((host, port)).await.map_err(|e| SshError::Connect {
+        host: host.into(),
+        port,
+        hop: hop.into(),
+        reason: e.to_string(),
+    })?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+fn config(check: &HostCheck) -> Arc<client::Config> {
+    let mut config = client::Config {
+        keepalive_interval: Some(KEEPALIVE_INTERVAL),
+        keepalive_max: KEEPALIVE_MAX,
+        nodelay: true,
+        ..Default::default()
+    };
+    // Ask for a key type known_hosts holds, so a recorded host is not refused as unknown
+    // only because it offered another of its keys first.
+    let recorded = check.recorded_algorithms();
+    if !recorded.is_empty() {
+        let mut keys: Vec<_> = recorded.clone();
+        keys.extend(config.preferred.key.iter().filter(|a| !recorded.contains(a)).cloned());
+        config.preferred.key = keys.into();
+    }
+    Arc::new(config)
+}
+
+async fn handshake<S>(stream: S, check: HostCheck, user: &str, key: &Path) -> Result<Connection, SshError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let verdict = Arc::new(Mutex::new(None));
+    let ended = Arc::new(Mutex::new(None));
+    let (host, port, hop) = (check.host.clone(), check.port, check.hop.clone());
+    let client = Client { check: check.clone(), verdict: verdict.clone(), ended: ended.clone() };
+    let mut handle = match client::connect_stream(config(&check), stream, client).await {
+        Ok(h) => h,
+        Err(e) => {
+            if let Some(v) = verdict.lock().ok().and_then(|mut v| v.take()) {
+                return Err(v);
+            }
+            return Err(SshError::Connect { host, port, hop, reason: e.to_string() });
+        }
+    };
+    authenticate(&mut handle, &Login { user, host: &host, hop: &hop, key }).await?;
+    Ok(Connection { handle, ended, _jump: None })
+}

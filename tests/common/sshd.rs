@@ -1,0 +1,267 @@
+//! A real OpenSSH sshd per test: its own folder, a free port on 127.0.0.1 (or an address
+//! inside a network namespace), generated host and user keys, a private known_hosts, and
+//! a remote HOME and TMUX_TMPDIR of its own (through `SetEnv`), so parallel tests never
+//! share a tmux server or a sessions folder. Killed on drop with its per-connection
+//! children. Logs in as the dedicated user `navi-test`, created when missing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const USER: &str = "navi-test";
+
+pub struct Sshd {
+    pub dir: tempfile::TempDir,
+    pub addr: String,
+    pub port: u16,
+    /// The user's private key (ed25519, no passphrase) and the known_hosts line for the server.
+    pub user_key: PathBuf,
+    pub known_hosts: PathBuf,
+    /// The remote user's HOME (owned by `navi-test`).
+    pub remote_home: PathBuf,
+    pub netns: Option<String>,
+    extra: String,
+    child: Option<Child>,
+}
+
+/// How to start a server.
+#[derive(Default, Clone)]
+pub struct Options {
+    /// Extra sshd_config lines (e.g. `MaxSessions 64`); OpenSSH's defaults otherwise.
+    pub extra: String,
+    /// Run inside this network namespace, listening on `addr`.
+    pub netns: Option<(String, String)>,
+    /// The host key type (`ed25519` by default).
+    pub host_key_type: Option<String>,
+}
+
+fn run(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Makes sure the test user exists and can log in with a key; the tests run as root.
+pub fn ensure_user() {
+    assert!(
+        Path::new("/usr/sbin/sshd").exists(),
+        "/usr/sbin/sshd is required: install openssh-server (scripts/test does)"
+    );
+    super::tmux::require("ssh-keygen", "openssh-client");
+    let me = run(Command::new("id").arg("-u"));
+    assert_eq!(String::from_utf8_lossy(&me.stdout).trim(), "0", "the SSH tests must run as root (they start sshd)");
+    std::fs::create_dir_all("/run/sshd").expect("creating /run/sshd");
+    if !Command::new("id").arg(USER).output().map(|o| o.status.success()).unwrap_or(false) {
+        // Two tests may race to create it; the loser's failure is fine if the user exists.
+        let _ = Command::new("useradd").args(["-m", "-s", "/bin/sh", USER]).output();
+    }
+    run(Command::new("usermod").args(["-p", "*", USER]));
+}
+
+pub fn keygen(path: &Path, kind: &str, passphrase: &str) {
+    let mut c = Command::new("ssh-keygen");
+    c.args(["-q", "-t", kind, "-N", passphrase, "-C", "navi-test", "-f"]).arg(path);
+    if kind == "rsa" {
+        c.args(["-b", "2048"]);
+    }
+    run(&mut c);
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Sshd {
+    pub fn start() -> Self {
+        Self::start_with(Options::default())
+    }
+
+    pub fn start_with(opts: Options) -> Self {
+        ensure_user();
+        let dir = tempfile::Builder::new().prefix("navi-sshd-").tempdir().unwrap();
+        let d = dir.path();
+        std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        keygen(&d.join("host_key"), opts.host_key_type.as_deref().unwrap_or("ed25519"), "");
+        keygen(&d.join("user_key"), "ed25519", "");
+        std::fs::copy(d.join("user_key.pub"), d.join("authorized_keys")).unwrap();
+        std::fs::set_permissions(d.join("authorized_keys"), std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .unwrap();
+        let remote_home = d.join("home");
+        std::fs::create_dir_all(&remote_home).unwrap();
+        run(Command::new("chown").arg(USER).arg(&remote_home));
+        let (netns, addr) = match opts.netns {
+            Some((ns, addr)) => (Some(ns), addr),
+            None => (None, "127.0.0.1".to_string()),
+        };
+        let port = if netns.is_some() { 22 } else { free_port() };
+        let mut s = Sshd {
+            user_key: d.join("user_key"),
+            known_hosts: d.join("known_hosts"),
+            remote_home,
+            addr,
+            port,
+            netns,
+            extra: opts.extra,
+            child: None,
+            dir,
+        };
+        std::fs::write(&s.known_hosts, s.known_hosts_line()).unwrap();
+        s.launch();
+        s
+    }
+
+    /// `[addr]:port type base64` for this server's host key.
+    pub fn known_hosts_line(&self) -> String {
+        let public = std::fs::read_to_string(self.dir.path().join("host_key.pub")).unwrap();
+        let mut parts = public.split_whitespace();
+        let (kind, b64) = (parts.next().unwrap(), parts.next().unwrap());
+        format!("[{}]:{} {kind} {b64}\n", self.addr, self.port)
+    }
+
+    fn write_config(&self) -> PathBuf {
+        let d = self.dir.path();
+        let config = format!(
+            "Port {port}\nListenAddress {addr}\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
+             AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+             UsePAM no\nStrictModes no\nMaxStartups 64:30:128\nSetEnv HOME={home} TMUX_TMPDIR={d}\n{extra}\n",
+            port = self.port,
+            addr = self.addr,
+            d = d.display(),
+            home = self.remote_home.display(),
+            extra = self.extra,
+        );
+        let path = d.join("sshd_config");
+        std::fs::write(&path, config).unwrap();
+        run(Command::new("/usr/sbin/sshd").arg("-t").arg("-f").arg(&path));
+        path
+    }
+
+    fn launch(&mut self) {
+        let config = self.write_config();
+        let log = std::fs::File::create(self.dir.path().join("sshd.log")).unwrap();
+        let mut cmd = match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "/usr/sbin/sshd"]);
+                c
+            }
+            None => Command::new("/usr/sbin/sshd"),
+        };
+        cmd.arg("-D").arg("-e").arg("-f").arg(&config).stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
+        self.child = Some(cmd.spawn().expect("starting sshd"));
+        if self.netns.is_none() {
+            let addr = format!("127.0.0.1:{}", self.port);
+            let up = super::tmux::wait_for(Duration::from_secs(10), || std::net::TcpStream::connect(&addr).is_ok());
+            assert!(up, "sshd did not start listening: {}", self.log());
+        } else {
+            let ns = self.netns.clone().unwrap();
+            let probe = format!("exec 3<>/dev/tcp/{}/{}", self.addr, self.port);
+            let up = super::tmux::wait_for(Duration::from_secs(10), || {
+                Command::new("ip")
+                    .args(["netns", "exec", &ns, "bash", "-c", &probe])
+                    .output()
+                    .map(|o| o.status.success())
+                    .unwrap_or(false)
+            });
+            assert!(up, "sshd in {ns} did not start listening: {}", self.log());
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
+    }
+
+    /// Kills the listening sshd and every connection it serves (connections die too).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // Every connection's sshd processes (monitor, then the user's), found before
+            // the parent goes so they can still be told apart.
+            let mut doomed = vec![child.id()];
+            let mut i = 0;
+            while i < doomed.len() {
+                let kids = children_of(doomed[i]).into_iter().filter(|k| is_sshd(*k));
+                doomed.extend(kids);
+                i += 1;
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            for p in &doomed[1..] {
+                let _ = Command::new("kill").arg("-9").arg(p.to_string()).output();
+            }
+        }
+    }
+
+    /// Starts the server again on the same address, port and keys.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    /// The remote user's default tmux socket (TMUX_TMPDIR points into this folder).
+    pub fn tmux_socket(&self) -> PathBuf {
+        let uid = String::from_utf8(run(Command::new("id").args(["-u", USER])).stdout).unwrap();
+        self.dir.path().join(format!("tmux-{}", uid.trim())).join("default")
+    }
+
+    /// Runs tmux against the remote user's server.
+    pub fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux").arg("-S").arg(self.tmux_socket()).args(args).env_remove("TMUX").output().unwrap()
+    }
+
+    /// A remotes.yaml entry for this server (no leading `remotes:`).
+    pub fn remote_entry(&self, name: &str, sessions_dir: &str) -> String {
+        format!(
+            "  - name: {name}\n    host: {}\n    port: {}\n    user: {USER}\n    key: {}\n    sessions_dir: {sessions_dir}\n",
+            self.addr,
+            self.port,
+            self.user_key.display()
+        )
+    }
+
+    /// A whole remotes.yaml with one remote named `name`.
+    pub fn remotes_yaml(&self, name: &str) -> String {
+        format!(
+            "known_hosts: {}\nremotes:\n{}",
+            self.known_hosts.display(),
+            self.remote_entry(name, "~/.claude-sessions")
+        )
+    }
+
+    /// Runs a command on the "remote" as the test user, with its HOME.
+    pub fn as_user(&self, script: &str) -> std::process::Output {
+        Command::new("su")
+            .args(["-s", "/bin/sh", USER, "-c", script])
+            .env("HOME", &self.remote_home)
+            .env("TMUX_TMPDIR", self.dir.path())
+            .output()
+            .unwrap()
+    }
+}
+
+fn is_sshd(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .is_ok_and(|c| matches!(c.trim(), "sshd" | "sshd-session" | "sshd-auth"))
+}
+
+/// PIDs whose parent is `pid`.
+pub fn children_of(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return out };
+    for e in entries.flatten() {
+        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else { continue };
+        // The field after the parenthesised command name: state, then ppid.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
+        if rest.split_whitespace().nth(1).and_then(|s| s.parse::<u32>().ok()) == Some(pid) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+        self.kill();
+    }
+}

@@ -1,0 +1,199 @@
+//! `navi hook` run for real: from inside a tmux pane, outside tmux, with bad input, and
+//! 100 concurrent writers against a reader that must never see a torn file.
+//! `navi install-hooks` through the CLI with HOME in a temp folder.
+
+mod common;
+use common::tmux::{TmuxServer, wait_for};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn navi_path() -> &'static str {
+    env!("CARGO_BIN_EXE_navi")
+}
+
+fn pane_id(t: &TmuxServer, session: &str) -> String {
+    let out = t.tmux(&["display-message", "-p", "-t", &format!("={session}:"), "#{pane_id}"]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Runs `navi hook` as Claude Code would from inside the pane `pane` of the test server.
+fn hook_in_pane(t: &TmuxServer, pane: &str, event: &Value) -> std::process::Output {
+    let mut child = t
+        .navi()
+        .arg("hook")
+        .env("TMUX", format!("{},1,0", t.socket.display()))
+        .env("TMUX_PANE", pane)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(event.to_string().as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn hook_run_from_inside_a_pane_writes_the_sessions_file() {
+    let t = TmuxServer::new();
+    let event = t.dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        json!({"hook_event_name":"PermissionRequest","session_id":"sid-1","cwd":"/w","tool_name":"Bash",
+               "tool_input":{"command":"rm -rf build"}})
+        .to_string(),
+    )
+    .unwrap();
+    // The command runs inside the pane: TMUX and TMUX_PANE come from tmux itself.
+    let cmd = format!("'{}' hook < '{}'; exec sleep 600", navi_path(), event.display());
+    t.new_session("in pane", &t.home, &cmd);
+    assert!(wait_for(Duration::from_secs(10), || t.status_path("in pane").exists()));
+    let v = t.read_status("in pane").unwrap();
+    assert_eq!(v["tmux_session"], "in pane");
+    assert_eq!(v["status"], "permission");
+    assert_eq!(v["message"], "Permission needed: Bash (rm -rf build)");
+    assert_eq!(v["session_id"], "sid-1");
+    assert_eq!(v["cwd"], "/w");
+    assert!(v["metrics"]["time"]["started"].is_i64());
+
+    let (code, out, _) = t.run_navi(&["list", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&out).unwrap()[0]["status"], "permission");
+}
+
+#[test]
+fn outside_tmux_the_hook_writes_nothing_and_exits_0() {
+    let t = TmuxServer::new();
+    let mut child = t.navi().arg("hook").stdin(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(br#"{"hook_event_name":"Stop"}"#).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(!t.sessions.exists() || std::fs::read_dir(&t.sessions).unwrap().next().is_none());
+}
+
+#[test]
+fn bad_input_exits_0_and_is_logged() {
+    let t = TmuxServer::new();
+    t.new_session("s", &t.home, "");
+    let pane = pane_id(&t, "s");
+    let mut child = t
+        .navi()
+        .arg("hook")
+        .env("TMUX", format!("{},1,0", t.socket.display()))
+        .env("TMUX_PANE", &pane)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"{not json").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "a hook prints nothing");
+    let log = std::fs::read_to_string(t.home.join(".local/state/navi/hook.log")).unwrap();
+    assert!(log.contains("not valid JSON"), "{log}");
+    assert!(!t.status_path("s").exists());
+
+    // A corrupt status file is set aside, not overwritten blindly, and the hook goes on.
+    std::fs::create_dir_all(&t.sessions).unwrap();
+    std::fs::write(t.status_path("s"), "{broken").unwrap();
+    let out = hook_in_pane(&t, &pane, &json!({"hook_event_name":"UserPromptSubmit"}));
+    assert!(out.status.success());
+    assert_eq!(t.read_status("s").unwrap()["status"], "working");
+    let aside = std::fs::read_dir(t.home.join(".local/state/navi/corrupt")).unwrap().count();
+    assert_eq!(aside, 1);
+}
+
+#[test]
+fn hundred_concurrent_hooks_never_tear_a_file_nor_lose_an_update() {
+    let t = TmuxServer::new();
+    t.new_session("busy", &t.home, "");
+    let pane = pane_id(&t, "busy");
+    let path = t.status_path("busy");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (path, done) = (path.clone(), done.clone());
+        std::thread::spawn(move || {
+            let (mut reads, mut torn) = (0u32, Vec::new());
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(bytes) = std::fs::read(&path) {
+                    reads += 1;
+                    if serde_json::from_slice::<Value>(&bytes).is_err() {
+                        torn.push(String::from_utf8_lossy(&bytes).into_owned());
+                    }
+                }
+            }
+            (reads, torn)
+        })
+    };
+    let children: Vec<_> = (0..100)
+        .map(|i| {
+            let mut c = t
+                .navi()
+                .arg("hook")
+                .env("TMUX", format!("{},1,0", t.socket.display()))
+                .env("TMUX_PANE", &pane)
+                .stdin(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let ev = json!({"hook_event_name":"PostToolUse","tool_name": if i % 2 == 0 { "Bash" } else { "Edit" }});
+            c.stdin.take().unwrap().write_all(ev.to_string().as_bytes()).unwrap();
+            c
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (reads, torn) = reader.join().unwrap();
+    assert!(torn.is_empty(), "{} torn reads of {reads}: {:?}", torn.len(), torn.first());
+    assert!(reads > 0);
+    let v = t.read_status("busy").unwrap();
+    assert_eq!(v["metrics"]["tools"]["counts"]["Bash"], 50, "no update lost");
+    assert_eq!(v["metrics"]["tools"]["counts"]["Edit"], 50, "no update lost");
+    assert_eq!(v["metrics"]["tools"]["recent"].as_array().unwrap().len(), 10);
+    let leftovers: Vec<_> = std::fs::read_dir(&t.sessions)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn install_hooks_merges_into_claude_settings_and_uninstalls() {
+    let t = TmuxServer::new();
+    let settings = t.home.join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let mine = json!({"theme":"dark","hooks":{"Stop":[{"hooks":[{"type":"command","command":"say done"}]}]}});
+    std::fs::write(&settings, mine.to_string()).unwrap();
+
+    let (code, out, err) = t.run_navi(&["install-hooks"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("backup"), "{out}");
+    let v: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
+    assert_eq!(v["theme"], "dark");
+    let stop = v["hooks"]["Stop"].as_array().unwrap();
+    assert_eq!(stop[0], mine["hooks"]["Stop"][0]);
+    let cmd = stop[1]["hooks"][0]["command"].as_str().unwrap();
+    let exe = std::fs::canonicalize(navi_path()).unwrap();
+    assert_eq!(cmd, format!("{} hook", exe.display()), "absolute path of the binary");
+
+    let (code, out, _) = t.run_navi(&["install-hooks"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("already up to date"), "{out}");
+
+    let (code, _, _) = t.run_navi(&["install-hooks", "--uninstall"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
+    assert_eq!(v, mine);
+
+    let custom = t.dir.path().join("custom.json");
+    let (code, _, _) = t.run_navi(&["install-hooks", "--settings", custom.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(custom.exists());
+
+    // The installed command really runs: it is what Claude Code will execute.
+    let status = Command::new("sh").arg("-c").arg(format!("echo '{{}}' | {cmd}")).env("HOME", &t.home).status().unwrap();
+    assert!(status.success());
+}

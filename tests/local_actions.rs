@@ -1,0 +1,226 @@
+//! Every action through the CLI against a real private tmux server: preview, git, kill,
+//! rename, dismiss, new, send; unknown sessions and bad names fail clearly.
+
+mod common;
+use common::tmux::{TmuxServer, wait_for};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git").args(args).current_dir(dir).env("HOME", dir).output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A fake `claude` that records its arguments; returns its log and a PATH holding it.
+/// tmux gives a new session the PATH of the client that created it (navi here).
+fn fake_claude(t: &TmuxServer) -> (std::path::PathBuf, String) {
+    let bin = t.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = t.dir.path().join("claude-args");
+    std::fs::write(
+        bin.join("claude"),
+        format!("#!/bin/sh\nprintf '%s|%s\\n' \"$PWD\" \"$*\" >> '{}'\nexec sleep 600\n", log.display()),
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(bin.join("claude")).status().unwrap();
+    t.new_session("keepalive", &t.home, "");
+    // A non-login shell, so /etc/profile does not reset PATH.
+    assert!(t.tmux(&["set-option", "-g", "default-command", "exec sh"]).status.success());
+    (log, format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+}
+
+fn run_with_path(t: &TmuxServer, path: &str, args: &[&str]) -> (i32, String, String) {
+    let out = t.navi().env("PATH", path).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn preview_shows_the_pane_without_escapes() {
+    let t = TmuxServer::new();
+    let script = "printf 'line one\\n\\033[31mred\\033[0m text\\n\\033]0;title\\007last line\\n'; exec sleep 600";
+    t.new_session("pv", &t.home, script);
+    assert!(wait_for(WAIT, || t.capture("=pv:").contains("last line")));
+    let (code, out, err) = t.run_navi(&["preview", "pv", "--lines", "3"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("line one") && out.contains("red text") && out.contains("last line"), "{out:?}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    let (_, out, _) = t.run_navi(&["preview", "pv", "--lines", "1"]);
+    assert_eq!(out.trim(), "last line");
+}
+
+#[test]
+fn git_reports_branch_dirty_remote_commit_and_ahead_behind() {
+    let t = TmuxServer::new();
+    let origin = t.dir.path().join("origin.git");
+    let repo = t.dir.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(t.dir.path(), &["init", "-q", "--bare", origin.to_str().unwrap()]);
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "first"]);
+    git(&repo, &["remote", "add", "origin", origin.to_str().unwrap()]);
+    git(&repo, &["push", "-q", "-u", "origin", "main"]);
+    std::fs::write(repo.join("a.txt"), "one\ntwo\n").unwrap();
+    git(&repo, &["add", "a.txt"]);
+    git(&repo, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "add a"]);
+    std::fs::write(repo.join("a.txt"), "one\nthree\nfour\n").unwrap();
+
+    t.new_session("g", &repo, "");
+    t.write_status(&json!({"tmux_session":"g","status":"idle","cwd":repo}));
+    let (code, out, err) = t.run_navi(&["git", "g", "--json", "--diff"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["branch"], "main");
+    assert_eq!(v["dirty"], true);
+    assert_eq!((v["insertions"].as_u64(), v["deletions"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(v["ahead"], 1);
+    assert_eq!(v["behind"], 0);
+    assert_eq!(v["remote_url"], origin.to_str().unwrap());
+    assert!(v["last_commit"].as_str().unwrap().ends_with(" add a"));
+    assert!(v["diff"].as_str().unwrap().contains("+three"));
+    assert!(v.get("pr").is_none(), "no gh or no PR: no PR and no error");
+
+    // Without a status file, the pane's directory is used.
+    t.new_session("g2", &repo, "");
+    let (code, out, _) = t.run_navi(&["git", "g2"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("main ● +2 -1 ↑1"), "{out}");
+
+    t.new_session("nogit", t.dir.path(), "");
+    let (code, _, err) = t.run_navi(&["git", "nogit"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not a git repository"), "{err}");
+}
+
+#[test]
+fn kill_touches_only_the_exact_session() {
+    let t = TmuxServer::new();
+    for n in ["al", "alpha"] {
+        t.new_session(n, &t.home, "");
+        t.write_status(&json!({"tmux_session":n,"status":"done"}));
+    }
+    let (code, _, err) = t.run_navi(&["kill", "al"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(t.sessions_alive(), ["alpha"]);
+    assert!(!t.status_path("al").exists());
+    assert!(t.status_path("alpha").exists());
+
+    let (code, _, err) = t.run_navi(&["kill", "al"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no session named \"al\""), "{err}");
+    assert_eq!(t.sessions_alive(), ["alpha"]);
+}
+
+#[test]
+fn rename_moves_session_and_file_keeping_fields() {
+    let t = TmuxServer::new();
+    t.new_session("old", &t.home, "");
+    t.new_session("taken", &t.home, "");
+    t.write_status(&json!({"tmux_session":"old","status":"waiting","message":"m","agents":[1],"x":{"y":true}}));
+
+    for bad in ["a.b", "a:b", "", "a/b"] {
+        let (code, _, err) = t.run_navi(&["rename", "old", bad]);
+        assert_ne!(code, 0, "{bad:?}");
+        assert!(err.contains("invalid name"), "{err}");
+    }
+    let (code, _, err) = t.run_navi(&["rename", "old", "taken"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(t.status_path("old").exists(), "a refused rename changes nothing");
+
+    let (code, _, err) = t.run_navi(&["rename", "old", "new name"]);
+    assert_eq!(code, 0, "{err}");
+    let mut alive = t.sessions_alive();
+    alive.sort();
+    assert_eq!(alive, ["new name", "taken"]);
+    assert!(!t.status_path("old").exists());
+    let v = t.read_status("new name").unwrap();
+    assert_eq!(v["tmux_session"], "new name");
+    assert_eq!(v["agents"], json!([1]));
+    assert_eq!(v["x"], json!({"y":true}));
+    assert_eq!(v["message"], "m");
+}
+
+#[test]
+fn dismiss_clears_the_message() {
+    let t = TmuxServer::new();
+    t.new_session("d", &t.home, "");
+    t.write_status(&json!({"tmux_session":"d","status":"waiting","message":"Need input","timestamp":1,"keep":"me"}));
+    let (code, _, err) = t.run_navi(&["dismiss", "d"]);
+    assert_eq!(code, 0, "{err}");
+    let v = t.read_status("d").unwrap();
+    assert_eq!(v["status"], "working");
+    assert!(v.get("message").is_none());
+    assert!(v["timestamp"].as_i64().unwrap() > navi::text::now_unix() - 60);
+    assert_eq!(v["keep"], "me");
+    let (code, _, err) = t.run_navi(&["dismiss", "nope"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no session named"), "{err}");
+}
+
+#[test]
+fn new_starts_claude_in_a_detached_session() {
+    let t = TmuxServer::new();
+    let (log, path) = fake_claude(&t);
+    let dir = t.dir.path().join("proj dir $(x) 'q'");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, out, err) = run_with_path(&t, &path, &["new", "work", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created work"), "{out}");
+    assert!(t.sessions_alive().contains(&"work".to_string()));
+    assert!(wait_for(WAIT, || std::fs::read_to_string(&log).is_ok_and(|l| l.ends_with('\n'))));
+    let line = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(line, format!("{}|\n", dir.display()), "claude ran in the directory without flags");
+    let v = t.read_status("work").unwrap();
+    assert_eq!(v["status"], "working");
+    assert_eq!(v["cwd"], dir.to_str().unwrap());
+
+    let (code, _, err) = run_with_path(&t, &path, &["new", "skip", "--dir", dir.to_str().unwrap(), "--skip-permissions"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(wait_for(WAIT, || std::fs::read_to_string(&log).unwrap().lines().count() == 2));
+    assert!(std::fs::read_to_string(&log).unwrap().ends_with("|--dangerously-skip-permissions\n"));
+
+    let (code, _, err) = t.run_navi(&["new", "work", "--dir", dir.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+    let (code, _, err) = t.run_navi(&["new", "x", "--dir", "/no/such/dir"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no such directory"), "{err}");
+    assert!(!t.sessions_alive().contains(&"x".to_string()));
+}
+
+#[test]
+fn send_types_a_line_literally() {
+    let t = TmuxServer::new();
+    let out_file = t.dir.path().join("received");
+    let script = format!("IFS= read -r line; printf '%s' \"$line\" > '{}'; exec sleep 600", out_file.display());
+    t.new_session("s", &t.home, &script);
+    let text = "-n $(touch pwned) `id` 'q' \"d\"; ünï";
+    let (code, _, err) = t.run_navi(&["send", "s", text]);
+    assert_eq!(code, 0, "{err}");
+    assert!(wait_for(WAIT, || out_file.exists()));
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), text);
+    assert!(!t.home.join("pwned").exists());
+    let (code, _, err) = t.run_navi(&["send", "missing", "hi"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no session named"), "{err}");
+}
+
+#[test]
+fn help_version_and_completions() {
+    let t = TmuxServer::new();
+    let (code, out, _) = t.run_navi(&["--help"]);
+    assert_eq!(code, 0);
+    for cmd in ["list", "preview", "git", "kill", "rename", "dismiss", "new", "send", "install-hooks", "completions"] {
+        assert!(out.contains(cmd), "{cmd} in help");
+    }
+    let (code, out, _) = t.run_navi(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("navi "), "{out}");
+    let (code, out, _) = t.run_navi(&["completions", "bash"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("_navi"), "bash completion script");
+}

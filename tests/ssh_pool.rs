@@ -1,0 +1,163 @@
+//! The SSH pool against a real OpenSSH sshd: commands, exit statuses, stdin, host keys,
+//! OpenSSH's default channel limit, and a server that dies and comes back.
+
+mod common;
+
+use common::sshd::{Options, Sshd};
+use navi::config::{HostKeyChecking, RemotesConfig, parse_remotes};
+use navi::ssh::{ConnState, Pool, SshError};
+use std::path::Path;
+use std::sync::Arc;
+
+fn config(sshd: &Sshd, policy: &str) -> RemotesConfig {
+    let text = format!("host_key_checking: {policy}\n{}", sshd.remotes_yaml("box"));
+    let loaded = parse_remotes(&text, Path::new("/nonexistent-home")).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    loaded.config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_commands_with_stdin_exit_status_and_stderr() {
+    let sshd = Sshd::start();
+    let pool = Pool::new(&config(&sshd, "strict"));
+    assert_eq!(pool.status("box").unwrap().state, ConnState::Disconnected);
+    let out = pool.exec("box", "echo out; echo err >&2; cat; exit 7", Some(b"fed in")).await.unwrap();
+    assert_eq!(out.status, Some(7));
+    assert_eq!(out.stdout, b"out\nfed in");
+    assert_eq!(out.stderr, b"err\n");
+    assert_eq!(pool.status("box").unwrap().state, ConnState::Connected);
+    let who = pool.exec("box", "id -un; echo $HOME", None).await.unwrap();
+    assert_eq!(String::from_utf8_lossy(&who.stdout), format!("navi-test\n{}\n", sshd.remote_home.display()));
+    assert!(matches!(pool.exec("nope", "true", None).await, Err(SshError::NoSuchRemote(_))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_commands_with_default_max_sessions() {
+    // No MaxSessions line: OpenSSH's default of 10 channels per connection.
+    let sshd = Sshd::start();
+    let pool = Arc::new(Pool::new(&config(&sshd, "strict")));
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.exec("box", &format!("sleep 0.3; echo {i}"), None).await })
+        })
+        .collect();
+    for (i, t) in tasks.into_iter().enumerate() {
+        let out = t.await.unwrap().unwrap_or_else(|e| panic!("command {i}: {e}"));
+        assert_eq!(out.stdout, format!("{i}\n").as_bytes());
+    }
+    // One connection served them all.
+    let log = sshd.log();
+    assert_eq!(log.matches("Accepted publickey").count(), 1, "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_host_key_is_refused_with_its_fingerprint_then_accepted() {
+    let sshd = Sshd::start();
+    std::fs::write(&sshd.known_hosts, "").unwrap();
+    let pool = Pool::new(&config(&sshd, "strict"));
+    let err = pool.exec("box", "true", None).await.unwrap_err();
+    let SshError::UnknownHostKey { ref fingerprint, port, .. } = err else { panic!("{err:?}") };
+    assert_eq!(port, sshd.port);
+    let expected = std::process::Command::new("ssh-keygen")
+        .arg("-l")
+        .arg("-f")
+        .arg(sshd.dir.path().join("host_key.pub"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&expected.stdout).contains(fingerprint.as_str()), "{fingerprint}");
+    assert!(err.to_string().contains(fingerprint.as_str()));
+    let st = pool.status("box").unwrap();
+    assert_eq!(st.state, ConnState::Error);
+    assert!(st.last_error.unwrap().contains(fingerprint.as_str()));
+    // The dashboard's dialog: accept, then it connects.
+    assert!(pool.accept_host_key(&err).unwrap());
+    assert_eq!(pool.exec("box", "echo ok", None).await.unwrap().stdout, b"ok\n");
+    // And OpenSSH agrees with the line navi wrote.
+    let ssh = std::process::Command::new("ssh")
+        .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o"])
+        .arg(format!("UserKnownHostsFile={}", sshd.known_hosts.display()))
+        .arg("-i")
+        .arg(&sshd.user_key)
+        .args(["-p", &sshd.port.to_string(), "navi-test@127.0.0.1", "echo via-openssh"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&ssh.stdout), "via-openssh\n", "{}", String::from_utf8_lossy(&ssh.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accept_new_records_and_off_ignores() {
+    let sshd = Sshd::start();
+    std::fs::write(&sshd.known_hosts, "").unwrap();
+    let pool = Pool::new(&config(&sshd, "accept-new"));
+    pool.exec("box", "true", None).await.unwrap();
+    let kh = std::fs::read_to_string(&sshd.known_hosts).unwrap();
+    assert_eq!(kh, sshd.known_hosts_line());
+
+    std::fs::write(&sshd.known_hosts, "").unwrap();
+    let cfg = config(&sshd, "off");
+    assert_eq!(cfg.host_key_checking, HostKeyChecking::Off);
+    Pool::new(&cfg).exec("box", "true", None).await.unwrap();
+    assert_eq!(std::fs::read_to_string(&sshd.known_hosts).unwrap(), "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_host_key_is_refused_under_every_policy() {
+    let sshd = Sshd::start();
+    // known_hosts holds another key for the same [host]:port, hashed.
+    let other = sshd.dir.path().join("other");
+    common::sshd::keygen(&other, "ed25519", "");
+    let public = std::fs::read_to_string(other.with_extension("pub")).unwrap();
+    let words: Vec<&str> = public.split_whitespace().collect();
+    std::fs::write(&sshd.known_hosts, format!("[127.0.0.1]:{} {} {}\n", sshd.port, words[0], words[1])).unwrap();
+    let hashed = std::process::Command::new("ssh-keygen").arg("-H").arg("-f").arg(&sshd.known_hosts).output().unwrap();
+    assert!(hashed.status.success());
+    for policy in ["strict", "accept-new"] {
+        let pool = Pool::new(&config(&sshd, policy));
+        let err = pool.exec("box", "true", None).await.unwrap_err();
+        match &err {
+            SshError::HostKeyChanged { expected, actual, line, .. } => {
+                assert_ne!(expected, actual);
+                assert_eq!(*line, 1);
+                assert!(err.to_string().contains(expected.as_str()) && err.to_string().contains(actual.as_str()));
+            }
+            other => panic!("{policy}: {other:?}"),
+        }
+        assert!(!pool.accept_host_key(&err).unwrap(), "a changed key is never accepted");
+    }
+    assert!(!sshd.log().contains("Accepted publickey"), "no login happened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnects_after_sshd_restarts() {
+    let mut sshd = Sshd::start_with(Options::default());
+    let pool = Pool::new(&config(&sshd, "strict"));
+    assert_eq!(pool.exec("box", "echo 1", None).await.unwrap().stdout, b"1\n");
+    sshd.restart();
+    // The old connection is dead; the next command notices, reconnects and succeeds.
+    let mut last = None;
+    for _ in 0..50 {
+        match pool.exec("box", "echo 2", None).await {
+            Ok(out) => {
+                last = Some(out);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    assert_eq!(last.expect("never reconnected").stdout, b"2\n");
+    assert_eq!(pool.status("box").unwrap().state, ConnState::Connected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_cut_off_by_a_dying_server_is_a_failure() {
+    let mut sshd = Sshd::start();
+    let pool = Arc::new(Pool::new(&config(&sshd, "strict")));
+    pool.exec("box", "true", None).await.unwrap();
+    let p = pool.clone();
+    let running = tokio::spawn(async move { p.exec("box", "echo started; sleep 20; echo never", None).await });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    sshd.kill();
+    let res = running.await.unwrap();
+    assert!(matches!(res, Err(SshError::Disconnected(_))), "{res:?}");
+}
