@@ -8,11 +8,13 @@ pub mod local;
 mod manager;
 pub mod output;
 pub mod protocol;
+pub mod remote;
 pub mod ring;
 mod session;
 
 pub use driver::{Connected, Driver, DriverError, Drivers, Output, Shell, Stop};
 pub use local::LocalDriver;
+pub use remote::RemoteDriver;
 pub use manager::{Manager, ManagerConfig};
 
 use serde::Serialize;
