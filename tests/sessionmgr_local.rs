@@ -153,6 +153,14 @@ async fn interrupt_stops_sleep_and_timeouts_are_reported() {
     let (_, r) = finish(&m, &id, sent.command_id).await;
     assert_eq!(r.exit_code, Some(130));
 
+    // Ctrl-C that arrives while the shell is still reading the line must not lose it.
+    for _ in 0..10 {
+        let sent = m.send(&id, "sleep 1000", None).await.unwrap();
+        m.interrupt(&id).await.unwrap();
+        let (_, r) = finish(&m, &id, sent.command_id).await;
+        assert_eq!(r.exit_code, Some(130));
+    }
+
     let sent = m.send(&id, "sleep 1000", Some(1)).await.unwrap();
     let (_, r) = finish(&m, &id, sent.command_id).await;
     assert_eq!((r.exit_code, r.timed_out), (Some(130), true));

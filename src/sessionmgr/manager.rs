@@ -62,10 +62,6 @@ impl Session {
         self.lock().last_used = Instant::now();
     }
 
-    fn running_id(&self) -> Option<u64> {
-        self.lock().running.as_ref().map(|c| c.id)
-    }
-
     /// Waits until `done` holds or `within` passes; true when it holds.
     async fn wait_until(&self, within: Duration, done: impl Fn(&State) -> bool) -> bool {
         let mut rx = self.changed.subscribe();
@@ -302,21 +298,21 @@ impl Manager {
     /// it are dropped. Asked again for the same command, it terminates, then kills.
     pub async fn interrupt(&self, id: &str) -> Result<Interrupted, SessionError> {
         let s = self.find(id)?;
-        let (command_id, how, cancelled, state) = {
+        let (command_id, how, send_now, cancelled, state) = {
             let mut st = s.lock();
             st.last_used = Instant::now();
             st.check_usable()?;
             let cancelled = st.cancel_queue();
-            st.mark_interrupted();
             let running = st.running.as_mut().map(|c| {
                 c.stops = c.stops.saturating_add(1);
                 (c.id, stop_for(c.stops))
             });
-            (running.map(|r| r.0), running.map(|r| r.1), cancelled, st.phase)
+            let send_now = running.and_then(|(cid, how)| st.stop(cid, how));
+            (running.map(|r| r.0), running.map(|r| r.1), send_now, cancelled, st.phase)
         };
         let _ = s.changed.send(());
-        if let (Some(how), Some(shell)) = (how, s.shell.get()) {
-            shell.stop(how).await?;
+        if let (Some(how), Some(cid)) = (send_now, command_id) {
+            deliver(&s, cid, how).await?;
         }
         Ok(Interrupted { session_id: s.id.clone(), command_id, signal: how.map(stop_name), cancelled, state })
     }
@@ -361,7 +357,9 @@ async fn close_session(s: &Arc<Session>) {
         if was != SessionState::Closed {
             st.phase = SessionState::Closing;
             st.cancel_queue();
-            st.mark_interrupted();
+            if let Some(id) = st.running.as_ref().map(|c| c.id) {
+                st.stop(id, Stop::Kill);
+            }
         }
         was
     };
@@ -389,10 +387,14 @@ async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, grace: Durati
     while let Some(o) = output.recv().await {
         match o {
             Output::Data(d) => {
-                let next = s.lock().absorb(&d);
+                let actions = s.lock().absorb(&d);
                 let _ = s.changed.send(());
-                if let Some(d) = next {
+                if let Some(d) = actions.dispatched {
                     arm(&s, d, grace);
+                }
+                let running = s.lock().running.as_ref().map(|c| c.id);
+                if let (Some(how), Some(id)) = (actions.stop, running) {
+                    let _ = deliver(&s, id, how).await;
                 }
             }
             Output::Closed(why) => {
@@ -403,6 +405,32 @@ async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, grace: Durati
     }
     s.lock().ended(Some(reason));
     let _ = s.changed.send(());
+}
+
+/// Sends `how` to the running command `id`. Ctrl-C can land in the instant between the
+/// shell printing the start marker and handing the terminal to the command; the shell then
+/// takes it (answering with a bare newline) and the command never sees it. So while the
+/// command still runs and has printed nothing visible since, Ctrl-C is sent again a few times.
+async fn deliver(s: &Arc<Session>, id: u64, how: Stop) -> Result<(), super::DriverError> {
+    let Some(shell) = s.shell.get().cloned() else { return Ok(()) };
+    let mark = s.lock().visible;
+    shell.stop(how).await?;
+    if how == Stop::Interrupt {
+        let s = s.clone();
+        tokio::spawn(async move {
+            for ms in [300, 700, 1500] {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                let unchanged = {
+                    let st = s.lock();
+                    st.running.as_ref().is_some_and(|c| c.id == id) && st.visible == mark
+                };
+                if !unchanged || shell.stop(Stop::Interrupt).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    Ok(())
 }
 
 /// Starts the timeout of a command just typed, if it has one.
@@ -417,7 +445,6 @@ fn arm(s: &Arc<Session>, d: Dispatched, grace: Duration) {
                 Some(c) if c.id == d.id => c.timed_out = true,
                 _ => return,
             }
-            st.mark_interrupted();
         }
         let _ = s.changed.send(());
         escalate(&s, d.id, grace).await;
@@ -429,10 +456,16 @@ fn arm(s: &Arc<Session>, d: Dispatched, grace: Duration) {
 async fn escalate(s: &Arc<Session>, id: u64, grace: Duration) {
     let Some(shell) = s.shell.get().cloned() else { return };
     for how in [Stop::Interrupt, Stop::Terminate, Stop::Kill] {
-        if s.running_id() != Some(id) {
-            return;
+        let now = {
+            let mut st = s.lock();
+            if st.running.as_ref().map(|c| c.id) != Some(id) {
+                return;
+            }
+            st.stop(id, how)
+        };
+        if let Some(how) = now {
+            let _ = deliver(s, id, how).await;
         }
-        let _ = shell.stop(how).await;
         if s.wait_until(grace, |st| st.running.as_ref().map(|c| c.id) != Some(id)).await {
             return;
         }

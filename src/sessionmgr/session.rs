@@ -1,6 +1,7 @@
 //! One session's state machine (opening → ready ⇄ busy → closing → closed), its command
 //! queue, and how a read maps byte offsets back to commands and their exit codes.
 
+use super::driver::Stop;
 use super::output;
 use super::protocol::{self, Piece, Scanner};
 use super::ring::Ring;
@@ -28,12 +29,25 @@ pub struct Command {
     interrupted: bool,
     /// How many times it was asked to stop (each asks harder).
     pub stops: u8,
+    /// Its start marker was seen: the shell is past reading the line.
+    started: bool,
+    /// A stop asked for before it started. Ctrl-C while the shell still reads the line
+    /// would discard the line, and with it the end marker, so it waits for the start.
+    deferred: Option<Stop>,
 }
 
 /// A command just typed: the manager arms its timeout.
 pub struct Dispatched {
     pub id: u64,
     pub timeout: Option<Duration>,
+}
+
+/// What the manager must do after output was absorbed.
+#[derive(Default)]
+pub struct Actions {
+    pub dispatched: Option<Dispatched>,
+    /// A stop deferred until the command started.
+    pub stop: Option<Stop>,
 }
 
 pub struct State {
@@ -50,6 +64,9 @@ pub struct State {
     /// Why the session ended when it ended by itself.
     pub error: Option<String>,
     last_output: Instant,
+    /// Count of non-blank bytes printed so far: whether a command reacted to a signal
+    /// (the shell answers Ctrl-C with a bare newline).
+    pub visible: u64,
     writes: Option<mpsc::UnboundedSender<Vec<u8>>>,
 }
 
@@ -69,6 +86,7 @@ impl State {
             idle_ttl,
             error: None,
             last_output: now,
+            visible: 0,
             writes: None,
         }
     }
@@ -109,6 +127,8 @@ impl State {
             timed_out: false,
             interrupted: false,
             stops: 0,
+            started: false,
+            deferred: None,
         };
         self.queue.push_back(cmd);
         let queued = self.phase != SessionState::Ready || self.queue.len() > 1;
@@ -131,12 +151,27 @@ impl State {
         Some(d)
     }
 
-    /// Takes a chunk of shell output; returns the command typed as a result, if any.
-    pub fn absorb(&mut self, chunk: &[u8]) -> Option<Dispatched> {
+    /// Asks the running command `id` to stop: `Some` when the signal is to be sent now,
+    /// `None` when there is no such command or the stop waits for its start.
+    pub fn stop(&mut self, id: u64, how: Stop) -> Option<Stop> {
+        let c = self.running.as_mut().filter(|c| c.id == id)?;
+        c.interrupted = true;
+        if c.started {
+            Some(how)
+        } else {
+            c.deferred = Some(how);
+            None
+        }
+    }
+
+    /// Takes a chunk of shell output; says what the manager has to do next.
+    pub fn absorb(&mut self, chunk: &[u8]) -> Actions {
         let mut next = None;
+        let mut stop = None;
         for piece in self.scanner.feed(chunk) {
             match piece {
                 Piece::Data(d) => {
+                    self.visible += d.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
                     self.ring.push(&d);
                     self.last_output = Instant::now();
                 }
@@ -147,7 +182,12 @@ impl State {
                     }
                     next = self.dispatch_next().or(next);
                 }
-                Piece::Started => {}
+                Piece::Started => {
+                    if let Some(c) = self.running.as_mut() {
+                        c.started = true;
+                        stop = c.deferred.take();
+                    }
+                }
                 Piece::Finished(code) => {
                     if let Some(mut cmd) = self.running.take() {
                         cmd.end = Some(self.ring.end());
@@ -161,7 +201,7 @@ impl State {
                 }
             }
         }
-        next
+        Actions { dispatched: next, stop }
     }
 
     fn remember(&mut self, cmd: Command) {
@@ -176,12 +216,6 @@ impl State {
         let n = self.queue.len();
         self.queue.clear();
         n
-    }
-
-    pub fn mark_interrupted(&mut self) {
-        if let Some(c) = self.running.as_mut() {
-            c.interrupted = true;
-        }
     }
 
     /// The shell or its connection is gone.
