@@ -190,7 +190,8 @@ fn open_send_read_close_over_stdio() {
     let id = o["session_id"].as_str().unwrap().to_string();
     assert!(id.contains(":slot1"), "{id}");
 
-    let s = c.ok(json!({"operation": "send", "session_id": id, "command": "cd /tmp && V=kept; echo \"hi $V\"; (exit 3)"}));
+    let s =
+        c.ok(json!({"operation": "send", "session_id": id, "command": "cd /tmp && V=kept; echo \"hi $V\"; (exit 3)"}));
     assert_eq!((s["command_id"].as_u64(), s["queued"].as_bool()), (Some(1), Some(false)));
     let (data, r) = read_all(&mut c, &id, None);
     assert_eq!((data.as_str(), r["exit_code"].as_i64(), r["truncated"].as_bool()), ("hi kept\n", Some(3), Some(false)));

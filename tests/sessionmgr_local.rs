@@ -8,7 +8,10 @@ use std::time::Duration;
 const WAIT: Duration = Duration::from_secs(60);
 
 fn manager(dir: &std::path::Path, cfg: ManagerConfig) -> Manager {
-    assert!(std::path::Path::new("/bin/bash").exists() || std::path::Path::new("/usr/bin/bash").exists(), "bash is missing: apt-get install bash");
+    assert!(
+        std::path::Path::new("/bin/bash").exists() || std::path::Path::new("/usr/bin/bash").exists(),
+        "bash is missing: apt-get install bash"
+    );
     let local = LocalDriver { shell: None, cwd: Some(dir.to_path_buf()) };
     Manager::new(Arc::new(Drivers::new().with("local", Arc::new(local))), cfg)
 }
@@ -55,7 +58,9 @@ async fn state_persists_and_exit_codes_are_exact() {
     assert_eq!(r.exit_code, Some(1));
     let (d, r) = run(&m, &id, "echo $?; (exit 42)").await;
     assert_eq!((d.as_str(), r.exit_code), ("1\n", Some(42)));
-    let (d, r) = run(&m, &id, "echo \"$PAGER $GIT_PAGER $GIT_TERMINAL_PROMPT $DEBIAN_FRONTEND $TERM $NO_COLOR\"; echo '!!'").await;
+    let (d, r) =
+        run(&m, &id, "echo \"$PAGER $GIT_PAGER $GIT_TERMINAL_PROMPT $DEBIAN_FRONTEND $TERM $NO_COLOR\"; echo '!!'")
+            .await;
     assert_eq!(d, "cat cat 0 noninteractive dumb 1\n!!\n");
     assert_eq!(r.exit_code, Some(0));
     let (d, r) = run(&m, &id, "printf 'no newline'").await;

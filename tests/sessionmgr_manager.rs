@@ -50,7 +50,11 @@ async fn the_65th_open_fails_with_manager_full() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reaper_closes_idle_sessions_and_zero_means_never() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = ManagerConfig { idle_ttl: Duration::from_secs(1), reap_every: Duration::from_millis(100), ..Default::default() };
+    let cfg = ManagerConfig {
+        idle_ttl: Duration::from_secs(1),
+        reap_every: Duration::from_millis(100),
+        ..Default::default()
+    };
     let m = manager_with(local(dir.path()), cfg);
     let short = m.open("local", Some(1)).await.unwrap();
     assert_eq!(short.idle_ttl_seconds, 1);

@@ -36,7 +36,8 @@ pub async fn serve(ctx: Context) -> anyhow::Result<()> {
     ctx.warn_remotes();
     let manager = Manager::new(Arc::new(drivers(&ctx)), config());
     let (transport, written) = stdio::start();
-    let server = tool::NaviMcp::new(manager.clone()).serve(transport).await.context("starting the MCP server on stdio")?;
+    let server =
+        tool::NaviMcp::new(manager.clone()).serve(transport).await.context("starting the MCP server on stdio")?;
     let ended = server.waiting().await;
     manager.shutdown().await;
     // Let the last answers reach stdout before the process ends.

@@ -65,7 +65,8 @@ fn check(line: &str) -> Result<(), String> {
     let error = |id: Value, code: i64, message: &str| {
         json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}).to_string()
     };
-    let value: Value = serde_json::from_str(line).map_err(|e| error(Value::Null, -32700, &format!("parse error: {e}")))?;
+    let value: Value =
+        serde_json::from_str(line).map_err(|e| error(Value::Null, -32700, &format!("parse error: {e}")))?;
     let Some(obj) = value.as_object() else {
         return Err(error(Value::Null, -32600, "invalid request: expected one JSON-RPC object per line"));
     };

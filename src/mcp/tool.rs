@@ -95,7 +95,10 @@ impl NaviMcp {
             (password, yes_no, pager) means the command waits for input it will not get: interrupt \
             it and run it non-interactively."
     )]
-    pub async fn connect_session(&self, Parameters(p): Parameters<ConnectSession>) -> Result<CallToolResult, ErrorData> {
+    pub async fn connect_session(
+        &self,
+        Parameters(p): Parameters<ConnectSession>,
+    ) -> Result<CallToolResult, ErrorData> {
         Ok(match self.run(p).await {
             Ok(v) => CallToolResult::structured(v),
             Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),

@@ -56,7 +56,8 @@ impl Driver for LocalDriver {
             cmd = cmd.current_dir(dir);
         }
         let mut child = cmd.spawn(pts).map_err(|e| open_err(format!("{}: {e}", program.display())))?;
-        let pid = child.id().and_then(|id| Pid::from_raw(id as i32)).ok_or_else(|| open_err("the shell died at once"))?;
+        let pid =
+            child.id().and_then(|id| Pid::from_raw(id as i32)).ok_or_else(|| open_err("the shell died at once"))?;
         let ctl = pty.as_fd().try_clone_to_owned().map_err(open_err)?;
         let (mut reader, writer) = pty.into_split();
 

@@ -14,8 +14,8 @@ mod session;
 
 pub use driver::{Connected, Driver, DriverError, Drivers, Output, Shell, Stop};
 pub use local::LocalDriver;
-pub use remote::RemoteDriver;
 pub use manager::{Manager, ManagerConfig};
+pub use remote::RemoteDriver;
 
 use serde::Serialize;
 

@@ -52,11 +52,7 @@ struct RemoteShell {
 
 impl RemoteShell {
     fn writer(&self) -> Result<Arc<ShellWriter>, DriverError> {
-        self.writer
-            .lock()
-            .ok()
-            .and_then(|w| w.clone())
-            .ok_or_else(|| DriverError::Gone("the session is closed".into()))
+        self.writer.lock().ok().and_then(|w| w.clone()).ok_or_else(|| DriverError::Gone("the session is closed".into()))
     }
 }
 
