@@ -194,6 +194,7 @@ fn install_hooks_merges_into_claude_settings_and_uninstalls() {
     assert!(custom.exists());
 
     // The installed command really runs: it is what Claude Code will execute.
-    let status = Command::new("sh").arg("-c").arg(format!("echo '{{}}' | {cmd}")).env("HOME", &t.home).status().unwrap();
+    let status =
+        Command::new("sh").arg("-c").arg(format!("echo '{{}}' | {cmd}")).env("HOME", &t.home).status().unwrap();
     assert!(status.success());
 }

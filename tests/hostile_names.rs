@@ -10,7 +10,11 @@ const NAMES: &[&str] =
 
 fn run(t: &TmuxServer, args: &[&str]) -> (i32, String, String) {
     let out = t.navi().current_dir(t.dir.path()).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn no_pwned(t: &TmuxServer) {

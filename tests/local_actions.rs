@@ -35,7 +35,11 @@ fn fake_claude(t: &TmuxServer) -> (std::path::PathBuf, String) {
 
 fn run_with_path(t: &TmuxServer, path: &str, args: &[&str]) -> (i32, String, String) {
     let out = t.navi().env("PATH", path).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
@@ -178,7 +182,8 @@ fn new_starts_claude_in_a_detached_session() {
     assert_eq!(v["status"], "working");
     assert_eq!(v["cwd"], dir.to_str().unwrap());
 
-    let (code, _, err) = run_with_path(&t, &path, &["new", "skip", "--dir", dir.to_str().unwrap(), "--skip-permissions"]);
+    let (code, _, err) =
+        run_with_path(&t, &path, &["new", "skip", "--dir", dir.to_str().unwrap(), "--skip-permissions"]);
     assert_eq!(code, 0, "{err}");
     assert!(wait_for(WAIT, || std::fs::read_to_string(&log).unwrap().lines().count() == 2));
     assert!(std::fs::read_to_string(&log).unwrap().ends_with("|--dangerously-skip-permissions\n"));
@@ -223,4 +228,32 @@ fn help_version_and_completions() {
     let (code, out, _) = t.run_navi(&["completions", "bash"]);
     assert_eq!(code, 0);
     assert!(out.contains("_navi"), "bash completion script");
+}
+
+#[test]
+fn pr_comes_from_the_local_gh_when_it_answers() {
+    let t = TmuxServer::new();
+    let repo = t.dir.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "feat"]);
+    git(&repo, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "c"]);
+    git(&repo, &["remote", "add", "origin", "https://github.com/o/r.git"]);
+    // A stand-in for an installed, logged-in gh: it checks it was asked about this branch
+    // and repository, and answers like `gh pr view --json` does.
+    let bin = t.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("gh"),
+        "#!/bin/sh\n[ \"$1 $2 $3 $4 $5\" = 'pr view feat --repo https://github.com/o/r.git' ] || exit 1\n\
+         echo '{\"number\":42,\"state\":\"OPEN\",\"url\":\"https://github.com/o/r/pull/42\"}'\n",
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(bin.join("gh")).status().unwrap();
+    t.new_session("g", &repo, "");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = t.navi().env("PATH", &path).args(["git", "g"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("feat [PR#42 open]"), "{text}");
+    assert!(text.contains("pull request: #42 OPEN https://github.com/o/r/pull/42"), "{text}");
 }

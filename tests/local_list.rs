@@ -17,7 +17,9 @@ fn joins_status_files_with_tmux_and_removes_stale_ones() {
     t.new_session("api", &t.home, "");
     t.new_session("web", &t.home, "");
     let now = navi::text::now_unix();
-    t.write_status(&json!({"tmux_session":"api","status":"waiting","message":"Need input","timestamp":now,"custom":{"k":1}}));
+    t.write_status(
+        &json!({"tmux_session":"api","status":"waiting","message":"Need input","timestamp":now,"custom":{"k":1}}),
+    );
     t.write_status(&json!({"tmux_session":"web","status":"done","timestamp":now - 100}));
     t.write_status(&json!({"tmux_session":"gone","status":"working","timestamp":now}));
 

@@ -122,26 +122,44 @@ async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
         println!("No sessions. Run `navi install-hooks`, then start claude inside tmux (or `navi new NAME`).");
         return Ok(ExitCode::SUCCESS);
     }
-    let now = now_unix();
-    let home = ctx.paths.home_str();
-    for s in &sessions {
-        let f = &s.file;
-        let remote = s.remote.as_deref().map(|r| format!(" [{}]", sanitize_line(r))).unwrap_or_default();
-        let cwd = f.cwd.as_deref().map(|c| shorten_home(&sanitize_line(c), &home)).unwrap_or_default();
-        let msg = f.message.as_deref().map(|m| format!("  {}", truncate(&sanitize_line(m), 80))).unwrap_or_default();
-        let when = f.timestamp.map(|t| age(now, t)).unwrap_or_default();
-        println!(
-            "{} {}{}  {}  {}  {}{}",
-            f.status.icon(),
-            sanitize_line(&f.tmux_session),
-            remote,
-            sanitize_line(f.status.as_str()),
-            when,
-            cwd,
-            msg
-        );
-    }
+    print!("{}", render_rows(&sessions, now_unix(), &ctx.paths.home_str()));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The human listing: aligned columns, every field sanitized.
+fn render_rows(sessions: &[Session], now: i64, home: &str) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let rows: Vec<[String; 5]> = sessions
+        .iter()
+        .map(|s| {
+            let f = &s.file;
+            let name = match &s.remote {
+                Some(r) => format!("{} [{}]", truncate(&sanitize_line(&f.tmux_session), 30), sanitize_line(r)),
+                None => truncate(&sanitize_line(&f.tmux_session), 30),
+            };
+            [
+                name,
+                sanitize_line(f.status.as_str()),
+                f.timestamp.map(|t| age(now, t)).unwrap_or_default(),
+                f.cwd.as_deref().map(|c| shorten_home(&sanitize_line(c), home)).unwrap_or_default(),
+                f.message.as_deref().map(|m| truncate(&sanitize_line(m), 80)).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let width = |i: usize| rows.iter().map(|r| r[i].width()).max().unwrap_or(0);
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.width())));
+    let mut out = String::new();
+    for (s, r) in sessions.iter().zip(&rows) {
+        let icon = s.file.status.icon();
+        // Emoji icons are two columns wide; some (⏸, ○) only one.
+        let icon = pad(icon, 2);
+        let line =
+            format!("{icon} {}  {}  {:>w2$}  {}  {}", pad(&r[0], w0), pad(&r[1], w1), r[2], pad(&r[3], w3), r[4]);
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 fn print_git(info: &GitInfo, json: bool) -> Result<()> {

@@ -162,7 +162,7 @@ mod tests {
             f.timestamp = Some(t);
             f
         };
-        let mut v = vec![
+        let mut v = [
             mk("done-new", Status::Done, 50),
             mk("work-old", Status::Working, 1),
             mk("perm", Status::Permission, 2),

@@ -1,0 +1,88 @@
+//! Wall time of `navi hook` as Claude Code runs it (a process per event, inside tmux),
+//! beside the floor: spawning `true` and the one `tmux display-message` the hook needs.
+//! Run: `cargo bench --bench hook`.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 300;
+
+fn stats(name: &str, mut d: Vec<Duration>) {
+    d.sort();
+    let ms = |x: Duration| x.as_secs_f64() * 1000.0;
+    let mean = d.iter().sum::<Duration>() / d.len() as u32;
+    println!(
+        "{name:<28} mean {:6.2} ms   p50 {:6.2} ms   p95 {:6.2} ms   max {:6.2} ms",
+        ms(mean),
+        ms(d[d.len() / 2]),
+        ms(d[d.len() * 95 / 100]),
+        ms(d[d.len() - 1])
+    );
+}
+
+fn time(mut f: impl FnMut(usize)) -> Vec<Duration> {
+    (0..RUNS)
+        .map(|i| {
+            let t = Instant::now();
+            f(i);
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sock = dir.path().join("sock");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let tmux = |args: &[&str]| Command::new("tmux").arg("-S").arg(&sock).env_remove("TMUX").args(args).output();
+    tmux(&["new-session", "-d", "-s", "bench"]).expect("tmux");
+    let pane =
+        String::from_utf8_lossy(&tmux(&["display-message", "-p", "-t", "=bench:", "#{pane_id}"]).expect("tmux").stdout)
+            .trim()
+            .to_string();
+    let tmux_env = format!("{},1,0", sock.display());
+    let events = [
+        r#"{"hook_event_name":"UserPromptSubmit","session_id":"s","cwd":"/w"}"#,
+        r#"{"hook_event_name":"PostToolUse","tool_name":"Bash","session_id":"s","cwd":"/w"}"#,
+        r#"{"hook_event_name":"PostToolUse","tool_name":"Edit","session_id":"s","cwd":"/w"}"#,
+        r#"{"hook_event_name":"Stop","last_assistant_message":"Done.","session_id":"s","cwd":"/w"}"#,
+    ];
+
+    println!("navi hook, {RUNS} runs each");
+    stats(
+        "spawn `true`",
+        time(|_| {
+            Command::new("true").status().expect("true");
+        }),
+    );
+    stats(
+        "tmux display-message",
+        time(|_| {
+            Command::new("tmux")
+                .args(["display-message", "-p", "-t", &pane, "#{session_name}"])
+                .env("TMUX", &tmux_env)
+                .output()
+                .expect("tmux");
+        }),
+    );
+    stats(
+        "navi hook (full event)",
+        time(|i| {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_navi"))
+                .arg("hook")
+                .env("HOME", &home)
+                .env("TMUX", &tmux_env)
+                .env("TMUX_PANE", &pane)
+                .stdin(Stdio::piped())
+                .spawn()
+                .expect("navi");
+            if let Some(mut stdin) = c.stdin.take() {
+                let _ = stdin.write_all(events[i % events.len()].as_bytes());
+            }
+            c.wait().expect("navi hook");
+        }),
+    );
+    let _ = tmux(&["kill-server"]);
+}
