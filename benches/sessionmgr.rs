@@ -26,12 +26,15 @@ fn stats(name: &str, mut d: Vec<Duration>) {
     );
 }
 
-/// Sends `cmd` and waits for its exit code; returns the elapsed time.
+/// Sends `cmd` and follows its output, as an agent would, until its exit code; returns the
+/// elapsed time.
 async fn round_trip(m: &Manager, id: &str, cmd: &str) -> Duration {
     let t = Instant::now();
     let sent = m.send(id, cmd, None).await.expect("send");
+    let mut cursor = None;
     loop {
-        let r = m.read(id, None, Some(64), Duration::from_secs(60)).await.expect("read");
+        let r = m.read(id, cursor, Some(1 << 20), Duration::from_secs(60)).await.expect("read");
+        cursor = Some(r.next_cursor);
         if r.finished && r.command_id == Some(sent.command_id) {
             assert_eq!(r.exit_code, Some(0), "{cmd}");
             return t.elapsed();

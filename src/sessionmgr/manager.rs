@@ -256,15 +256,11 @@ impl Manager {
         let deadline = tokio::time::Instant::now() + wait;
         let mut rx = s.changed.subscribe();
         // Fixed once: a wait must not slide on to a command that starts meanwhile.
-        let offset = Some(offset.unwrap_or_else(|| s.lock().default_offset()));
+        let offset = offset.unwrap_or_else(|| s.lock().default_offset());
         loop {
-            let r = s.lock().read(offset, max)?;
-            let enough = r.finished
-                || r.state == SessionState::Closed
-                || r.waiting_for_input.is_some()
-                || (r.next_cursor - r.offset) as usize >= max
-                || (r.command_id.is_none() && !r.data.is_empty());
+            let enough = s.lock().worth_answering(offset, max);
             if enough || tokio::time::Instant::now() >= deadline {
+                let r = s.lock().read(Some(offset), max)?;
                 return Ok(ReadResult { session_id: s.id.clone(), ..r });
             }
             // Wake on output, or after a quiet spell to look for a prompt.

@@ -241,6 +241,41 @@ impl State {
         self.done.iter().chain(self.running.iter())
     }
 
+    /// The command whose output holds `offset`, and where that output ends (the next
+    /// command's start).
+    fn locate(&self, offset: u64) -> (Option<&Command>, u64) {
+        let at = offset.max(self.ring.start());
+        let owner = self.commands().filter(|c| c.start <= at).last();
+        let region_end = match owner {
+            Some(o) => self.commands().find(|c| c.id > o.id).map_or(u64::MAX, |c| c.start),
+            None => self.commands().next().map_or(u64::MAX, |c| c.start),
+        };
+        (owner, region_end)
+    }
+
+    fn prompt(&self, owner: Option<&Command>) -> Option<&'static str> {
+        match (&self.running, owner) {
+            (Some(r), Some(o)) if r.id == o.id && self.last_output.elapsed() >= QUIET => {
+                output::prompt_hint(&self.ring.tail(256))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a read from `offset` has something to answer a waiting caller with: the
+    /// command's end, `max` bytes, a prompt, or the end of the session. Copies nothing, so
+    /// a waiting read can ask on every chunk of output.
+    pub fn worth_answering(&self, offset: u64, max: usize) -> bool {
+        let (owner, region_end) = self.locate(offset);
+        let from = offset.max(self.ring.start());
+        let avail = region_end.min(self.ring.end()).saturating_sub(from);
+        self.phase == SessionState::Closed
+            || avail >= max as u64
+            || owner.is_some_and(|o| o.end.is_some())
+            || (owner.is_none() && avail > 0)
+            || self.prompt(owner).is_some()
+    }
+
     /// Reads up to `max` bytes from `offset` (default: where the latest command's output
     /// starts). A read never crosses from one command's output into the next one's, so an
     /// exit code always belongs to the data it comes with.
@@ -249,12 +284,7 @@ impl State {
         if offset > self.ring.end() {
             return Err(SessionError::OffsetPastEnd { offset, end: self.ring.end() });
         }
-        let at = offset.max(self.ring.start());
-        let owner = self.commands().filter(|c| c.start <= at).last();
-        let region_end = match owner {
-            Some(o) => self.commands().find(|c| c.id > o.id).map_or(u64::MAX, |c| c.start),
-            None => self.commands().next().map_or(u64::MAX, |c| c.start),
-        };
+        let (owner, region_end) = self.locate(offset);
         let slice = self.ring.read(offset, max, region_end);
         let owner_done = owner.is_some_and(|o| o.end.is_some());
         let hard_stop = slice.end() == region_end
@@ -266,12 +296,7 @@ impl State {
         }
         let next_cursor = slice.start + n as u64;
         let finished = owner.filter(|o| o.end.is_some_and(|e| next_cursor >= e));
-        let waiting = match (&self.running, owner) {
-            (Some(r), Some(o)) if r.id == o.id && self.last_output.elapsed() >= QUIET => {
-                output::prompt_hint(&self.ring.tail(256))
-            }
-            _ => None,
-        };
+        let waiting = self.prompt(owner);
         Ok(ReadResult {
             session_id: String::new(),
             data: output::clean(&slice.data[..n]),
