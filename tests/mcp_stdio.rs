@@ -201,11 +201,21 @@ fn open_send_read_close_over_stdio() {
     let (data, r) = read_all(&mut c, &id, Some(cursor));
     assert_eq!((data.as_str(), r["exit_code"].as_i64(), r["command_id"].as_u64()), ("/tmp\nkept\n", Some(0), Some(2)));
 
-    let sent = c.ok(json!({"operation": "send", "session_id": id, "command": "sleep 1000"}));
+    // A read waiting on a long command does not hold up the interrupt sent after it.
+    let sent = c.ok(json!({"operation": "send", "session_id": id, "command": "echo go; sleep 1000"}));
+    let read = json!({"operation": "read", "session_id": id, "wait_seconds": 100});
+    c.write(
+        &json!({"jsonrpc": "2.0", "id": 1000, "method": "tools/call",
+        "params": {"name": "connect_session", "arguments": read}})
+        .to_string(),
+    );
     let i = c.ok(json!({"operation": "interrupt", "session_id": id}));
     assert_eq!(i["command_id"], sent["command_id"]);
-    let (_, r) = read_all(&mut c, &id, None);
-    assert_eq!((r["exit_code"].as_i64(), r["interrupted"].as_bool()), (Some(130), Some(true)));
+    let waited = c.message();
+    assert_eq!(waited["id"], 1000, "{waited}");
+    let r = &waited["result"]["structuredContent"];
+    assert!(r["data"].as_str().is_some_and(|d| d.starts_with("go\n")), "{r}");
+    assert_eq!((r["exit_code"].as_i64(), r["interrupted"].as_bool()), (Some(130), Some(true)), "{r}");
 
     let l = c.ok(json!({"operation": "list"}));
     assert_eq!(l["sessions"][0]["session_id"], json!(id));
