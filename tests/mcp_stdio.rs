@@ -203,6 +203,11 @@ fn open_send_read_close_over_stdio() {
 
     // A read waiting on a long command does not hold up the interrupt sent after it.
     let sent = c.ok(json!({"operation": "send", "session_id": id, "command": "echo go; sleep 1000"}));
+    let deadline = std::time::Instant::now() + WAIT;
+    while !c.ok(json!({"operation": "read", "session_id": id}))["data"].as_str().unwrap().contains("go") {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let read = json!({"operation": "read", "session_id": id, "wait_seconds": 100});
     c.write(
         &json!({"jsonrpc": "2.0", "id": 1000, "method": "tools/call",
