@@ -11,6 +11,7 @@ pub mod protocol;
 pub mod remote;
 pub mod ring;
 mod session;
+mod tasks;
 
 pub use driver::{Connected, Driver, DriverError, Drivers, Output, Shell, Stop};
 pub use local::LocalDriver;
