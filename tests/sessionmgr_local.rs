@@ -205,3 +205,23 @@ async fn a_password_prompt_is_hinted_and_exit_ends_the_session() {
     m.close(&id).await.unwrap();
     assert_eq!(m.read(&id, None, None, Duration::ZERO).await.unwrap_err().to_string(), "session not found");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_posix_sh_works_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = LocalDriver { shell: Some("/bin/sh".into()), cwd: Some(dir.path().to_path_buf()) };
+    let m = Manager::new(Arc::new(Drivers::new().with("local", Arc::new(local))), ManagerConfig::default());
+    let o = m.open("local", None).await.unwrap();
+    assert_eq!(o.shell, "sh");
+    let id = o.session_id;
+    let (d, r) = run(&m, &id, "cd /tmp; V=\"x y\"; echo \"$V\"; (exit 4)").await;
+    assert_eq!((d.as_str(), r.exit_code), ("x y\n", Some(4)));
+    let (d, r) = run(&m, &id, "pwd; cat <<EOF\n$V\nEOF").await;
+    assert_eq!((d.as_str(), r.exit_code), ("/tmp\nx y\n", Some(0)));
+    let sent = m.send(&id, "sleep 1000", Some(1)).await.unwrap();
+    let (_, r) = finish(&m, &id, sent.command_id).await;
+    assert!(r.timed_out && r.exit_code.is_some_and(|c| c != 0), "{r:?}");
+    let (d, _) = run(&m, &id, "echo \"$V\"").await;
+    assert_eq!(d, "x y\n");
+    m.close(&id).await.unwrap();
+}

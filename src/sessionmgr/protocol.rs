@@ -40,7 +40,9 @@ pub fn bootstrap(nonce: &str) -> String {
          return $__navi_r; }",
         "__navi_p() { __navi_r=$?; if [ -n \"$__navi_pending\" ]; then \
          printf '\\036NAVI%s:E:%d\\036' \"$__navi_pending\" \"$__navi_r\"; __navi_pending=; fi; return $__navi_r; }",
-        "PROMPT_COMMAND=__navi_p",
+        // sh has no PROMPT_COMMAND; its prompt runs __navi_p (in a subshell, so an end
+        // marker can repeat there: the scanner drops repeats).
+        "if [ -n \"$BASH_VERSION\" ]; then PROMPT_COMMAND=__navi_p; else PS1='$(__navi_p)'; fi",
         &format!("printf '\\036NAVI%s%s:R:%s\\036' {a} {b} \"${{BASH_VERSION:+bash}}\"\n"),
     ]
     .join("; ")
@@ -104,7 +106,8 @@ pub enum Piece {
 enum Mode {
     /// Start-up chatter (motd, prompts, echo): dropped until the ready marker.
     Boot,
-    /// Between commands: output of background jobs is kept.
+    /// Between commands: output of background jobs is kept, repeats of the last marker
+    /// dropped.
     Idle,
     /// A command was typed: its echo is dropped until the start marker.
     AwaitStart,
@@ -143,14 +146,15 @@ impl Scanner {
         let mut out = Vec::new();
         let mut i = 0;
         while i < buf.len() {
-            if self.mode == Mode::Idle {
-                self.emit(&mut out, &buf[i..]);
-                return out;
-            }
             match find(&buf[i..], &self.head) {
                 Some(k) => {
                     let at = i + k;
                     match suffix(&buf[at + self.head.len()..]) {
+                        // Between commands, a marker of the last nonce is a repeat.
+                        Suffix::Done(_, len) if self.mode == Mode::Idle => {
+                            self.emit(&mut out, &buf[i..at]);
+                            i = at + self.head.len() + len;
+                        }
                         Suffix::Done(piece, len) => {
                             self.emit(&mut out, &buf[i..at]);
                             self.mode = match piece {

@@ -41,6 +41,16 @@ fn boot_chatter_and_echo_are_dropped_markers_never_reach_data() {
 }
 
 #[test]
+fn a_repeated_end_marker_between_commands_is_dropped() {
+    let cmd = nonce();
+    let mut s = Scanner::new(&nonce());
+    s.mode = Mode::Idle;
+    s.begin(&cmd);
+    let stream = [marker(&cmd, "S"), marker(&cmd, "E:130"), b"bg".to_vec(), marker(&cmd, "E:130")].concat();
+    assert_eq!(run(&mut s, &[&stream]), vec![Piece::Started, Piece::Finished(130), Piece::Data(b"bg".to_vec())]);
+}
+
+#[test]
 fn typed_lines_never_contain_a_whole_marker() {
     let n = nonce();
     let line = command_line("printf 'x'", &n).unwrap();
