@@ -50,7 +50,8 @@ pub struct ConnectSession {
     /// send: shell command line(s), run by bash (or sh) as typed; multi-line scripts and
     /// heredocs are fine. Interactive programs get no input: pass flags such as -y.
     pub command: Option<String>,
-    /// send: interrupt the command if it runs longer than this; read then says `timed_out`.
+    /// send: interrupt the command if it runs longer than this (0 or absent: no limit); read
+    /// then says `timed_out`.
     pub timeout_seconds: Option<u64>,
     /// read: byte offset to read from, normally the previous read's `next_cursor`.
     /// Default: where the latest command's output starts.
