@@ -1,5 +1,8 @@
 //! `navi mcp` as an agent's client sees it: the real binary over stdin/stdout, HOME in a
-//! temp dir. Handshake, the tool's schema, open → send → read → close, and every error.
+//! temp dir. Handshake, the tool's schema, open → send → read → close (locally and on a
+//! remote served by a real sshd), and every error.
+
+mod common;
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
@@ -19,7 +22,17 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(None)
+    }
+
+    /// With `remotes` as `~/.config/navi/remotes.yaml`.
+    fn start_with(remotes: Option<&str>) -> Client {
         let home = tempfile::tempdir().unwrap();
+        if let Some(yaml) = remotes {
+            let dir = home.path().join(".config/navi");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("remotes.yaml"), yaml).unwrap();
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_navi"))
             .arg("mcp")
             .env("HOME", home.path())
@@ -240,6 +253,11 @@ fn every_error_is_reported_the_right_way() {
     assert_eq!(c.fails(json!({"operation": "read", "session_id": "nope:slot1"})), "session not found");
     let e = c.fails(json!({"operation": "open", "hostname": "nowhere"}));
     assert!(e.contains("unknown hostname \"nowhere\""), "{e}");
+    let marker = c._home.path().join("pwned");
+    let hostile = format!("local; touch {}", marker.display());
+    let e = c.fails(json!({"operation": "open", "hostname": hostile}));
+    assert!(e.starts_with("unknown hostname"), "{e}");
+    assert!(!marker.exists());
     let id = c.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 0}))["session_id"].clone();
     assert!(c.fails(json!({"operation": "send", "session_id": id})).contains("`command` is required"));
     assert!(c.fails(json!({"operation": "read"})).contains("`session_id` is required"));
@@ -267,5 +285,22 @@ fn every_error_is_reported_the_right_way() {
     let m = c.message();
     assert_eq!((m["error"]["code"].as_i64(), &m["id"]), (Some(-32600), &json!(99)), "{m}");
     assert_eq!(c.ok(json!({"operation": "list"}))["sessions"].as_array().unwrap().len(), 64);
+    assert_eq!(c.finish(), "");
+}
+
+#[test]
+fn a_remote_session_over_the_pool() {
+    let sshd = common::sshd::Sshd::start();
+    let mut c = Client::start_with(Some(&sshd.remotes_yaml("box")));
+    c.handshake();
+    let o = c.ok(json!({"operation": "open", "hostname": "box"}));
+    assert_eq!((o["state"].as_str(), o["shell"].as_str()), (Some("ready"), Some("bash")));
+    let id = o["session_id"].as_str().unwrap().to_string();
+    c.ok(json!({"operation": "send", "session_id": id, "command": "cd /tmp; N=$((6*7))"}));
+    read_all(&mut c, &id, None);
+    c.ok(json!({"operation": "send", "session_id": id, "command": "echo \"$(pwd) $N $(whoami)\""}));
+    let (data, r) = read_all(&mut c, &id, None);
+    assert_eq!((data.as_str(), r["exit_code"].as_i64()), ("/tmp 42 navi-test\n", Some(0)));
+    c.ok(json!({"operation": "close", "session_id": id}));
     assert_eq!(c.finish(), "");
 }
