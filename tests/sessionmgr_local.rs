@@ -225,3 +225,19 @@ async fn a_plain_posix_sh_works_too() {
     assert_eq!(d, "x y\n");
     m.close(&id).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_commands_survive_the_terminal_line_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let word = "ab'c\"d$e".repeat(12_500);
+    let (d, r) = run(&m, &id, &format!("printf '%s' '{}' | wc -c", word.replace('\'', r"'\''"))).await;
+    assert_eq!((d.trim(), r.exit_code), ("100000", Some(0)));
+    let script: String = (0..2000).map(|i| format!("x{i}={i}\n")).collect::<String>() + "echo $x1999";
+    let (d, _) = run(&m, &id, &script).await;
+    assert_eq!(d, "1999\n");
+    let e = m.send(&id, &"x".repeat(2 << 20), None).await.unwrap_err().to_string();
+    assert!(e.contains("longer than"), "{e}");
+    m.close(&id).await.unwrap();
+}

@@ -12,6 +12,10 @@ use tokio::sync::mpsc;
 
 /// Finished commands remembered for reads (their exit codes); older ones are forgotten.
 const KEEP_DONE: usize = 256;
+/// Commands waiting behind a running one, at most.
+const MAX_QUEUED: usize = 256;
+/// The longest command accepted (it is typed into a terminal).
+const MAX_COMMAND: usize = 1 << 20;
 /// Quiet time before the tail of the output is taken for a prompt.
 pub const QUIET: Duration = Duration::from_millis(300);
 
@@ -111,6 +115,12 @@ impl State {
         timeout: Option<Duration>,
     ) -> Result<(u64, bool, Option<Dispatched>), SessionError> {
         self.check_usable()?;
+        if self.queue.len() >= MAX_QUEUED {
+            return Err(SessionError::BadCommand(format!("too many commands queued ({MAX_QUEUED})")));
+        }
+        if text.len() > MAX_COMMAND {
+            return Err(SessionError::BadCommand(format!("the command is longer than {MAX_COMMAND} bytes")));
+        }
         let nonce = protocol::nonce();
         let line = protocol::command_line(text, &nonce)
             .ok_or_else(|| SessionError::BadCommand("the command contains a NUL byte".into()))?;
