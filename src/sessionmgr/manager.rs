@@ -170,7 +170,9 @@ impl Manager {
 
         let up = session.wait_until(cfg.open_timeout, |s| s.phase != SessionState::Opening).await;
         let (phase, error, kind) = {
-            let s = session.lock();
+            let mut s = session.lock();
+            // The idle clock starts when the session is usable, not when the dial began.
+            s.last_used = Instant::now();
             (s.phase, s.error.clone(), s.shell_kind.clone())
         };
         if !up || phase == SessionState::Closed {
@@ -309,7 +311,8 @@ async fn reap(inner: Weak<Inner>, every: Duration) {
                 .values()
                 .filter(|s| {
                     let st = s.lock();
-                    st.phase != SessionState::Closing && st.idle_ttl.is_some_and(|ttl| st.last_used.elapsed() >= ttl)
+                    !matches!(st.phase, SessionState::Opening | SessionState::Closing)
+                        && st.idle_ttl.is_some_and(|ttl| st.last_used.elapsed() >= ttl)
                 })
                 .cloned()
                 .collect()
