@@ -112,3 +112,48 @@ fn a_name_that_looks_like_a_session_id_targets_itself() {
     assert!(err.contains("no session named"), "{err}");
     assert_eq!(t.sessions_alive(), ["victim"]);
 }
+
+#[test]
+fn names_tmux_stores_escaped_keep_their_status_files() {
+    let t = TmuxServer::new();
+    t.new_session("keepalive", &t.home, "");
+    t.tmux(&["set-option", "-g", "default-command", "exec sh"]);
+    // tmux stores `$HOME` as `\$HOME` and doubles a backslash: the status file must carry
+    // the stored name, or the next list would take the live session's file for stale.
+    for (typed, stored) in [("$HOME", "\\$HOME"), ("a\\b", "a\\\\b"), ("ünï $x", "ünï \\$x")] {
+        let (code, out, err) = run(&t, &["new", typed, "--dir", t.home.to_str().unwrap()]);
+        assert_eq!(code, 0, "{typed:?}: {err}");
+        assert!(out.contains(stored), "{out}");
+        let (_, out, _) = run(&t, &["list", "--json"]);
+        let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+        assert!(rows.iter().any(|r| r["tmux_session"] == stored), "{typed:?} listed as {stored:?}: {out}");
+        assert!(t.status_path(stored).exists());
+        let renamed = format!("{stored}-r");
+        let (code, _, err) = run(&t, &["rename", stored, &format!("{typed}-r")]);
+        assert_eq!(code, 0, "{err}");
+        assert!(t.status_path(&renamed).exists(), "renamed file carries tmux's name {renamed:?}");
+        let (_, out, _) = run(&t, &["list", "--json"]);
+        assert!(
+            serde_json::from_str::<Vec<Value>>(&out).unwrap().iter().any(|r| r["tmux_session"] == renamed.as_str())
+        );
+        let (code, _, err) = run(&t, &["kill", &renamed]);
+        assert_eq!(code, 0, "{err}");
+    }
+    assert_eq!(t.sessions_alive(), ["keepalive"]);
+}
+
+#[test]
+fn a_directory_that_looks_like_an_option_is_a_directory() {
+    let t = TmuxServer::new();
+    t.new_session("keepalive", &t.home, "");
+    t.tmux(&["set-option", "-g", "default-command", "exec sh"]);
+    let dir = t.dir.path().join("-P");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = t.navi().current_dir(t.dir.path()).args(["new", "opt", "--dir", "-P"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(t.read_status("opt").unwrap()["cwd"], std::fs::canonicalize(&dir).unwrap().to_str().unwrap());
+    t.write_status(&json!({"tmux_session":"opt","status":"idle","cwd":"-P"}));
+    let out = t.navi().current_dir(t.dir.path()).args(["git", "opt"]).output().unwrap();
+    // "-P" relative to navi's directory on the host is not a repository: not $HOME's git.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a git repository"));
+}

@@ -46,6 +46,17 @@ async fn twenty_concurrent_commands_with_default_max_sessions() {
         let out = t.await.unwrap().unwrap_or_else(|e| panic!("command {i}: {e}"));
         assert_eq!(out.stdout, format!("{i}\n").as_bytes());
     }
+    // Quick commands churn channels faster than the server frees their slots.
+    let quick: Vec<_> = (0..60)
+        .map(|i| {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.exec("box", &format!("echo {i}"), None).await })
+        })
+        .collect();
+    for (i, t) in quick.into_iter().enumerate() {
+        let out = t.await.unwrap().unwrap_or_else(|e| panic!("quick command {i}: {e}"));
+        assert_eq!(out.stdout, format!("{i}\n").as_bytes());
+    }
     // One connection served them all.
     let log = sshd.log();
     assert_eq!(log.matches("Accepted publickey").count(), 1, "{log}");
@@ -160,4 +171,86 @@ async fn a_command_cut_off_by_a_dying_server_is_a_failure() {
     sshd.kill();
     let res = running.await.unwrap();
     assert!(matches!(res, Err(SshError::Disconnected(_))), "{res:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_in_with_ed25519_ecdsa_and_rsa_keys() {
+    let sshd = Sshd::start();
+    for kind in ["ecdsa", "rsa", "ed25519"] {
+        let key = sshd.dir.path().join(format!("key_{kind}"));
+        common::sshd::keygen(&key, kind, "");
+        let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+        std::fs::write(sshd.dir.path().join("authorized_keys"), public).unwrap();
+        let mut cfg = config(&sshd, "strict");
+        cfg.remotes[0].key = key;
+        let out = Pool::new(&cfg).exec("box", "echo in", None).await.unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(out.stdout, b"in\n", "{kind}");
+    }
+    // A key the server does not accept: a clear refusal.
+    let err = Pool::new(&config(&sshd, "strict")).exec("box", "true", None).await.unwrap_err();
+    assert!(matches!(err, SshError::Auth { .. }), "{err:?}");
+    assert!(err.to_string().contains("refused the key"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_peer_is_dropped_and_the_command_retried_on_a_new_connection() {
+    let sshd = Sshd::start();
+    let pool = Pool::new(&config(&sshd, "strict"));
+    pool.exec("box", "true", None).await.unwrap();
+    // Freeze every sshd process serving the connection: TCP stays up, nothing answers.
+    let listener: u32 = std::fs::read_to_string(sshd.dir.path().join("sshd.pid")).unwrap().trim().parse().unwrap();
+    let mut frozen = common::sshd::children_of(listener);
+    let mut i = 0;
+    while i < frozen.len() {
+        let kids = common::sshd::children_of(frozen[i]);
+        frozen.extend(kids);
+        i += 1;
+    }
+    assert!(!frozen.is_empty());
+    for p in &frozen {
+        std::process::Command::new("kill").args(["-STOP", &p.to_string()]).status().unwrap();
+    }
+    let res = tokio::time::timeout(std::time::Duration::from_secs(90), pool.exec("box", "echo hi", None)).await;
+    for p in &frozen {
+        std::process::Command::new("kill").args(["-CONT", &p.to_string()]).status().unwrap();
+    }
+    // Keepalive drops the silent connection (about 15 s); the command, which had not
+    // started, is retried once on a new connection.
+    let out = res.expect("the command hung on a silent peer").unwrap();
+    assert_eq!(out.stdout, b"hi\n");
+    assert_eq!(sshd.log().matches("Accepted publickey").count(), 2, "{}", sshd.log());
+    assert_eq!(pool.status("box").unwrap().state, ConnState::Connected);
+    assert!(pool.status("box").unwrap().last_error.unwrap().contains("eepalive"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_queued_behind_a_failing_connect_share_its_error() {
+    // A port that accepts TCP and never answers; count the connection attempts.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    let attempts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = attempts.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in hole.incoming().flatten() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(s);
+        }
+    });
+    let text = format!("remotes:\n  - name: hole\n    host: 127.0.0.1\n    port: {port}\n    user: u\n    key: /k\n");
+    let pool = Arc::new(Pool::new(&parse_remotes(&text, Path::new("/nonexistent")).unwrap().config));
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.exec("hole", "true", None).await })
+        })
+        .collect();
+    for t in tasks {
+        let err = t.await.unwrap().unwrap_err();
+        assert!(matches!(&err, SshError::Timeout { what, .. } if what.contains("connecting to 127.0.0.1")), "{err:?}");
+    }
+    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 1, "one attempt served every queued command");
+    let st = pool.status("hole").unwrap();
+    assert_eq!(st.state, ConnState::Error);
+    assert!(st.last_error_at.is_some());
 }

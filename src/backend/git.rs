@@ -41,7 +41,7 @@ const DIFF_MARK: &str = "--navi-diff--";
 /// `KEY:value` line per fact, then the diff after a marker line when asked.
 pub fn command(dir: &str, with_diff: bool) -> String {
     let mut s = format!(
-        "cd {} 2>/dev/null || {{ echo 'NOTDIR:'; exit 0; }}\n\
+        "cd -- {} 2>/dev/null || {{ echo 'NOTDIR:'; exit 0; }}\n\
          git rev-parse --is-inside-work-tree >/dev/null 2>&1 || {{ echo 'NOTGIT:'; exit 0; }}\n\
          export GIT_OPTIONAL_LOCKS=0 GIT_TERMINAL_PROMPT=0\n\
          printf 'BRANCH:%s\\n' \"$(git rev-parse --abbrev-ref HEAD 2>/dev/null)\"\n\

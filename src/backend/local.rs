@@ -66,10 +66,13 @@ impl SessionBackend for LocalBackend {
     }
 
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
+        // Files first, then tmux: a session created in between has no file in this
+        // snapshot yet, so its new file can never be taken for stale.
         let store = self.store.clone();
-        let files = tokio::task::spawn_blocking(move || store.read_all());
+        let files = tokio::task::spawn_blocking(move || store.read_all())
+            .await
+            .map_err(|e| BackendError::Transport(e.to_string()))?;
         let out = self.exec(&self.tmux.list_sessions(), None).await?;
-        let files = files.await.map_err(|e| BackendError::Transport(e.to_string()))?;
         let (tmux_sessions, tmux_error) = match tmux::parse_list_sessions(out.status, &out.stdout, &out.stderr) {
             Ok(names) => (Some(names), None),
             Err(e) => (None, Some(e)),

@@ -98,6 +98,12 @@ pub enum BackendError {
     Ssh(Box<crate::ssh::SshError>),
 }
 
+/// The name tmux stored, as the script printed it on its last line; `asked` if it did not.
+fn stored_name(out: &ExecOutput, asked: &str) -> String {
+    let text = out.stdout_str();
+    text.lines().last().filter(|l| !l.is_empty()).unwrap_or(asked).to_string()
+}
+
 /// Options for a new session.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -235,11 +241,12 @@ pub trait SessionBackend: Send + Sync {
             return Err(BackendError::AlreadyExists(new.into()));
         }
         let file = self.read_status(old).await?;
-        self.run_on(old, &self.tmux().rename(old, new)).await?;
+        let out = self.run_on(old, &self.tmux().rename(old, new)).await?;
+        let stored = stored_name(&out, new);
         if let Some(mut file) = file {
-            file.tmux_session = new.to_string();
+            file.tmux_session = stored.clone();
             if let Err(e) = self.write_status(&file).await {
-                let _ = self.run_ok(&self.tmux().rename(new, old)).await;
+                let _ = self.run_ok(&self.tmux().rename(&stored, old)).await;
                 return Err(e);
             }
             self.remove_status(&[old.to_string()]).await?;
@@ -266,9 +273,12 @@ pub trait SessionBackend: Send + Sync {
         }
         let command = if new.skip_permissions { "claude --dangerously-skip-permissions" } else { "claude" };
         let out = self.run_ok(&self.tmux().create(&new.name, &new.dir, command)).await?;
-        let cwd = out.stdout_str().lines().next().unwrap_or(&new.dir).to_string();
+        let text = out.stdout_str();
+        let mut lines = text.lines();
+        let cwd = lines.next().unwrap_or(&new.dir).to_string();
+        let name = lines.next().filter(|n| !n.is_empty()).unwrap_or(&new.name).to_string();
         let now = crate::text::now_unix();
-        let mut file = StatusFile::new(&new.name, Status::Working);
+        let mut file = StatusFile::new(&name, Status::Working);
         file.cwd = Some(cwd);
         file.timestamp = Some(now);
         file.message = Some("Starting Claude Code".into());

@@ -8,7 +8,7 @@ use super::{BackendError, ExecOutput, SessionBackend, Snapshot, Tmux, tmux};
 use crate::config::{HostKeyChecking, Remote};
 use crate::sessions::StatusFile;
 use crate::sessions::store::file_name_for;
-use crate::sessions::stream::parse_stream;
+use crate::sessions::stream::{Parsed, parse_stream};
 use crate::ssh::{Pool, SshError};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -42,21 +42,74 @@ impl RemoteBackend {
         path(if d.is_empty() { "/" } else { d })
     }
 
+    /// The one script a poll runs: tmux's session list and exit status after a marker line,
+    /// then every status file after a marker line naming it (one awk for all files: a
+    /// process per file would cost more than the round trip on loopback). Public for the
+    /// benchmark.
+    pub fn poll_script(&self, marker: &str) -> String {
+        format!(
+            "{list}\nprintf '\\n%s %s\\n' {marker} \"$?\"\n\
+             set -- {dir}/*.json\n[ -e \"$1\" ] || exit 0\n\
+             exec awk -v m={marker} 'FNR == 1 {{ n = FILENAME; sub(\".*/\", \"\", n); printf \"\\n%s %s\\n\", m, n }} {{ print }}' \"$@\" 2>/dev/null",
+            list = self.tmux.list_sessions(),
+            dir = self.dir(),
+        )
+    }
+
     fn file(&self, session: &str) -> Result<String, BackendError> {
         let name = file_name_for(session).map_err(BackendError::Command)?;
         Ok(format!("{}/{}", self.dir(), quote(&name)))
     }
 }
 
+/// A poll's stdout in pieces: tmux's output, tmux's exit status, each file by name.
+type PollParts<'a> = (&'a [u8], Option<i32>, Vec<(String, &'a [u8])>);
+
 /// Splits a poll's stdout: tmux's output, the marker line with tmux's exit status, then
-/// the status files as one stream.
-fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<(&'a [u8], Option<i32>, &'a [u8])> {
+/// each status file after a marker line naming it.
+fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<PollParts<'a>> {
     let needle = format!("\n{marker} ");
-    let at = stdout.windows(needle.len()).position(|w| w == needle.as_bytes())?;
-    let rest = &stdout[at + needle.len()..];
-    let eol = rest.iter().position(|&b| b == b'\n')?;
-    let status = std::str::from_utf8(&rest[..eol]).ok()?.trim().parse().ok();
-    Some((&stdout[..at], status, &rest[eol + 1..]))
+    let mut parts = split_on(stdout, needle.as_bytes()).into_iter();
+    let names = parts.next()?;
+    let header = |part: &'a [u8]| -> Option<(String, &'a [u8])> {
+        let eol = part.iter().position(|&b| b == b'\n')?;
+        Some((String::from_utf8_lossy(&part[..eol]).into_owned(), &part[eol + 1..]))
+    };
+    let (status, _) = header(parts.next()?)?;
+    let files = parts.filter_map(header).collect();
+    Some((names, status.trim().parse().ok(), files))
+}
+
+fn split_on<'a>(hay: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        if &hay[i..i + needle.len()] == needle {
+            out.push(&hay[start..i]);
+            i += needle.len();
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push(&hay[start..]);
+    out
+}
+
+/// Parses every file's stream; problems name the file, as the local store's do.
+fn parse_files(files: Vec<(String, &[u8])>) -> Parsed {
+    let mut out = Parsed::default();
+    for (name, bytes) in files {
+        let name = crate::text::sanitize_line(&name);
+        let parsed = parse_stream(bytes);
+        if parsed.files.is_empty() && parsed.errors.is_empty() {
+            out.errors.push(format!("{name}: empty file"));
+        }
+        out.files.extend(parsed.files);
+        out.errors.extend(parsed.errors.into_iter().map(|e| format!("{name}: {e}")));
+    }
+    out
 }
 
 #[async_trait]
@@ -70,17 +123,15 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, BackendError> {
-        let out = self.pool.exec(&self.remote.name, &format!("sh -c {}", quote(script)), stdin).await?;
+        // `exec`: the login shell hands over to sh instead of waiting beside it.
+        let out = self.pool.exec(&self.remote.name, &format!("exec sh -c {}", quote(script)), stdin).await?;
         Ok(ExecOutput { status: out.status, stdout: out.stdout, stderr: out.stderr })
     }
 
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
         let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
-        let script = format!(
-            "{list}\nprintf '\\n%s %s\\n' {marker} \"$?\"\ncat {dir}/*.json 2>/dev/null\nexit 0",
-            list = self.tmux.list_sessions(),
-            dir = self.dir(),
-        );
+        let script = self.poll_script(&marker);
+        let _one_at_a_time = self.pool.poll_guard(&self.remote.name).await?;
         let out = self.exec(&script, None).await?;
         let Some((names, status, files)) = split_poll(&out.stdout, &marker) else {
             return Err(BackendError::Command(format!("unexpected answer to a poll: {}", out.error_text())));
@@ -89,7 +140,7 @@ impl SessionBackend for RemoteBackend {
             Ok(names) => (Some(names), None),
             Err(e) => (None, Some(e)),
         };
-        Ok(Snapshot { files: parse_stream(files), tmux_sessions, tmux_error })
+        Ok(Snapshot { files: parse_files(files), tmux_sessions, tmux_error })
     }
 
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {
@@ -149,14 +200,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn poll_output_is_split_at_the_marker() {
-        let out = b"a\nb c\n\nNAVI-x 0\n{\"tmux_session\":\"a\",\"status\":\"done\"}";
+    fn poll_output_is_split_at_the_markers() {
+        let out =
+            b"a\nb c\n\nNAVI-x 0\n\nNAVI-x a.json\n{\"tmux_session\":\"a\",\"status\":\"done\"}\nNAVI-x bad.json\n{x";
         let (names, status, files) = split_poll(out, "NAVI-x").unwrap();
         assert_eq!(names, b"a\nb c\n");
         assert_eq!(status, Some(0));
-        assert!(files.starts_with(b"{"));
+        assert_eq!(files.len(), 2);
+        let parsed = parse_files(files);
+        assert_eq!(parsed.files.len(), 1);
+        assert!(parsed.errors[0].starts_with("bad.json: "), "{:?}", parsed.errors);
         let (names, status, files) = split_poll(b"\nNAVI-x 1\n", "NAVI-x").unwrap();
-        assert_eq!((names, status, files), (&b""[..], Some(1), &b""[..]));
+        assert_eq!((names, status, files.len()), (&b""[..], Some(1), 0));
         assert!(split_poll(b"garbage", "NAVI-x").is_none());
     }
 

@@ -4,6 +4,11 @@
 //! strings in the shell, then targets the id. tmux's own exact form `=name` is not enough:
 //! tmux reads a name that starts with `$` as a session id, so `=$1` would hit another
 //! session. Resolving by id also means `x` on `al` can never touch `alpha`.
+//!
+//! tmux stores some names differently from how they were typed (`$HOME` becomes `\$HOME`,
+//! a backslash is doubled), so create and rename print the name tmux actually stored, and
+//! that name is the one the status file carries. `-u` is always passed: without a UTF-8
+//! locale (common over SSH) tmux would print `ü` as `\303\274`.
 
 use super::shell::{path, quote};
 
@@ -18,14 +23,14 @@ pub struct Tmux {
 
 impl Default for Tmux {
     fn default() -> Self {
-        Tmux { prefix: "tmux".into() }
+        Tmux { prefix: "tmux -u".into() }
     }
 }
 
 impl Tmux {
     pub fn with_socket(socket: Option<&std::path::Path>) -> Self {
         match socket {
-            Some(s) => Tmux { prefix: format!("tmux -S {}", quote(&s.to_string_lossy())) },
+            Some(s) => Tmux { prefix: format!("tmux -u -S {}", quote(&s.to_string_lossy())) },
             None => Tmux::default(),
         }
     }
@@ -60,32 +65,39 @@ impl Tmux {
         format!("{}{} kill-session -t \"$t\"", self.resolve(name), self.prefix)
     }
 
+    /// Renames the session and prints the name tmux stored.
     pub fn rename(&self, old: &str, new: &str) -> String {
-        format!("{}{} rename-session -t \"$t\" -- {}", self.resolve(old), self.prefix, quote(new))
-    }
-
-    /// Types `text` literally into the session, then presses Enter.
-    pub fn send_line(&self, name: &str, text: &str) -> String {
         format!(
-            "{r}{p} send-keys -t \"$t:\" -l -- {} && {p} send-keys -t \"$t:\" Enter",
-            quote(text),
-            r = self.resolve(name),
+            "{r}{p} rename-session -t \"$t\" -- {} && {p} display-message -p -t \"$t\" '#{{session_name}}'",
+            quote(new),
+            r = self.resolve(old),
             p = self.prefix
         )
     }
 
-    /// Creates a detached session in `dir`, prints the resolved directory, then types
-    /// `command` and Enter. A missing directory fails with exit 3 before anything runs.
+    /// Types `text` literally into the session, then presses Enter.
+    pub fn send_line(&self, name: &str, text: &str) -> String {
+        format!("{}{}", self.resolve(name), self.send_to_t(text))
+    }
+
+    /// Types `text` and Enter into the session whose id is in `$t`.
+    fn send_to_t(&self, text: &str) -> String {
+        format!("{p} send-keys -t \"$t:\" -l -- {} && {p} send-keys -t \"$t:\" Enter", quote(text), p = self.prefix)
+    }
+
+    /// Creates a detached session in `dir`, prints the resolved directory and the name tmux
+    /// stored (one per line), then types `command` and Enter. A missing directory fails with
+    /// exit 3 before anything runs.
     pub fn create(&self, name: &str, dir: &str, command: &str) -> String {
         format!(
-            "cd {dir} 2>/dev/null || {{ echo \"no such directory: \"{qdir} >&2; exit 3; }}\n\
-             d=$(pwd -P) && {p} new-session -d -s {n} -c \"$d\" || exit 1\n\
-             printf '%s\\n' \"$d\"\n{send}",
+            "cd -- {dir} 2>/dev/null || {{ echo \"no such directory: \"{qdir} >&2; exit 3; }}\n\
+             d=$(pwd -P) && s=$({p} new-session -d -P -F '#{{session_id}} #{{session_name}}' -s {n} -c \"$d\") || exit 1\n\
+             t=${{s%% *}}\nprintf '%s\\n%s\\n' \"$d\" \"${{s#* }}\"\n{send}",
             dir = path(dir),
             qdir = quote(dir),
             p = self.prefix,
             n = quote(name),
-            send = self.send_line(name, command),
+            send = self.send_to_t(command),
         )
     }
 
@@ -135,7 +147,7 @@ mod tests {
     #[test]
     fn private_socket_is_quoted() {
         let s = Tmux::with_socket(Some(std::path::Path::new("/tmp/a b/sock")));
-        assert!(s.list_sessions().starts_with("tmux -S '/tmp/a b/sock' list-sessions"));
+        assert!(s.list_sessions().starts_with("tmux -u -S '/tmp/a b/sock' list-sessions"));
     }
 
     #[test]

@@ -108,7 +108,7 @@ pub enum Command {
         #[arg(allow_hyphen_values = true)]
         name: String,
         /// Working directory [default: the current one]
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", allow_hyphen_values = true)]
         dir: Option<String>,
         /// Start claude with --dangerously-skip-permissions
         #[arg(long)]

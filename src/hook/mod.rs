@@ -50,7 +50,7 @@ fn handle(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir:
 /// The tmux session that holds `pane`, asked of the tmux server in `$TMUX`.
 fn session_of_pane(pane: &str) -> Result<String> {
     let out = Command::new("tmux")
-        .args(["display-message", "-p", "-t", pane, "#{session_name}"])
+        .args(["-u", "display-message", "-p", "-t", pane, "#{session_name}"])
         .output()
         .context("running tmux")?;
     if !out.status.success() {

@@ -68,18 +68,18 @@ impl client::Handler for Client {
 pub struct Connection {
     pub handle: Handle<Client>,
     ended: Arc<Mutex<Option<String>>>,
-    _jump: Option<Box<Connection>>,
+    jump: Option<Box<Connection>>,
 }
 
 impl Connection {
     pub fn is_closed(&self) -> bool {
-        self.handle.is_closed() || self._jump.as_ref().is_some_and(|j| j.is_closed())
+        self.handle.is_closed() || self.jump.as_ref().is_some_and(|j| j.is_closed())
     }
 
     /// Why the connection ended, when it did.
     pub fn end_reason(&self) -> String {
         let own = self.ended.lock().ok().and_then(|e| e.clone());
-        let jump = self._jump.as_ref().filter(|j| j.is_closed()).map(|j| format!("jump host: {}", j.end_reason()));
+        let jump = self.jump.as_ref().filter(|j| j.is_closed()).map(|j| format!("jump host: {}", j.end_reason()));
         own.or(jump).unwrap_or_else(|| "the connection closed".into())
     }
 }
@@ -134,7 +134,7 @@ pub async fn connect(target: &Target) -> Result<Connection, SshError> {
         handshake(channel.into_stream(), target.check(&hop, &r.host, r.port), &r.user, &r.key).await
     })
     .await?;
-    conn._jump = Some(Box::new(jconn));
+    conn.jump = Some(Box::new(jconn));
     Ok(conn)
 }
 
@@ -197,5 +197,5 @@ where
         }
     };
     authenticate(&mut handle, &Login { user, host: &host, hop: &hop, key }).await?;
-    Ok(Connection { handle, ended, _jump: None })
+    Ok(Connection { handle, ended, jump: None })
 }

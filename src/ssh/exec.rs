@@ -18,7 +18,11 @@ pub struct Output {
 /// after it was started (not retried: it may have had effects).
 #[derive(Debug)]
 pub enum ExecFailure {
+    /// The connection is gone.
     Open(SshError),
+    /// The server refused the channel, usually because its `MaxSessions` slots are not
+    /// yet freed from channels that just closed: worth a short wait and another try.
+    Busy(SshError),
     Run(SshError),
 }
 
@@ -27,6 +31,8 @@ pub async fn run(conn: &Connection, command: &str, stdin: Option<&[u8]>) -> Resu
         if conn.is_closed() || matches!(e, russh::Error::SendError | russh::Error::RecvError | russh::Error::Disconnect)
         {
             ExecFailure::Open(SshError::Disconnected(conn.end_reason()))
+        } else if matches!(e, russh::Error::ChannelOpenFailure(_)) {
+            ExecFailure::Busy(SshError::Channel(format!("the server refused a channel: {e}")))
         } else {
             ExecFailure::Run(SshError::Channel(format!("the server refused a channel: {e}")))
         }

@@ -21,6 +21,9 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// A connection unused for this long is pinged before it is trusted again.
 const IDLE_CHECK: Duration = Duration::from_secs(10);
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a refused channel is tried again (with a growing pause, 1.1 s in all): the
+/// server frees a closed channel's slot a moment after it says it closed.
+const BUSY_RETRIES: u32 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,8 +48,13 @@ struct Slot {
     /// Serialises connecting, so a burst of first commands opens one connection.
     connecting: tokio::sync::Mutex<()>,
     channels: tokio::sync::Semaphore,
+    /// Held by a poll, so at most one is in flight per remote however slow it is.
+    poll: tokio::sync::Mutex<()>,
     status: Mutex<RemoteStatus>,
     last_used: Mutex<Option<Instant>>,
+    /// The last failed connection attempt: commands that queued behind it share its
+    /// error instead of each waiting out its own timeout.
+    last_failure: Mutex<Option<(Instant, SshError)>>,
 }
 
 pub struct Pool {
@@ -74,12 +82,14 @@ impl Pool {
                     conn: Mutex::new(None),
                     connecting: tokio::sync::Mutex::new(()),
                     channels: tokio::sync::Semaphore::new(MAX_CHANNELS),
+                    poll: tokio::sync::Mutex::new(()),
                     status: Mutex::new(RemoteStatus {
                         state: ConnState::Disconnected,
                         last_error: None,
                         last_error_at: None,
                     }),
                     last_used: Mutex::new(None),
+                    last_failure: Mutex::new(None),
                 }),
             );
         }
@@ -126,10 +136,12 @@ impl Pool {
     /// `stdin` fed to it. Fails when the channel ends without an exit status.
     pub async fn exec(&self, remote: &str, command: &str, stdin: Option<&[u8]>) -> Result<Output, SshError> {
         let slot = self.slot(remote)?;
+        let queued_at = Instant::now();
         let _permit = slot.channels.acquire().await.map_err(|_| SshError::Channel("the pool is closing".into()))?;
         let mut retried = false;
+        let mut busy_tries = 0u32;
         loop {
-            let conn = slot.connection().await?;
+            let conn = slot.connection(queued_at).await?;
             let result = tokio::time::timeout(COMMAND_TIMEOUT, exec::run(&conn, command, stdin)).await;
             match result {
                 Ok(Ok(out)) => {
@@ -140,7 +152,11 @@ impl Pool {
                     slot.drop_conn(&conn, &e);
                     retried = true;
                 }
-                Ok(Err(ExecFailure::Open(e) | ExecFailure::Run(e))) => {
+                Ok(Err(ExecFailure::Busy(_))) if busy_tries < BUSY_RETRIES => {
+                    busy_tries += 1;
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(busy_tries))).await;
+                }
+                Ok(Err(ExecFailure::Open(e) | ExecFailure::Busy(e) | ExecFailure::Run(e))) => {
                     if conn.is_closed() {
                         slot.drop_conn(&conn, &e);
                     } else {
@@ -156,6 +172,11 @@ impl Pool {
                 }
             }
         }
+    }
+
+    /// Waits until no other poll of `remote` is running; hold the guard for the poll.
+    pub async fn poll_guard(&self, remote: &str) -> Result<tokio::sync::MutexGuard<'_, ()>, SshError> {
+        Ok(self.slot(remote)?.poll.lock().await)
     }
 
     /// Connects when needed and measures one command's round trip.
@@ -180,7 +201,7 @@ impl Slot {
     }
 
     /// The current connection if it is alive, else a new one.
-    async fn connection(&self) -> Result<Arc<Connection>, SshError> {
+    async fn connection(&self, queued_at: Instant) -> Result<Arc<Connection>, SshError> {
         let _guard = self.connecting.lock().await;
         if let Some(conn) = self.live() {
             if conn.is_closed() {
@@ -196,6 +217,11 @@ impl Slot {
                 self.drop_conn(&conn, &SshError::Disconnected("no answer to a keepalive".into()));
             }
         }
+        if let Some((at, e)) = self.last_failure.lock().ok().and_then(|f| f.clone())
+            && at >= queued_at
+        {
+            return Err(e);
+        }
         match connect::connect(&self.target).await {
             Ok(conn) => {
                 let conn = Arc::new(conn);
@@ -207,6 +233,9 @@ impl Slot {
             }
             Err(e) => {
                 self.set_error(&e);
+                if let Ok(mut f) = self.last_failure.lock() {
+                    *f = Some((Instant::now(), e.clone()));
+                }
                 Err(e)
             }
         }

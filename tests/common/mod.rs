@@ -1,6 +1,7 @@
 //! Shared test fixtures: a private tmux server with its own HOME and sessions folder, and
-//! a real OpenSSH sshd.
+//! a real OpenSSH sshd, and network namespaces.
 #![allow(dead_code)]
 
+pub mod netns;
 pub mod sshd;
 pub mod tmux;

@@ -17,7 +17,7 @@ pub struct Sshd {
     /// The user's private key (ed25519, no passphrase) and the known_hosts line for the server.
     pub user_key: PathBuf,
     pub known_hosts: PathBuf,
-    /// The remote user's HOME (owned by `navi-test`).
+    /// The remote user's HOME (owned by `navi-test`); `bin/` under `dir` is first on its PATH.
     pub remote_home: PathBuf,
     pub netns: Option<String>,
     extra: String,
@@ -35,7 +35,7 @@ pub struct Options {
     pub host_key_type: Option<String>,
 }
 
-fn run(cmd: &mut Command) -> std::process::Output {
+pub(crate) fn run(cmd: &mut Command) -> std::process::Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
     assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     out
@@ -88,7 +88,9 @@ impl Sshd {
             .unwrap();
         let remote_home = d.join("home");
         std::fs::create_dir_all(&remote_home).unwrap();
-        run(Command::new("chown").arg(USER).arg(&remote_home));
+        std::fs::create_dir_all(d.join("bin")).unwrap();
+        std::fs::create_dir_all(d.join("tmux")).unwrap();
+        run(Command::new("chown").arg(USER).arg(&remote_home).arg(d.join("tmux")));
         let (netns, addr) = match opts.netns {
             Some((ns, addr)) => (Some(ns), addr),
             None => (None, "127.0.0.1".to_string()),
@@ -110,12 +112,16 @@ impl Sshd {
         s
     }
 
-    /// `[addr]:port type base64` for this server's host key.
+    /// `[addr]:port type base64` (plain `addr` on port 22) for this server's host key.
     pub fn known_hosts_line(&self) -> String {
         let public = std::fs::read_to_string(self.dir.path().join("host_key.pub")).unwrap();
         let mut parts = public.split_whitespace();
         let (kind, b64) = (parts.next().unwrap(), parts.next().unwrap());
-        format!("[{}]:{} {kind} {b64}\n", self.addr, self.port)
+        if self.port == 22 {
+            format!("{} {kind} {b64}\n", self.addr)
+        } else {
+            format!("[{}]:{} {kind} {b64}\n", self.addr, self.port)
+        }
     }
 
     fn write_config(&self) -> PathBuf {
@@ -123,7 +129,7 @@ impl Sshd {
         let config = format!(
             "Port {port}\nListenAddress {addr}\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
              AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-             UsePAM no\nStrictModes no\nMaxStartups 64:30:128\nSetEnv HOME={home} TMUX_TMPDIR={d}\n{extra}\n",
+             UsePAM no\nStrictModes no\nMaxStartups 64:30:128\nSetEnv HOME={home} TMUX_TMPDIR={d}/tmux PATH={d}/bin:/usr/local/bin:/usr/bin:/bin\n{extra}\n",
             port = self.port,
             addr = self.addr,
             d = d.display(),
@@ -200,7 +206,7 @@ impl Sshd {
     /// The remote user's default tmux socket (TMUX_TMPDIR points into this folder).
     pub fn tmux_socket(&self) -> PathBuf {
         let uid = String::from_utf8(run(Command::new("id").args(["-u", USER])).stdout).unwrap();
-        self.dir.path().join(format!("tmux-{}", uid.trim())).join("default")
+        self.dir.path().join("tmux").join(format!("tmux-{}", uid.trim())).join("default")
     }
 
     /// Runs tmux against the remote user's server.
@@ -227,14 +233,72 @@ impl Sshd {
         )
     }
 
-    /// Runs a command on the "remote" as the test user, with its HOME.
-    pub fn as_user(&self, script: &str) -> std::process::Output {
-        Command::new("su")
-            .args(["-s", "/bin/sh", USER, "-c", script])
+    /// Runs a script on the "remote" as the test user, with its HOME and PATH; panics when
+    /// it fails.
+    pub fn as_user(&self, script: &str) -> String {
+        let path = format!("{}/bin:/usr/local/bin:/usr/bin:/bin", self.dir.path().display());
+        let out = Command::new("setpriv")
+            .args(["--reuid", USER, "--regid", USER, "--init-groups", "sh", "-c", script])
+            .env_clear()
             .env("HOME", &self.remote_home)
-            .env("TMUX_TMPDIR", self.dir.path())
+            .env("TMUX_TMPDIR", self.dir.path().join("tmux"))
+            .env("PATH", path)
+            .current_dir(&self.remote_home)
             .output()
-            .unwrap()
+            .unwrap();
+        assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A status file in the remote user's default sessions folder.
+    pub fn status_path(&self, name: &str) -> PathBuf {
+        self.remote_home.join(".claude-sessions").join(format!("{name}.json"))
+    }
+
+    /// Writes a status file on the remote, as its user.
+    pub fn write_status(&self, json: &serde_json::Value) {
+        let name = json["tmux_session"].as_str().unwrap();
+        let dir = self.remote_home.join(".claude-sessions");
+        self.as_user(&format!("mkdir -p '{}'", dir.display()));
+        std::fs::write(self.status_path(name), serde_json::to_vec(json).unwrap()).unwrap();
+        run(Command::new("chown").arg(USER).arg(self.status_path(name)));
+    }
+
+    pub fn read_status(&self, name: &str) -> Option<serde_json::Value> {
+        std::fs::read(self.status_path(name)).ok().map(|b| serde_json::from_slice(&b).unwrap())
+    }
+
+    /// Starts a detached tmux session on the remote running `cmd` (a shell when empty).
+    pub fn new_session(&self, name: &str, cmd: &str) {
+        let mut c = Command::new("setpriv");
+        c.args([
+            "--reuid",
+            USER,
+            "--regid",
+            USER,
+            "--init-groups",
+            "tmux",
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "40",
+        ])
+        .args(["-s", name, "-c"])
+        .arg(&self.remote_home)
+        .env("HOME", &self.remote_home)
+        .env("TMUX_TMPDIR", self.dir.path().join("tmux"))
+        .env_remove("TMUX");
+        if !cmd.is_empty() {
+            c.arg(cmd);
+        }
+        run(&mut c);
+    }
+
+    pub fn sessions_alive(&self) -> Vec<String> {
+        let out = self.tmux(&["list-sessions", "-F", "#{session_name}"]);
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
     }
 }
 

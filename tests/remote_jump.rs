@@ -1,0 +1,120 @@
+//! A target reachable only through a jump host (three network namespaces): navi reaches
+//! it over a direct-tcpip channel, checks the target's own host key, and names the hop
+//! that failed.
+
+mod common;
+
+use common::netns::{Chain, JUMP_ADDR, TARGET_ADDR};
+use common::sshd::{Options, Sshd};
+use common::tmux::TmuxServer;
+use serde_json::Value;
+use std::process::Command;
+
+struct Env {
+    t: TmuxServer,
+    chain: Chain,
+    jump: Sshd,
+    target: Sshd,
+    remotes: std::path::PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let t = TmuxServer::new();
+        let chain = Chain::new();
+        let jump =
+            Sshd::start_with(Options { netns: Some((chain.jump.clone(), JUMP_ADDR.into())), ..Default::default() });
+        let target =
+            Sshd::start_with(Options { netns: Some((chain.target.clone(), TARGET_ADDR.into())), ..Default::default() });
+        // The jump host's user and key log in on both hops.
+        let public = std::fs::read_to_string(jump.user_key.with_extension("pub")).unwrap();
+        std::fs::write(target.dir.path().join("authorized_keys"), public).unwrap();
+        let known_hosts = t.dir.path().join("known_hosts");
+        std::fs::write(&known_hosts, format!("{}{}", jump.known_hosts_line(), target.known_hosts_line())).unwrap();
+        let remotes = t.dir.path().join("remotes.yaml");
+        std::fs::write(
+            &remotes,
+            format!(
+                "known_hosts: {kh}\nremotes:\n  - name: tgt\n    host: {TARGET_ADDR}\n    user: navi-test\n    key: {k}\n\
+                 \x20   jump_host: {JUMP_ADDR}:22\n  - name: direct\n    host: {TARGET_ADDR}\n    user: navi-test\n    key: {k}\n",
+                kh = known_hosts.display(),
+                k = jump.user_key.display()
+            ),
+        )
+        .unwrap();
+        Env { t, chain, jump, target, remotes }
+    }
+
+    /// Runs navi inside the client namespace.
+    fn navi(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.chain.client, env!("CARGO_BIN_EXE_navi")])
+            .args(args)
+            .env("HOME", &self.t.home)
+            .env("NAVI_TMUX_SOCKET", &self.t.socket)
+            .env("NAVI_REMOTES", &self.remotes)
+            .env_remove("TMUX")
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("NAVI_SESSIONS_DIR")
+            .env_remove("SSH_AUTH_SOCK")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn remotes(&self) -> Vec<Value> {
+        let (_, out, err) = self.navi(&["remotes", "--json"]);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"))
+    }
+}
+
+#[test]
+fn target_behind_a_jump_host() {
+    let env = Env::new();
+    env.target.new_session("far", "");
+    env.target.write_status(&serde_json::json!({"tmux_session": "far", "status": "waiting", "message": "hi"}));
+
+    let rows = env.remotes();
+    assert_eq!(rows[0]["name"], "tgt");
+    assert_eq!(rows[0]["state"], "connected", "{}", rows[0]);
+    assert_eq!(rows[0]["jump_host"], format!("{JUMP_ADDR}:22"));
+    assert_eq!(rows[1]["state"], "error", "the target is not reachable directly: {}", rows[1]);
+
+    let (code, out, err) = env.navi(&["list", "--json", "--filter", "remote"]);
+    assert_eq!(code, 0, "{err}");
+    let sessions: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(sessions.len(), 1, "{out}");
+    assert_eq!(sessions[0]["tmux_session"], "far");
+    assert_eq!(sessions[0]["remote"], "tgt");
+    assert!(err.contains("direct unreachable"), "{err}");
+    env.navi(&["dismiss", "far", "--remote", "tgt"]);
+    assert_eq!(env.target.read_status("far").unwrap()["status"], "working");
+    assert!(env.jump.log().contains("Accepted publickey"));
+}
+
+#[test]
+fn the_targets_own_host_key_is_checked_and_failures_name_the_hop() {
+    let mut env = Env::new();
+    // known_hosts knows only the jump host: the target is refused, named as such.
+    let kh = env.t.dir.path().join("known_hosts");
+    std::fs::write(&kh, env.jump.known_hosts_line()).unwrap();
+    let rows = env.remotes();
+    let err = rows[0]["last_error"].as_str().unwrap();
+    assert!(err.contains(TARGET_ADDR) && err.contains("is not in") && err.contains("SHA256:"), "{err}");
+    assert!(err.contains(&format!("remote tgt via jump host {JUMP_ADDR}:22")), "{err}");
+
+    std::fs::write(&kh, format!("{}{}", env.jump.known_hosts_line(), env.target.known_hosts_line())).unwrap();
+    env.target.kill();
+    let rows = env.remotes();
+    let err = rows[0]["last_error"].as_str().unwrap();
+    assert!(err.contains("jump host could not open a tunnel"), "{err}");
+
+    env.jump.kill();
+    let rows = env.remotes();
+    let err = rows[0]["last_error"].as_str().unwrap();
+    assert!(err.contains(&format!("jump host {JUMP_ADDR}:22")) && err.contains("cannot connect"), "{err}");
+}
