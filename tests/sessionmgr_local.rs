@@ -63,6 +63,9 @@ async fn state_persists_and_exit_codes_are_exact() {
             .await;
     assert_eq!(d, "cat cat 0 noninteractive dumb 1\n!!\n");
     assert_eq!(r.exit_code, Some(0));
+    // Escape sequences never reach the reader; CR LF becomes LF, tabs stay.
+    let (d, _) = run(&m, &id, "printf '\\033[31mred\\033[0m\\033]0;title\\007\\ta\\r\\n'").await;
+    assert_eq!(d, "red\ta\n");
     let (d, r) = run(&m, &id, "printf 'no newline'").await;
     assert_eq!((d.as_str(), r.exit_code), ("no newline", Some(0)));
     // Quotes, $(), backticks and control characters reach the shell verbatim.
