@@ -1,7 +1,47 @@
-//! `navi mcp`: the MCP server on stdio with the `connect_session` tool.
+//! `navi mcp`: the MCP server on stdio with the `connect_session` tool (see `tool`). Only
+//! protocol messages go to stdout; warnings go to stderr.
+
+mod stdio;
+pub mod tool;
 
 use crate::cli::context::Context;
+use crate::sessionmgr::{Drivers, LocalDriver, Manager, ManagerConfig, RemoteDriver};
+use anyhow::Context as _;
+use rmcp::ServiceExt;
+use std::sync::Arc;
 
-pub async fn serve(_ctx: Context) -> anyhow::Result<()> {
-    anyhow::bail!("navi mcp is not available in this build")
+/// `local` plus one driver per remote in remotes.yaml, all remotes on the shared pool.
+pub fn drivers(ctx: &Context) -> Drivers {
+    let mut drivers = Drivers::new();
+    if !ctx.remotes.config.remotes.is_empty() {
+        let pool = ctx.pool();
+        for r in &ctx.remotes.config.remotes {
+            drivers = drivers.with(r.name.clone(), Arc::new(RemoteDriver { pool: pool.clone() }));
+        }
+    }
+    // Last, so a remote that happens to be called "local" cannot shadow this machine.
+    drivers.with("local", Arc::new(LocalDriver::default()))
+}
+
+/// The manager's settings; `NAVI_MCP_RING_BYTES` changes the output kept per session.
+fn config() -> ManagerConfig {
+    let mut cfg = ManagerConfig::default();
+    if let Some(n) = std::env::var("NAVI_MCP_RING_BYTES").ok().and_then(|v| v.parse::<usize>().ok()) {
+        cfg.ring_bytes = n.max(4096);
+    }
+    cfg
+}
+
+pub async fn serve(ctx: Context) -> anyhow::Result<()> {
+    ctx.warn_remotes();
+    let manager = Manager::new(Arc::new(drivers(&ctx)), config());
+    let (transport, written) = stdio::start();
+    let server =
+        tool::NaviMcp::new(manager.clone()).serve(transport).await.context("starting the MCP server on stdio")?;
+    let ended = server.waiting().await;
+    manager.shutdown().await;
+    // Let the last answers reach stdout before the process ends.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), written).await;
+    ended.context("the MCP server stopped")?;
+    Ok(())
 }

@@ -1,0 +1,131 @@
+//! Persistent sessions: send → exit_code latency of `true` (local shell, and over a loopback
+//! sshd), throughput of `cat` of 100 MB into the ring, and memory with 64 sessions open.
+//! Run: `cargo bench --bench sessionmgr` (as root: the sshd part starts a real sshd).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use navi::config::parse_remotes;
+use navi::sessionmgr::{Drivers, LocalDriver, Manager, ManagerConfig, RemoteDriver};
+use navi::ssh::Pool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 300;
+
+fn stats(name: &str, mut d: Vec<Duration>) {
+    d.sort();
+    let ms = |x: Duration| x.as_secs_f64() * 1000.0;
+    let mean = d.iter().sum::<Duration>() / d.len() as u32;
+    println!(
+        "{name:<34} mean {:6.2} ms   p50 {:6.2} ms   p95 {:6.2} ms   max {:6.2} ms",
+        ms(mean),
+        ms(d[d.len() / 2]),
+        ms(d[d.len() * 95 / 100]),
+        ms(d[d.len() - 1])
+    );
+}
+
+/// Sends `cmd` and follows its output, as an agent would, until its exit code; returns the
+/// elapsed time.
+async fn round_trip(m: &Manager, id: &str, cmd: &str) -> Duration {
+    let t = Instant::now();
+    let sent = m.send(id, cmd, None).await.expect("send");
+    let mut cursor = None;
+    loop {
+        let r = m.read(id, cursor, Some(1 << 20), Duration::from_secs(60)).await.expect("read");
+        cursor = Some(r.next_cursor);
+        if r.finished && r.command_id == Some(sent.command_id) {
+            assert_eq!(r.exit_code, Some(0), "{cmd}");
+            return t.elapsed();
+        }
+    }
+}
+
+async fn latency(m: &Manager, host: &str, label: &str) {
+    let id = m.open(host, None).await.expect("open").session_id;
+    for _ in 0..20 {
+        round_trip(m, &id, "true").await;
+    }
+    let mut d = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        d.push(round_trip(m, &id, "true").await);
+    }
+    stats(label, d);
+    m.close(&id).await.expect("close");
+}
+
+async fn throughput(m: &Manager, host: &str, label: &str, file: &std::path::Path) {
+    let id = m.open(host, None).await.expect("open").session_id;
+    let bytes = std::fs::metadata(file).expect("file").len();
+    let d = round_trip(m, &id, &format!("cat {}", file.display())).await;
+    let end = m.list().into_iter().find(|l| l.session_id == id).map(|l| l.next_cursor).unwrap_or(0);
+    assert!(end >= bytes, "only {end} of {bytes} bytes arrived");
+    println!(
+        "{label:<34} {:7.1} MB/s ({} MB in {:.2} s)",
+        bytes as f64 / 1e6 / d.as_secs_f64(),
+        bytes / 1_000_000,
+        d.as_secs_f64()
+    );
+    m.close(&id).await.expect("close");
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn memory(m: &Manager) {
+    let me = std::process::id();
+    let before = rss_kib(me);
+    let mut ids = Vec::new();
+    for _ in 0..64 {
+        ids.push(m.open("local", None).await.expect("open").session_id);
+    }
+    let idle = rss_kib(me);
+    let shells: u64 = common::sshd::children_of(me).into_iter().map(rss_kib).sum();
+    for id in &ids {
+        round_trip(m, id, "head -c 1048576 /dev/zero | tr '\\0' x").await;
+    }
+    let full = rss_kib(me);
+    println!("64 sessions, manager RSS growth     idle {:6} KiB   rings full {:6} KiB", idle - before, full - before);
+    println!("64 sessions, the 64 bash shells     {:6} KiB RSS in all", shells);
+    for id in &ids {
+        m.close(id).await.expect("close");
+    }
+}
+
+fn main() {
+    // `cargo test --all-targets` runs this binary without `--bench`: nothing to measure then.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("sessionmgr bench: run it with `cargo bench --bench sessionmgr`");
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let big = dir.path().join("100mb");
+        std::fs::write(&big, vec![b'z'; 100_000_000]).expect("100 MB file");
+        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+
+        let sshd = common::sshd::Sshd::start();
+        let pool = Pool::new(
+            &parse_remotes(&sshd.remotes_yaml("box"), std::path::Path::new("/nonexistent")).expect("remotes").config,
+        );
+        let local = LocalDriver { shell: None, cwd: Some(dir.path().to_path_buf()) };
+        let drivers =
+            Drivers::new().with("local", Arc::new(local)).with("box", Arc::new(RemoteDriver { pool: Arc::new(pool) }));
+        let m = Manager::new(Arc::new(drivers), ManagerConfig::default());
+
+        latency(&m, "local", "send→exit_code `true`, local").await;
+        latency(&m, "box", "send→exit_code `true`, loopback ssh").await;
+        throughput(&m, "local", "cat 100 MB into the ring, local", &big).await;
+        throughput(&m, "box", "cat 100 MB into the ring, ssh", &big).await;
+        memory(&m).await;
+        m.shutdown().await;
+    });
+}

@@ -1,0 +1,145 @@
+//! The `connect_session` tool: its input schema (what an agent reads to use it), and the
+//! mapping of each operation onto the session manager. A failed operation, like arguments
+//! that do not fit the schema, is a tool result with `isError` (the agent reads it and can
+//! correct itself); a request that is not valid JSON-RPC or names another tool gets a
+//! JSON-RPC error from rmcp.
+
+use crate::sessionmgr::{Manager, SessionError};
+use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
+use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{ErrorData, ServerHandler, tool, tool_handler, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// Longest a read may wait for its command.
+const MAX_WAIT_SECONDS: u64 = 120;
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    /// Start a shell on `hostname`; returns `session_id`.
+    Open,
+    /// Run `command` in the session (queued behind a running command).
+    Send,
+    /// Get output from `offset`, and `exit_code` once the command finished.
+    Read,
+    /// List the open sessions.
+    List,
+    /// Stop the running command (Ctrl-C) and drop queued ones.
+    Interrupt,
+    /// End the session and everything running in it.
+    Close,
+}
+
+/// One operation on a persistent shell session. A session keeps its working directory and
+/// variables between commands. Typical use: `open` → `send` → `read` with `wait_seconds`
+/// until `finished` is true (then `exit_code` is the command's status) → more `send`s → `close`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectSession {
+    /// What to do: open, send, read, list, interrupt or close.
+    pub operation: Operation,
+    /// open: the machine: "local", or the name of a remote in navi's remotes.yaml.
+    pub hostname: Option<String>,
+    /// open: close the session after this many seconds without any operation on it
+    /// (default 1800; 0 = never).
+    pub idle_ttl_seconds: Option<u64>,
+    /// send, read, interrupt, close: the id that open returned.
+    pub session_id: Option<String>,
+    /// send: shell command line(s), run by bash (or sh) as typed; multi-line scripts and
+    /// heredocs are fine. Interactive programs get no input: pass flags such as -y.
+    pub command: Option<String>,
+    /// send: interrupt the command if it runs longer than this (0 or absent: no limit); read
+    /// then says `timed_out`.
+    pub timeout_seconds: Option<u64>,
+    /// read: byte offset to read from, normally the previous read's `next_cursor`.
+    /// Default: where the latest command's output starts.
+    pub offset: Option<u64>,
+    /// read: at most this many bytes of output (default 32768), cut on character boundaries.
+    pub max_bytes: Option<u64>,
+    /// read: wait up to this many seconds (max 120) for the command to finish, or for a
+    /// prompt waiting for input, before answering. Default 0: answer at once.
+    pub wait_seconds: Option<u64>,
+}
+
+#[derive(Clone)]
+pub struct NaviMcp {
+    manager: Manager,
+    tool_router: ToolRouter<Self>,
+}
+
+fn missing(field: &str, op: &str) -> String {
+    format!("`{field}` is required for operation `{op}`")
+}
+
+fn json<T: serde::Serialize>(r: Result<T, SessionError>) -> Result<serde_json::Value, String> {
+    r.map(|v| serde_json::to_value(v).unwrap_or_default()).map_err(|e| e.to_string())
+}
+
+#[tool_router(router = tool_router)]
+impl NaviMcp {
+    pub fn new(manager: Manager) -> Self {
+        NaviMcp { manager, tool_router: Self::tool_router() }
+    }
+
+    #[tool(
+        name = "connect_session",
+        description = "Persistent shell sessions on this machine (hostname \"local\") or on navi's \
+            remotes over SSH. Operations: open {hostname, idle_ttl_seconds?} -> {session_id, state}; \
+            send {session_id, command, timeout_seconds?} -> {command_id, queued}; \
+            read {session_id, offset?, max_bytes?, wait_seconds?} -> {data, next_cursor, truncated, \
+            state, command_id, finished, exit_code, timed_out, waiting_for_input}; \
+            list -> {sessions}; interrupt {session_id}; close {session_id}. \
+            Output is kept in a 1 MiB ring per session: `truncated` means older output was dropped. \
+            Pass the previous `next_cursor` as `offset` to read on. `waiting_for_input` \
+            (password, yes_no, pager) means the command waits for input it will not get: interrupt \
+            it and run it non-interactively."
+    )]
+    pub async fn connect_session(
+        &self,
+        Parameters(p): Parameters<ConnectSession>,
+    ) -> Result<CallToolResult, ErrorData> {
+        Ok(match self.run(p).await {
+            Ok(v) => CallToolResult::structured(v),
+            Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
+        })
+    }
+}
+
+impl NaviMcp {
+    async fn run(&self, p: ConnectSession) -> Result<serde_json::Value, String> {
+        let m = &self.manager;
+        let id = |op: &str| p.session_id.as_deref().ok_or_else(|| missing("session_id", op));
+        match p.operation {
+            Operation::Open => {
+                let host = p.hostname.as_deref().ok_or_else(|| missing("hostname", "open"))?;
+                json(m.open(host, p.idle_ttl_seconds).await)
+            }
+            Operation::Send => {
+                let command = p.command.as_deref().ok_or_else(|| missing("command", "send"))?;
+                json(m.send(id("send")?, command, p.timeout_seconds).await)
+            }
+            Operation::Read => {
+                let wait = Duration::from_secs(p.wait_seconds.unwrap_or(0).min(MAX_WAIT_SECONDS));
+                let max = p.max_bytes.map(|b| usize::try_from(b).unwrap_or(usize::MAX));
+                json(m.read(id("read")?, p.offset, max, wait).await)
+            }
+            Operation::List => Ok(serde_json::json!({ "sessions": m.list() })),
+            Operation::Interrupt => json(m.interrupt(id("interrupt")?).await),
+            Operation::Close => json(m.close(id("close")?).await),
+        }
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for NaviMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("navi", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "navi gives you persistent shells (local and on SSH remotes) through the \
+                 connect_session tool; see its description.",
+            )
+    }
+}

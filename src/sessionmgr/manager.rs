@@ -1,0 +1,325 @@
+//! The session table and the operations on it (open, send, read, list, close, interrupt),
+//! the tasks that pump each shell's output into its ring, command timeouts with escalation,
+//! and the idle reaper.
+
+use super::driver::Driver;
+use super::protocol;
+use super::session::{QUIET, State};
+use super::tasks::{Session, arm, close_session, deliver, pump, stop_for, stop_name, write_loop};
+use super::{ClosedSession, Interrupted, Listed, Opened, ReadResult, Sent, SessionError, SessionState};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone)]
+pub struct ManagerConfig {
+    /// Bytes of output kept per session.
+    pub ring_bytes: usize,
+    pub max_sessions: usize,
+    /// Idle time after which a session is closed, unless its open says otherwise.
+    pub idle_ttl: Duration,
+    /// How often the reaper looks.
+    pub reap_every: Duration,
+    /// For the driver to connect and the shell to answer its start-up line.
+    pub open_timeout: Duration,
+    /// How long a stopped command gets before it is asked harder.
+    pub stop_grace: Duration,
+}
+
+impl Default for ManagerConfig {
+    fn default() -> Self {
+        ManagerConfig {
+            ring_bytes: 1 << 20,
+            max_sessions: 64,
+            idle_ttl: Duration::from_secs(30 * 60),
+            reap_every: Duration::from_secs(10),
+            open_timeout: Duration::from_secs(30),
+            stop_grace: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Reads cap their data here whatever the caller asks.
+const MAX_READ: usize = 1 << 20;
+const DEFAULT_READ: usize = 32 * 1024;
+
+struct Inner {
+    cfg: ManagerConfig,
+    driver: Arc<dyn Driver>,
+    host: String,
+    table: Mutex<Table>,
+    reaper: Mutex<Option<JoinHandle<()>>>,
+}
+
+#[derive(Default)]
+struct Table {
+    sessions: BTreeMap<u64, Arc<Session>>,
+    next_slot: u64,
+}
+
+/// Cheap to clone; every clone is the same manager.
+#[derive(Clone)]
+pub struct Manager {
+    inner: Arc<Inner>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Ok(mut r) = self.reaper.lock()
+            && let Some(h) = r.take()
+        {
+            h.abort();
+        }
+    }
+}
+
+impl Manager {
+    /// Must be called inside a tokio runtime (it starts the reaper).
+    pub fn new(driver: Arc<dyn Driver>, cfg: ManagerConfig) -> Manager {
+        let inner = Arc::new(Inner {
+            cfg,
+            driver,
+            host: uuid::Uuid::new_v4().to_string(),
+            table: Mutex::new(Table::default()),
+            reaper: Mutex::new(None),
+        });
+        let weak = Arc::downgrade(&inner);
+        let every = inner.cfg.reap_every;
+        let handle = tokio::spawn(reap(weak, every));
+        if let Ok(mut r) = inner.reaper.lock() {
+            *r = Some(handle);
+        }
+        Manager { inner }
+    }
+
+    /// This process's host id, the first half of every session id.
+    pub fn host_id(&self) -> &str {
+        &self.inner.host
+    }
+
+    fn table(&self) -> MutexGuard<'_, Table> {
+        self.inner.table.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn find(&self, id: &str) -> Result<Arc<Session>, SessionError> {
+        let slot = id
+            .strip_prefix(self.inner.host.as_str())
+            .and_then(|r| r.strip_prefix(":slot"))
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or(SessionError::NotFound)?;
+        self.table().sessions.get(&slot).cloned().ok_or(SessionError::NotFound)
+    }
+
+    fn remove(&self, id: &str) {
+        self.table().sessions.retain(|_, s| s.id != id);
+    }
+
+    pub async fn open(&self, hostname: &str, idle_ttl_seconds: Option<u64>) -> Result<Opened, SessionError> {
+        let cfg = &self.inner.cfg;
+        let ttl = match idle_ttl_seconds {
+            None => Some(cfg.idle_ttl),
+            Some(0) => None,
+            Some(s) => Some(Duration::from_secs(s)),
+        };
+        let ready = protocol::nonce();
+        let session = {
+            let mut t = self.table();
+            if t.sessions.len() >= cfg.max_sessions {
+                // A session whose shell died still counts until closed; make room with one.
+                let dead = t.sessions.iter().find(|(_, s)| s.lock().phase == SessionState::Closed).map(|(k, _)| *k);
+                match dead {
+                    Some(k) => t.sessions.remove(&k),
+                    None => return Err(SessionError::Full),
+                };
+            }
+            t.next_slot += 1;
+            let slot = t.next_slot;
+            let s = Arc::new(Session {
+                id: format!("{}:slot{slot}", self.inner.host),
+                hostname: hostname.to_string(),
+                state: Mutex::new(State::new(cfg.ring_bytes, ttl, &ready)),
+                changed: watch::channel(()).0,
+                shell: OnceLock::new(),
+            });
+            t.sessions.insert(slot, s.clone());
+            s
+        };
+        let connected = match tokio::time::timeout(cfg.open_timeout, self.inner.driver.connect(hostname)).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => {
+                self.remove(&session.id);
+                return Err(e.into());
+            }
+            Err(_) => {
+                self.remove(&session.id);
+                return Err(SessionError::OpenTimeout(cfg.open_timeout.as_secs()));
+            }
+        };
+        let shell = connected.shell.clone();
+        let _ = session.shell.set(shell.clone());
+        let (wtx, wrx) = mpsc::unbounded_channel::<Vec<u8>>();
+        {
+            let mut st = session.lock();
+            let _ = wtx.send(protocol::bootstrap(&ready).into_bytes());
+            st.attach(wtx);
+        }
+        tokio::spawn(write_loop(shell.clone(), wrx));
+        tokio::spawn(pump(session.clone(), connected.output, cfg.stop_grace));
+
+        let up = session.wait_until(cfg.open_timeout, |s| s.phase != SessionState::Opening).await;
+        let (phase, error, kind) = {
+            let mut s = session.lock();
+            // The idle clock starts when the session is usable, not when the dial began.
+            s.last_used = Instant::now();
+            (s.phase, s.error.clone(), s.shell_kind.clone())
+        };
+        if !up || phase == SessionState::Closed {
+            shell.close().await;
+            session.lock().ended(None);
+            self.remove(&session.id);
+            return Err(if phase == SessionState::Closed {
+                let reason = error.unwrap_or_else(|| "the shell exited".into());
+                SessionError::Driver(super::DriverError::Open { host: hostname.to_string(), reason })
+            } else {
+                SessionError::OpenTimeout(cfg.open_timeout.as_secs())
+            });
+        }
+        Ok(Opened {
+            session_id: session.id.clone(),
+            hostname: hostname.to_string(),
+            state: phase,
+            shell: kind,
+            idle_ttl_seconds: ttl.map_or(0, |t| t.as_secs()),
+        })
+    }
+
+    pub async fn send(&self, id: &str, command: &str, timeout_seconds: Option<u64>) -> Result<Sent, SessionError> {
+        let s = self.find(id)?;
+        let timeout = timeout_seconds.filter(|t| *t > 0).map(Duration::from_secs);
+        let (command_id, queued, dispatched, state) = {
+            let mut st = s.lock();
+            st.last_used = Instant::now();
+            let (cid, queued, d) = st.enqueue(command, timeout)?;
+            (cid, queued, d, st.phase)
+        };
+        let _ = s.changed.send(());
+        if let Some(d) = dispatched {
+            arm(&s, d, self.inner.cfg.stop_grace);
+        }
+        Ok(Sent { session_id: s.id.clone(), command_id, state, queued })
+    }
+
+    /// `wait` > 0 holds the answer until the command finished, the session ended, a prompt
+    /// showed up, `max_bytes` are there, or the time passed.
+    pub async fn read(
+        &self,
+        id: &str,
+        offset: Option<u64>,
+        max_bytes: Option<usize>,
+        wait: Duration,
+    ) -> Result<ReadResult, SessionError> {
+        let s = self.find(id)?;
+        s.touch();
+        let max = max_bytes.unwrap_or(DEFAULT_READ).clamp(64, MAX_READ);
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut rx = s.changed.subscribe();
+        // Fixed once: a wait must not slide on to a command that starts meanwhile.
+        let offset = offset.unwrap_or_else(|| s.lock().default_offset());
+        loop {
+            let enough = s.lock().worth_answering(offset, max);
+            if enough || tokio::time::Instant::now() >= deadline {
+                let r = s.lock().read(Some(offset), max)?;
+                return Ok(ReadResult { session_id: s.id.clone(), ..r });
+            }
+            // Wake on output, or after a quiet spell to look for a prompt.
+            let nap = (tokio::time::Instant::now() + QUIET).min(deadline);
+            let _ = tokio::time::timeout_at(nap, rx.changed()).await;
+        }
+    }
+
+    pub fn list(&self) -> Vec<Listed> {
+        let sessions: Vec<Arc<Session>> = self.table().sessions.values().cloned().collect();
+        sessions
+            .iter()
+            .map(|s| {
+                let st = s.lock();
+                Listed {
+                    session_id: s.id.clone(),
+                    hostname: s.hostname.clone(),
+                    state: st.phase,
+                    idle_seconds: st.last_used.elapsed().as_secs(),
+                    idle_ttl_seconds: st.idle_ttl.map_or(0, |t| t.as_secs()),
+                    next_cursor: st.ring.end(),
+                    running_command_id: st.running.as_ref().map(|c| c.id),
+                    queued: st.queue.len(),
+                    error: st.error.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Ctrl-C to the running command, never queued behind sends; the commands queued behind
+    /// it are dropped. Asked again for the same command, it terminates, then kills.
+    pub async fn interrupt(&self, id: &str) -> Result<Interrupted, SessionError> {
+        let s = self.find(id)?;
+        let (command_id, how, send_now, cancelled, state) = {
+            let mut st = s.lock();
+            st.last_used = Instant::now();
+            st.check_usable()?;
+            let cancelled = st.cancel_queue();
+            let running = st.running.as_mut().map(|c| {
+                c.stops = c.stops.saturating_add(1);
+                (c.id, stop_for(c.stops))
+            });
+            let send_now = running.and_then(|(cid, how)| st.stop(cid, how));
+            (running.map(|r| r.0), running.map(|r| r.1), send_now, cancelled, st.phase)
+        };
+        let _ = s.changed.send(());
+        if let (Some(how), Some(cid)) = (send_now, command_id) {
+            deliver(&s, cid, how).await?;
+        }
+        Ok(Interrupted { session_id: s.id.clone(), command_id, signal: how.map(stop_name), cancelled, state })
+    }
+
+    /// Stops whatever runs, ends the shell and forgets the id.
+    pub async fn close(&self, id: &str) -> Result<ClosedSession, SessionError> {
+        let s = self.find(id)?;
+        close_session(&s).await;
+        self.remove(&s.id);
+        Ok(ClosedSession { session_id: s.id.clone(), state: SessionState::Closed })
+    }
+
+    /// Closes every session (at exit).
+    pub async fn shutdown(&self) {
+        let ids: Vec<String> = self.table().sessions.values().map(|s| s.id.clone()).collect();
+        for id in ids {
+            let _ = self.close(&id).await;
+        }
+    }
+}
+
+async fn reap(inner: Weak<Inner>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let Some(inner) = inner.upgrade() else { return };
+        let due: Vec<Arc<Session>> = {
+            let t = inner.table.lock().unwrap_or_else(|p| p.into_inner());
+            t.sessions
+                .values()
+                .filter(|s| {
+                    let st = s.lock();
+                    !matches!(st.phase, SessionState::Opening | SessionState::Closing)
+                        && st.idle_ttl.is_some_and(|ttl| st.last_used.elapsed() >= ttl)
+                })
+                .cloned()
+                .collect()
+        };
+        for s in due {
+            close_session(&s).await;
+            inner.table.lock().unwrap_or_else(|p| p.into_inner()).sessions.retain(|_, x| x.id != s.id);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Turning raw terminal output into what a reader gets: cuts that never split a UTF-8
+//! character or an escape sequence, text without escape sequences, and the hint that the
+//! output's tail looks like a prompt waiting for input.
+
+const ESC: u8 = 0x1b;
+
+/// How many leading bytes of `data` to return. With `more_follows`, an incomplete UTF-8
+/// character or escape sequence at the end is left for the next read.
+pub fn cut(data: &[u8], more_follows: bool) -> usize {
+    if !more_follows {
+        return data.len();
+    }
+    let mut n = data.len();
+    // An unfinished UTF-8 character: a lead byte in the last three whose length runs past.
+    for back in 1..=3.min(n) {
+        let b = data[n - back];
+        if b & 0xC0 == 0x80 {
+            continue;
+        }
+        let need = match b {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        if need > back {
+            n -= back;
+        }
+        break;
+    }
+    if let Some(at) = unfinished_escape(&data[..n]) {
+        n = at;
+    }
+    n
+}
+
+/// Where an escape sequence starts that the end of `data` leaves unfinished.
+fn unfinished_escape(data: &[u8]) -> Option<usize> {
+    let from = data.len().saturating_sub(256);
+    let at = from + data[from..].iter().rposition(|&b| b == ESC)?;
+    let seq = &data[at + 1..];
+    let done = match seq.first() {
+        None => false,
+        // CSI: parameters and intermediates, then one final byte.
+        Some(b'[') => seq[1..].iter().any(|b| (0x40..=0x7e).contains(b)),
+        // OSC, DCS, SOS, PM, APC: a string ended by BEL or ESC \.
+        Some(b']' | b'P' | b'X' | b'^' | b'_') => seq.contains(&0x07),
+        Some(b) if (0x20..=0x2f).contains(b) => seq.len() >= 2,
+        Some(_) => true,
+    };
+    (!done).then_some(at)
+}
+
+/// Output as text for an agent: invalid UTF-8 becomes U+FFFD, escape sequences and control
+/// characters go (newline, tab and a lone carriage return stay; CR LF becomes LF).
+pub fn clean(data: &[u8]) -> String {
+    let mut sink = Sink { out: String::with_capacity(data.len()) };
+    vte::Parser::new().advance(&mut sink, data);
+    sink.out.replace("\r\n", "\n")
+}
+
+struct Sink {
+    out: String,
+}
+
+impl vte::Perform for Sink {
+    fn print(&mut self, c: char) {
+        if !c.is_control() {
+            self.out.push(c);
+        }
+    }
+
+    fn execute(&mut self, byte: u8) {
+        if matches!(byte, b'\n' | b'\t' | b'\r') {
+            self.out.push(byte as char);
+        }
+    }
+}
+
+/// `password`, `yes_no` or `pager` when the last line of `tail` looks like such a prompt.
+pub fn prompt_hint(tail: &[u8]) -> Option<&'static str> {
+    let text = clean(tail);
+    let line = text.rsplit(['\n', '\r']).find(|l| !l.trim().is_empty())?.trim_end().to_lowercase();
+    let ends_with_newline = text.trim_end_matches([' ', '\t']).ends_with(['\n', '\r']);
+    if ends_with_newline {
+        return None;
+    }
+    let asks = line.ends_with(':') || line.ends_with('?') || line.ends_with('>') || line.ends_with(']');
+    if asks && ["password", "passphrase", "passcode", "pin for", "token"].iter().any(|w| line.contains(w)) {
+        return Some("password");
+    }
+    if ["(y/n)", "[y/n]", "(yes/no", "[yes/no]", "y/n?", "(y/n/", "[y,n"].iter().any(|w| line.contains(w)) {
+        return Some("yes_no");
+    }
+    if line == ":" || line.contains("(end)") || line.starts_with("--more--") || line.starts_with("lines ") {
+        return Some("pager");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_keep_characters_and_sequences_whole() {
+        let s = "aé€😀".as_bytes();
+        for n in 0..=s.len() {
+            let k = cut(&s[..n], true);
+            assert!(std::str::from_utf8(&s[..k]).is_ok(), "{n}");
+            assert!(n - k < 4);
+        }
+        assert_eq!(cut(b"ab\x1b[31", true), 2);
+        assert_eq!(cut(b"ab\x1b[31m", true), 7);
+        assert_eq!(cut(b"ab\x1b]0;title", true), 2);
+        assert_eq!(cut(b"ab\x1b[31", false), 6);
+    }
+
+    #[test]
+    fn clean_strips_sequences_keeps_layout() {
+        assert_eq!(clean(b"\x1b[31mred\x1b[0m\tx\r\ny\rz\x07\xff"), "red\tx\ny\rz\u{fffd}");
+    }
+
+    #[test]
+    fn prompts_are_recognised() {
+        assert_eq!(prompt_hint(b"build ok\n[sudo] password for ann: "), Some("password"));
+        assert_eq!(prompt_hint(b"Enter passphrase for key '/k': "), Some("password"));
+        assert_eq!(prompt_hint(b"Do you want to continue? [Y/n] "), Some("yes_no"));
+        assert_eq!(prompt_hint(b"Are you sure (yes/no/[fingerprint])? "), Some("yes_no"));
+        assert_eq!(prompt_hint(b"line\n:"), Some("pager"));
+        assert_eq!(prompt_hint(b"compiling\n"), None);
+        assert_eq!(prompt_hint(b"password: ok\n"), None);
+    }
+}

@@ -1,0 +1,327 @@
+//! One session's state machine (opening → ready ⇄ busy → closing → closed), its command
+//! queue, and how a read maps byte offsets back to commands and their exit codes.
+
+use super::driver::Stop;
+use super::output;
+use super::protocol::{self, Piece, Scanner};
+use super::ring::Ring;
+use super::{ReadResult, SessionError, SessionState};
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Finished commands remembered for reads (their exit codes); older ones are forgotten.
+const KEEP_DONE: usize = 256;
+/// Commands waiting behind a running one, at most.
+const MAX_QUEUED: usize = 256;
+/// The longest command accepted (it is typed into a terminal).
+const MAX_COMMAND: usize = 1 << 20;
+/// Quiet time before the tail of the output is taken for a prompt.
+pub const QUIET: Duration = Duration::from_millis(300);
+
+#[derive(Debug)]
+pub struct Command {
+    pub id: u64,
+    nonce: String,
+    line: String,
+    pub timeout: Option<Duration>,
+    /// Offset where its output starts (set when it leaves the queue).
+    start: u64,
+    end: Option<u64>,
+    exit_code: Option<i32>,
+    pub timed_out: bool,
+    interrupted: bool,
+    /// How many times it was asked to stop (each asks harder).
+    pub stops: u8,
+    /// Its start marker was seen: the shell is past reading the line.
+    started: bool,
+    /// A stop asked for before it started. Ctrl-C while the shell still reads the line
+    /// would discard the line, and with it the end marker, so it waits for the start.
+    deferred: Option<Stop>,
+}
+
+/// A command just typed: the manager arms its timeout.
+pub struct Dispatched {
+    pub id: u64,
+    pub timeout: Option<Duration>,
+}
+
+/// What the manager must do after output was absorbed.
+#[derive(Default)]
+pub struct Actions {
+    pub dispatched: Option<Dispatched>,
+    /// A stop deferred until the command started.
+    pub stop: Option<Stop>,
+}
+
+pub struct State {
+    pub phase: SessionState,
+    pub ring: Ring,
+    scanner: Scanner,
+    pub shell_kind: String,
+    pub running: Option<Command>,
+    pub queue: VecDeque<Command>,
+    done: VecDeque<Command>,
+    next_id: u64,
+    pub last_used: Instant,
+    pub idle_ttl: Option<Duration>,
+    /// Why the session ended when it ended by itself.
+    pub error: Option<String>,
+    last_output: Instant,
+    /// Count of non-blank bytes printed so far: whether a command reacted to a signal
+    /// (the shell answers Ctrl-C with a bare newline).
+    pub visible: u64,
+    writes: Option<mpsc::UnboundedSender<Vec<u8>>>,
+}
+
+impl State {
+    pub fn new(ring_bytes: usize, idle_ttl: Option<Duration>, ready_nonce: &str) -> Self {
+        let now = Instant::now();
+        State {
+            phase: SessionState::Opening,
+            ring: Ring::new(ring_bytes),
+            scanner: Scanner::new(ready_nonce),
+            shell_kind: String::new(),
+            running: None,
+            queue: VecDeque::new(),
+            done: VecDeque::new(),
+            next_id: 1,
+            last_used: now,
+            idle_ttl,
+            error: None,
+            last_output: now,
+            visible: 0,
+            writes: None,
+        }
+    }
+
+    pub fn attach(&mut self, writes: mpsc::UnboundedSender<Vec<u8>>) {
+        self.writes = Some(writes);
+    }
+
+    pub fn check_usable(&self) -> Result<(), SessionError> {
+        match self.phase {
+            SessionState::Closing => Err(SessionError::Closing),
+            SessionState::Closed => Err(SessionError::Closed(self.error.clone().unwrap_or_default())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Queues `text`; types it at once when the shell is free. Returns its id, whether it
+    /// waits behind others, and what was typed now.
+    pub fn enqueue(
+        &mut self,
+        text: &str,
+        timeout: Option<Duration>,
+    ) -> Result<(u64, bool, Option<Dispatched>), SessionError> {
+        self.check_usable()?;
+        if self.queue.len() >= MAX_QUEUED {
+            return Err(SessionError::BadCommand(format!("too many commands queued ({MAX_QUEUED})")));
+        }
+        if text.len() > MAX_COMMAND {
+            return Err(SessionError::BadCommand(format!("the command is longer than {MAX_COMMAND} bytes")));
+        }
+        let nonce = protocol::nonce();
+        let line = protocol::command_line(text, &nonce)
+            .ok_or_else(|| SessionError::BadCommand("the command contains a NUL byte".into()))?;
+        let id = self.next_id;
+        self.next_id += 1;
+        let cmd = Command {
+            id,
+            nonce,
+            line,
+            timeout,
+            start: 0,
+            end: None,
+            exit_code: None,
+            timed_out: false,
+            interrupted: false,
+            stops: 0,
+            started: false,
+            deferred: None,
+        };
+        self.queue.push_back(cmd);
+        let queued = self.phase != SessionState::Ready || self.queue.len() > 1;
+        Ok((id, queued, self.dispatch_next()))
+    }
+
+    fn dispatch_next(&mut self) -> Option<Dispatched> {
+        if self.phase != SessionState::Ready || self.running.is_some() {
+            return None;
+        }
+        let mut cmd = self.queue.pop_front()?;
+        cmd.start = self.ring.end();
+        self.scanner.begin(&cmd.nonce);
+        if let Some(w) = &self.writes {
+            let _ = w.send(std::mem::take(&mut cmd.line).into_bytes());
+        }
+        self.phase = SessionState::Busy;
+        let d = Dispatched { id: cmd.id, timeout: cmd.timeout };
+        self.running = Some(cmd);
+        Some(d)
+    }
+
+    /// Asks the running command `id` to stop: `Some` when the signal is to be sent now,
+    /// `None` when there is no such command or the stop waits for its start.
+    pub fn stop(&mut self, id: u64, how: Stop) -> Option<Stop> {
+        let c = self.running.as_mut().filter(|c| c.id == id)?;
+        c.interrupted = true;
+        if c.started {
+            Some(how)
+        } else {
+            c.deferred = Some(how);
+            None
+        }
+    }
+
+    /// Takes a chunk of shell output; says what the manager has to do next.
+    pub fn absorb(&mut self, chunk: &[u8]) -> Actions {
+        let mut next = None;
+        let mut stop = None;
+        for piece in self.scanner.feed(chunk) {
+            match piece {
+                Piece::Data(d) => {
+                    self.visible += d.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
+                    self.ring.push(&d);
+                    self.last_output = Instant::now();
+                }
+                Piece::Ready(kind) => {
+                    self.shell_kind = if kind.is_empty() { "sh".into() } else { kind };
+                    if self.phase == SessionState::Opening {
+                        self.phase = SessionState::Ready;
+                    }
+                    next = self.dispatch_next().or(next);
+                }
+                Piece::Started => {
+                    if let Some(c) = self.running.as_mut() {
+                        c.started = true;
+                        stop = c.deferred.take();
+                    }
+                }
+                Piece::Finished(code) => {
+                    if let Some(mut cmd) = self.running.take() {
+                        cmd.end = Some(self.ring.end());
+                        cmd.exit_code = Some(code);
+                        self.remember(cmd);
+                    }
+                    if self.phase == SessionState::Busy {
+                        self.phase = SessionState::Ready;
+                    }
+                    next = self.dispatch_next().or(next);
+                }
+            }
+        }
+        Actions { dispatched: next, stop }
+    }
+
+    fn remember(&mut self, cmd: Command) {
+        self.done.push_back(cmd);
+        while self.done.len() > KEEP_DONE {
+            self.done.pop_front();
+        }
+    }
+
+    /// Drops the queued commands (they never ran); returns how many.
+    pub fn cancel_queue(&mut self) -> usize {
+        let n = self.queue.len();
+        self.queue.clear();
+        n
+    }
+
+    /// The shell or its connection is gone.
+    pub fn ended(&mut self, reason: Option<String>) {
+        if let Some(mut cmd) = self.running.take() {
+            cmd.end = Some(self.ring.end());
+            self.remember(cmd);
+        }
+        self.queue.clear();
+        if self.phase != SessionState::Closing && self.error.is_none() {
+            self.error = reason;
+        }
+        self.phase = SessionState::Closed;
+        self.writes = None;
+    }
+
+    /// Where the latest command's output starts (or the oldest byte held).
+    pub fn default_offset(&self) -> u64 {
+        self.commands().last().map_or(self.ring.start(), |c| c.start).max(self.ring.start())
+    }
+
+    fn commands(&self) -> impl Iterator<Item = &Command> {
+        self.done.iter().chain(self.running.iter())
+    }
+
+    /// The command whose output holds `offset`, and where that output ends (the next
+    /// command's start).
+    fn locate(&self, offset: u64) -> (Option<&Command>, u64) {
+        let at = offset.max(self.ring.start());
+        let owner = self.commands().filter(|c| c.start <= at).last();
+        let region_end = match owner {
+            Some(o) => self.commands().find(|c| c.id > o.id).map_or(u64::MAX, |c| c.start),
+            None => self.commands().next().map_or(u64::MAX, |c| c.start),
+        };
+        (owner, region_end)
+    }
+
+    fn prompt(&self, owner: Option<&Command>) -> Option<&'static str> {
+        match (&self.running, owner) {
+            (Some(r), Some(o)) if r.id == o.id && self.last_output.elapsed() >= QUIET => {
+                output::prompt_hint(&self.ring.tail(256))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a read from `offset` has something to answer a waiting caller with: the
+    /// command's end, `max` bytes, a prompt, or the end of the session. Copies nothing, so
+    /// a waiting read can ask on every chunk of output.
+    pub fn worth_answering(&self, offset: u64, max: usize) -> bool {
+        let (owner, region_end) = self.locate(offset);
+        let from = offset.max(self.ring.start());
+        let avail = region_end.min(self.ring.end()).saturating_sub(from);
+        self.phase == SessionState::Closed
+            || avail >= max as u64
+            || owner.is_some_and(|o| o.end.is_some())
+            || (owner.is_none() && avail > 0)
+            || self.prompt(owner).is_some()
+    }
+
+    /// Reads up to `max` bytes from `offset` (default: where the latest command's output
+    /// starts). A read never crosses from one command's output into the next one's, so an
+    /// exit code always belongs to the data it comes with.
+    pub fn read(&self, offset: Option<u64>, max: usize) -> Result<ReadResult, SessionError> {
+        let offset = offset.unwrap_or_else(|| self.default_offset());
+        if offset > self.ring.end() {
+            return Err(SessionError::OffsetPastEnd { offset, end: self.ring.end() });
+        }
+        let (owner, region_end) = self.locate(offset);
+        let slice = self.ring.read(offset, max, region_end);
+        let owner_done = owner.is_some_and(|o| o.end.is_some());
+        let hard_stop = slice.end() == region_end
+            || self.phase == SessionState::Closed
+            || (owner_done && slice.end() == self.ring.end() && self.running.is_none());
+        let mut n = output::cut(&slice.data, !hard_stop);
+        if n == 0 && slice.data.len() >= max {
+            n = slice.data.len();
+        }
+        let next_cursor = slice.start + n as u64;
+        let finished = owner.filter(|o| o.end.is_some_and(|e| next_cursor >= e));
+        let waiting = self.prompt(owner);
+        Ok(ReadResult {
+            session_id: String::new(),
+            data: output::clean(&slice.data[..n]),
+            offset: slice.start,
+            next_cursor,
+            truncated: slice.truncated,
+            state: self.phase,
+            command_id: owner.map(|o| o.id),
+            exit_code: finished.and_then(|o| o.exit_code),
+            finished: finished.is_some(),
+            timed_out: owner.is_some_and(|o| o.timed_out),
+            interrupted: owner.is_some_and(|o| o.interrupted),
+            waiting_for_input: waiting,
+            queued: self.queue.len(),
+            error: self.error.clone(),
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! What runs beside the operations: the handle each session is shared through, the task
+//! that pumps a shell's output into its session, the writer task, stopping a command
+//! (deferred, repeated, escalated on timeout) and closing a session.
+
+use super::driver::{Shell, Stop};
+use super::session::{Dispatched, State};
+use super::{Output, SessionState};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+
+pub(super) struct Session {
+    pub id: String,
+    pub hostname: String,
+    pub state: Mutex<State>,
+    pub changed: watch::Sender<()>,
+    pub shell: OnceLock<Arc<dyn Shell>>,
+}
+
+impl Session {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the state usable: take it anyway.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn touch(&self) {
+        self.lock().last_used = Instant::now();
+    }
+
+    /// Waits until `done` holds or `within` passes; true when it holds.
+    pub(super) async fn wait_until(&self, within: Duration, done: impl Fn(&State) -> bool) -> bool {
+        let mut rx = self.changed.subscribe();
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if done(&self.lock()) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
+                return done(&self.lock());
+            }
+        }
+    }
+}
+
+pub(super) fn stop_for(times: u8) -> Stop {
+    match times {
+        0 | 1 => Stop::Interrupt,
+        2 => Stop::Terminate,
+        _ => Stop::Kill,
+    }
+}
+
+pub(super) fn stop_name(s: Stop) -> &'static str {
+    match s {
+        Stop::Interrupt => "interrupt",
+        Stop::Terminate => "terminate",
+        Stop::Kill => "kill",
+    }
+}
+
+pub(super) async fn close_session(s: &Arc<Session>) {
+    let was = {
+        let mut st = s.lock();
+        let was = st.phase;
+        if was != SessionState::Closed {
+            st.phase = SessionState::Closing;
+            st.cancel_queue();
+            if let Some(id) = st.running.as_ref().map(|c| c.id) {
+                st.stop(id, Stop::Kill);
+            }
+        }
+        was
+    };
+    let _ = s.changed.send(());
+    if was != SessionState::Closed
+        && let Some(shell) = s.shell.get()
+    {
+        shell.close().await;
+    }
+    s.lock().ended(None);
+    let _ = s.changed.send(());
+}
+
+pub(super) async fn write_loop(shell: Arc<dyn Shell>, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
+    while let Some(bytes) = rx.recv().await {
+        if shell.write(&bytes).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Moves a shell's output into its session until the shell ends.
+pub(super) async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, grace: Duration) {
+    let mut reason = "the shell's output ended".to_string();
+    while let Some(o) = output.recv().await {
+        match o {
+            Output::Data(d) => {
+                let actions = s.lock().absorb(&d);
+                let _ = s.changed.send(());
+                if let Some(d) = actions.dispatched {
+                    arm(&s, d, grace);
+                }
+                let running = s.lock().running.as_ref().map(|c| c.id);
+                if let (Some(how), Some(id)) = (actions.stop, running) {
+                    let _ = deliver(&s, id, how).await;
+                }
+            }
+            Output::Closed(why) => {
+                reason = why;
+                break;
+            }
+        }
+    }
+    s.lock().ended(Some(reason));
+    let _ = s.changed.send(());
+}
+
+/// Sends `how` to the running command `id`. Ctrl-C can land in the instant between the
+/// shell printing the start marker and handing the terminal to the command; the shell then
+/// takes it (answering with a bare newline) and the command never sees it. So while the
+/// command still runs and has printed nothing visible since, Ctrl-C is sent again a few times.
+pub(super) async fn deliver(s: &Arc<Session>, id: u64, how: Stop) -> Result<(), super::DriverError> {
+    let Some(shell) = s.shell.get().cloned() else { return Ok(()) };
+    let mark = s.lock().visible;
+    shell.stop(how).await?;
+    if how == Stop::Interrupt {
+        let s = s.clone();
+        tokio::spawn(async move {
+            for ms in [300, 700, 1500] {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                let unchanged = {
+                    let st = s.lock();
+                    st.running.as_ref().is_some_and(|c| c.id == id) && st.visible == mark
+                };
+                if !unchanged || shell.stop(Stop::Interrupt).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Starts the timeout of a command just typed, if it has one.
+pub(super) fn arm(s: &Arc<Session>, d: Dispatched, grace: Duration) {
+    let Some(limit) = d.timeout else { return };
+    let s = s.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(limit).await;
+        {
+            let mut st = s.lock();
+            match st.running.as_mut() {
+                Some(c) if c.id == d.id => c.timed_out = true,
+                _ => return,
+            }
+        }
+        let _ = s.changed.send(());
+        escalate(&s, d.id, grace).await;
+    });
+}
+
+/// Ctrl-C, then SIGTERM, then SIGKILL, each after `grace`; a shell that still does not
+/// come back is closed, with the reason kept for readers.
+pub(super) async fn escalate(s: &Arc<Session>, id: u64, grace: Duration) {
+    let Some(shell) = s.shell.get().cloned() else { return };
+    for how in [Stop::Interrupt, Stop::Terminate, Stop::Kill] {
+        let now = {
+            let mut st = s.lock();
+            if st.running.as_ref().map(|c| c.id) != Some(id) {
+                return;
+            }
+            st.stop(id, how)
+        };
+        if let Some(how) = now {
+            let _ = deliver(s, id, how).await;
+        }
+        if s.wait_until(grace, |st| st.running.as_ref().map(|c| c.id) != Some(id)).await {
+            return;
+        }
+    }
+    shell.close().await;
+    s.lock().ended(Some("the command did not stop when killed; the session was closed".into()));
+    let _ = s.changed.send(());
+}

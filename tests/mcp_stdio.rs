@@ -1,0 +1,306 @@
+//! `navi mcp` as an agent's client sees it: the real binary over stdin/stdout, HOME in a
+//! temp dir. Handshake, the tool's schema, open → send → read → close (locally and on a
+//! remote served by a real sshd), and every error.
+
+mod common;
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    next_id: u64,
+    _home: tempfile::TempDir,
+}
+
+impl Client {
+    fn start() -> Client {
+        Client::start_with(None)
+    }
+
+    /// With `remotes` as `~/.config/navi/remotes.yaml`.
+    fn start_with(remotes: Option<&str>) -> Client {
+        let home = tempfile::tempdir().unwrap();
+        if let Some(yaml) = remotes {
+            let dir = home.path().join(".config/navi");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("remotes.yaml"), yaml).unwrap();
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_navi"))
+            .arg("mcp")
+            .env("HOME", home.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .current_dir(home.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Client { child, stdin, lines, next_id: 1, _home: home }
+    }
+
+    fn write(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// The next line on stdout, which must be a JSON-RPC message.
+    fn message(&mut self) -> Value {
+        let line = self.lines.recv_timeout(WAIT).expect("no answer from navi mcp");
+        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON on stdout: {line:?}: {e}"));
+        assert_eq!(v["jsonrpc"], "2.0", "{line}");
+        v
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.write(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string());
+        loop {
+            let m = self.message();
+            if m["id"] == json!(id) {
+                return m;
+            }
+            assert!(m.get("id").is_none(), "an answer to another request: {m}");
+        }
+    }
+
+    /// A `connect_session` call; returns (isError, structured result or error text).
+    fn call(&mut self, args: Value) -> (bool, Value) {
+        let m = self.request("tools/call", json!({"name": "connect_session", "arguments": args}));
+        let result = &m["result"];
+        assert!(result.is_object(), "expected a tool result: {m}");
+        let is_error = result["isError"] == json!(true);
+        if is_error {
+            (true, result["content"][0]["text"].clone())
+        } else {
+            (false, result["structuredContent"].clone())
+        }
+    }
+
+    fn ok(&mut self, args: Value) -> Value {
+        let (err, v) = self.call(args.clone());
+        assert!(!err, "{args} failed: {v}");
+        v
+    }
+
+    fn fails(&mut self, args: Value) -> String {
+        let (err, v) = self.call(args.clone());
+        assert!(err, "{args} should fail: {v}");
+        v.as_str().unwrap().to_string()
+    }
+
+    fn handshake(&mut self) {
+        let init = self.request(
+            "initialize",
+            json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}),
+        );
+        assert_eq!(init["result"]["serverInfo"]["name"], "navi", "{init}");
+        assert!(init["result"]["capabilities"]["tools"].is_object(), "{init}");
+        self.write(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    }
+
+    /// Closes stdin; the server must exit by itself, successfully, having written nothing
+    /// but protocol. Returns what it wrote on stderr.
+    fn finish(mut self) -> String {
+        drop(self.stdin.take());
+        let deadline = std::time::Instant::now() + WAIT;
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(std::time::Instant::now() < deadline, "navi mcp did not exit after stdin closed");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "{status}");
+        while let Ok(line) = self.lines.try_recv() {
+            let _: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON on stdout: {line:?}: {e}"));
+        }
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut self.child.stderr.take().unwrap(), &mut err).unwrap();
+        err
+    }
+}
+
+/// Reads until the command finished; returns the concatenated data and the last result.
+fn read_all(c: &mut Client, id: &str, mut offset: Option<u64>) -> (String, Value) {
+    let mut data = String::new();
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let mut args = json!({"operation": "read", "session_id": id, "wait_seconds": 10});
+        if let Some(o) = offset {
+            args["offset"] = json!(o);
+        }
+        let r = c.ok(args);
+        data.push_str(r["data"].as_str().unwrap());
+        offset = r["next_cursor"].as_u64();
+        if r["finished"] == json!(true) {
+            return (data, r);
+        }
+        assert!(std::time::Instant::now() < deadline, "never finished: {r}");
+    }
+}
+
+#[test]
+fn tools_list_describes_connect_session() {
+    let mut c = Client::start();
+    c.handshake();
+    let list = c.request("tools/list", json!({}));
+    let tools = list["result"]["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 1);
+    let tool = &tools[0];
+    assert_eq!(tool["name"], "connect_session");
+    assert!(tool["description"].as_str().unwrap().contains("open"));
+    let props = &tool["inputSchema"]["properties"];
+    for field in [
+        "operation",
+        "hostname",
+        "idle_ttl_seconds",
+        "session_id",
+        "command",
+        "timeout_seconds",
+        "offset",
+        "max_bytes",
+        "wait_seconds",
+    ] {
+        assert!(props[field]["description"].as_str().is_some_and(|d| d.len() > 10), "{field}: {}", props[field]);
+    }
+    let schema = tool["inputSchema"].to_string();
+    for op in ["open", "send", "read", "list", "interrupt", "close"] {
+        assert!(schema.contains(&format!("\"{op}\"")), "{op} missing from {schema}");
+    }
+    assert_eq!(tool["inputSchema"]["required"], json!(["operation"]));
+    assert_eq!(c.finish(), "");
+}
+
+#[test]
+fn open_send_read_close_over_stdio() {
+    let mut c = Client::start();
+    c.handshake();
+    let o = c.ok(json!({"operation": "open", "hostname": "local"}));
+    assert_eq!((o["state"].as_str(), o["hostname"].as_str()), (Some("ready"), Some("local")));
+    assert_eq!(o["idle_ttl_seconds"], 1800);
+    let id = o["session_id"].as_str().unwrap().to_string();
+    assert!(id.contains(":slot1"), "{id}");
+
+    let s =
+        c.ok(json!({"operation": "send", "session_id": id, "command": "cd /tmp && V=kept; echo \"hi $V\"; (exit 3)"}));
+    assert_eq!((s["command_id"].as_u64(), s["queued"].as_bool()), (Some(1), Some(false)));
+    let (data, r) = read_all(&mut c, &id, None);
+    assert_eq!((data.as_str(), r["exit_code"].as_i64(), r["truncated"].as_bool()), ("hi kept\n", Some(3), Some(false)));
+    let cursor = r["next_cursor"].as_u64().unwrap();
+
+    c.ok(json!({"operation": "send", "session_id": id, "command": "pwd; echo $V", "timeout_seconds": 30}));
+    let (data, r) = read_all(&mut c, &id, Some(cursor));
+    assert_eq!((data.as_str(), r["exit_code"].as_i64(), r["command_id"].as_u64()), ("/tmp\nkept\n", Some(0), Some(2)));
+
+    // A read waiting on a long command does not hold up the interrupt sent after it.
+    let sent = c.ok(json!({"operation": "send", "session_id": id, "command": "echo go; sleep 1000"}));
+    let deadline = std::time::Instant::now() + WAIT;
+    while !c.ok(json!({"operation": "read", "session_id": id}))["data"].as_str().unwrap().contains("go") {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let read = json!({"operation": "read", "session_id": id, "wait_seconds": 100});
+    c.write(
+        &json!({"jsonrpc": "2.0", "id": 1000, "method": "tools/call",
+        "params": {"name": "connect_session", "arguments": read}})
+        .to_string(),
+    );
+    let i = c.ok(json!({"operation": "interrupt", "session_id": id}));
+    assert_eq!(i["command_id"], sent["command_id"]);
+    let waited = c.message();
+    assert_eq!(waited["id"], 1000, "{waited}");
+    let r = &waited["result"]["structuredContent"];
+    assert!(r["data"].as_str().is_some_and(|d| d.starts_with("go\n")), "{r}");
+    assert_eq!((r["exit_code"].as_i64(), r["interrupted"].as_bool()), (Some(130), Some(true)), "{r}");
+
+    let l = c.ok(json!({"operation": "list"}));
+    assert_eq!(l["sessions"][0]["session_id"], json!(id));
+    assert_eq!(l["sessions"][0]["state"], "ready");
+
+    let closed = c.ok(json!({"operation": "close", "session_id": id}));
+    assert_eq!(closed["state"], "closed");
+    assert_eq!(c.ok(json!({"operation": "list"}))["sessions"], json!([]));
+    assert_eq!(c.finish(), "");
+}
+
+#[test]
+fn every_error_is_reported_the_right_way() {
+    let mut c = Client::start();
+    c.handshake();
+    // Failed operations: tool results with isError and the design's messages.
+    assert_eq!(c.fails(json!({"operation": "read", "session_id": "nope:slot1"})), "session not found");
+    let e = c.fails(json!({"operation": "open", "hostname": "nowhere"}));
+    assert!(e.contains("unknown hostname \"nowhere\""), "{e}");
+    let marker = c._home.path().join("pwned");
+    let hostile = format!("local; touch {}", marker.display());
+    let e = c.fails(json!({"operation": "open", "hostname": hostile}));
+    assert!(e.starts_with("unknown hostname"), "{e}");
+    assert!(!marker.exists());
+    let id = c.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 0}))["session_id"].clone();
+    assert!(c.fails(json!({"operation": "send", "session_id": id})).contains("`command` is required"));
+    assert!(c.fails(json!({"operation": "read"})).contains("`session_id` is required"));
+    assert!(c.fails(json!({"operation": "explode"})).contains("unknown variant"));
+    assert!(c.fails(json!({"operation": "read", "session_id": id, "offset": -1})).contains("invalid value"));
+    assert!(c.fails(json!({"operation": "read", "session_id": id, "offset": 99999999})).contains("past the end"));
+    c.ok(json!({"operation": "close", "session_id": id}));
+    assert_eq!(c.fails(json!({"operation": "close", "session_id": id})), "session not found");
+    assert_eq!(c.fails(json!({"operation": "send", "session_id": id, "command": "true"})), "session not found");
+    // 64 sessions at most.
+    for _ in 0..64 {
+        c.ok(json!({"operation": "open", "hostname": "local"}));
+    }
+    assert_eq!(c.fails(json!({"operation": "open", "hostname": "local"})), "manager full");
+
+    // Malformed requests: JSON-RPC errors, and the server keeps serving.
+    let m = c.request("tools/call", json!({"name": "no_such_tool", "arguments": {}}));
+    assert_eq!(m["error"]["code"], -32602, "{m}");
+    let m = c.request("no/such/method", json!({}));
+    assert_eq!(m["error"]["code"], -32601, "{m}");
+    c.write("this is not json");
+    let m = c.message();
+    assert_eq!((m["error"]["code"].as_i64(), &m["id"]), (Some(-32700), &Value::Null), "{m}");
+    c.write(r#"{"jsonrpc":"2.0","id":99,"params":{}}"#);
+    let m = c.message();
+    assert_eq!((m["error"]["code"].as_i64(), &m["id"]), (Some(-32600), &json!(99)), "{m}");
+    assert_eq!(c.ok(json!({"operation": "list"}))["sessions"].as_array().unwrap().len(), 64);
+    assert_eq!(c.finish(), "");
+}
+
+#[test]
+fn a_remote_session_over_the_pool() {
+    let sshd = common::sshd::Sshd::start();
+    let mut c = Client::start_with(Some(&sshd.remotes_yaml("box")));
+    c.handshake();
+    let o = c.ok(json!({"operation": "open", "hostname": "box"}));
+    assert_eq!((o["state"].as_str(), o["shell"].as_str()), (Some("ready"), Some("bash")));
+    let id = o["session_id"].as_str().unwrap().to_string();
+    c.ok(json!({"operation": "send", "session_id": id, "command": "cd /tmp; N=$((6*7))"}));
+    read_all(&mut c, &id, None);
+    c.ok(json!({"operation": "send", "session_id": id, "command": "echo \"$(pwd) $N $(whoami)\""}));
+    let (data, r) = read_all(&mut c, &id, None);
+    assert_eq!((data.as_str(), r["exit_code"].as_i64()), ("/tmp 42 navi-test\n", Some(0)));
+    c.ok(json!({"operation": "close", "session_id": id}));
+    assert_eq!(c.finish(), "");
+}
