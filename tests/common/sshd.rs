@@ -33,6 +33,8 @@ pub struct Options {
     pub netns: Option<(String, String)>,
     /// The host key type (`ed25519` by default).
     pub host_key_type: Option<String>,
+    /// A second host key of this type (`host_key2`), offered too.
+    pub second_host_key: Option<String>,
 }
 
 pub(crate) fn run(cmd: &mut Command) -> std::process::Output {
@@ -82,6 +84,11 @@ impl Sshd {
         let d = dir.path();
         std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         keygen(&d.join("host_key"), opts.host_key_type.as_deref().unwrap_or("ed25519"), "");
+        let mut host_keys = format!("HostKey {}/host_key\n", d.display());
+        if let Some(kind) = &opts.second_host_key {
+            keygen(&d.join("host_key2"), kind, "");
+            host_keys.push_str(&format!("HostKey {}/host_key2\n", d.display()));
+        }
         keygen(&d.join("user_key"), "ed25519", "");
         std::fs::copy(d.join("user_key.pub"), d.join("authorized_keys")).unwrap();
         std::fs::set_permissions(d.join("authorized_keys"), std::os::unix::fs::PermissionsExt::from_mode(0o644))
@@ -103,7 +110,7 @@ impl Sshd {
             addr,
             port,
             netns,
-            extra: opts.extra,
+            extra: format!("{host_keys}{}", opts.extra),
             child: None,
             dir,
         };
@@ -114,7 +121,12 @@ impl Sshd {
 
     /// `[addr]:port type base64` (plain `addr` on port 22) for this server's host key.
     pub fn known_hosts_line(&self) -> String {
-        let public = std::fs::read_to_string(self.dir.path().join("host_key.pub")).unwrap();
+        self.known_hosts_line_for("host_key")
+    }
+
+    /// The same for one of its host keys by file name (`host_key`, `host_key2`).
+    pub fn known_hosts_line_for(&self, file: &str) -> String {
+        let public = std::fs::read_to_string(self.dir.path().join(file).with_extension("pub")).unwrap();
         let mut parts = public.split_whitespace();
         let (kind, b64) = (parts.next().unwrap(), parts.next().unwrap());
         if self.port == 22 {
@@ -127,7 +139,7 @@ impl Sshd {
     fn write_config(&self) -> PathBuf {
         let d = self.dir.path();
         let config = format!(
-            "Port {port}\nListenAddress {addr}\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
+            "Port {port}\nListenAddress {addr}\nPidFile {d}/sshd.pid\n\
              AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
              UsePAM no\nStrictModes no\nMaxStartups 64:30:128\nSetEnv HOME={home} TMUX_TMPDIR={d}/tmux PATH={d}/bin:/usr/local/bin:/usr/bin:/bin\n{extra}\n",
             port = self.port,
