@@ -56,6 +56,18 @@ impl RemoteBackend {
         )
     }
 
+    /// Writes stdin to `session`'s status file through a temp file and `mv`, only when all
+    /// `len` bytes arrived: stdin cut short (a dropped connection) leaves the old file.
+    fn write_script(&self, session: &str, len: usize) -> Result<String, BackendError> {
+        Ok(format!(
+            "d={dir}\nmkdir -p \"$d\" && t=$(mktemp \"$d/.navi-XXXXXX\") || exit 1\n\
+             if cat > \"$t\" && n=$(wc -c < \"$t\") && [ $n -eq {len} ] && chmod 644 \"$t\" && mv -f \"$t\" {file}\n\
+             then exit 0; fi\nrm -f \"$t\"; exit 1",
+            dir = self.dir(),
+            file = self.file(session)?,
+        ))
+    }
+
     fn file(&self, session: &str) -> Result<String, BackendError> {
         let name = file_name_for(session).map_err(BackendError::Command)?;
         Ok(format!("{}/{}", self.dir(), quote(&name)))
@@ -156,14 +168,9 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn write_status(&self, file: &StatusFile) -> Result<(), BackendError> {
-        let script = format!(
-            "d={dir}\nmkdir -p \"$d\" && t=$(mktemp \"$d/.navi-XXXXXX\") || exit 1\n\
-             if cat > \"$t\" && chmod 644 \"$t\" && mv -f \"$t\" {file}; then exit 0; fi\n\
-             rm -f \"$t\"; exit 1",
-            dir = self.dir(),
-            file = self.file(&file.tmux_session)?,
-        );
-        let out = self.exec(&script, Some(&file.to_json())).await?;
+        let json = file.to_json();
+        let script = self.write_script(&file.tmux_session, json.len())?;
+        let out = self.exec(&script, Some(&json)).await?;
         if out.success() { Ok(()) } else { Err(BackendError::Command(out.error_text())) }
     }
 
@@ -213,6 +220,47 @@ mod tests {
         let (names, status, files) = split_poll(b"\nNAVI-x 1\n", "NAVI-x").unwrap();
         assert_eq!((names, status, files.len()), (&b""[..], Some(1), 0));
         assert!(split_poll(b"garbage", "NAVI-x").is_none());
+    }
+
+    fn backend_in(dir: &std::path::Path) -> RemoteBackend {
+        let remote = Remote {
+            name: "r".into(),
+            host: "h".into(),
+            port: 22,
+            user: "u".into(),
+            key: "/k/id".into(),
+            sessions_dir: dir.display().to_string(),
+            jump_host: None,
+        };
+        RemoteBackend::new(remote, Arc::new(Pool::new(&Default::default())), "/kh".into(), HostKeyChecking::Strict)
+    }
+
+    #[test]
+    fn a_status_write_cut_short_leaves_the_old_file() {
+        use std::io::Write;
+        let d = tempfile::tempdir().unwrap();
+        let b = backend_in(d.path());
+        let target = d.path().join("s.json");
+        std::fs::write(&target, "old").unwrap();
+        let new = b"{\"tmux_session\":\"s\",\"status\":\"done\"}";
+        let script = b.write_script("s", new.len()).unwrap();
+        let run = |input: &[u8]| {
+            let mut child = std::process::Command::new("sh")
+                .args(["-c", &script])
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(input).unwrap();
+            child.wait().unwrap().code()
+        };
+        for short in [&new[..0], &new[..10]] {
+            assert_eq!(run(short), Some(1));
+            assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        }
+        assert_eq!(run(new), Some(0));
+        assert_eq!(std::fs::read(&target).unwrap(), new);
+        let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["s.json"], "no temp files left behind");
     }
 
     #[test]
