@@ -42,15 +42,20 @@ impl RemoteBackend {
         path(if d.is_empty() { "/" } else { d })
     }
 
-    /// The one script a poll runs: tmux's session list and exit status after a marker line,
-    /// then every status file after a marker line naming it (one awk for all files: a
-    /// process per file would cost more than the round trip on loopback). Public for the
-    /// benchmark.
+    /// The one script a poll runs: every status file after a marker line naming it (one
+    /// awk for all files: a process per file would cost more than the round trip on
+    /// loopback), then tmux's session list and its exit status. Files first: a file
+    /// written after tmux was asked would otherwise be taken for a stale one. Whatever the
+    /// user's shell startup files print comes before the first marker and is ignored.
+    /// Public for the benchmark.
     pub fn poll_script(&self, marker: &str) -> String {
         format!(
-            "{list}\nprintf '\\n%s %s\\n' {marker} \"$?\"\n\
-             set -- {dir}/*.json\n[ -e \"$1\" ] || exit 0\n\
-             exec awk -v m={marker} 'FNR == 1 {{ n = FILENAME; sub(\".*/\", \"\", n); printf \"\\n%s %s\\n\", m, n }} {{ print }}' \"$@\" 2>/dev/null",
+            "set -- {dir}/*.json
+             [ -e \"$1\" ] && awk -v m={marker} 'FNR == 1 {{ n = FILENAME; sub(\".*/\", \"\", n); printf \"\\n%s %s\\n\", m, n }} {{ print }}' \"$@\" 2>/dev/null
+             printf '\\n%s {TMUX_PART}\\n' {marker}
+{list}
+printf '\\n%s {STATUS_PART} %s\\n' {marker} \"$?\"
+exit 0",
             list = self.tmux.list_sessions(),
             dir = self.dir(),
         )
@@ -74,22 +79,33 @@ impl RemoteBackend {
     }
 }
 
+/// The poll's marker lines that are not file names (those end in `.json`).
+const TMUX_PART: &str = ":tmux";
+const STATUS_PART: &str = ":status";
+
 /// A poll's stdout in pieces: tmux's output, tmux's exit status, each file by name.
 type PollParts<'a> = (&'a [u8], Option<i32>, Vec<(String, &'a [u8])>);
 
-/// Splits a poll's stdout: tmux's output, the marker line with tmux's exit status, then
-/// each status file after a marker line naming it.
+/// Splits a poll's stdout at its marker lines: each status file by name, tmux's output,
+/// then tmux's exit status. Anything before the first marker (a chatty `.bashrc`) is
+/// skipped; `None` when tmux's parts are missing (the script did not run to its end).
 fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<PollParts<'a>> {
     let needle = format!("\n{marker} ");
-    let mut parts = split_on(stdout, needle.as_bytes()).into_iter();
-    let names = parts.next()?;
     let header = |part: &'a [u8]| -> Option<(String, &'a [u8])> {
         let eol = part.iter().position(|&b| b == b'\n')?;
         Some((String::from_utf8_lossy(&part[..eol]).into_owned(), &part[eol + 1..]))
     };
-    let (status, _) = header(parts.next()?)?;
-    let files = parts.filter_map(header).collect();
-    Some((names, status.trim().parse().ok(), files))
+    let (mut names, mut status, mut files) = (None, None, Vec::new());
+    for (name, body) in split_on(stdout, needle.as_bytes()).into_iter().skip(1).filter_map(header) {
+        if name == TMUX_PART {
+            names = Some(body);
+        } else if let Some(code) = name.strip_prefix(STATUS_PART) {
+            status = Some(code.trim().parse().ok());
+        } else {
+            files.push((name, body));
+        }
+    }
+    Some((names?, status?, files))
 }
 
 fn split_on<'a>(hay: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
@@ -145,7 +161,8 @@ impl SessionBackend for RemoteBackend {
         let script = self.poll_script(&marker);
         let _one_at_a_time = self.pool.poll_guard(&self.remote.name).await?;
         let out = self.exec(&script, None).await?;
-        let Some((names, status, files)) = split_poll(&out.stdout, &marker) else {
+        let parts = split_poll(&out.stdout, &marker).filter(|_| out.status == Some(0));
+        let Some((names, status, files)) = parts else {
             return Err(BackendError::Command(format!("unexpected answer to a poll: {}", out.error_text())));
         };
         let (tmux_sessions, tmux_error) = match tmux::parse_list_sessions(status, names, &out.stderr) {
@@ -208,8 +225,8 @@ mod tests {
 
     #[test]
     fn poll_output_is_split_at_the_markers() {
-        let out =
-            b"a\nb c\n\nNAVI-x 0\n\nNAVI-x a.json\n{\"tmux_session\":\"a\",\"status\":\"done\"}\nNAVI-x bad.json\n{x";
+        let out = b"rc banner\n\nNAVI-x a.json\n{\"tmux_session\":\"a\",\"status\":\"done\"}\nNAVI-x bad.json\n{x\n\
+                    \nNAVI-x :tmux\na\nb c\n\nNAVI-x :status 0\n";
         let (names, status, files) = split_poll(out, "NAVI-x").unwrap();
         assert_eq!(names, b"a\nb c\n");
         assert_eq!(status, Some(0));
@@ -217,9 +234,30 @@ mod tests {
         let parsed = parse_files(files);
         assert_eq!(parsed.files.len(), 1);
         assert!(parsed.errors[0].starts_with("bad.json: "), "{:?}", parsed.errors);
-        let (names, status, files) = split_poll(b"\nNAVI-x 1\n", "NAVI-x").unwrap();
+        let (names, status, files) = split_poll(b"\nNAVI-x :tmux\n\nNAVI-x :status 1\n", "NAVI-x").unwrap();
         assert_eq!((names, status, files.len()), (&b""[..], Some(1), 0));
         assert!(split_poll(b"garbage", "NAVI-x").is_none());
+        assert!(split_poll(b"\nNAVI-x a.json\n{}\n\nNAVI-x :tmux\nhalf", "NAVI-x").is_none(), "cut short");
+    }
+
+    #[test]
+    fn the_poll_script_reads_files_before_asking_tmux() {
+        let d = tempfile::tempdir().unwrap();
+        let b = backend_in(d.path());
+        std::fs::write(d.path().join("a.json"), "{}\n").unwrap();
+        let script = b.poll_script("M");
+        let sockets = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .env_remove("TMUX")
+            .env("TMUX_TMPDIR", sockets.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let (file, tmux) = (text.find("\nM a.json\n").unwrap(), text.find("\nM :tmux\n").unwrap());
+        assert!(file < tmux, "{text}");
+        assert!(text.contains("\nM :status "), "{text}");
     }
 
     fn backend_in(dir: &std::path::Path) -> RemoteBackend {
