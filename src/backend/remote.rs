@@ -173,11 +173,15 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {
-        let script = format!("f={}\n[ -e \"$f\" ] || exit 3\ncat \"$f\"", self.file(name)?);
+        // The file follows a marker line: whatever the shell's startup files print comes first.
+        let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
+        let script = format!("f={}\n[ -e \"$f\" ] || exit 3\necho {marker}\ncat \"$f\"", self.file(name)?);
         let out = self.exec(&script, None).await?;
+        let needle = format!("{marker}\n");
+        let body = split_on(&out.stdout, needle.as_bytes()).into_iter().nth(1);
         match out.status {
             Some(3) => Ok(None),
-            Some(0) => serde_json::from_slice(&out.stdout)
+            Some(0) => serde_json::from_slice(body.unwrap_or_default())
                 .map(Some)
                 .map_err(|e| BackendError::Command(format!("{}'s status file on {}: {e}", name, self.remote.name))),
             _ => Err(BackendError::Command(out.error_text())),
