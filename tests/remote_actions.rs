@@ -207,6 +207,7 @@ fn hostile_names_and_directories_never_run_anything_over_ssh() {
 
 #[test]
 fn a_chatty_bashrc_on_the_remote_breaks_nothing() {
+    // Every remote command's output is taken from after a marker its script prints first;
     // bash runs ~/.bashrc for every command run over ssh; this one prints on both streams.
     let local = TmuxServer::new();
     let sshd = Sshd::start_with(common::sshd::Options { bash_user: true, ..Default::default() });
@@ -224,6 +225,11 @@ fn a_chatty_bashrc_on_the_remote_breaks_nothing() {
     assert_eq!(alpha["status"], "permission");
     env.ok(&["dismiss", "alpha", "--remote", "box"]);
     assert_eq!(env.sshd.read_status("alpha").unwrap()["status"], "working");
+    let preview = env.ok(&["preview", "alpha", "--remote", "box", "--lines", "5"]);
+    assert!(!preview.contains("Welcome"), "{preview}");
+    let (code, _, err) = env.navi(&["preview", "nosuch", "--remote", "box"]);
+    assert_ne!(code, 0);
+    assert!(!err.contains("motd"), "{err}");
 
     env.sshd.as_user("mkdir -p proj");
     env.ok(&["new", "fresh", "--remote", "box", "--dir", "~/proj"]);

@@ -108,6 +108,16 @@ fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<PollParts<'a>> {
     Some((names?, status?, files))
 }
 
+/// What follows the first `marker` line; everything when there is none (the script did
+/// not start, and the login shell's complaint is the useful part).
+fn after_marker(bytes: Vec<u8>, marker: &str) -> Vec<u8> {
+    let needle = format!("{marker}\n");
+    match split_on(&bytes, needle.as_bytes()).get(1..) {
+        Some(rest) if !rest.is_empty() => rest.join(needle.as_bytes()),
+        _ => bytes,
+    }
+}
+
 fn split_on<'a>(hay: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -151,9 +161,17 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, BackendError> {
-        // `exec`: the login shell hands over to sh instead of waiting beside it.
-        let out = self.pool.exec(&self.remote.name, &format!("exec sh -c {}", quote(script)), stdin).await?;
-        Ok(ExecOutput { status: out.status, stdout: out.stdout, stderr: out.stderr })
+        // `exec`: the login shell hands over to sh instead of waiting beside it. The script
+        // first prints a marker on both streams: what the login shell's startup files
+        // (a chatty ~/.bashrc) printed before it is dropped, whatever the script's parser.
+        let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
+        let script = format!("printf '%s\\n' {marker}; printf '%s\\n' {marker} >&2\n{script}");
+        let out = self.pool.exec(&self.remote.name, &format!("exec sh -c {}", quote(&script)), stdin).await?;
+        Ok(ExecOutput {
+            status: out.status,
+            stdout: after_marker(out.stdout, &marker),
+            stderr: after_marker(out.stderr, &marker),
+        })
     }
 
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
@@ -173,15 +191,11 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {
-        // The file follows a marker line: whatever the shell's startup files print comes first.
-        let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
-        let script = format!("f={}\n[ -e \"$f\" ] || exit 3\necho {marker}\ncat \"$f\"", self.file(name)?);
+        let script = format!("f={}\n[ -e \"$f\" ] || exit 3\ncat \"$f\"", self.file(name)?);
         let out = self.exec(&script, None).await?;
-        let needle = format!("{marker}\n");
-        let body = split_on(&out.stdout, needle.as_bytes()).into_iter().nth(1);
         match out.status {
             Some(3) => Ok(None),
-            Some(0) => serde_json::from_slice(body.unwrap_or_default())
+            Some(0) => serde_json::from_slice(&out.stdout)
                 .map(Some)
                 .map_err(|e| BackendError::Command(format!("{}'s status file on {}: {e}", name, self.remote.name))),
             _ => Err(BackendError::Command(out.error_text())),
