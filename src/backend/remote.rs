@@ -9,6 +9,7 @@ use crate::config::{HostKeyChecking, Remote};
 use crate::sessions::StatusFile;
 use crate::sessions::store::file_name_for;
 use crate::sessions::stream::{Parsed, parse_stream};
+use crate::ssh::openssh::OpenSsh;
 use crate::ssh::{Pool, SshError};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -219,21 +220,29 @@ impl SessionBackend for RemoteBackend {
     }
 
     fn attach_command(&self, name: &str, _inside_tmux: bool) -> std::process::Command {
-        let r = &self.remote;
-        let mut cmd = std::process::Command::new("ssh");
-        cmd.arg("-t").arg("-i").arg(&r.key).arg("-p").arg(r.port.to_string());
-        if let Some(j) = &r.jump_host {
-            let host = if j.host.contains(':') { format!("[{}]", j.host) } else { j.host.clone() };
-            cmd.arg("-J").arg(format!("{}@{}:{}", r.user, host, j.port));
-        }
-        let strict = if self.policy == HostKeyChecking::Off { "no" } else { "yes" };
-        cmd.arg("-o").arg(format!("UserKnownHostsFile={}", self.known_hosts.display()));
-        cmd.arg("-o").arg(format!("StrictHostKeyChecking={strict}"));
-        cmd.arg(format!("{}@{}", r.user, r.host)).arg("--");
         // The same attach script as local (exact name → session id), under `sh` whatever
         // the remote user's login shell is.
-        cmd.arg(format!("sh -c {}", quote(&self.tmux.attach(name, false))));
-        cmd
+        let script = format!("sh -c {}", quote(&self.tmux.attach(name, false)));
+        match self.ssh_command(true, &script) {
+            Ok(cmd) => cmd,
+            Err(e) => {
+                // Nothing to attach with: a command that says why, rather than an ssh
+                // that would check host keys against the wrong file.
+                let mut cmd = std::process::Command::new("sh");
+                cmd.args(["-c", "printf 'navi: %s\\n' \"$1\" >&2; exit 1", "navi", &format!("attach: {e}")]);
+                cmd
+            }
+        }
+    }
+}
+
+impl RemoteBackend {
+    /// The OpenSSH client running `remote_command` on this remote with navi's known_hosts,
+    /// policy and key on every hop (see [`crate::ssh::openssh`]).
+    pub fn ssh_command(&self, tty: bool, remote_command: &str) -> std::io::Result<std::process::Command> {
+        let state_dir = crate::config::Paths::resolve(None, None).map_err(std::io::Error::other)?.state_dir;
+        let openssh = OpenSsh { known_hosts: self.known_hosts.clone(), policy: self.policy, config_dir: state_dir };
+        openssh.command(&self.remote, tty, remote_command)
     }
 }
 
@@ -320,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn attach_uses_navis_files_and_exact_target() {
+    fn attach_uses_navis_files_on_every_hop_and_exact_target() {
         let remote = Remote {
             name: "r".into(),
             host: "h".into(),
@@ -330,28 +339,20 @@ mod tests {
             sessions_dir: "~/.claude-sessions".into(),
             jump_host: Some(crate::config::HostPort { host: "j".into(), port: 2200 }),
         };
-        let pool = Arc::new(Pool::new(&Default::default()));
-        let b = RemoteBackend::new(remote, pool, "/kh".into(), HostKeyChecking::Strict);
-        let cmd = b.attach_command("it's $(x)", false);
+        let state = tempfile::tempdir().unwrap();
+        let openssh =
+            OpenSsh { known_hosts: "/kh".into(), policy: HostKeyChecking::Strict, config_dir: state.path().into() };
+        let remote_command = format!("sh -c {}", quote(&Tmux::default().attach("it's $(x)", false)));
+        let cmd = openssh.command(&remote, true, &remote_command).unwrap();
         let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        let config = state.path().join("ssh/r.conf");
         assert_eq!(
             args,
-            [
-                "-t",
-                "-i",
-                "/k/id",
-                "-p",
-                "2222",
-                "-J",
-                "u@j:2200",
-                "-o",
-                "UserKnownHostsFile=/kh",
-                "-o",
-                "StrictHostKeyChecking=yes",
-                "u@h",
-                "--",
-                &format!("sh -c {}", quote(&Tmux::default().attach("it's $(x)", false))),
-            ]
+            ["-t", "-F", &config.to_string_lossy(), "-p", "2222", "-J", "u@j:2200", "--", "u@h", &remote_command]
         );
+        let text = std::fs::read_to_string(&config).unwrap();
+        assert!(text.contains("UserKnownHostsFile \"/kh\"") && text.contains("StrictHostKeyChecking yes"), "{text}");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }

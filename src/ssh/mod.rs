@@ -14,6 +14,7 @@ pub mod error;
 pub mod exec;
 pub mod hostkeys;
 pub mod known_hosts;
+pub mod openssh;
 pub mod pool;
 pub mod shell;
 
