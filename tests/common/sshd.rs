@@ -59,13 +59,16 @@ pub fn ensure_user() {
     let me = run(Command::new("id").arg("-u"));
     assert_eq!(String::from_utf8_lossy(&me.stdout).trim(), "0", "the SSH tests must run as root (they start sshd)");
     std::fs::create_dir_all("/run/sshd").expect("creating /run/sshd");
-    for (user, shell) in [(USER, "/bin/sh"), (BASH_USER, "/bin/bash")] {
-        if !Command::new("id").arg(user).output().map(|o| o.status.success()).unwrap_or(false) {
-            // Two tests may race to create it; the loser's failure is fine if the user exists.
-            let _ = Command::new("useradd").args(["-m", "-s", shell, user]).output();
+    // Once per test binary: parallel useradd/usermod calls would fight over /etc/passwd.
+    static USERS: std::sync::Once = std::sync::Once::new();
+    USERS.call_once(|| {
+        for (user, shell) in [(USER, "/bin/sh"), (BASH_USER, "/bin/bash")] {
+            if !Command::new("id").arg(user).output().map(|o| o.status.success()).unwrap_or(false) {
+                run(Command::new("useradd").args(["-m", "-s", shell, user]));
+            }
+            run(Command::new("usermod").args(["-p", "*", user]));
         }
-        run(Command::new("usermod").args(["-p", "*", user]));
-    }
+    });
 }
 
 pub fn keygen(path: &Path, kind: &str, passphrase: &str) {
