@@ -237,3 +237,16 @@ fn a_chatty_bashrc_on_the_remote_breaks_nothing() {
     assert_eq!(file["tmux_session"], "fresh");
     assert_eq!(file["cwd"], env.sshd.remote_home.join("proj").to_string_lossy().as_ref());
 }
+
+#[test]
+fn a_poll_killed_midway_is_an_error_not_an_empty_remote() {
+    let env = Env::new();
+    env.sshd.write_status(&status("alpha", "done", "m"));
+    // A tmux that takes its shell down with it: the poll never finishes.
+    let fake = env.sshd.dir.path().join("bin/tmux");
+    std::fs::write(&fake, "#!/bin/sh\nkill -KILL $PPID\n").unwrap();
+    std::process::Command::new("chmod").arg("755").arg(&fake).status().unwrap();
+    let (code, out, err) = env.navi(&["list", "--json", "--filter", "remote"]);
+    assert!(err.contains("box unreachable") && err.contains("poll"), "the remote is reported: {code} {out} {err}");
+    assert!(env.sshd.status_path("alpha").exists(), "nothing was cleaned up on a half answer");
+}
