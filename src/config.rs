@@ -167,6 +167,7 @@ pub fn parse_remotes(text: &str, home: &Path) -> Result<LoadedRemotes, String> {
         }
     };
     let known_hosts = raw.known_hosts.map(|k| expand_tilde(&k, home)).unwrap_or_else(|| home.join(".ssh/known_hosts"));
+    absolute("known_hosts", &known_hosts)?;
     let mut out = LoadedRemotes {
         config: RemotesConfig { remotes: Vec::new(), known_hosts, host_key_checking },
         warnings: Vec::new(),
@@ -207,15 +208,44 @@ fn parse_remote(value: serde_yaml_ng::Value, home: &Path) -> Result<Remote, Stri
         None | Some("") => None,
         Some(j) => Some(parse_host_port(j).map_err(|e| format!("jump_host: {e}"))?),
     };
+    plain_word("host", &raw.host, ".-_:")?;
+    plain_word("user", &raw.user, ".-_")?;
+    if let Some(j) = &jump_host {
+        plain_word("jump_host", &j.host, ".-_:")?;
+    }
+    let key = expand_tilde(&raw.key, home);
+    absolute("key", &key)?;
     Ok(Remote {
         name: raw.name,
         host: raw.host,
         port: raw.port.unwrap_or(22),
         user: raw.user,
-        key: expand_tilde(&raw.key, home),
+        key,
         sessions_dir: raw.sessions_dir.unwrap_or_else(|| "~/.claude-sessions".into()),
         jump_host,
     })
+}
+
+/// Host and user names reach ssh's command line: letters, digits and `extra` only, and no
+/// leading `-` (which ssh would take for an option).
+fn plain_word(field: &str, value: &str, extra: &str) -> Result<(), String> {
+    if value.starts_with('-') {
+        return Err(format!("{field}: must not start with '-'"));
+    }
+    match value.chars().find(|c| !c.is_ascii_alphanumeric() && !extra.contains(*c)) {
+        Some(c) => Err(format!("{field}: {c:?} is not allowed (letters, digits and {extra:?} only)")),
+        None => Ok(()),
+    }
+}
+
+/// The remotes file may be read from any folder: a relative path would mean something
+/// different each time.
+fn absolute(field: &str, path: &Path) -> Result<(), String> {
+    if path.is_absolute() {
+        Ok(())
+    } else {
+        Err(format!("{field}: {:?} is relative; write it in full or starting with ~/", path.display().to_string()))
+    }
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`.
@@ -278,8 +308,7 @@ remotes:
 
     #[test]
     fn bad_entry_is_named_and_skipped() {
-        let text =
-            "remotes:\n  - name: ok\n    host: h\n    user: u\n    key: k\n  - name: broken\n    user: u\n    key: k\n";
+        let text = "remotes:\n  - name: ok\n    host: h\n    user: u\n    key: /k\n  - name: broken\n    user: u\n    key: /k\n";
         let l = parse_remotes(text, &home()).unwrap();
         assert_eq!(l.config.remotes.len(), 1);
         assert_eq!(l.warnings.len(), 1);
@@ -312,8 +341,35 @@ remotes:
     }
 
     #[test]
+    fn hosts_users_and_paths_that_could_mislead_ssh_are_refused() {
+        let entry = |host: &str, user: &str, key: &str, jump: &str| {
+            let text = format!(
+                "remotes:\n  - name: r\n    host: '{host}'\n    user: '{user}'\n    key: '{key}'\n    jump_host: '{jump}'\n"
+            );
+            let l = parse_remotes(&text, &home()).unwrap();
+            l.warnings.first().cloned()
+        };
+        assert_eq!(entry("h.example", "u_1", "~/k", "j.example:2"), None);
+        assert_eq!(entry("::1", "u", "/k", ""), None);
+        for (host, user, jump, field) in [
+            ("-oProxyCommand=x", "u", "", "host"),
+            ("h x", "u", "", "host"),
+            ("h", "u$(x)", "", "user"),
+            ("h", "-l", "", "user"),
+            ("h", "u", "j`x`", "jump_host"),
+            ("h", "u", "-j", "jump_host"),
+        ] {
+            let w = entry(host, user, "/k", jump).unwrap_or_else(|| panic!("{host} {user} {jump} accepted"));
+            assert!(w.contains(&format!("{field}: ")), "{w}");
+        }
+        assert!(entry("h", "u", "k", "").unwrap().contains("key: \"k\" is relative"));
+        let err = parse_remotes("known_hosts: kh\n", &home()).unwrap_err();
+        assert!(err.contains("known_hosts: \"kh\" is relative"), "{err}");
+    }
+
+    #[test]
     fn duplicate_and_reserved_names() {
-        let e = "    host: h\n    user: u\n    key: k\n";
+        let e = "    host: h\n    user: u\n    key: /k\n";
         let text = format!("remotes:\n  - name: a\n{e}  - name: a\n{e}  - name: local\n{e}");
         let l = parse_remotes(&text, &home()).unwrap();
         assert_eq!(l.config.remotes.len(), 1);

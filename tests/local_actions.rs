@@ -89,6 +89,7 @@ fn git_reports_branch_dirty_remote_commit_and_ahead_behind() {
 
     // Without a status file, the pane's directory is used.
     t.new_session("g2", &repo, "");
+    t.wait_pane_dir("g2", &repo);
     let (code, out, _) = t.run_navi(&["git", "g2"]);
     assert_eq!(code, 0);
     assert!(out.contains("main ● +2 -1 ↑1"), "{out}");
@@ -250,6 +251,7 @@ fn pr_comes_from_the_local_gh_when_it_answers() {
     .unwrap();
     Command::new("chmod").arg("+x").arg(bin.join("gh")).status().unwrap();
     t.new_session("g", &repo, "");
+    t.wait_pane_dir("g", &repo);
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     let out = t.navi().env("PATH", &path).args(["git", "g"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

@@ -204,3 +204,49 @@ fn hostile_names_and_directories_never_run_anything_over_ssh() {
     assert!(env.sshd.sessions_alive().contains(&"$2 and more".to_string()));
     assert!(env.sshd.status_path("$2 and more").exists());
 }
+
+#[test]
+fn a_chatty_bashrc_on_the_remote_breaks_nothing() {
+    // Every remote command's output is taken from after a marker its script prints first;
+    // bash runs ~/.bashrc for every command run over ssh; this one prints on both streams.
+    let local = TmuxServer::new();
+    let sshd = Sshd::start_with(common::sshd::Options { bash_user: true, ..Default::default() });
+    std::fs::write(sshd.remote_home.join(".bashrc"), "echo 'Welcome to the box'\necho 'motd' >&2\n").unwrap();
+    let remotes = local.dir.path().join("remotes.yaml");
+    std::fs::write(&remotes, sshd.remotes_yaml("box")).unwrap();
+    let env = Env { local, sshd, remotes };
+    std::fs::write(env.sshd.dir.path().join("bin/claude"), "#!/bin/sh\nexec sleep 600\n").unwrap();
+    std::process::Command::new("chmod").arg("755").arg(env.sshd.dir.path().join("bin/claude")).status().unwrap();
+
+    env.sshd.new_session("alpha", "");
+    env.sshd.write_status(&status("alpha", "permission", "needs you"));
+    let rows = env.list();
+    let alpha = rows.iter().find(|r| r["tmux_session"] == "alpha").expect("listed despite the banner");
+    assert_eq!(alpha["status"], "permission");
+    env.ok(&["dismiss", "alpha", "--remote", "box"]);
+    assert_eq!(env.sshd.read_status("alpha").unwrap()["status"], "working");
+    let preview = env.ok(&["preview", "alpha", "--remote", "box", "--lines", "5"]);
+    assert!(!preview.contains("Welcome"), "{preview}");
+    let (code, _, err) = env.navi(&["preview", "nosuch", "--remote", "box"]);
+    assert_ne!(code, 0);
+    assert!(!err.contains("motd"), "{err}");
+
+    env.sshd.as_user("mkdir -p proj");
+    env.ok(&["new", "fresh", "--remote", "box", "--dir", "~/proj"]);
+    let file = env.sshd.read_status("fresh").unwrap();
+    assert_eq!(file["tmux_session"], "fresh");
+    assert_eq!(file["cwd"], env.sshd.remote_home.join("proj").to_string_lossy().as_ref());
+}
+
+#[test]
+fn a_poll_killed_midway_is_an_error_not_an_empty_remote() {
+    let env = Env::new();
+    env.sshd.write_status(&status("alpha", "done", "m"));
+    // A tmux that takes its shell down with it: the poll never finishes.
+    let fake = env.sshd.dir.path().join("bin/tmux");
+    std::fs::write(&fake, "#!/bin/sh\nkill -KILL $PPID\n").unwrap();
+    std::process::Command::new("chmod").arg("755").arg(&fake).status().unwrap();
+    let (code, out, err) = env.navi(&["list", "--json", "--filter", "remote"]);
+    assert!(err.contains("box unreachable") && err.contains("poll"), "the remote is reported: {code} {out} {err}");
+    assert!(env.sshd.status_path("alpha").exists(), "nothing was cleaned up on a half answer");
+}

@@ -118,3 +118,47 @@ fn the_targets_own_host_key_is_checked_and_failures_name_the_hop() {
     let err = rows[0]["last_error"].as_str().unwrap();
     assert!(err.contains(&format!("jump host {JUMP_ADDR}:22")) && err.contains("cannot connect"), "{err}");
 }
+
+#[test]
+fn the_attach_ssh_command_checks_and_logs_in_on_both_hops_non_interactively() {
+    let env = Env::new();
+    let text = std::fs::read_to_string(&env.remotes).unwrap();
+    let cfg = navi::config::parse_remotes(&text, std::path::Path::new("/nonexistent")).unwrap().config;
+    let state = tempfile::tempdir().unwrap();
+    let openssh = navi::ssh::openssh::OpenSsh {
+        known_hosts: cfg.known_hosts.clone(),
+        policy: cfg.host_key_checking,
+        config_dir: state.path().into(),
+    };
+    // The command `navi attach` runs, with `echo` in place of tmux; an empty HOME, so
+    // ssh's own defaults (known_hosts, keys) hold nothing that could help either hop.
+    let cmd = openssh.command(cfg.get("tgt").unwrap(), false, "echo attached-$((40+2))").unwrap();
+    let empty_home = tempfile::tempdir().unwrap();
+    let out = Command::new("ip")
+        .args(["netns", "exec", &env.chain.client])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env("HOME", empty_home.path())
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "attached-42\n", "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+    assert!(env.jump.log().contains("Accepted publickey"));
+
+    // A jump host whose key is not on file is refused, not asked about.
+    std::fs::write(&cfg.known_hosts, env.target.known_hosts_line()).unwrap();
+    let cmd = openssh.command(cfg.get("tgt").unwrap(), false, "echo attached").unwrap();
+    let out = Command::new("ip")
+        .args(["netns", "exec", &env.chain.client])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env("HOME", empty_home.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Host key verification failed"), "{out:?}");
+}

@@ -254,3 +254,39 @@ async fn commands_queued_behind_a_failing_connect_share_its_error() {
     assert_eq!(st.state, ConnState::Error);
     assert!(st.last_error_at.is_some());
 }
+
+/// PIDs of processes whose command line contains `needle`.
+fn processes_with(needle: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timed_out_commands_free_their_server_sessions() {
+    // OpenSSH's default MaxSessions (10); more commands time out than it has slots.
+    let sshd = Sshd::start();
+    let pool = Pool::new(&config(&sshd, "strict")).with_command_timeout(std::time::Duration::from_secs(1));
+    let tag = format!("{}.{}", 900 + std::process::id() % 90, rand_suffix());
+    for i in 0..12 {
+        let err = pool.exec("box", &format!("sleep {tag}"), None).await.unwrap_err();
+        assert!(matches!(err, SshError::Timeout { .. }), "command {i}: {err:?}");
+    }
+    let out = pool.exec("box", "echo ok", None).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.stdout, b"ok\n");
+    // The commands given up on were killed, not left running on the server.
+    let gone = common::tmux::wait_for(std::time::Duration::from_secs(20), || {
+        processes_with(&format!("sleep {tag}")).is_empty()
+    });
+    assert!(gone, "left running: {:?}", processes_with(&format!("sleep {tag}")));
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() % 1_000_000
+}

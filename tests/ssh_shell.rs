@@ -74,3 +74,10 @@ async fn close_ends_the_shell() {
     let ended = tokio::time::timeout(Duration::from_secs(20), async { while output.recv().await.is_some() {} }).await;
     assert!(ended.is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_pty_is_an_error_not_a_shell_without_one() {
+    let sshd = Sshd::start_with(common::sshd::Options { extra: "PermitTTY no".into(), ..Default::default() });
+    let err = pool(&sshd).open_shell("box").await.err().expect("a shell without a PTY was opened");
+    assert!(err.to_string().contains("refused a PTY"), "{err}");
+}

@@ -274,9 +274,10 @@ pub trait SessionBackend: Send + Sync {
         let command = if new.skip_permissions { "claude --dangerously-skip-permissions" } else { "claude" };
         let out = self.run_ok(&self.tmux().create(&new.name, &new.dir, command)).await?;
         let text = out.stdout_str();
-        let mut lines = text.lines();
-        let cwd = lines.next().unwrap_or(&new.dir).to_string();
+        // The script's last two lines: a remote shell's startup files may print first.
+        let mut lines = text.lines().rev();
         let name = lines.next().filter(|n| !n.is_empty()).unwrap_or(&new.name).to_string();
+        let cwd = lines.next().unwrap_or(&new.dir).to_string();
         let now = crate::text::now_unix();
         let mut file = StatusFile::new(&name, Status::Working);
         file.cwd = Some(cwd);

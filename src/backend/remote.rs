@@ -9,6 +9,7 @@ use crate::config::{HostKeyChecking, Remote};
 use crate::sessions::StatusFile;
 use crate::sessions::store::file_name_for;
 use crate::sessions::stream::{Parsed, parse_stream};
+use crate::ssh::openssh::OpenSsh;
 use crate::ssh::{Pool, SshError};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -42,18 +43,35 @@ impl RemoteBackend {
         path(if d.is_empty() { "/" } else { d })
     }
 
-    /// The one script a poll runs: tmux's session list and exit status after a marker line,
-    /// then every status file after a marker line naming it (one awk for all files: a
-    /// process per file would cost more than the round trip on loopback). Public for the
-    /// benchmark.
+    /// The one script a poll runs: every status file after a marker line naming it (one
+    /// awk for all files: a process per file would cost more than the round trip on
+    /// loopback), then tmux's session list and its exit status. Files first: a file
+    /// written after tmux was asked would otherwise be taken for a stale one. Whatever the
+    /// user's shell startup files print comes before the first marker and is ignored.
+    /// Public for the benchmark.
     pub fn poll_script(&self, marker: &str) -> String {
         format!(
-            "{list}\nprintf '\\n%s %s\\n' {marker} \"$?\"\n\
-             set -- {dir}/*.json\n[ -e \"$1\" ] || exit 0\n\
-             exec awk -v m={marker} 'FNR == 1 {{ n = FILENAME; sub(\".*/\", \"\", n); printf \"\\n%s %s\\n\", m, n }} {{ print }}' \"$@\" 2>/dev/null",
+            "set -- {dir}/*.json
+             [ -e \"$1\" ] && awk -v m={marker} 'FNR == 1 {{ n = FILENAME; sub(\".*/\", \"\", n); printf \"\\n%s %s\\n\", m, n }} {{ print }}' \"$@\" 2>/dev/null
+             printf '\\n%s {TMUX_PART}\\n' {marker}
+{list}
+printf '\\n%s {STATUS_PART} %s\\n' {marker} \"$?\"
+exit 0",
             list = self.tmux.list_sessions(),
             dir = self.dir(),
         )
+    }
+
+    /// Writes stdin to `session`'s status file through a temp file and `mv`, only when all
+    /// `len` bytes arrived: stdin cut short (a dropped connection) leaves the old file.
+    fn write_script(&self, session: &str, len: usize) -> Result<String, BackendError> {
+        Ok(format!(
+            "d={dir}\nmkdir -p \"$d\" && t=$(mktemp \"$d/.navi-XXXXXX\") || exit 1\n\
+             if cat > \"$t\" && n=$(wc -c < \"$t\") && [ $n -eq {len} ] && chmod 644 \"$t\" && mv -f \"$t\" {file}\n\
+             then exit 0; fi\nrm -f \"$t\"; exit 1",
+            dir = self.dir(),
+            file = self.file(session)?,
+        ))
     }
 
     fn file(&self, session: &str) -> Result<String, BackendError> {
@@ -62,22 +80,43 @@ impl RemoteBackend {
     }
 }
 
+/// The poll's marker lines that are not file names (those end in `.json`).
+const TMUX_PART: &str = ":tmux";
+const STATUS_PART: &str = ":status";
+
 /// A poll's stdout in pieces: tmux's output, tmux's exit status, each file by name.
 type PollParts<'a> = (&'a [u8], Option<i32>, Vec<(String, &'a [u8])>);
 
-/// Splits a poll's stdout: tmux's output, the marker line with tmux's exit status, then
-/// each status file after a marker line naming it.
+/// Splits a poll's stdout at its marker lines: each status file by name, tmux's output,
+/// then tmux's exit status. Anything before the first marker (a chatty `.bashrc`) is
+/// skipped; `None` when tmux's parts are missing (the script did not run to its end).
 fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<PollParts<'a>> {
     let needle = format!("\n{marker} ");
-    let mut parts = split_on(stdout, needle.as_bytes()).into_iter();
-    let names = parts.next()?;
     let header = |part: &'a [u8]| -> Option<(String, &'a [u8])> {
         let eol = part.iter().position(|&b| b == b'\n')?;
         Some((String::from_utf8_lossy(&part[..eol]).into_owned(), &part[eol + 1..]))
     };
-    let (status, _) = header(parts.next()?)?;
-    let files = parts.filter_map(header).collect();
-    Some((names, status.trim().parse().ok(), files))
+    let (mut names, mut status, mut files) = (None, None, Vec::new());
+    for (name, body) in split_on(stdout, needle.as_bytes()).into_iter().skip(1).filter_map(header) {
+        if name == TMUX_PART {
+            names = Some(body);
+        } else if let Some(code) = name.strip_prefix(STATUS_PART) {
+            status = Some(code.trim().parse().ok());
+        } else {
+            files.push((name, body));
+        }
+    }
+    Some((names?, status?, files))
+}
+
+/// What follows the first `marker` line; everything when there is none (the script did
+/// not start, and the login shell's complaint is the useful part).
+fn after_marker(bytes: Vec<u8>, marker: &str) -> Vec<u8> {
+    let needle = format!("{marker}\n");
+    match split_on(&bytes, needle.as_bytes()).get(1..) {
+        Some(rest) if !rest.is_empty() => rest.join(needle.as_bytes()),
+        _ => bytes,
+    }
 }
 
 fn split_on<'a>(hay: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
@@ -123,9 +162,17 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, BackendError> {
-        // `exec`: the login shell hands over to sh instead of waiting beside it.
-        let out = self.pool.exec(&self.remote.name, &format!("exec sh -c {}", quote(script)), stdin).await?;
-        Ok(ExecOutput { status: out.status, stdout: out.stdout, stderr: out.stderr })
+        // `exec`: the login shell hands over to sh instead of waiting beside it. The script
+        // first prints a marker on both streams: what the login shell's startup files
+        // (a chatty ~/.bashrc) printed before it is dropped, whatever the script's parser.
+        let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
+        let script = format!("printf '%s\\n' {marker}; printf '%s\\n' {marker} >&2\n{script}");
+        let out = self.pool.exec(&self.remote.name, &format!("exec sh -c {}", quote(&script)), stdin).await?;
+        Ok(ExecOutput {
+            status: out.status,
+            stdout: after_marker(out.stdout, &marker),
+            stderr: after_marker(out.stderr, &marker),
+        })
     }
 
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
@@ -133,7 +180,8 @@ impl SessionBackend for RemoteBackend {
         let script = self.poll_script(&marker);
         let _one_at_a_time = self.pool.poll_guard(&self.remote.name).await?;
         let out = self.exec(&script, None).await?;
-        let Some((names, status, files)) = split_poll(&out.stdout, &marker) else {
+        let parts = split_poll(&out.stdout, &marker).filter(|_| out.status == Some(0));
+        let Some((names, status, files)) = parts else {
             return Err(BackendError::Command(format!("unexpected answer to a poll: {}", out.error_text())));
         };
         let (tmux_sessions, tmux_error) = match tmux::parse_list_sessions(status, names, &out.stderr) {
@@ -156,14 +204,9 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn write_status(&self, file: &StatusFile) -> Result<(), BackendError> {
-        let script = format!(
-            "d={dir}\nmkdir -p \"$d\" && t=$(mktemp \"$d/.navi-XXXXXX\") || exit 1\n\
-             if cat > \"$t\" && chmod 644 \"$t\" && mv -f \"$t\" {file}; then exit 0; fi\n\
-             rm -f \"$t\"; exit 1",
-            dir = self.dir(),
-            file = self.file(&file.tmux_session)?,
-        );
-        let out = self.exec(&script, Some(&file.to_json())).await?;
+        let json = file.to_json();
+        let script = self.write_script(&file.tmux_session, json.len())?;
+        let out = self.exec(&script, Some(&json)).await?;
         if out.success() { Ok(()) } else { Err(BackendError::Command(out.error_text())) }
     }
 
@@ -177,21 +220,29 @@ impl SessionBackend for RemoteBackend {
     }
 
     fn attach_command(&self, name: &str, _inside_tmux: bool) -> std::process::Command {
-        let r = &self.remote;
-        let mut cmd = std::process::Command::new("ssh");
-        cmd.arg("-t").arg("-i").arg(&r.key).arg("-p").arg(r.port.to_string());
-        if let Some(j) = &r.jump_host {
-            let host = if j.host.contains(':') { format!("[{}]", j.host) } else { j.host.clone() };
-            cmd.arg("-J").arg(format!("{}@{}:{}", r.user, host, j.port));
-        }
-        let strict = if self.policy == HostKeyChecking::Off { "no" } else { "yes" };
-        cmd.arg("-o").arg(format!("UserKnownHostsFile={}", self.known_hosts.display()));
-        cmd.arg("-o").arg(format!("StrictHostKeyChecking={strict}"));
-        cmd.arg(format!("{}@{}", r.user, r.host)).arg("--");
         // The same attach script as local (exact name → session id), under `sh` whatever
         // the remote user's login shell is.
-        cmd.arg(format!("sh -c {}", quote(&self.tmux.attach(name, false))));
-        cmd
+        let script = format!("sh -c {}", quote(&self.tmux.attach(name, false)));
+        match self.ssh_command(true, &script) {
+            Ok(cmd) => cmd,
+            Err(e) => {
+                // Nothing to attach with: a command that says why, rather than an ssh
+                // that would check host keys against the wrong file.
+                let mut cmd = std::process::Command::new("sh");
+                cmd.args(["-c", "printf 'navi: %s\\n' \"$1\" >&2; exit 1", "navi", &format!("attach: {e}")]);
+                cmd
+            }
+        }
+    }
+}
+
+impl RemoteBackend {
+    /// The OpenSSH client running `remote_command` on this remote with navi's known_hosts,
+    /// policy and key on every hop (see [`crate::ssh::openssh`]).
+    pub fn ssh_command(&self, tty: bool, remote_command: &str) -> std::io::Result<std::process::Command> {
+        let state_dir = crate::config::Paths::resolve(None, None).map_err(std::io::Error::other)?.state_dir;
+        let openssh = OpenSsh { known_hosts: self.known_hosts.clone(), policy: self.policy, config_dir: state_dir };
+        openssh.command(&self.remote, tty, remote_command)
     }
 }
 
@@ -201,8 +252,8 @@ mod tests {
 
     #[test]
     fn poll_output_is_split_at_the_markers() {
-        let out =
-            b"a\nb c\n\nNAVI-x 0\n\nNAVI-x a.json\n{\"tmux_session\":\"a\",\"status\":\"done\"}\nNAVI-x bad.json\n{x";
+        let out = b"rc banner\n\nNAVI-x a.json\n{\"tmux_session\":\"a\",\"status\":\"done\"}\nNAVI-x bad.json\n{x\n\
+                    \nNAVI-x :tmux\na\nb c\n\nNAVI-x :status 0\n";
         let (names, status, files) = split_poll(out, "NAVI-x").unwrap();
         assert_eq!(names, b"a\nb c\n");
         assert_eq!(status, Some(0));
@@ -210,13 +261,75 @@ mod tests {
         let parsed = parse_files(files);
         assert_eq!(parsed.files.len(), 1);
         assert!(parsed.errors[0].starts_with("bad.json: "), "{:?}", parsed.errors);
-        let (names, status, files) = split_poll(b"\nNAVI-x 1\n", "NAVI-x").unwrap();
+        let (names, status, files) = split_poll(b"\nNAVI-x :tmux\n\nNAVI-x :status 1\n", "NAVI-x").unwrap();
         assert_eq!((names, status, files.len()), (&b""[..], Some(1), 0));
         assert!(split_poll(b"garbage", "NAVI-x").is_none());
+        assert!(split_poll(b"\nNAVI-x a.json\n{}\n\nNAVI-x :tmux\nhalf", "NAVI-x").is_none(), "cut short");
     }
 
     #[test]
-    fn attach_uses_navis_files_and_exact_target() {
+    fn the_poll_script_reads_files_before_asking_tmux() {
+        let d = tempfile::tempdir().unwrap();
+        let b = backend_in(d.path());
+        std::fs::write(d.path().join("a.json"), "{}\n").unwrap();
+        let script = b.poll_script("M");
+        let sockets = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .env_remove("TMUX")
+            .env("TMUX_TMPDIR", sockets.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let (file, tmux) = (text.find("\nM a.json\n").unwrap(), text.find("\nM :tmux\n").unwrap());
+        assert!(file < tmux, "{text}");
+        assert!(text.contains("\nM :status "), "{text}");
+    }
+
+    fn backend_in(dir: &std::path::Path) -> RemoteBackend {
+        let remote = Remote {
+            name: "r".into(),
+            host: "h".into(),
+            port: 22,
+            user: "u".into(),
+            key: "/k/id".into(),
+            sessions_dir: dir.display().to_string(),
+            jump_host: None,
+        };
+        RemoteBackend::new(remote, Arc::new(Pool::new(&Default::default())), "/kh".into(), HostKeyChecking::Strict)
+    }
+
+    #[test]
+    fn a_status_write_cut_short_leaves_the_old_file() {
+        use std::io::Write;
+        let d = tempfile::tempdir().unwrap();
+        let b = backend_in(d.path());
+        let target = d.path().join("s.json");
+        std::fs::write(&target, "old").unwrap();
+        let new = b"{\"tmux_session\":\"s\",\"status\":\"done\"}";
+        let script = b.write_script("s", new.len()).unwrap();
+        let run = |input: &[u8]| {
+            let mut child = std::process::Command::new("sh")
+                .args(["-c", &script])
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(input).unwrap();
+            child.wait().unwrap().code()
+        };
+        for short in [&new[..0], &new[..10]] {
+            assert_eq!(run(short), Some(1));
+            assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        }
+        assert_eq!(run(new), Some(0));
+        assert_eq!(std::fs::read(&target).unwrap(), new);
+        let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["s.json"], "no temp files left behind");
+    }
+
+    #[test]
+    fn attach_uses_navis_files_on_every_hop_and_exact_target() {
         let remote = Remote {
             name: "r".into(),
             host: "h".into(),
@@ -226,28 +339,20 @@ mod tests {
             sessions_dir: "~/.claude-sessions".into(),
             jump_host: Some(crate::config::HostPort { host: "j".into(), port: 2200 }),
         };
-        let pool = Arc::new(Pool::new(&Default::default()));
-        let b = RemoteBackend::new(remote, pool, "/kh".into(), HostKeyChecking::Strict);
-        let cmd = b.attach_command("it's $(x)", false);
+        let state = tempfile::tempdir().unwrap();
+        let openssh =
+            OpenSsh { known_hosts: "/kh".into(), policy: HostKeyChecking::Strict, config_dir: state.path().into() };
+        let remote_command = format!("sh -c {}", quote(&Tmux::default().attach("it's $(x)", false)));
+        let cmd = openssh.command(&remote, true, &remote_command).unwrap();
         let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        let config = state.path().join("ssh/r.conf");
         assert_eq!(
             args,
-            [
-                "-t",
-                "-i",
-                "/k/id",
-                "-p",
-                "2222",
-                "-J",
-                "u@j:2200",
-                "-o",
-                "UserKnownHostsFile=/kh",
-                "-o",
-                "StrictHostKeyChecking=yes",
-                "u@h",
-                "--",
-                &format!("sh -c {}", quote(&Tmux::default().attach("it's $(x)", false))),
-            ]
+            ["-t", "-F", &config.to_string_lossy(), "-p", "2222", "-J", "u@j:2200", "--", "u@h", &remote_command]
         );
+        let text = std::fs::read_to_string(&config).unwrap();
+        assert!(text.contains("UserKnownHostsFile \"/kh\"") && text.contains("StrictHostKeyChecking yes"), "{text}");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }

@@ -7,7 +7,7 @@ use super::error::SshError;
 use super::hostkeys::HostCheck;
 use crate::config::{HostKeyChecking, Remote};
 use russh::client::{self, DisconnectReason, Handle};
-use russh::keys::PublicKeyOrCertificate;
+use russh::keys::{Algorithm, HashAlg, PublicKeyOrCertificate};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -172,11 +172,28 @@ fn config(check: &HostCheck) -> Arc<client::Config> {
     // only because it offered another of its keys first.
     let recorded = check.recorded_algorithms();
     if !recorded.is_empty() {
-        let mut keys: Vec<_> = recorded.clone();
-        keys.extend(config.preferred.key.iter().filter(|a| !recorded.contains(a)).cloned());
+        let mut keys = host_key_algorithms(&recorded);
+        keys.extend(config.preferred.key.iter().filter(|a| !keys.contains(a)).cloned().collect::<Vec<_>>());
         config.preferred.key = keys.into();
     }
     Arc::new(config)
+}
+
+/// The signature algorithms to ask for, first, for the key types known_hosts records. An
+/// RSA key is asked for with SHA-2 signatures: OpenSSH no longer offers `ssh-rsa` (SHA-1),
+/// so asking for that alone would end up with another key type, one never recorded.
+fn host_key_algorithms(recorded: &[Algorithm]) -> Vec<Algorithm> {
+    let mut out = Vec::new();
+    for a in recorded {
+        let expanded = match a {
+            Algorithm::Rsa { .. } => {
+                vec![Algorithm::Rsa { hash: Some(HashAlg::Sha512) }, Algorithm::Rsa { hash: Some(HashAlg::Sha256) }]
+            }
+            other => vec![other.clone()],
+        };
+        out.extend(expanded.into_iter().filter(|e| !out.contains(e)).collect::<Vec<_>>());
+    }
+    out
 }
 
 async fn handshake<S>(stream: S, check: HostCheck, user: &str, key: &Path) -> Result<Connection, SshError>
@@ -198,4 +215,22 @@ where
     };
     authenticate(&mut handle, &Login { user, host: &host, hop: &hop, key }).await?;
     Ok(Connection { handle, ended, jump: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recorded_rsa_key_asks_for_sha2_signatures_only() {
+        let got = host_key_algorithms(&[Algorithm::Ed25519, Algorithm::Rsa { hash: None }]);
+        assert_eq!(
+            got,
+            [
+                Algorithm::Ed25519,
+                Algorithm::Rsa { hash: Some(HashAlg::Sha512) },
+                Algorithm::Rsa { hash: Some(HashAlg::Sha256) }
+            ]
+        );
+    }
 }

@@ -24,6 +24,8 @@ pub enum SshError {
         openssh: String,
         known_hosts: String,
     },
+    /// known_hosts holds keys for the host and none is the one offered (of the same type or
+    /// not): never accepted automatically. `expected` and `actual` are `TYPE SHA256:...`.
     #[error(
         "HOST KEY CHANGED for {host}:{port} ({hop}): expected {expected} (line {line} of {known_hosts}), \
          got {actual}. Someone may be intercepting the connection; if the server was reinstalled, \
@@ -36,6 +38,16 @@ pub enum SshError {
         port: u16,
         expected: String,
         actual: String,
+        line: usize,
+        known_hosts: String,
+    },
+    #[error("REVOKED host key for {host}:{port} ({hop}): {key} is marked @revoked on line {line} of {known_hosts}")]
+    HostKeyRevoked {
+        remote: String,
+        hop: String,
+        host: String,
+        port: u16,
+        key: String,
         line: usize,
         known_hosts: String,
     },

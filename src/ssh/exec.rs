@@ -1,9 +1,11 @@
 //! One command on one channel: open, exec, feed stdin, collect stdout, stderr and the exit
-//! status. A channel that ends without an exit status is a failure, never an empty success.
+//! status. A channel that ends without an exit status, or before the server's EOF, is a
+//! failure, never an empty or partial success; a channel given up on is closed.
 
 use super::connect::Connection;
 use super::error::SshError;
-use russh::ChannelMsg;
+use russh::client::Msg;
+use russh::{ChannelMsg, ChannelWriteHalf, Sig};
 
 /// What a remote command printed and how it ended.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,8 +28,35 @@ pub enum ExecFailure {
     Run(SshError),
 }
 
+/// Closes a channel that is dropped before the server closed it (a timeout, a cancelled
+/// future, an early return): without this the server keeps the command, and its session
+/// slot, until the connection ends. Best effort: kill the command, then close.
+struct Closer {
+    writer: Option<ChannelWriteHalf<Msg>>,
+}
+
+impl Closer {
+    /// The server closed the channel (russh answers that itself): nothing left to do.
+    fn closed(&mut self) {
+        self.writer = None;
+    }
+}
+
+impl Drop for Closer {
+    fn drop(&mut self) {
+        let Some(writer) = self.writer.take() else { return };
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let _ = writer.signal(Sig::KILL).await;
+                let _ = writer.eof().await;
+                let _ = writer.close().await;
+            });
+        }
+    }
+}
+
 pub async fn run(conn: &Connection, command: &str, stdin: Option<&[u8]>) -> Result<Output, ExecFailure> {
-    let mut channel = conn.handle.channel_open_session().await.map_err(|e| {
+    let channel = conn.handle.channel_open_session().await.map_err(|e| {
         if conn.is_closed() || matches!(e, russh::Error::SendError | russh::Error::RecvError | russh::Error::Disconnect)
         {
             ExecFailure::Open(SshError::Disconnected(conn.end_reason()))
@@ -37,16 +66,22 @@ pub async fn run(conn: &Connection, command: &str, stdin: Option<&[u8]>) -> Resu
             ExecFailure::Run(SshError::Channel(format!("the server refused a channel: {e}")))
         }
     })?;
+    let (mut reader, writer) = channel.split();
+    let mut closer = Closer { writer: Some(writer) };
     let lost = |_| ExecFailure::Run(SshError::Disconnected(conn.end_reason()));
-    channel.exec(true, command.as_bytes()).await.map_err(lost)?;
+    let writer = closer.writer.as_ref().ok_or_else(|| ExecFailure::Run(SshError::Channel("no channel".into())))?;
+    writer.exec(true, command.as_bytes()).await.map_err(lost)?;
     if let Some(data) = stdin {
-        channel.data(data).await.map_err(lost)?;
+        writer.data(data).await.map_err(lost)?;
     }
-    channel.eof().await.map_err(lost)?;
+    writer.eof().await.map_err(lost)?;
 
     let mut out = Output::default();
     let mut exited = false;
-    while let Some(msg) = channel.wait().await {
+    // OpenSSH may send the exit status before the last of the output: the output is
+    // complete only once the server also sent EOF or closed the channel.
+    let mut drained = false;
+    while let Some(msg) = reader.wait().await {
         match msg {
             ChannelMsg::Data { data } => out.stdout.extend_from_slice(&data),
             ChannelMsg::ExtendedData { data, ext: 1 } => out.stderr.extend_from_slice(&data),
@@ -61,15 +96,19 @@ pub async fn run(conn: &Connection, command: &str, stdin: Option<&[u8]>) -> Resu
             ChannelMsg::Failure => {
                 return Err(ExecFailure::Run(SshError::Channel("the server refused to run the command".into())));
             }
-            ChannelMsg::Close => break,
+            ChannelMsg::Eof => drained = true,
+            ChannelMsg::Close => {
+                closer.closed();
+                drained = true;
+                break;
+            }
             _ => {}
         }
     }
-    if !exited {
+    if !exited || !drained {
         let why = if conn.is_closed() { conn.end_reason() } else { "the channel closed".into() };
-        return Err(ExecFailure::Run(SshError::Disconnected(format!(
-            "the command ended without an exit status: {why}"
-        ))));
+        let what = if exited { "the output was cut short" } else { "the command ended without an exit status" };
+        return Err(ExecFailure::Run(SshError::Disconnected(format!("{what}: {why}"))));
     }
     Ok(out)
 }

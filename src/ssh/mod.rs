@@ -13,6 +13,8 @@ pub mod connect;
 pub mod error;
 pub mod exec;
 pub mod hostkeys;
+pub mod known_hosts;
+pub mod openssh;
 pub mod pool;
 pub mod shell;
 

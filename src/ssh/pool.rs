@@ -24,6 +24,9 @@ const PING_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often a refused channel is tried again (with a growing pause, 1.1 s in all): the
 /// server frees a closed channel's slot a moment after it says it closed.
 const BUSY_RETRIES: u32 = 10;
+/// Commands timed out in a row on one connection before it is dropped: a connection
+/// whose commands keep hanging is replaced rather than trusted because pings pass.
+const TIMEOUTS_BEFORE_RECONNECT: u32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,11 +58,14 @@ struct Slot {
     /// The last failed connection attempt: commands that queued behind it share its
     /// error instead of each waiting out its own timeout.
     last_failure: Mutex<Option<(Instant, SshError)>>,
+    /// Commands timed out in a row on the current connection.
+    timeouts: std::sync::atomic::AtomicU32,
 }
 
 pub struct Pool {
     order: Vec<String>,
     slots: HashMap<String, Arc<Slot>>,
+    command_timeout: Duration,
 }
 
 fn unix_now() -> u64 {
@@ -90,10 +96,17 @@ impl Pool {
                     }),
                     last_used: Mutex::new(None),
                     last_failure: Mutex::new(None),
+                    timeouts: std::sync::atomic::AtomicU32::new(0),
                 }),
             );
         }
-        Pool { order, slots }
+        Pool { order, slots, command_timeout: COMMAND_TIMEOUT }
+    }
+
+    /// How long a command may run ([`COMMAND_TIMEOUT`] unless changed; tests shorten it).
+    pub fn with_command_timeout(mut self, timeout: Duration) -> Self {
+        self.command_timeout = timeout;
+        self
     }
 
     /// The remotes' names, in the file's order.
@@ -142,7 +155,11 @@ impl Pool {
         let mut busy_tries = 0u32;
         loop {
             let conn = slot.connection(queued_at).await?;
-            let result = tokio::time::timeout(COMMAND_TIMEOUT, exec::run(&conn, command, stdin)).await;
+            // On a timeout the command's future is dropped, which closes its channel.
+            let result = tokio::time::timeout(self.command_timeout, exec::run(&conn, command, stdin)).await;
+            if result.is_ok() {
+                slot.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
+            }
             match result {
                 Ok(Ok(out)) => {
                     slot.mark_ok();
@@ -165,8 +182,20 @@ impl Pool {
                     return Err(e);
                 }
                 Err(_) => {
-                    let e =
-                        SshError::Timeout { what: format!("running a command on {remote}"), after: COMMAND_TIMEOUT };
+                    let e = SshError::Timeout {
+                        what: format!("running a command on {remote}"),
+                        after: self.command_timeout,
+                    };
+                    let in_a_row = slot.timeouts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                    if in_a_row >= TIMEOUTS_BEFORE_RECONNECT {
+                        slot.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
+                        slot.drop_conn(&conn, &e);
+                        // Other holders may still use it; ending it frees the server's side now.
+                        let doomed = conn.clone();
+                        tokio::spawn(async move {
+                            let _ = doomed.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+                        });
+                    }
                     slot.set_error(&e);
                     return Err(e);
                 }
@@ -225,6 +254,7 @@ impl Slot {
         match connect::connect(&self.target).await {
             Ok(conn) => {
                 let conn = Arc::new(conn);
+                self.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
                 if let Ok(mut c) = self.conn.lock() {
                     *c = Some(conn.clone());
                 }

@@ -6,12 +6,14 @@
 use super::connect::Connection;
 use super::error::SshError;
 use russh::client::Msg;
-use russh::{ChannelMsg, ChannelWriteHalf, Sig};
+use russh::{Channel, ChannelMsg, ChannelWriteHalf, Sig};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 pub const DEFAULT_COLS: u32 = 200;
 pub const DEFAULT_ROWS: u32 = 50;
+/// How long the server may take to grant a PTY or a shell.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How a shell ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,12 +39,17 @@ pub struct ShellChannel {
 
 impl ShellChannel {
     pub(crate) async fn open(conn: Arc<Connection>) -> Result<Self, SshError> {
-        let lost = |e: russh::Error| SshError::Channel(format!("opening a shell: {e}"));
-        let channel = conn.handle.channel_open_session().await.map_err(lost)?;
-        channel.request_pty(false, "xterm", DEFAULT_COLS, DEFAULT_ROWS, 0, 0, &[]).await.map_err(lost)?;
-        channel.request_shell(true).await.map_err(lost)?;
+        let opened = Self::requests(&conn).await;
+        if opened.is_err() {
+            // The connection is the shell's own: nothing else will end it.
+            let _ = conn.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+        }
+        let (channel, early) = opened?;
         let (mut reader, writer) = channel.split();
         let (tx, output) = mpsc::channel(256);
+        for chunk in early {
+            let _ = tx.try_send(chunk);
+        }
         let end = Arc::new(Mutex::new(None));
         let end_w = end.clone();
         let conn_r = conn.clone();
@@ -72,6 +79,19 @@ impl ShellChannel {
         Ok(ShellChannel { writer: ShellWriter { writer, end, conn }, output })
     }
 
+    /// Opens the channel and asks for a PTY and a shell, each confirmed by the server;
+    /// output that came before the last confirmation is returned with the channel.
+    async fn requests(conn: &Connection) -> Result<(Channel<Msg>, Vec<Vec<u8>>), SshError> {
+        let lost = |e: russh::Error| SshError::Channel(format!("opening a shell: {e}"));
+        let mut channel = conn.handle.channel_open_session().await.map_err(lost)?;
+        let mut early = Vec::new();
+        channel.request_pty(true, "xterm", DEFAULT_COLS, DEFAULT_ROWS, 0, 0, &[]).await.map_err(lost)?;
+        confirmed(&mut channel, "a PTY", &mut early).await?;
+        channel.request_shell(true).await.map_err(lost)?;
+        confirmed(&mut channel, "a shell", &mut early).await?;
+        Ok((channel, early))
+    }
+
     pub fn into_parts(self) -> (ShellWriter, mpsc::Receiver<Vec<u8>>) {
         (self.writer, self.output)
     }
@@ -88,6 +108,27 @@ impl ShellChannel {
     pub async fn close(self) {
         self.writer.close().await
     }
+}
+
+/// Waits for the server's answer to a request sent with `want_reply`, keeping any output
+/// that arrives meanwhile.
+async fn confirmed(channel: &mut Channel<Msg>, what: &str, early: &mut Vec<Vec<u8>>) -> Result<(), SshError> {
+    let answer = async {
+        loop {
+            match channel.wait().await {
+                Some(ChannelMsg::Success) => return Ok(()),
+                Some(ChannelMsg::Failure) => return Err(SshError::Channel(format!("the server refused {what}"))),
+                Some(ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. }) => early.push(data.to_vec()),
+                Some(ChannelMsg::Close) | None => {
+                    return Err(SshError::Disconnected(format!("the channel closed while asking for {what}")));
+                }
+                Some(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(REQUEST_TIMEOUT, answer)
+        .await
+        .map_err(|_| SshError::Timeout { what: format!("asking for {what}"), after: REQUEST_TIMEOUT })?
 }
 
 impl ShellWriter {

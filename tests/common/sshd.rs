@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 pub const USER: &str = "navi-test";
+/// The same, with bash as login shell (bash runs ~/.bashrc for commands run over ssh).
+pub const BASH_USER: &str = "navi-test-bash";
 
 pub struct Sshd {
     pub dir: tempfile::TempDir,
@@ -20,6 +22,8 @@ pub struct Sshd {
     /// The remote user's HOME (owned by `navi-test`); `bin/` under `dir` is first on its PATH.
     pub remote_home: PathBuf,
     pub netns: Option<String>,
+    /// Who logs in: [`USER`], or [`BASH_USER`] with `Options::bash_user`.
+    pub user: &'static str,
     extra: String,
     child: Option<Child>,
 }
@@ -33,6 +37,10 @@ pub struct Options {
     pub netns: Option<(String, String)>,
     /// The host key type (`ed25519` by default).
     pub host_key_type: Option<String>,
+    /// A second host key of this type (`host_key2`), offered too.
+    pub second_host_key: Option<String>,
+    /// Log in as [`BASH_USER`] instead of [`USER`].
+    pub bash_user: bool,
 }
 
 pub(crate) fn run(cmd: &mut Command) -> std::process::Output {
@@ -51,11 +59,16 @@ pub fn ensure_user() {
     let me = run(Command::new("id").arg("-u"));
     assert_eq!(String::from_utf8_lossy(&me.stdout).trim(), "0", "the SSH tests must run as root (they start sshd)");
     std::fs::create_dir_all("/run/sshd").expect("creating /run/sshd");
-    if !Command::new("id").arg(USER).output().map(|o| o.status.success()).unwrap_or(false) {
-        // Two tests may race to create it; the loser's failure is fine if the user exists.
-        let _ = Command::new("useradd").args(["-m", "-s", "/bin/sh", USER]).output();
-    }
-    run(Command::new("usermod").args(["-p", "*", USER]));
+    // Once per test binary: parallel useradd/usermod calls would fight over /etc/passwd.
+    static USERS: std::sync::Once = std::sync::Once::new();
+    USERS.call_once(|| {
+        for (user, shell) in [(USER, "/bin/sh"), (BASH_USER, "/bin/bash")] {
+            if !Command::new("id").arg(user).output().map(|o| o.status.success()).unwrap_or(false) {
+                run(Command::new("useradd").args(["-m", "-s", shell, user]));
+            }
+            run(Command::new("usermod").args(["-p", "*", user]));
+        }
+    });
 }
 
 pub fn keygen(path: &Path, kind: &str, passphrase: &str) {
@@ -82,6 +95,11 @@ impl Sshd {
         let d = dir.path();
         std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         keygen(&d.join("host_key"), opts.host_key_type.as_deref().unwrap_or("ed25519"), "");
+        let mut host_keys = format!("HostKey {}/host_key\n", d.display());
+        if let Some(kind) = &opts.second_host_key {
+            keygen(&d.join("host_key2"), kind, "");
+            host_keys.push_str(&format!("HostKey {}/host_key2\n", d.display()));
+        }
         keygen(&d.join("user_key"), "ed25519", "");
         std::fs::copy(d.join("user_key.pub"), d.join("authorized_keys")).unwrap();
         std::fs::set_permissions(d.join("authorized_keys"), std::os::unix::fs::PermissionsExt::from_mode(0o644))
@@ -90,7 +108,8 @@ impl Sshd {
         std::fs::create_dir_all(&remote_home).unwrap();
         std::fs::create_dir_all(d.join("bin")).unwrap();
         std::fs::create_dir_all(d.join("tmux")).unwrap();
-        run(Command::new("chown").arg(USER).arg(&remote_home).arg(d.join("tmux")));
+        let user = if opts.bash_user { BASH_USER } else { USER };
+        run(Command::new("chown").arg(user).arg(&remote_home).arg(d.join("tmux")));
         let (netns, addr) = match opts.netns {
             Some((ns, addr)) => (Some(ns), addr),
             None => (None, "127.0.0.1".to_string()),
@@ -103,7 +122,8 @@ impl Sshd {
             addr,
             port,
             netns,
-            extra: opts.extra,
+            user,
+            extra: format!("{host_keys}{}", opts.extra),
             child: None,
             dir,
         };
@@ -114,7 +134,12 @@ impl Sshd {
 
     /// `[addr]:port type base64` (plain `addr` on port 22) for this server's host key.
     pub fn known_hosts_line(&self) -> String {
-        let public = std::fs::read_to_string(self.dir.path().join("host_key.pub")).unwrap();
+        self.known_hosts_line_for("host_key")
+    }
+
+    /// The same for one of its host keys by file name (`host_key`, `host_key2`).
+    pub fn known_hosts_line_for(&self, file: &str) -> String {
+        let public = std::fs::read_to_string(self.dir.path().join(file).with_extension("pub")).unwrap();
         let mut parts = public.split_whitespace();
         let (kind, b64) = (parts.next().unwrap(), parts.next().unwrap());
         if self.port == 22 {
@@ -127,7 +152,7 @@ impl Sshd {
     fn write_config(&self) -> PathBuf {
         let d = self.dir.path();
         let config = format!(
-            "Port {port}\nListenAddress {addr}\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
+            "Port {port}\nListenAddress {addr}\nPidFile {d}/sshd.pid\n\
              AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
              UsePAM no\nStrictModes no\nMaxStartups 64:30:128\nSetEnv HOME={home} TMUX_TMPDIR={d}/tmux PATH={d}/bin:/usr/local/bin:/usr/bin:/bin\n{extra}\n",
             port = self.port,
@@ -205,7 +230,7 @@ impl Sshd {
 
     /// The remote user's default tmux socket (TMUX_TMPDIR points into this folder).
     pub fn tmux_socket(&self) -> PathBuf {
-        let uid = String::from_utf8(run(Command::new("id").args(["-u", USER])).stdout).unwrap();
+        let uid = String::from_utf8(run(Command::new("id").args(["-u", self.user])).stdout).unwrap();
         self.dir.path().join("tmux").join(format!("tmux-{}", uid.trim())).join("default")
     }
 
@@ -217,9 +242,10 @@ impl Sshd {
     /// A remotes.yaml entry for this server (no leading `remotes:`).
     pub fn remote_entry(&self, name: &str, sessions_dir: &str) -> String {
         format!(
-            "  - name: {name}\n    host: {}\n    port: {}\n    user: {USER}\n    key: {}\n    sessions_dir: {sessions_dir}\n",
+            "  - name: {name}\n    host: {}\n    port: {}\n    user: {}\n    key: {}\n    sessions_dir: {sessions_dir}\n",
             self.addr,
             self.port,
+            self.user,
             self.user_key.display()
         )
     }
@@ -238,7 +264,7 @@ impl Sshd {
     pub fn as_user(&self, script: &str) -> String {
         let path = format!("{}/bin:/usr/local/bin:/usr/bin:/bin", self.dir.path().display());
         let out = Command::new("setpriv")
-            .args(["--reuid", USER, "--regid", USER, "--init-groups", "sh", "-c", script])
+            .args(["--reuid", self.user, "--regid", self.user, "--init-groups", "sh", "-c", script])
             .env_clear()
             .env("HOME", &self.remote_home)
             .env("TMUX_TMPDIR", self.dir.path().join("tmux"))
@@ -261,7 +287,7 @@ impl Sshd {
         let dir = self.remote_home.join(".claude-sessions");
         self.as_user(&format!("mkdir -p '{}'", dir.display()));
         std::fs::write(self.status_path(name), serde_json::to_vec(json).unwrap()).unwrap();
-        run(Command::new("chown").arg(USER).arg(self.status_path(name)));
+        run(Command::new("chown").arg(self.user).arg(self.status_path(name)));
     }
 
     pub fn read_status(&self, name: &str) -> Option<serde_json::Value> {
@@ -273,9 +299,9 @@ impl Sshd {
         let mut c = Command::new("setpriv");
         c.args([
             "--reuid",
-            USER,
+            self.user,
             "--regid",
-            USER,
+            self.user,
             "--init-groups",
             "tmux",
             "new-session",

@@ -52,6 +52,17 @@ impl TmuxServer {
         assert!(out.status.success(), "new-session {name:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// Waits until tmux reports `dir` as the session's pane directory (right after start,
+    /// tmux may not know the shell's directory yet).
+    pub fn wait_pane_dir(&self, name: &str, dir: &Path) {
+        let want = std::fs::canonicalize(dir).unwrap();
+        let ok = wait_for(Duration::from_secs(10), || {
+            let out = self.tmux(&["display-message", "-p", "-t", &format!("={name}:"), "#{pane_current_path}"]);
+            std::path::Path::new(String::from_utf8_lossy(&out.stdout).trim()) == want
+        });
+        assert!(ok, "tmux never reported {} for {name}", want.display());
+    }
+
     pub fn sessions_alive(&self) -> Vec<String> {
         let out = self.tmux(&["list-sessions", "-F", "#{session_name}"]);
         String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
