@@ -11,10 +11,7 @@ pub fn sanitize(input: &str) -> String {
 
 /// Same as [`sanitize`] for raw bytes (pane captures may hold invalid UTF-8).
 pub fn sanitize_bytes(input: &[u8]) -> String {
-    let mut sink = Sink { out: String::with_capacity(input.len()) };
-    let mut parser = vte::Parser::new();
-    parser.advance(&mut sink, input);
-    sink.out
+    strip_escapes(input, b"\n\t").replace('\t', " ")
 }
 
 /// One line of display text: like [`sanitize`], with newlines turned into spaces.
@@ -22,11 +19,20 @@ pub fn sanitize_line(input: &str) -> String {
     sanitize(input).replace('\n', " ")
 }
 
-struct Sink {
-    out: String,
+/// Removes every escape sequence and every control character except the bytes in `keep`
+/// (some of `\n`, `\t`, `\r`). Invalid UTF-8 becomes U+FFFD.
+pub fn strip_escapes(input: &[u8], keep: &[u8]) -> String {
+    let mut sink = Sink { out: String::with_capacity(input.len()), keep };
+    vte::Parser::new().advance(&mut sink, input);
+    sink.out
 }
 
-impl vte::Perform for Sink {
+struct Sink<'a> {
+    out: String,
+    keep: &'a [u8],
+}
+
+impl vte::Perform for Sink<'_> {
     fn print(&mut self, c: char) {
         // vte passes C1 controls and DEL through `execute`, but be strict anyway.
         if !c.is_control() {
@@ -35,10 +41,8 @@ impl vte::Perform for Sink {
     }
 
     fn execute(&mut self, byte: u8) {
-        match byte {
-            b'\n' => self.out.push('\n'),
-            b'\t' => self.out.push(' '),
-            _ => {}
+        if self.keep.contains(&byte) {
+            self.out.push(byte as char);
         }
     }
 }

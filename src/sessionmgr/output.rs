@@ -54,27 +54,7 @@ fn unfinished_escape(data: &[u8]) -> Option<usize> {
 /// Output as text for an agent: invalid UTF-8 becomes U+FFFD, escape sequences and control
 /// characters go (newline, tab and a lone carriage return stay; CR LF becomes LF).
 pub fn clean(data: &[u8]) -> String {
-    let mut sink = Sink { out: String::with_capacity(data.len()) };
-    vte::Parser::new().advance(&mut sink, data);
-    sink.out.replace("\r\n", "\n")
-}
-
-struct Sink {
-    out: String,
-}
-
-impl vte::Perform for Sink {
-    fn print(&mut self, c: char) {
-        if !c.is_control() {
-            self.out.push(c);
-        }
-    }
-
-    fn execute(&mut self, byte: u8) {
-        if matches!(byte, b'\n' | b'\t' | b'\r') {
-            self.out.push(byte as char);
-        }
-    }
+    crate::text::strip_escapes(data, b"\n\t\r").replace("\r\n", "\n")
 }
 
 /// `password`, `yes_no` or `pager` when the last line of `tail` looks like such a prompt.
