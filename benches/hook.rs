@@ -2,24 +2,14 @@
 //! beside the floor: spawning `true` and the one `tmux display-message` the hook needs.
 //! Run: `cargo bench --bench hook`.
 
+#[path = "support/stats.rs"]
+mod stats;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 300;
-
-fn stats(name: &str, mut d: Vec<Duration>) {
-    d.sort();
-    let ms = |x: Duration| x.as_secs_f64() * 1000.0;
-    let mean = d.iter().sum::<Duration>() / d.len() as u32;
-    println!(
-        "{name:<28} mean {:6.2} ms   p50 {:6.2} ms   p95 {:6.2} ms   max {:6.2} ms",
-        ms(mean),
-        ms(d[d.len() / 2]),
-        ms(d[d.len() * 95 / 100]),
-        ms(d[d.len() - 1])
-    );
-}
 
 fn time(mut f: impl FnMut(usize)) -> Vec<Duration> {
     (0..RUNS)
@@ -51,13 +41,13 @@ fn main() {
     ];
 
     println!("navi hook, {RUNS} runs each");
-    stats(
+    stats::print(
         "spawn `true`",
         time(|_| {
             Command::new("true").status().expect("true");
         }),
     );
-    stats(
+    stats::print(
         "tmux display-message",
         time(|_| {
             Command::new("tmux")
@@ -67,7 +57,7 @@ fn main() {
                 .expect("tmux");
         }),
     );
-    stats(
+    stats::print(
         "navi hook (full event)",
         time(|i| {
             let mut c = Command::new(env!("CARGO_BIN_EXE_navi"))

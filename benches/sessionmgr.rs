@@ -2,6 +2,9 @@
 //! sshd), throughput of `cat` of 100 MB into the ring, and memory with 64 sessions open.
 //! Run: `cargo bench --bench sessionmgr` (as root: the sshd part starts a real sshd).
 
+#[path = "support/stats.rs"]
+mod stats;
+
 #[path = "../tests/common/mod.rs"]
 mod common;
 
@@ -12,19 +15,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 300;
-
-fn stats(name: &str, mut d: Vec<Duration>) {
-    d.sort();
-    let ms = |x: Duration| x.as_secs_f64() * 1000.0;
-    let mean = d.iter().sum::<Duration>() / d.len() as u32;
-    println!(
-        "{name:<34} mean {:6.2} ms   p50 {:6.2} ms   p95 {:6.2} ms   max {:6.2} ms",
-        ms(mean),
-        ms(d[d.len() / 2]),
-        ms(d[d.len() * 95 / 100]),
-        ms(d[d.len() - 1])
-    );
-}
 
 /// Sends `cmd` and follows its output, as an agent would, until its exit code; returns the
 /// elapsed time.
@@ -51,7 +41,7 @@ async fn latency(m: &Manager, host: &str, label: &str) {
     for _ in 0..RUNS {
         d.push(round_trip(m, &id, "true").await);
     }
-    stats(label, d);
+    stats::print(label, d);
     m.close(&id).await.expect("close");
 }
 
