@@ -1,0 +1,128 @@
+//! The dashboard against failing remotes: a port that accepts TCP and never answers must not
+//! freeze the screen or hold back local rows; `f` filters All / Local / Remote; a remote whose
+//! sshd dies shows as unreachable and its rows come back by themselves when it returns.
+
+mod common;
+
+use common::sshd::Sshd;
+use common::tmux::{TmuxServer, wait_for};
+use serde_json::json;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn screen(t: &TmuxServer) -> String {
+    t.capture("ui")
+}
+
+fn wait(t: &TmuxServer, what: &str) {
+    let ok = wait_for(WAIT, || screen(t).contains(what));
+    assert!(ok, "waited for {what:?}; screen:\n{}", screen(t));
+}
+
+fn wait_gone(t: &TmuxServer, what: &str) {
+    let ok = wait_for(WAIT, || !screen(t).contains(what));
+    assert!(ok, "waited for {what:?} to go; screen:\n{}", screen(t));
+}
+
+fn keys(t: &TmuxServer, keys: &[&str]) {
+    let mut args = vec!["send-keys", "-t", "ui"];
+    args.extend(keys);
+    t.tmux(&args);
+}
+
+fn launch(t: &TmuxServer, remotes_yaml: &str) {
+    let config = t.home.join(".config/navi");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("remotes.yaml"), remotes_yaml).unwrap();
+    let cmd = format!(
+        "env HOME={} NAVI_TMUX_SOCKET={} {}",
+        shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
+        shlex::try_quote(&t.socket.to_string_lossy()).unwrap(),
+        env!("CARGO_BIN_EXE_navi")
+    );
+    let out = t.tmux_cmd().args(["new-session", "-d", "-x", "110", "-y", "30", "-s", "ui", &cmd]).output().unwrap();
+    assert!(out.status.success());
+    t.tmux(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
+}
+
+fn local_session(t: &TmuxServer, name: &str) {
+    t.new_session(name, &t.home, "");
+    t.write_status(&json!({"tmux_session": name, "status": "waiting", "timestamp": navi::text::now_unix(),
+        "message": format!("{name} is local")}));
+}
+
+#[test]
+fn a_black_holed_remote_never_freezes_the_dashboard() {
+    // Accepts TCP connections and never says a word: the SSH handshake can only time out.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in hole.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    let t = TmuxServer::new();
+    local_session(&t, "loc");
+    let key = t.home.join("id_ed25519");
+    std::fs::write(&key, "not a key").unwrap();
+    launch(
+        &t,
+        &format!(
+            "known_hosts: {}\nremotes:\n  - name: hole\n    host: 127.0.0.1\n    port: {port}\n    user: nobody\n    key: {}\n",
+            t.home.join("kh").display(),
+            key.display()
+        ),
+    );
+
+    // Local rows and keys work while the remote is still being tried.
+    wait(&t, "loc is local");
+    keys(&t, &["?"]);
+    wait(&t, "previous session");
+    keys(&t, &["Escape"]);
+    wait_gone(&t, "previous session");
+
+    // The remote ends up as a row saying why, and the local session is still there.
+    wait(&t, "hole unreachable");
+    let s = screen(&t);
+    assert!(s.contains("loc is local"), "{s}");
+    assert!(s.to_lowercase().contains("timed out") || s.contains("timeout"), "{s}");
+
+    // f: All -> Local -> Remote -> All.
+    keys(&t, &["f"]);
+    wait(&t, "[Local]");
+    assert!(!screen(&t).contains("hole unreachable"), "{}", screen(&t));
+    assert!(screen(&t).contains("loc is local"));
+    keys(&t, &["f"]);
+    wait(&t, "[Remote]");
+    wait_gone(&t, "loc is local");
+    assert!(screen(&t).contains("hole unreachable"));
+    keys(&t, &["f"]);
+    wait(&t, "[All]");
+    wait(&t, "loc is local");
+}
+
+#[test]
+fn remote_rows_come_back_after_sshd_restarts() {
+    let mut sshd = Sshd::start();
+    sshd.new_session("far", "");
+    sshd.write_status(&json!({"tmux_session": "far", "status": "done", "timestamp": navi::text::now_unix(),
+        "message": "far away", "cwd": sshd.remote_home}));
+    let t = TmuxServer::new();
+    local_session(&t, "loc");
+    launch(&t, &sshd.remotes_yaml("box"));
+    wait(&t, "far away");
+    wait(&t, "loc is local");
+
+    sshd.kill();
+    keys(&t, &["r"]);
+    wait(&t, "box unreachable");
+    assert!(screen(&t).contains("loc is local"));
+
+    sshd.restart();
+    keys(&t, &["r"]);
+    wait(&t, "far away");
+    wait_gone(&t, "box unreachable");
+    assert!(screen(&t).contains("loc is local"));
+}
