@@ -270,3 +270,64 @@ fn keys_file_overrides_and_a_bad_file_falls_back() {
     d.wait("using the default keys");
     d.wait("x kill");
 }
+
+/// An SGR mouse report, as a terminal sends it (1-based column and row).
+fn sgr(button: u8, col: u16, row: u16, press: bool) -> String {
+    format!("\x1b[<{button};{col};{row}{}", if press { 'M' } else { 'm' })
+}
+
+#[test]
+fn mouse_click_selects_wheel_moves_double_click_attaches() {
+    let d = Dash::start();
+    d.t.tmux(&["send-keys", "-t", "=beta:", "echo BETA-''PANE", "Enter"]);
+    let row_of = |name: &str| {
+        let s = d.screen();
+        s.lines().position(|l| l.contains(name) && !l.contains("says")).map(|i| i as u16 + 1).unwrap()
+    };
+    // Click on beta's row selects it.
+    let beta = row_of("beta");
+    d.text(&(sgr(0, 10, beta, true) + &sgr(0, 10, beta, false)));
+    assert!(wait_for(WAIT, || d.selected_line().contains("beta")), "{}", d.screen());
+    // The wheel moves the selection up, without wrapping.
+    d.text(&sgr(64, 10, beta, true));
+    assert!(wait_for(WAIT, || d.selected_line().contains("gamma")), "{}", d.screen());
+    // A double click attaches; detaching comes back to the list.
+    let beta = row_of("beta");
+    let click = sgr(0, 10, beta, true) + &sgr(0, 10, beta, false);
+    d.text(&format!("{click}{click}"));
+    d.wait("BETA-PANE");
+    d.keys(&["C-b", "d"]);
+    d.wait("alpha says hi");
+}
+
+#[test]
+fn inside_tmux_enter_switches_the_client_and_the_user_can_come_back() {
+    let d = Dash::prepare();
+    let t = &d.t;
+    t.tmux(&["send-keys", "-t", "=alpha:", "echo ALPHA-''PANE", "Enter"]);
+    // navi runs inside the server it shows (no private-socket flag: $TMUX says where).
+    let cmd =
+        format!("env HOME={} {}", shlex::try_quote(&t.home.to_string_lossy()).unwrap(), env!("CARGO_BIN_EXE_navi"));
+    let out = t.tmux_cmd().args(["new-session", "-d", "-x", "100", "-y", "30", "-s", "ui", &cmd]).output().unwrap();
+    assert!(out.status.success());
+    // A real client on that server: an outer tmux whose pane runs `tmux attach`.
+    let outer = TmuxServer::new();
+    let attach = format!("tmux -S {} attach-session -t ui", shlex::try_quote(&t.socket.to_string_lossy()).unwrap());
+    let out =
+        outer.tmux_cmd().args(["new-session", "-d", "-x", "100", "-y", "30", "-s", "term", &attach]).output().unwrap();
+    assert!(out.status.success());
+    let seen = |what: &str| wait_for(WAIT, || outer.capture("term").contains(what));
+    assert!(seen("alpha says hi"), "{}", outer.capture("term"));
+
+    outer.tmux(&["send-keys", "-t", "term", "Enter"]);
+    assert!(seen("ALPHA-PANE"), "switch-client shows the session: {}", outer.capture("term"));
+    // tmux's own "last session" key brings the user back to the dashboard, still alive.
+    outer.tmux(&["send-keys", "-t", "term", "C-b", "L"]);
+    assert!(seen("alpha says hi"), "{}", outer.capture("term"));
+    outer.tmux(&["send-keys", "-t", "term", "j"]);
+    assert!(
+        wait_for(WAIT, || outer.capture("term").lines().any(|l| l.starts_with('▌') && l.contains("gamma"))),
+        "{}",
+        outer.capture("term")
+    );
+}
