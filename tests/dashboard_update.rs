@@ -444,3 +444,24 @@ fn unknown_host_key_dialog_asks_once() {
     update(&mut m, Msg::Listing { remote: Some("box".into()), result: Err("box unreachable: x".into()) });
     assert_eq!(m.remotes, st);
 }
+
+#[test]
+fn several_warnings_are_shown_one_after_another() {
+    let mut m = model();
+    for w in ["remotes: entry #1: host missing", "remotes: entry #2: key missing", "keys: bad file"] {
+        update(&mut m, Msg::Warning(w.into()));
+    }
+    update(&mut m, Msg::Warning("keys: bad file".into()));
+    assert!(m.status.as_ref().unwrap().text.contains("entry #1"));
+    assert_eq!(m.queued.len(), 2, "the repeated warning is not queued twice");
+    let mut seen = vec![m.status.as_ref().unwrap().text.clone()];
+    for i in 1..=3 {
+        update(&mut m, Msg::Tick(NOW + 6 * i));
+        if let Some(s) = &m.status {
+            seen.push(s.text.clone());
+        }
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen[1].contains("entry #2") && seen[2].contains("keys: bad file"), "{seen:?}");
+    assert!(m.status.is_none() && m.queued.is_empty());
+}

@@ -155,6 +155,11 @@ pub enum Level {
     Error,
 }
 
+/// Seconds a status-line message stays up.
+pub const STATUS_SECS: i64 = 6;
+/// Messages kept waiting for the status line at most.
+const MAX_QUEUED: usize = 20;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusLine {
     pub text: String,
@@ -192,6 +197,8 @@ pub struct Model {
     pub preview: Preview,
     pub dialog: Option<Dialog>,
     pub status: Option<StatusLine>,
+    /// Problems waiting for the status line while another one is still shown.
+    pub queued: std::collections::VecDeque<StatusLine>,
     pub git: HashMap<GitKey, GitEntry>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
@@ -230,6 +237,7 @@ impl Model {
             preview: Preview { follow: true, ..Default::default() },
             dialog: None,
             status: None,
+            queued: Default::default(),
             git: HashMap::new(),
             size: (80, 24),
             last_click: None,
@@ -257,7 +265,27 @@ impl Model {
         self.git.get(&GitKey { remote: s.remote.clone(), cwd: cwd.clone() })
     }
 
+    /// Shows a message. An error arriving while another error is still fresh waits its
+    /// turn (several remotes.yaml problems at start-up all get read); news replaces news.
     pub fn set_status(&mut self, text: impl Into<String>, level: Level) {
-        self.status = Some(StatusLine { text: crate::text::sanitize_line(&text.into()), level, since: self.now });
+        let line = StatusLine { text: crate::text::sanitize_line(&text.into()), level, since: self.now };
+        let busy = self.status.as_ref().is_some_and(|s| s.level == Level::Error && self.now - s.since < STATUS_SECS);
+        if level == Level::Error && busy {
+            let known = self.status.iter().chain(&self.queued).any(|s| s.text == line.text);
+            if !known && self.queued.len() < MAX_QUEUED {
+                self.queued.push_back(line);
+            }
+        } else {
+            self.status = Some(line);
+        }
+    }
+
+    /// Ends the current message once it has been up long enough; the next queued one follows.
+    pub fn expire_status(&mut self) -> bool {
+        if self.status.as_ref().is_none_or(|s| self.now - s.since < STATUS_SECS) {
+            return false;
+        }
+        self.status = self.queued.pop_front().map(|s| StatusLine { since: self.now, ..s });
+        true
     }
 }

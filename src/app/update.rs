@@ -29,7 +29,6 @@ impl Update {
 }
 
 /// How long a status-line message stays.
-const STATUS_SECS: i64 = 6;
 /// Git for a row is refreshed this often, or sooner after new activity.
 const GIT_IDLE_SECS: i64 = 60;
 const GIT_ACTIVE_SECS: i64 = 5;
@@ -200,10 +199,7 @@ fn tick(m: &mut Model, now: i64) -> Update {
     let before = ages(m);
     m.now = now;
     let mut redraw = ages(m) != before;
-    if m.status.as_ref().is_some_and(|s| now - s.since >= STATUS_SECS) {
-        m.status = None;
-        redraw = true;
-    }
+    redraw |= m.expire_status();
     Update { redraw, effects: git_due(m) }
 }
 

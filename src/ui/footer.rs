@@ -27,7 +27,8 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model) {
     let mut lines = Vec::new();
     if let Some(st) = &m.status {
         let style = if st.level == Level::Error { theme::error() } else { theme::ok() };
-        lines.push(Line::styled(truncate(&format!(" {}", st.text), width), style));
+        let more = if m.queued.is_empty() { String::new() } else { format!("(+{} more) ", m.queued.len()) };
+        lines.push(Line::styled(truncate(&format!(" {more}{}", st.text), width), style));
     }
     lines.push(state_line(m, width));
     lines.push(hints_line(m, width));
