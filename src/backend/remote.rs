@@ -348,7 +348,24 @@ mod tests {
         let config = state.path().join("ssh/r.conf");
         assert_eq!(
             args,
-            ["-t", "-F", &config.to_string_lossy(), "-p", "2222", "-J", "u@j:2200", "--", "u@h", &remote_command]
+            [
+                "-t",
+                "-F",
+                &config.to_string_lossy(),
+                "-i",
+                "/k/id",
+                "-o",
+                "UserKnownHostsFile=\"/kh\"",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-p",
+                "2222",
+                "-J",
+                "u@j:2200",
+                "--",
+                "u@h",
+                &remote_command
+            ]
         );
         let text = std::fs::read_to_string(&config).unwrap();
         assert!(text.contains("UserKnownHostsFile \"/kh\"") && text.contains("StrictHostKeyChecking yes"), "{text}");

@@ -59,15 +59,22 @@ impl OpenSsh {
         Ok(path)
     }
 
-    /// `ssh [-t] -F CONFIG -p PORT [-J USER@JUMP:PORT] -- USER@HOST COMMAND`. Fails when the
-    /// config cannot be written (without it the jump hop would fall back to ssh's defaults).
+    /// `ssh [-t] -F CONFIG -i KEY -o UserKnownHostsFile=… -o StrictHostKeyChecking=… -p PORT
+    /// [-J USER@JUMP:PORT] -- USER@HOST COMMAND`. The flags repeat the config for the
+    /// destination (and show in `ps`); the config carries them to the jump hop. Fails when
+    /// the config cannot be written (without it the jump hop would use ssh's defaults).
     pub fn command(&self, remote: &Remote, tty: bool, remote_command: &str) -> std::io::Result<Command> {
         let config = self.write_config(remote)?;
+        let strict = if self.policy == HostKeyChecking::Off { "no" } else { "yes" };
         let mut cmd = Command::new("ssh");
         if tty {
             cmd.arg("-t");
         }
-        cmd.arg("-F").arg(config).arg("-p").arg(remote.port.to_string());
+        cmd.arg("-F").arg(config);
+        cmd.arg("-i").arg(remote.key.to_string_lossy().replace('%', "%%"));
+        cmd.arg("-o").arg(format!("UserKnownHostsFile={}", config_path(&self.known_hosts)?));
+        cmd.arg("-o").arg(format!("StrictHostKeyChecking={strict}"));
+        cmd.arg("-p").arg(remote.port.to_string());
         if let Some(j) = &remote.jump_host {
             let host = if j.host.contains(':') { format!("[{}]", j.host) } else { j.host.clone() };
             cmd.arg("-J").arg(format!("{}@{}:{}", remote.user, host, j.port));
