@@ -52,7 +52,7 @@ fn unknown_host_key_is_asked_then_remote_rows_appear_and_attach() {
 
     wait(&t, "Unknown host key");
     assert!(screen(&t).contains("box unreachable"), "{}", screen(&t));
-    keys(&t, &["y"]);
+    keys(&t, &["Y"]);
     wait(&t, "trusted the host key of box");
     wait(&t, "remote says hi");
     wait(&t, "remotes 1/1 up");

@@ -256,6 +256,7 @@ fn dialog_host_key() {
         port: 2222,
         algorithm: "ssh-ed25519".into(),
         fingerprint: "SHA256:Zm9vYmFyYmF6cXV4".into(),
+        key: "ssh-ed25519 AAAAZm9v".into(),
         known_hosts: "/home/u/.ssh/known_hosts".into(),
     };
     update(&mut m, Msg::UnknownHostKey(prompt));

@@ -426,6 +426,7 @@ fn unknown_host_key_dialog_asks_once() {
         port: 22,
         algorithm: "ssh-ed25519".into(),
         fingerprint: "SHA256:abc".into(),
+        key: "ssh-ed25519 AAAAabc".into(),
         known_hosts: "/h/.ssh/known_hosts".into(),
     };
     update(&mut m, Msg::UnknownHostKey(prompt.clone()));
@@ -436,8 +437,9 @@ fn unknown_host_key_dialog_asks_once() {
     assert!(m.dialog.is_none(), "a refused key is not asked again");
     let mut other = prompt;
     other.fingerprint = "SHA256:new".into();
-    update(&mut m, Msg::UnknownHostKey(other));
-    assert_eq!(ch(&mut m, 'y').effects, vec![Effect::AcceptHostKey("box".into())]);
+    other.key = "ssh-ed25519 AAAAnew".into();
+    update(&mut m, Msg::UnknownHostKey(other.clone()));
+    assert_eq!(ch(&mut m, 'Y').effects, vec![Effect::AcceptHostKey(other)], "the key shown is the key accepted");
     // Pool statuses replace those derived from listings.
     let st = vec![RemoteStatus { name: "box".into(), state: LinkState::Connected, last_error: None }];
     update(&mut m, Msg::RemoteStatuses(st.clone()));
@@ -464,4 +466,42 @@ fn several_warnings_are_shown_one_after_another() {
     assert_eq!(seen.len(), 3, "{seen:?}");
     assert!(seen[1].contains("entry #2") && seen[2].contains("keys: bad file"), "{seen:?}");
     assert!(m.status.is_none() && m.queued.is_empty());
+}
+
+fn host_key(fingerprint: &str) -> navi::app::remotes::HostKeyPrompt {
+    navi::app::remotes::HostKeyPrompt {
+        remote: "box".into(),
+        hop: "remote box".into(),
+        host: "10.0.0.5".into(),
+        port: 22,
+        algorithm: "ssh-ed25519".into(),
+        fingerprint: format!("SHA256:{fingerprint}"),
+        key: format!("ssh-ed25519 {fingerprint}"),
+        known_hosts: "/h/.ssh/known_hosts".into(),
+    }
+}
+
+#[test]
+fn host_key_dialog_waits_for_typing_and_wants_an_uppercase_yes() {
+    let mut m = model_with(vec!["box".into()]);
+    update(&mut m, Msg::Listing { remote: Some("box".into()), result: Err("box unreachable: unknown key".into()) });
+    ch(&mut m, '/');
+    update(&mut m, Msg::UnknownHostKey(host_key("A")));
+    assert!(m.dialog.is_none(), "not opened over a search being typed");
+    typed(&mut m, "yes");
+    assert_eq!(m.search.as_ref().unwrap().query, "yes");
+    press(&mut m, Key::plain(KeyCode::Esc));
+    update(&mut m, Msg::UnknownHostKey(host_key("A")));
+    assert!(matches!(m.dialog, Some(Dialog::HostKey(_))));
+    assert!(ch(&mut m, 'y').effects.is_empty(), "a lowercase y trusts nothing");
+    assert!(matches!(m.dialog, Some(Dialog::HostKey(_))));
+    press(&mut m, Key::plain(KeyCode::Esc));
+    assert!(m.dialog.is_none());
+    // Enter on the remote's unreachable row asks again.
+    let row = m.visible.iter().position(|i| m.rows[*i].session().is_none()).unwrap();
+    m.selected = row;
+    let up = press(&mut m, Key::plain(KeyCode::Enter));
+    assert!(up.effects.is_empty(), "{up:?}");
+    assert!(matches!(m.dialog, Some(Dialog::HostKey(ref p)) if p.fingerprint == "SHA256:A"));
+    assert_eq!(ch(&mut m, 'Y').effects, vec![Effect::AcceptHostKey(host_key("A"))]);
 }

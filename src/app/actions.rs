@@ -112,7 +112,13 @@ fn list(m: &mut Model, action: Action) -> Update {
     match action {
         Action::Down => step(m, 1),
         Action::Up => step(m, -1),
-        Action::Attach => with_key(m, &|_, k| Update::default().with(Effect::Attach(k))),
+        Action::Attach => match m.selected_row() {
+            Some(Row::Unreachable { remote, .. }) if m.host_key_prompts.contains_key(remote) => {
+                m.dialog = m.host_key_prompts.get(remote).cloned().map(super::dialog::Dialog::HostKey);
+                Update::redraw()
+            }
+            _ => with_key(m, &|_, k| Update::default().with(Effect::Attach(k))),
+        },
         Action::New if search_active(m) => jump(m, 1, false),
         Action::SearchPrev if search_active(m) => jump(m, -1, false),
         Action::SearchPrev => Update::default(),

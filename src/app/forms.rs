@@ -51,11 +51,9 @@ pub fn key(m: &mut Model, key: Key) -> Update {
             }
         },
         Dialog::New(form) => new_form(m, form, key),
+        // Only an uppercase Y trusts: a stray `y` typed for something else must not.
         Dialog::HostKey(p) => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                let remote = p.remote.clone();
-                (None, Update::redraw().with(Effect::AcceptHostKey(remote)))
-            }
+            KeyCode::Char('Y') => (None, Update::redraw().with(Effect::AcceptHostKey(p))),
             KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => (None, Update::redraw()),
             _ => (Some(Dialog::HostKey(p)), Update::default()),
         },

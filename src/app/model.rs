@@ -209,6 +209,8 @@ pub struct Model {
     pub remotes_from_pool: bool,
     /// Host keys already asked about, (remote, fingerprint): a "no" is not asked again.
     pub asked_host_keys: Vec<(String, String)>,
+    /// The newest unknown host key per remote: Enter on its unreachable row asks again.
+    pub host_key_prompts: BTreeMap<String, super::remotes::HostKeyPrompt>,
     pub quit: bool,
 }
 
@@ -244,6 +246,7 @@ impl Model {
             loaded: false,
             remotes_from_pool: false,
             asked_host_keys: Vec::new(),
+            host_key_prompts: BTreeMap::new(),
             quit: false,
         }
     }

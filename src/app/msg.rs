@@ -74,7 +74,8 @@ pub enum Effect {
     },
     FetchGitDetail(SessionKey),
     CheckDir(String),
-    /// Add the key the remote offered to known_hosts, then list it again.
-    AcceptHostKey(String),
+    /// Add exactly the key shown in the dialog to known_hosts (refused when the remote now
+    /// offers another one), then list it again.
+    AcceptHostKey(HostKeyPrompt),
     Quit,
 }

@@ -33,6 +33,8 @@ pub struct HostKeyPrompt {
     pub port: u16,
     pub algorithm: String,
     pub fingerprint: String,
+    /// The offered key itself (`type base64`): exactly this one is trusted on "yes".
+    pub key: String,
     pub known_hosts: String,
 }
 

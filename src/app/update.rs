@@ -103,8 +103,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
         }
         Msg::UnknownHostKey(prompt) => {
             let asked = (prompt.remote.clone(), prompt.fingerprint.clone());
-            // Asked once per key; while another dialog is open, the next poll asks again.
-            if m.dialog.is_some() || m.asked_host_keys.contains(&asked) {
+            m.host_key_prompts.insert(prompt.remote.clone(), prompt.clone());
+            // Never over a dialog or a search being typed: the keys meant for those would
+            // answer it. Asked once per key by itself; Enter on the remote's row asks again.
+            let typing = m.search.as_ref().is_some_and(|s| s.editing);
+            if m.dialog.is_some() || typing || m.asked_host_keys.contains(&asked) {
                 return Update::default();
             }
             m.asked_host_keys.push(asked);

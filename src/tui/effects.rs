@@ -3,8 +3,10 @@
 
 use crate::app::Msg;
 use crate::app::model::SessionKey;
+use crate::app::remotes::HostKeyPrompt;
 use crate::backend::{NewSession, SessionBackend};
 use crate::config::expand_tilde;
+use crate::ssh::SshError;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -127,18 +129,34 @@ impl Runner {
         });
     }
 
-    /// Adds the key `remote` offered to known_hosts; the next listing connects.
-    pub fn accept_host_key(&self, remote: String) {
-        let err = self.host_keys.lock().ok().and_then(|mut k| k.remove(&remote));
+    /// Adds to known_hosts exactly the key the user was shown. When the remote has offered
+    /// another key since (someone else may be answering), nothing is trusted and the user is
+    /// asked about the new one.
+    pub fn accept_host_key(&self, asked: HostKeyPrompt) {
+        let stored = match self.host_keys.lock() {
+            Ok(mut k) => {
+                let chosen = matching_host_key(k.get(&asked.remote), &asked);
+                if chosen.is_ok() {
+                    k.remove(&asked.remote);
+                }
+                chosen
+            }
+            Err(_) => Err(None),
+        };
         let pool = self.pool.clone();
         let tx = self.tx.clone();
+        let remote = asked.remote.clone();
         tokio::task::spawn_blocking(move || {
-            let result = match (err, pool) {
-                (Some(err), Some(pool)) => match pool.accept_host_key(&err) {
+            let result = match (stored, pool) {
+                (Ok(err), Some(pool)) => match pool.accept_host_key(&err) {
                     Ok(true) => Ok(()),
                     Ok(false) => Err("that was not an unknown host key".to_string()),
                     Err(e) => Err(format!("adding the host key: {e}")),
                 },
+                (Err(Some(now)), _) => {
+                    let _ = tx.send(Msg::UnknownHostKey(*now));
+                    Err(format!("{remote} now offers a different host key: not trusted, asking again"))
+                }
                 _ => Err(format!("no host key of {remote} is waiting to be trusted")),
             };
             let _ = tx.send(Msg::ActionDone { done: format!("trusted the host key of {remote}"), result });
@@ -151,5 +169,46 @@ impl Runner {
         tokio::task::spawn_blocking(move || {
             let _ = tx.send(Msg::DirChecked { exists: path.is_dir(), dir });
         });
+    }
+}
+
+/// The stored error when it is the very key in `asked` (host, port and key); otherwise the
+/// prompt for what is stored now, if anything.
+fn matching_host_key(stored: Option<&SshError>, asked: &HostKeyPrompt) -> Result<SshError, Option<Box<HostKeyPrompt>>> {
+    let Some(err) = stored else { return Err(None) };
+    let now = super::pollers::host_key_prompt(err);
+    match &now {
+        Some(p) if p.host == asked.host && p.port == asked.port && p.key == asked.key => Ok(err.clone()),
+        _ => Err(now.map(Box::new)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unknown(key: &str) -> SshError {
+        SshError::UnknownHostKey {
+            remote: "box".into(),
+            hop: "remote box".into(),
+            host: "127.0.0.1".into(),
+            port: 2222,
+            algorithm: "ssh-ed25519".into(),
+            fingerprint: format!("SHA256:{key}"),
+            openssh: format!("ssh-ed25519 {key}"),
+            known_hosts: "/h/.ssh/known_hosts".into(),
+        }
+    }
+
+    #[test]
+    fn only_the_key_shown_is_accepted() {
+        let shown = super::super::pollers::host_key_prompt(&unknown("GOOD")).unwrap();
+        assert!(matches!(matching_host_key(Some(&unknown("GOOD")), &shown), Ok(SshError::UnknownHostKey { .. })));
+        // A later poll met another key (a machine in the middle): refused, asked again.
+        match matching_host_key(Some(&unknown("EVIL")), &shown) {
+            Err(Some(p)) => assert_eq!(p.key, "ssh-ed25519 EVIL"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(matching_host_key(None, &shown), Err(None)));
     }
 }

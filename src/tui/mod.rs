@@ -199,7 +199,7 @@ fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
                 runner.git(k, git, true)
             }
             Effect::CheckDir(d) => runner.check_dir(d),
-            Effect::AcceptHostKey(remote) => runner.accept_host_key(remote),
+            Effect::AcceptHostKey(prompt) => runner.accept_host_key(prompt),
             Effect::Attach(_) | Effect::SchedulePreview(_) | Effect::Quit => {}
         }
     }

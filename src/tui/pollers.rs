@@ -114,9 +114,9 @@ pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>) -> JoinHandle<()>
     })
 }
 
-fn host_key_prompt(e: &SshError) -> Option<HostKeyPrompt> {
+pub(super) fn host_key_prompt(e: &SshError) -> Option<HostKeyPrompt> {
     match e {
-        SshError::UnknownHostKey { remote, hop, host, port, algorithm, fingerprint, known_hosts, .. } => {
+        SshError::UnknownHostKey { remote, hop, host, port, algorithm, fingerprint, openssh, known_hosts } => {
             Some(HostKeyPrompt {
                 remote: remote.clone(),
                 hop: hop.clone(),
@@ -124,6 +124,7 @@ fn host_key_prompt(e: &SshError) -> Option<HostKeyPrompt> {
                 port: *port,
                 algorithm: algorithm.clone(),
                 fingerprint: fingerprint.clone(),
+                key: openssh.clone(),
                 known_hosts: known_hosts.clone(),
             })
         }

@@ -62,8 +62,8 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model, d: &Dialog) {
                 Line::raw("Trust it and add it to known_hosts?"),
                 Line::raw(""),
                 Line::from(vec![
-                    Span::styled("y", theme::accent()),
-                    Span::styled(" trust   ", theme::dim()),
+                    Span::styled("Y", theme::accent()),
+                    Span::styled(" (shift+y) trust   ", theme::dim()),
                     Span::styled("n/esc", theme::accent()),
                     Span::styled(" not now (the remote stays unreachable)", theme::dim()),
                 ]),
