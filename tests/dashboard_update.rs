@@ -250,9 +250,10 @@ fn preview_keys() {
     assert!(m.preview.visible);
     assert_eq!(up.effects, vec![Effect::SchedulePreview(0)]);
     let up = update(&mut m, Msg::PreviewDue);
-    assert_eq!(up.effects, vec![Effect::FetchPreview(key("beta")), Effect::SchedulePreview(1500)]);
+    assert_eq!(up.effects, vec![Effect::FetchPreview(key("beta"))], "no refresh is timed before the answer");
     let text = (0..100).map(|i| format!("l{i}")).collect::<Vec<_>>().join("\n");
-    update(&mut m, Msg::Preview { key: key("beta"), result: Ok(text) });
+    let up = update(&mut m, Msg::Preview { key: key("beta"), result: Ok(text) });
+    assert_eq!(up.effects, vec![Effect::SchedulePreview(1500)], "the next refresh counts from the answer");
     press(&mut m, Key::plain(KeyCode::Tab));
     assert!(m.preview.focused && m.preview.follow);
     ch(&mut m, 'k');

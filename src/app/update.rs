@@ -28,7 +28,8 @@ impl Update {
     }
 }
 
-/// How long a status-line message stays.
+/// The preview is captured again this long after the last capture came back.
+pub const PREVIEW_EVERY_MS: u64 = 1500;
 /// Git for a row is refreshed this often, or sooner after new activity.
 const GIT_IDLE_SECS: i64 = 60;
 const GIT_ACTIVE_SECS: i64 = 5;
@@ -66,13 +67,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
             let result = result.map(|t| crate::text::sanitize(&t));
             let changed = m.preview.content.as_ref() != Some(&(key.clone(), result.clone()));
             m.preview.content = Some((key, result));
-            Update { redraw: changed && m.preview.visible, effects: Vec::new() }
+            // The next refresh counts from this answer, never from the request: a capture
+            // slower than the period still completes.
+            let next = if m.preview.visible { vec![Effect::SchedulePreview(PREVIEW_EVERY_MS)] } else { Vec::new() };
+            Update { redraw: changed && m.preview.visible, effects: next }
         }
         Msg::PreviewDue => match (m.preview.visible, m.selected_session()) {
-            (true, Some(s)) => {
-                let key = SessionKey::of(s);
-                Update::default().with(Effect::FetchPreview(key)).with(Effect::SchedulePreview(1500))
-            }
+            (true, Some(s)) => Update::default().with(Effect::FetchPreview(SessionKey::of(s))),
             _ => Update::default(),
         },
         Msg::Git { key, result } => {

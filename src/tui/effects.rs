@@ -22,7 +22,7 @@ pub struct Runner {
     pub home: PathBuf,
     /// Git is polled for visible rows; at most two at a time so it never floods a host.
     git_slots: Arc<Semaphore>,
-    preview: Option<JoinHandle<()>>,
+    preview: Option<(SessionKey, JoinHandle<()>)>,
     pub host_keys: super::pollers::HostKeys,
     /// The SSH pool, when remotes exist (it appends accepted host keys).
     pub pool: Option<Arc<crate::ssh::Pool>>,
@@ -101,17 +101,24 @@ impl Runner {
         });
     }
 
-    /// Replaces a preview capture still running for an earlier selection.
+    /// Starts a capture of `key`'s pane. One still running for the same session is left to
+    /// finish (its answer schedules the next); one for an earlier selection is dropped.
     pub fn preview(&mut self, key: SessionKey) {
-        if let Some(old) = self.preview.take() {
-            old.abort();
+        if let Some((running, task)) = self.preview.take() {
+            if running == key && !task.is_finished() {
+                self.preview = Some((running, task));
+                return;
+            }
+            task.abort();
         }
         let Ok(backend) = self.backend(&key.remote) else { return };
         let tx = self.tx.clone();
-        self.preview = Some(tokio::spawn(async move {
-            let result = backend.preview(&key.name, PREVIEW_LINES).await.map_err(|e| e.to_string());
-            let _ = tx.send(Msg::Preview { key, result });
-        }));
+        let k = key.clone();
+        let task = tokio::spawn(async move {
+            let result = backend.preview(&k.name, PREVIEW_LINES).await.map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Preview { key: k, result });
+        });
+        self.preview = Some((key, task));
     }
 
     pub fn git(&self, key: SessionKey, git: crate::app::model::GitKey, detail: bool) {
