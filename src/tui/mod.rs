@@ -35,6 +35,8 @@ pub async fn run(ctx: Context, demo: bool) -> Result<()> {
 /// The dashboard on the context's backends, until the user quits.
 /// `cwd`: the new-session form's default directory (the current one when `None`).
 pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
+    // Before any task starts, so a panic in one is recorded (see `terminal::panicked`).
+    terminal::install_panic_hook();
     let (keys, key_warning) = KeyMap::load(&ctx.paths.config_dir.join("keys.yaml"));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut backends: HashMap<Option<String>, Arc<dyn SessionBackend>> = HashMap::new();
@@ -128,6 +130,9 @@ async fn event_loop(
             }
             _ = signals.recv() => break,
         };
+        if terminal::panicked() {
+            break;
+        }
         let mut redraw = false;
         let mut effects = Vec::new();
         let mut next = Some(first);
@@ -151,7 +156,7 @@ async fn event_loop(
                 }
                 Effect::Attach(key) => {
                     reader.stop().await;
-                    let result = attach(&mut tui, runner, &key).await;
+                    let result = attach(&mut tui, runner, &key).await?;
                     reader = InputReader::start(tx.clone(), epoch);
                     let size = tui.terminal.size()?;
                     update(model, Msg::Resize(size.width, size.height));
@@ -167,6 +172,7 @@ async fn event_loop(
     }
     reader.stop().await;
     tui.exit()?;
+    anyhow::ensure!(!terminal::panicked(), "stopped after an internal error (the panic message is above)");
     Ok(())
 }
 
@@ -206,23 +212,33 @@ fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
 }
 
 /// Hands the terminal to `tmux attach-session` (or `switch-client` inside tmux) and takes
-/// it back after detach, fully redrawn.
-async fn attach(tui: &mut Tui, runner: &Runner, key: &SessionKey) -> Result<(), String> {
-    let backend = runner.backend(&key.remote)?;
+/// it back after detach, fully redrawn. The inner error is the attach's (a status line);
+/// the outer one means the terminal could not be taken back, and the dashboard must stop.
+async fn attach(tui: &mut Tui, runner: &Runner, key: &SessionKey) -> Result<Result<(), String>> {
+    let backend = match runner.backend(&key.remote) {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e)),
+    };
     let inside_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     let mut cmd = backend.attach_command(&key.name, inside_tmux);
-    tui.exit().map_err(|e| e.to_string())?;
+    tui.exit()?;
     // The terminal goes to the child; only its error output is kept, to say why it failed.
     cmd.stderr(std::process::Stdio::piped());
     let out = tokio::task::spawn_blocking(move || cmd.spawn().and_then(|c| c.wait_with_output())).await;
-    let back = tui.enter().map_err(|e| e.to_string());
-    let out = out.map_err(|e| e.to_string())?.map_err(|e| format!("cannot run the attach command: {e}"))?;
-    back?;
+    if let Err(e) = tui.enter() {
+        let _ = tui.exit();
+        return Err(e.context("taking the terminal back after the attach"));
+    }
+    let out = match out {
+        Ok(Ok(out)) => out,
+        Ok(Err(e)) => return Ok(Err(format!("cannot run the attach command: {e}"))),
+        Err(e) => return Ok(Err(e.to_string())),
+    };
     if out.status.success() {
-        return Ok(());
+        return Ok(Ok(()));
     }
     let err = crate::text::sanitize_line(String::from_utf8_lossy(&out.stderr).trim());
-    Err(if err.is_empty() { format!("attach exited with {}", out.status) } else { err })
+    Ok(Err(if err.is_empty() { format!("attach exited with {}", out.status) } else { err }))
 }
 
 /// SIGTERM, SIGHUP and SIGINT end the loop cleanly (the terminal is restored on the way).
