@@ -42,12 +42,13 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     let mut backends: HashMap<Option<String>, Arc<dyn SessionBackend>> = HashMap::new();
     let mut pollers = Vec::new();
     let host_keys = pollers::HostKeys::default();
+    let (pause, paused) = tokio::sync::watch::channel(false);
     for b in ctx.backends(Filter::All) {
         match b {
             Ok(b) => {
                 let remote = b.remote().map(str::to_string);
                 let every = remote.as_ref().map(|_| pollers::REMOTE_POLL);
-                pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone()));
+                pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone(), paused.clone()));
                 backends.insert(remote, b);
             }
             Err((name, e)) => {
@@ -86,7 +87,7 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
         status_task = Some(pollers::remote_statuses(pool.clone(), tx.clone()));
         runner.pool = Some(pool);
     }
-    let result = event_loop(&mut model, &mut runner, &pollers, tx, &mut rx).await;
+    let result = event_loop(&mut model, &mut runner, &pollers, &pause, tx, &mut rx).await;
     for t in [tmux_check, status_task].into_iter().flatten() {
         t.abort();
     }
@@ -102,6 +103,7 @@ async fn event_loop(
     model: &mut Model,
     runner: &mut Runner,
     pollers: &[Poller],
+    pause: &tokio::sync::watch::Sender<bool>,
     tx: mpsc::UnboundedSender<Msg>,
     rx: &mut mpsc::UnboundedReceiver<Msg>,
 ) -> Result<()> {
@@ -156,7 +158,10 @@ async fn event_loop(
                 }
                 Effect::Attach(key) => {
                     reader.stop().await;
-                    let result = attach(&mut tui, runner, &key).await?;
+                    pause.send_replace(true);
+                    let result = attach(&mut tui, runner, &key).await;
+                    pause.send_replace(false);
+                    let result = result?;
                     reader = InputReader::start(tx.clone(), epoch);
                     let size = tui.terminal.size()?;
                     update(model, Msg::Resize(size.width, size.height));

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 /// Bursts of file events (temp file, rename) are read as one change.
@@ -20,6 +20,10 @@ const SETTLE: Duration = Duration::from_millis(40);
 pub const TMUX_CHECK: Duration = Duration::from_secs(5);
 pub const REMOTE_POLL: Duration = Duration::from_secs(3);
 const STATUS_POLL: Duration = Duration::from_secs(2);
+
+/// True while the terminal is handed to an attached session: pollers wait instead of
+/// filling the channel nobody reads for hours with full listings.
+pub type Paused = watch::Receiver<bool>;
 
 /// Unknown host keys met by the pollers, by remote, kept until the user decides.
 pub type HostKeys = Arc<Mutex<HashMap<String, SshError>>>;
@@ -43,6 +47,7 @@ impl Poller {
         every: Option<Duration>,
         tx: mpsc::UnboundedSender<Msg>,
         host_keys: HostKeys,
+        mut paused: Paused,
     ) -> Self {
         let wake = Arc::new(Notify::new());
         let remote = backend.remote().map(str::to_string);
@@ -50,6 +55,9 @@ impl Poller {
         let r = remote.clone();
         let task = tokio::spawn(async move {
             loop {
+                if paused.wait_for(|p| !*p).await.is_err() {
+                    break;
+                }
                 let listed = backend.list().await;
                 if let (Err(BackendError::Ssh(e)), Some(name)) = (&listed, &r)
                     && let Some(prompt) = host_key_prompt(e)
@@ -163,4 +171,36 @@ pub fn remote_statuses(pool: Arc<Pool>, tx: mpsc::UnboundedSender<Msg>) -> JoinH
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_paused_poller_sends_nothing_until_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = Arc::new(LocalBackend::new(dir.path().join("sessions"), Some(dir.path().join("no.sock"))));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (pause, paused) = watch::channel(false);
+        let poller = Poller::start(backend, Some(Duration::from_millis(5)), tx, HostKeys::default(), paused);
+        let first = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await.unwrap();
+        assert!(matches!(first, Some(Msg::Listing { .. })));
+        pause.send_replace(true);
+        // A listing already under way may still arrive; after it, nothing while paused
+        // (unpaused, one comes every 5 ms and the channel never goes quiet).
+        let mut late = 0;
+        while tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.is_ok() {
+            late += 1;
+            assert!(late < 5, "a paused poller keeps listing");
+        }
+        for _ in 0..20 {
+            poller.wake.notify_one();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(rx.try_recv().is_err(), "a paused poller sent a listing");
+        pause.send_replace(false);
+        let next = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await.unwrap();
+        assert!(matches!(next, Some(Msg::Listing { .. })));
+    }
 }
