@@ -506,3 +506,26 @@ fn host_key_dialog_waits_for_typing_and_wants_an_uppercase_yes() {
     assert!(matches!(m.dialog, Some(Dialog::HostKey(ref p)) if p.fingerprint == "SHA256:A"));
     assert_eq!(ch(&mut m, 'Y').effects, vec![Effect::AcceptHostKey(host_key("A"))]);
 }
+
+#[test]
+fn a_status_line_never_hides_the_selected_row() {
+    let mut m = model();
+    update(&mut m, Msg::Resize(100, 15));
+    let page = navi::app::geometry::rows_per_page(&m);
+    let mut l = list();
+    for i in 0..20 {
+        l.push(s(&format!("extra{i:02}"), Status::Done, 200 + i, "x"));
+    }
+    update(&mut m, Msg::Listing { remote: None, result: Ok((l, vec![])) });
+    for _ in 0..page - 1 {
+        ch(&mut m, 'j');
+    }
+    assert_eq!(m.selected, m.offset + page - 1, "selected is the last row on screen");
+    update(&mut m, Msg::Warning("something went wrong".into()));
+    let page = navi::app::geometry::rows_per_page(&m);
+    assert!(m.selected >= m.offset && m.selected < m.offset + page, "{} {} {page}", m.selected, m.offset);
+    update(&mut m, Msg::Tick(NOW + 60));
+    assert!(m.status.is_none());
+    let page = navi::app::geometry::rows_per_page(&m);
+    assert!(m.selected >= m.offset && m.selected < m.offset + page);
+}

@@ -281,6 +281,8 @@ impl Model {
         } else {
             self.status = Some(line);
         }
+        // The status line makes the footer taller: the selected row must stay visible.
+        super::view::keep_in_view(self);
     }
 
     /// Ends the current message once it has been up long enough; the next queued one follows.
@@ -289,6 +291,7 @@ impl Model {
             return false;
         }
         self.status = self.queued.pop_front().map(|s| StatusLine { since: self.now, ..s });
+        super::view::keep_in_view(self);
         true
     }
 }
