@@ -508,6 +508,21 @@ fn host_key_dialog_waits_for_typing_and_wants_an_uppercase_yes() {
 }
 
 #[test]
+fn double_click_needs_the_same_session_under_the_pointer() {
+    let mut m = model();
+    let click = |row, at_ms| Msg::Mouse(Mouse { kind: MouseKind::Click, col: 5, row, at_ms });
+    update(&mut m, click(1 + 3 * 2, 1000));
+    assert_eq!(selected(&m), "alpha");
+    // Between the clicks, alpha went elsewhere and another session took its place.
+    let mut l = list();
+    l.retain(|s| s.name() != "alpha");
+    l.push(s("zeta", Status::Done, 100, "moved in"));
+    update(&mut m, Msg::Listing { remote: None, result: Ok((l, vec![])) });
+    let up = update(&mut m, click(1 + 3 * 2, 1200));
+    assert!(!up.effects.iter().any(|e| matches!(e, Effect::Attach(_))), "{:?}", up.effects);
+}
+
+#[test]
 fn a_status_line_never_hides_the_selected_row() {
     let mut m = model();
     update(&mut m, Msg::Resize(100, 15));

@@ -202,7 +202,8 @@ pub struct Model {
     pub git: HashMap<GitKey, GitEntry>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
-    pub last_click: Option<(usize, u64)>,
+    /// The row clicked last and when: a double click needs the same session both times.
+    pub last_click: Option<(SessionKey, u64)>,
     /// False until the local backend answered once (the empty state waits for it).
     pub loaded: bool,
     /// Remote statuses come from the SSH pool once it reported.

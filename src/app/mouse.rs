@@ -39,8 +39,13 @@ pub fn mouse(m: &mut Model, ev: Mouse) -> Update {
             if pos >= m.visible.len() {
                 return Update::default();
             }
-            let double = m.last_click.is_some_and(|(p, at)| p == pos && ev.at_ms.saturating_sub(at) <= DOUBLE_CLICK_MS);
-            m.last_click = if double { None } else { Some((pos, ev.at_ms)) };
+            let under = m.rows[m.visible[pos]].key();
+            // By session, not position: the list may have moved between the two clicks.
+            let double = m
+                .last_click
+                .as_ref()
+                .is_some_and(|(k, at)| *k == under && ev.at_ms.saturating_sub(*at) <= DOUBLE_CLICK_MS);
+            m.last_click = if double { None } else { Some((under, ev.at_ms)) };
             let up = select(m, pos);
             match (double, selected_key(m)) {
                 (true, Some(k)) => up.with(Effect::Attach(k)),
