@@ -544,3 +544,18 @@ fn a_status_line_never_hides_the_selected_row() {
     let page = navi::app::geometry::rows_per_page(&m);
     assert!(m.selected >= m.offset && m.selected < m.offset + page);
 }
+
+#[test]
+fn a_remote_failing_one_poll_gets_its_selection_back() {
+    let mut m = model_with(vec!["box".into()]);
+    let mut far = s("far", Status::Permission, 1, "on box");
+    far.remote = Some("box".into());
+    let box_ok = || Msg::Listing { remote: Some("box".into()), result: Ok((vec![far.clone()], vec![])) };
+    update(&mut m, box_ok());
+    let at = m.visible.iter().position(|i| m.rows[*i].session().is_some_and(|s| s.name() == "far")).unwrap();
+    navi::app::update(&mut m, Msg::Mouse(Mouse { kind: MouseKind::Click, col: 5, row: 1 + 3 * at as u16, at_ms: 10 }));
+    assert_eq!(selected(&m), "far");
+    update(&mut m, Msg::Listing { remote: Some("box".into()), result: Err("box unreachable: timeout".into()) });
+    update(&mut m, box_ok());
+    assert_eq!(selected(&m), "far", "the selection came back with the row");
+}

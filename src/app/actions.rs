@@ -66,6 +66,7 @@ pub fn select(m: &mut Model, pos: usize) -> Update {
     let changed = pos != m.selected;
     m.selected = pos.min(m.visible.len().saturating_sub(1));
     m.selected_key = m.selected_row().map(Row::key);
+    m.wanted_key = m.selected_key.clone();
     view::keep_in_view(m);
     let mut up = Update::redraw();
     if changed && m.preview.visible {

@@ -187,6 +187,9 @@ pub struct Model {
     pub visible: Vec<usize>,
     pub selected: usize,
     pub selected_key: Option<SessionKey>,
+    /// The session the user last moved to: a row that vanishes for a moment (its remote
+    /// failed one poll) gets the selection back when it returns. Only navigation sets it.
+    pub wanted_key: Option<SessionKey>,
     /// First visible entry of `visible`.
     pub offset: usize,
     pub sort: SortMode,
@@ -231,6 +234,7 @@ impl Model {
             visible: Vec::new(),
             selected: 0,
             selected_key: None,
+            wanted_key: None,
             offset: 0,
             sort: SortMode::default(),
             filters: Vec::new(),

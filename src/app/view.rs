@@ -28,8 +28,9 @@ pub fn refilter(m: &mut Model) {
     let sort = m.sort;
     visible.sort_by(|a, b| order(sort, &m.rows[*a], &m.rows[*b]));
     m.visible = visible;
-    let keep = m.selected_key.clone();
-    let found = keep.and_then(|k| m.visible.iter().position(|i| m.rows[*i].key() == k));
+    // The session the user chose if it is back, else the row selected until now.
+    let pos = |k: &Option<_>| k.as_ref().and_then(|k| m.visible.iter().position(|i| m.rows[*i].key() == *k));
+    let found = pos(&m.wanted_key).or_else(|| pos(&m.selected_key));
     m.selected = found.unwrap_or(m.selected.min(m.visible.len().saturating_sub(1)));
     m.selected_key = m.selected_row().map(Row::key);
     keep_in_view(m);
