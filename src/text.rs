@@ -34,8 +34,10 @@ struct Sink<'a> {
 
 impl vte::Perform for Sink<'_> {
     fn print(&mut self, c: char) {
-        // vte passes C1 controls and DEL through `execute`, but be strict anyway.
-        if !c.is_control() {
+        // vte passes C1 controls and DEL through `execute`, but be strict anyway. Bidi
+        // overrides and invisible format characters could make text read differently from
+        // what it is (a name shown reversed, a fingerprint with hidden parts).
+        if !c.is_control() && !is_format(c) {
             self.out.push(c);
         }
     }
@@ -45,6 +47,11 @@ impl vte::Perform for Sink<'_> {
             self.out.push(byte as char);
         }
     }
+}
+
+/// Bidi embeddings, overrides and isolates, zero-width and direction marks, and the BOM.
+fn is_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Cuts `s` to at most `width` display columns, ending in `…` when something was cut.
@@ -83,7 +90,8 @@ pub fn shorten_home(path: &str, home: &str) -> String {
 
 /// `12s ago`, `5m ago`, `3h ago`, `2d ago`; `now` for the future or the same second.
 pub fn age(now: i64, then: i64) -> String {
-    let secs = now - then;
+    // Timestamps come from files anyone can write: never overflow on hostile ones.
+    let secs = now.saturating_sub(then);
     match secs {
         i64::MIN..=0 => "now".to_string(),
         1..=59 => format!("{secs}s ago"),
@@ -120,6 +128,19 @@ mod tests {
         let hostile = "a\x1b[31mred\x1b[0m\x1b]0;title\x07b\x1b]8;;http://x\x1b\\link\rc\x08d\x00e\x7ff\u{9b}2Jg";
         // A UTF-8 encoded C1 control is dropped; what follows it is plain text.
         assert_eq!(sanitize(hostile), "aredblinkcdef2Jg");
+    }
+
+    #[test]
+    fn strips_bidi_and_invisible_format_characters() {
+        let hostile = "ab\u{202E}cd\u{2066}e\u{2069}f\u{200B}g\u{200F}h\u{FEFF}i";
+        assert_eq!(sanitize(hostile), "abcdefghi");
+        assert_eq!(sanitize_line("é世界\u{00AD}x"), "é世界\u{00AD}x", "other text is kept");
+    }
+
+    #[test]
+    fn ages_of_hostile_timestamps_do_not_overflow() {
+        assert_eq!(age(1_700_000_000, i64::MIN), format!("{}d ago", i64::MAX / 86_400));
+        assert_eq!(age(i64::MIN, i64::MAX), "now");
     }
 
     #[test]

@@ -262,3 +262,27 @@ fn dialog_host_key() {
     update(&mut m, Msg::UnknownHostKey(prompt));
     insta::assert_snapshot!(render(&m));
 }
+
+#[test]
+fn hostile_numbers_and_status_never_break_a_frame() {
+    let mut m = Model::new(KeyMap::default(), "/home/u".into(), "/home/u".into(), vec![], NOW);
+    update(&mut m, Msg::Resize(100, 30));
+    let mut s = session("odd", Status::Other("\x1b[2Jevil\u{202E}txt".into()), 0, "/tmp", None, None);
+    s.file.timestamp = Some(i64::MIN);
+    let mut tools = serde_json::Map::new();
+    tools.insert("Bash".into(), u64::MAX.into());
+    tools.insert("Edit".into(), u64::MAX.into());
+    s.file.metrics = Some(Metrics {
+        time: Some(TimeMetrics { started: Some(i64::MIN), total_seconds: i64::MAX, ..Default::default() }),
+        tools: Some(ToolMetrics { counts: tools, ..Default::default() }),
+        ..Default::default()
+    });
+    update(&mut m, Msg::Listing { remote: None, result: Ok((vec![s], vec![])) });
+    let list = render(&m);
+    assert!(list.contains("evil") && !list.contains('\u{1b}') && !list.contains('\u{202E}'), "{list}");
+    assert!(list.contains(&format!("{} tools", u64::MAX)), "{list}");
+    key(&mut m, Key::ch('i'));
+    assert!(matches!(m.dialog, Some(Dialog::Metrics { .. })));
+    let metrics = render(&m);
+    assert!(metrics.contains("Bash") && !metrics.contains('\u{1b}'), "{metrics}");
+}

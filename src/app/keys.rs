@@ -175,7 +175,9 @@ impl KeyMap {
 
     /// `j/↓`: the keys of an action as shown in hints and help.
     pub fn label(&self, action: Action) -> String {
-        self.keys(action).iter().map(Key::to_string).collect::<Vec<_>>().join("/")
+        // Keys come from the user's keys.yaml: whatever it holds never reaches the terminal raw.
+        let keys = self.keys(action).iter().map(Key::to_string).collect::<Vec<_>>().join("/");
+        crate::text::sanitize_line(&keys)
     }
 
     /// The footer's hints, in order of usefulness: (keys, what).

@@ -114,7 +114,7 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
     }
     let msg = match f.message.as_deref().map(sanitize_line).filter(|t| !t.trim().is_empty()) {
         Some(t) => Span::styled(truncate(&format!("\"{}\"", t.trim()), avail), theme::dim().italic()),
-        None => Span::styled(truncate(f.status.as_str(), avail), theme::dim()),
+        None => Span::styled(truncate(&sanitize_line(f.status.as_str()), avail), theme::dim()),
     };
     let pad = Style::default();
     vec![Line::from(l1.spans), Line::from(l2), Line::from(vec![Span::styled(" ", pad), Span::raw("   "), msg])]
@@ -127,7 +127,7 @@ fn badges(f: &crate::sessions::StatusFile) -> String {
         out.push(crate::text::duration(t.total_seconds));
     }
     if let Some(tools) = f.metrics.as_ref().and_then(|m| m.tools.as_ref()) {
-        let n: u64 = tools.counts.values().filter_map(|v| v.as_u64()).sum();
+        let n = tools.counts.values().filter_map(|v| v.as_u64()).fold(0u64, u64::saturating_add);
         if n > 0 {
             out.push(format!("{n} tools"));
         }

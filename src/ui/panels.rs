@@ -90,7 +90,7 @@ fn git_lines(i: &GitInfo) -> Vec<Line<'static>> {
 fn metrics_lines(m: &Model, key: &crate::app::model::SessionKey) -> Vec<Line<'static>> {
     let Some(s) = m.find(key) else { return vec![Line::styled("the session is gone", theme::error())] };
     let f = &s.file;
-    let mut out = vec![field("Status", format!("{} {}", f.status.icon(), f.status))];
+    let mut out = vec![field("Status", format!("{} {}", f.status.icon(), sanitize_line(f.status.as_str())))];
     if let Some(ts) = f.timestamp {
         out.push(field("Last update", age(m.now, ts)));
     }
@@ -120,7 +120,8 @@ fn metrics_lines(m: &Model, key: &crate::app::model::SessionKey) -> Vec<Line<'st
         counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let max = counts.first().map_or(1, |c| c.1.max(1));
         for (name, n) in counts {
-            let bar = "█".repeat(((n * 30) / max).max(1) as usize);
+            // Widened: a hostile count times 30 must not overflow.
+            let bar = "█".repeat(((u128::from(n) * 30) / u128::from(max)).clamp(1, 30) as usize);
             out.push(Line::from(vec![
                 Span::styled(format!("  {name:<16}"), theme::dim()),
                 Span::styled(format!("{n:>5} "), theme::bold()),
