@@ -228,6 +228,13 @@ fn demo_runs_for_real_and_cleans_up() {
     let t = TmuxServer::new();
     let tmp = t.dir.path().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
+    // The user's git config has a commit hook: the demo's repos must not run it.
+    let hooks = t.home.join("hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let marker = t.home.join("hook-ran");
+    std::fs::write(hooks.join("pre-commit"), format!("#!/bin/sh\ntouch '{}'\n", marker.display())).unwrap();
+    std::fs::set_permissions(hooks.join("pre-commit"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(t.home.join(".gitconfig"), format!("[core]\n\thooksPath = {}\n", hooks.display())).unwrap();
     let cmd = format!(
         "env HOME={} TMPDIR={} {} --demo",
         shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
@@ -239,6 +246,7 @@ fn demo_runs_for_real_and_cleans_up() {
     t.tmux(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
     let d = Dash { t };
     d.wait("Which database should I use");
+    assert!(!marker.exists(), "the demo ran the user's git hook");
     // Send a prompt to the selected session: the stand-in claude answers and reports done.
     d.keys(&["m"]);
     d.wait("Send to api-server");

@@ -70,6 +70,9 @@ impl Drop for Guard {
 }
 
 pub async fn run(_ctx: Context) -> Result<()> {
+    // Listening before anything is created: Ctrl-C during the setup then ends it through
+    // the normal path, where the guard removes the tmux server and the folder.
+    let mut signals = super::Signals::new()?;
     let dir = tempfile::Builder::new().prefix("navi-demo-").tempdir().context("creating the demo folder")?;
     let guard = Guard { socket: dir.path().join("tmux.sock"), dir };
     let root = guard.dir.path().to_path_buf();
@@ -122,6 +125,9 @@ pub async fn run(_ctx: Context) -> Result<()> {
             "env NAVI_DEMO_SEED=1 claude",
         ])?;
         store.write(&seed_file(seed, &p, now))?;
+        if signals.pending() {
+            return Ok(());
+        }
     }
     tmux(&["set-environment", "-g", "PATH", &path])?;
     // A login shell would reset PATH from the profile and lose the stand-in `claude`.
@@ -138,6 +144,9 @@ pub async fn run(_ctx: Context) -> Result<()> {
         remotes: Some(root.join("no-remotes.yaml")),
         tmux_socket: Some(guard.socket.clone()),
     };
+    if signals.pending() {
+        return Ok(());
+    }
     let demo_ctx = Context::new(&global)?;
     let local = demo_ctx.local.clone();
     let script = tokio::spawn(script(local, store));
@@ -180,12 +189,18 @@ fn seed_file(seed: &Seed, cwd: &str, now: i64) -> StatusFile {
 fn make_repo(dir: &Path, name: &str) {
     let git = |args: &[&str]| {
         Command::new("git")
-            .args(args)
             .current_dir(dir)
             .env("GIT_AUTHOR_NAME", "navi demo")
             .env("GIT_AUTHOR_EMAIL", "demo@example.invalid")
             .env("GIT_COMMITTER_NAME", "navi demo")
             .env("GIT_COMMITTER_EMAIL", "demo@example.invalid")
+            // The user's git config could sign (and prompt for a passphrase) or run hooks:
+            // the demo's throwaway repos use none of it.
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"])
+            .args(args)
+            .stdin(std::process::Stdio::null())
             .output()
     };
     let _ = std::fs::write(dir.join("README.md"), format!("# {name}\n\nA demo project.\n"));

@@ -263,6 +263,12 @@ impl Signals {
         })
     }
 
+    /// A signal arrived and was not yet seen.
+    fn pending(&mut self) -> bool {
+        use futures::FutureExt as _;
+        self.recv().now_or_never().is_some()
+    }
+
     async fn recv(&mut self) {
         tokio::select! {
             _ = self.term.recv() => {}
