@@ -559,3 +559,33 @@ fn a_remote_failing_one_poll_gets_its_selection_back() {
     update(&mut m, box_ok());
     assert_eq!(selected(&m), "far", "the selection came back with the row");
 }
+
+#[test]
+fn a_git_fetch_dropped_off_screen_is_fetched_again_when_the_row_returns() {
+    use navi::app::model::GitKey;
+    use navi::app::update::git_keys_on_screen;
+    let mut m = Model::new(KeyMap::default(), "/home/u".into(), "/src".into(), vec![], NOW);
+    update(&mut m, Msg::Resize(100, 12));
+    let mut l = list();
+    for i in 0..20 {
+        l.push(s(&format!("extra{i:02}"), Status::Done, 200 + i, "x"));
+    }
+    let up = update(&mut m, Msg::Listing { remote: None, result: Ok((l, vec![])) });
+    let fetched: Vec<GitKey> = up
+        .effects
+        .iter()
+        .filter_map(|e| if let Effect::FetchGit { git, .. } = e { Some(git.clone()) } else { None })
+        .collect();
+    let first = GitKey { remote: None, cwd: "/src/beta".into() };
+    assert!(fetched.contains(&first), "{fetched:?}");
+    assert_eq!(fetched.iter().cloned().collect::<std::collections::HashSet<_>>(), git_keys_on_screen(&m));
+    ch(&mut m, 'k');
+    assert!(!git_keys_on_screen(&m).contains(&first), "beta scrolled away");
+    // Its fetch waited for a slot and was dropped: not marked fetched, not asked again yet.
+    let up = update(&mut m, Msg::GitSkipped(first.clone()));
+    assert!(up.effects.is_empty(), "{:?}", up.effects);
+    let e = &m.git[&first];
+    assert!(!e.in_flight && e.fetched_at == 0 && e.info.is_none());
+    let up = ch(&mut m, 'j');
+    assert!(up.effects.iter().any(|e| matches!(e, Effect::FetchGit { git, .. } if *git == first)), "{:?}", up.effects);
+}

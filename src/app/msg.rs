@@ -28,6 +28,8 @@ pub enum Msg {
         key: GitKey,
         result: Result<GitInfo, String>,
     },
+    /// A queued git fetch was dropped because its row left the screen before its turn.
+    GitSkipped(GitKey),
     GitDetail {
         key: SessionKey,
         result: Result<GitInfo, String>,

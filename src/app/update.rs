@@ -87,6 +87,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
             }
             Update { redraw: before != (e.info.clone(), e.error.clone()), effects: Vec::new() }
         }
+        Msg::GitSkipped(key) => {
+            // Not fetched: the row had scrolled away. It is due again once it is back.
+            if let Some(e) = m.git.get_mut(&key) {
+                e.in_flight = false;
+            }
+            Update { redraw: false, effects: git_due(m) }
+        }
         Msg::GitDetail { key, result } => forms::git_detail(m, key, result),
         Msg::ActionDone { done, result } => {
             match result {
@@ -207,13 +214,10 @@ fn tick(m: &mut Model, now: i64) -> Update {
     Update { redraw, effects: git_due(m) }
 }
 
-/// Git fetches due for the rows on screen: never fetched, or stale.
-pub fn git_due(m: &mut Model) -> Vec<Effect> {
+/// The rows on screen with a directory: (session, its git key, its timestamp).
+fn git_on_screen(m: &Model) -> Vec<(SessionKey, GitKey, i64)> {
     let page = geometry::rows_per_page(m);
-    let mut out = Vec::new();
-    let now = m.now;
-    let on_screen: Vec<(SessionKey, GitKey, i64)> = m
-        .visible
+    m.visible
         .iter()
         .skip(m.offset)
         .take(page)
@@ -222,12 +226,24 @@ pub fn git_due(m: &mut Model) -> Vec<Effect> {
             let git = GitKey { remote: s.remote.clone(), cwd: s.file.cwd.clone()? };
             Some((SessionKey::of(s), git, s.file.timestamp()))
         })
-        .collect();
-    for (key, git, ts) in on_screen {
+        .collect()
+}
+
+/// The git keys of the rows on screen: a queued fetch for any other is dropped when its
+/// turn comes (see `Msg::GitSkipped`).
+pub fn git_keys_on_screen(m: &Model) -> std::collections::HashSet<GitKey> {
+    git_on_screen(m).into_iter().map(|(_, g, _)| g).collect()
+}
+
+/// Git fetches due for the rows on screen: never fetched, or stale.
+pub fn git_due(m: &mut Model) -> Vec<Effect> {
+    let mut out = Vec::new();
+    let now = m.now;
+    for (key, git, ts) in git_on_screen(m) {
         let e = m.git.entry(git.clone()).or_default();
         let due = e.fetched_at == 0
-            || now - e.fetched_at >= GIT_IDLE_SECS
-            || (ts != e.seen_timestamp && now - e.fetched_at >= GIT_ACTIVE_SECS);
+            || now.saturating_sub(e.fetched_at) >= GIT_IDLE_SECS
+            || (ts != e.seen_timestamp && now.saturating_sub(e.fetched_at) >= GIT_ACTIVE_SECS);
         if due && !e.in_flight {
             e.in_flight = true;
             e.seen_timestamp = ts;

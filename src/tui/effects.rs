@@ -22,6 +22,9 @@ pub struct Runner {
     pub home: PathBuf,
     /// Git is polled for visible rows; at most two at a time so it never floods a host.
     git_slots: Arc<Semaphore>,
+    /// The git keys of the rows on screen now, updated by the loop after every batch: a
+    /// fetch that waited for a slot is dropped when its row scrolled away meanwhile.
+    on_screen: Arc<std::sync::Mutex<std::collections::HashSet<crate::app::model::GitKey>>>,
     preview: Option<(SessionKey, JoinHandle<()>)>,
     pub host_keys: super::pollers::HostKeys,
     /// The SSH pool, when remotes exist (it appends accepted host keys).
@@ -39,6 +42,7 @@ impl Runner {
             tx,
             home,
             git_slots: Arc::new(Semaphore::new(2)),
+            on_screen: Default::default(),
             preview: None,
             host_keys: Default::default(),
             pool: None,
@@ -125,8 +129,14 @@ impl Runner {
         let tx = self.tx.clone();
         let backend = self.backend(&key.remote);
         let slots = self.git_slots.clone();
+        let on_screen = self.on_screen.clone();
         tokio::spawn(async move {
             let _slot = if detail { None } else { slots.acquire_owned().await.ok() };
+            let gone = !detail && on_screen.lock().is_ok_and(|s| !s.contains(&git));
+            if gone {
+                let _ = tx.send(Msg::GitSkipped(git));
+                return;
+            }
             let result = match backend {
                 Ok(b) => b.git(&key.name, detail).await.map_err(|e| e.to_string()),
                 Err(e) => Err(e),
@@ -168,6 +178,12 @@ impl Runner {
             };
             let _ = tx.send(Msg::ActionDone { done: format!("trusted the host key of {remote}"), result });
         });
+    }
+
+    pub fn set_on_screen(&self, keys: std::collections::HashSet<crate::app::model::GitKey>) {
+        if let Ok(mut s) = self.on_screen.lock() {
+            *s = keys;
+        }
     }
 
     pub fn check_dir(&self, dir: String) {

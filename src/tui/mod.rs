@@ -147,6 +147,7 @@ async fn event_loop(
         if effects.contains(&Effect::Quit) {
             break;
         }
+        runner.set_on_screen(crate::app::update::git_keys_on_screen(model));
         // Draw first: background work the effects start must not delay the frame.
         if redraw {
             tui.terminal.draw(|f| crate::ui::draw(f, model))?;
