@@ -198,6 +198,16 @@ pub trait SessionBackend: Send + Sync {
 
     /// Git facts for the session's directory (its status file's cwd, else its pane's).
     async fn git(&self, name: &str, with_diff: bool) -> Result<GitInfo, BackendError> {
+        let mut info = self.git_facts(name, with_diff).await?;
+        if let Some(url) = info.remote_url.clone() {
+            info.pr = git::lookup_pr(&url, &info.branch).await;
+        }
+        Ok(info)
+    }
+
+    /// [`SessionBackend::git`] without the pull request (a network call the dashboard
+    /// caches on its own).
+    async fn git_facts(&self, name: &str, with_diff: bool) -> Result<GitInfo, BackendError> {
         let cwd = match self.read_status(name).await?.and_then(|f| f.cwd) {
             Some(cwd) => cwd,
             None => {
@@ -206,11 +216,7 @@ pub trait SessionBackend: Send + Sync {
             }
         };
         let out = self.run_ok(&git::command(&cwd, with_diff)).await?;
-        let mut info = git::parse(&out.stdout_str()).map_err(BackendError::Command)?;
-        if let Some(url) = info.remote_url.clone() {
-            info.pr = git::lookup_pr(&url, &info.branch).await;
-        }
-        Ok(info)
+        git::parse(&out.stdout_str()).map_err(BackendError::Command)
     }
 
     /// Kills the tmux session and removes its status file.
