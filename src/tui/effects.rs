@@ -22,6 +22,7 @@ pub struct Runner {
     pub home: PathBuf,
     /// Git is polled for visible rows; at most two at a time so it never floods a host.
     git_slots: Arc<Semaphore>,
+    prs: super::prs::PrCache,
     /// The git keys of the rows on screen now, updated by the loop after every batch: a
     /// fetch that waited for a slot is dropped when its row scrolled away meanwhile.
     on_screen: Arc<std::sync::Mutex<std::collections::HashSet<crate::app::model::GitKey>>>,
@@ -42,6 +43,7 @@ impl Runner {
             tx,
             home,
             git_slots: Arc::new(Semaphore::new(2)),
+            prs: Default::default(),
             on_screen: Default::default(),
             preview: None,
             host_keys: Default::default(),
@@ -130,6 +132,7 @@ impl Runner {
         let backend = self.backend(&key.remote);
         let slots = self.git_slots.clone();
         let on_screen = self.on_screen.clone();
+        let prs = self.prs.clone();
         tokio::spawn(async move {
             let _slot = if detail { None } else { slots.acquire_owned().await.ok() };
             let gone = !detail && on_screen.lock().is_ok_and(|s| !s.contains(&git));
@@ -138,7 +141,17 @@ impl Runner {
                 return;
             }
             let result = match backend {
-                Ok(b) => b.git(&key.name, detail).await.map_err(|e| e.to_string()),
+                // The dialog asks afresh; the rows' refreshes reuse a recent PR answer.
+                Ok(b) if detail => b.git(&key.name, true).await.map_err(|e| e.to_string()),
+                Ok(b) => match b.git_facts(&key.name, false).await {
+                    Ok(mut info) => {
+                        if let Some(url) = info.remote_url.clone() {
+                            info.pr = prs.lookup(&url, &info.branch).await;
+                        }
+                        Ok(info)
+                    }
+                    Err(e) => Err(e.to_string()),
+                },
                 Err(e) => Err(e),
             };
             let msg = if detail { Msg::GitDetail { key, result } } else { Msg::Git { key: git, result } };

@@ -6,6 +6,7 @@ pub mod demo;
 mod effects;
 pub mod input;
 mod pollers;
+mod prs;
 pub mod terminal;
 
 use crate::app::keys::KeyMap;
