@@ -186,7 +186,7 @@ async fn a_password_prompt_is_hinted_and_exit_ends_the_session() {
     let dir = tempfile::tempdir().unwrap();
     let m = manager(dir.path(), ManagerConfig::default());
     let id = m.open("local", None).await.unwrap().session_id;
-    let sent = m.send(&id, "read -s -p 'Password: ' pw; echo got", Some(30)).await.unwrap();
+    let sent = m.send(&id, "read -s -p 'Password: ' pw </dev/tty; echo got", Some(30)).await.unwrap();
     let r = m.read(&id, None, None, Duration::from_secs(20)).await.unwrap();
     assert_eq!((r.command_id, r.waiting_for_input), (Some(sent.command_id), Some("password")), "{r:?}");
     m.interrupt(&id).await.unwrap();
@@ -207,6 +207,18 @@ async fn a_password_prompt_is_hinted_and_exit_ends_the_session() {
     assert!(e.to_string().starts_with("session closed"), "{e}");
     m.close(&id).await.unwrap();
     assert_eq!(m.read(&id, None, None, Duration::ZERO).await.unwrap_err().to_string(), "session not found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_reading_stdin_get_end_of_file_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let (d, r) = run(&m, &id, "cat; read x; echo \"read=$?\"; wc -c").await;
+    assert_eq!((d.as_str(), r.exit_code, r.timed_out), ("read=1\n0\n", Some(0), false), "{r:?}");
+    let (d, r) = run(&m, &id, "echo still here").await;
+    assert_eq!((d.as_str(), r.exit_code), ("still here\n", Some(0)));
+    m.close(&id).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -48,7 +48,8 @@ pub struct ConnectSession {
     /// send, read, interrupt, close: the id that open returned.
     pub session_id: Option<String>,
     /// send: shell command line(s), run by bash (or sh) as typed; multi-line scripts and
-    /// heredocs are fine. Interactive programs get no input: pass flags such as -y.
+    /// heredocs are fine. Commands get no stdin (it is /dev/null: `cat` or `read` see end of
+    /// input at once); pass input with a heredoc or a pipe, and flags such as -y.
     pub command: Option<String>,
     /// send: interrupt the command if it runs longer than this (0 or absent: no limit); read
     /// then says `timed_out`.
