@@ -222,6 +222,22 @@ async fn commands_reading_stdin_get_end_of_file_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirecting_the_shells_output_lasts_one_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let (d, r) = run(&m, &id, "exec >/dev/null; echo hidden").await;
+    assert_eq!((d.as_str(), r.exit_code), ("", Some(0)));
+    let (d, r) = run(&m, &id, "echo hi").await;
+    assert_eq!((d.as_str(), r.exit_code), ("hi\n", Some(0)));
+    let (d, r) = run(&m, &id, "exec >build.log 2>&1; echo logged; ls nothing-here").await;
+    assert_eq!((d.as_str(), r.exit_code), ("", Some(2)));
+    let (d, r) = run(&m, &id, "echo out; echo err >&2; cat build.log").await;
+    assert!(d.starts_with("out\nerr\nlogged\n") && r.exit_code == Some(0), "{d:?} {r:?}");
+    m.close(&id).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_posix_sh_works_too() {
     let dir = tempfile::tempdir().unwrap();
     let local = LocalDriver { shell: Some("/bin/sh".into()), cwd: Some(dir.path().to_path_buf()) };

@@ -7,7 +7,9 @@
 //! reading stdin cannot eat it) and is also bash's `PROMPT_COMMAND`, so it still fires when
 //! Ctrl-C abandons the line. A command's stdin is /dev/null: the terminal is the shell's own
 //! input, so a command reading it (`cat`, `python3`) would wait for input nobody can type;
-//! a program that asks through /dev/tty (ssh, sudo) still reaches the terminal. Markers carry a random nonce per command, split in two on the
+//! a program that asks through /dev/tty (ssh, sudo) still reaches the terminal. Its stdout
+//! and stderr are redirections of the `eval` too, so the shell undoes an `exec >log` when
+//! the command ends and the markers, printed on the shell's own stdout, always arrive. Markers carry a random nonce per command, split in two on the
 //! typed line so the terminal's echo never contains it whole; output cannot forge one.
 
 /// Every marker is `RS "NAVI" nonce ":" kind RS`, kind being `R:<shell>`, `S` or `E:<status>`.
@@ -57,7 +59,10 @@ pub fn command_line(command: &str, nonce: &str) -> Option<String> {
         return None;
     }
     let (a, b) = halves(nonce);
-    Some(format!("__navi_b {a} {b}; command eval {} </dev/null; __navi_p\n", quote_pieces(command)))
+    Some(format!(
+        "__navi_b {a} {b}; command eval {} </dev/null >/dev/tty 2>/dev/tty; __navi_p\n",
+        quote_pieces(command)
+    ))
 }
 
 /// `command` as one shell word made of short quoted pieces. Control characters other than
