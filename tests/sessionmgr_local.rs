@@ -201,7 +201,7 @@ async fn a_password_prompt_is_hinted_and_exit_ends_the_session() {
         }
         assert!(tokio::time::Instant::now() < deadline);
     };
-    assert_eq!(r.command_id, Some(sent.command_id));
+    assert_eq!((r.command_id, r.exit_code, r.finished), (Some(sent.command_id), Some(7), true), "{r:?}");
     assert!(r.data.contains("bye") && r.error.as_deref().is_some_and(|e| e.contains("exited")), "{r:?}");
     let e = m.send(&id, "true", None).await.unwrap_err();
     assert!(e.to_string().starts_with("session closed"), "{e}");
@@ -234,6 +234,27 @@ async fn redirecting_the_shells_output_lasts_one_command() {
     assert_eq!((d.as_str(), r.exit_code), ("", Some(2)));
     let (d, r) = run(&m, &id, "echo out; echo err >&2; cat build.log").await;
     assert!(d.starts_with("out\nerr\nlogged\n") && r.exit_code == Some(0), "{d:?} {r:?}");
+    m.close(&id).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errexit_lasts_one_command_and_its_failure_reports_the_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let (_, r) = run(&m, &id, "set -e").await;
+    assert_eq!(r.exit_code, Some(0));
+    let (_, r) = run(&m, &id, "false").await;
+    assert_eq!((r.exit_code, r.state), (Some(1), SessionState::Ready), "{r:?}");
+    let (d, r) = run(&m, &id, "echo $-; (exit 3)").await;
+    assert!(!d.contains('e') && r.exit_code == Some(3), "{d:?} {r:?}");
+    // Within one command errexit does its job: the shell ends, with the failing status.
+    let (d, r) = run(&m, &id, "set -e; echo before; (exit 5); echo after").await;
+    assert_eq!((d.as_str(), r.exit_code), ("before\n", Some(5)), "{r:?}");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while m.read(&id, None, None, Duration::from_secs(5)).await.unwrap().state != SessionState::Closed {
+        assert!(tokio::time::Instant::now() < deadline);
+    }
     m.close(&id).await.unwrap();
 }
 

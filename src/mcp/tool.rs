@@ -49,7 +49,9 @@ pub struct ConnectSession {
     pub session_id: Option<String>,
     /// send: shell command line(s), run by bash (or sh) as typed; multi-line scripts and
     /// heredocs are fine. Commands get no stdin (it is /dev/null: `cat` or `read` see end of
-    /// input at once); pass input with a heredoc or a pipe, and flags such as -y.
+    /// input at once); pass input with a heredoc or a pipe, and flags such as -y. `exit` ends
+    /// the session (its status is the exit_code). `set -e` lasts for that command only; a
+    /// failure under it ends the shell like `exit`. `exec >file` lasts for that command only.
     pub command: Option<String>,
     /// send: interrupt the command if it runs longer than this (0 or absent: no limit); read
     /// then says `timed_out`.

@@ -40,13 +40,20 @@ pub fn bootstrap(nonce: &str) -> String {
         "if [ -n \"$BASH_VERSION\" ]; then set +H; set +o history; fi",
         "export PAGER=cat GIT_PAGER=cat MANPAGER=cat SYSTEMD_PAGER=cat GIT_TERMINAL_PROMPT=0 \
          GIT_EDITOR=true DEBIAN_FRONTEND=noninteractive TERM=dumb NO_COLOR=1",
+        // __navi_b hands the previous status on to the command (`echo $?`); errexit is off
+        // whenever it runs, so that status cannot end the shell.
+        "set +e",
         "__navi_b() { __navi_r=$?; __navi_pending=\"$1$2\"; printf '\\036NAVI%s:S\\036' \"$__navi_pending\"; \
          return $__navi_r; }",
-        "__navi_p() { __navi_r=$?; if [ -n \"$__navi_pending\" ]; then \
+        // errexit lasts one command: a `set -e` left on would end the shell at the next
+        // failing command.
+        "__navi_p() { __navi_r=$?; set +e; if [ -n \"$__navi_pending\" ]; then \
          printf '\\036NAVI%s:E:%d\\036' \"$__navi_pending\" \"$__navi_r\"; __navi_pending=; fi; return $__navi_r; }",
         // sh has no PROMPT_COMMAND; its prompt runs __navi_p (in a subshell, so an end
-        // marker can repeat there: the scanner drops repeats).
+        // marker can repeat there: the scanner drops repeats). The EXIT trap reports the
+        // status of an `exit` or of a `set -e` failure as the shell ends.
         "if [ -n \"$BASH_VERSION\" ]; then PROMPT_COMMAND=__navi_p; else PS1='$(__navi_p)'; fi",
+        "trap __navi_p EXIT",
         &format!("printf '\\036NAVI%s%s:R:%s\\036' {a} {b} \"${{BASH_VERSION:+bash}}\"\n"),
     ]
     .join("; ")
