@@ -259,6 +259,21 @@ async fn errexit_lasts_one_command_and_its_failure_reports_the_status() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xtrace_shows_the_command_and_none_of_the_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    run(&m, &id, "set -x").await;
+    let (d, r) = run(&m, &id, "echo hi").await;
+    assert!(d.ends_with("+ echo hi\nhi\n") && !d.contains("navi") && r.exit_code == Some(0), "{d:?}");
+    let (d, _) = run(&m, &id, "set +x").await;
+    assert!(!d.contains("navi"), "{d:?}");
+    let (d, _) = run(&m, &id, "echo quiet").await;
+    assert_eq!(d, "quiet\n");
+    m.close(&id).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_posix_sh_works_too() {
     let dir = tempfile::tempdir().unwrap();
     let local = LocalDriver { shell: Some("/bin/sh".into()), cwd: Some(dir.path().to_path_buf()) };

@@ -52,8 +52,11 @@ pub fn bootstrap(nonce: &str) -> String {
         // sh has no PROMPT_COMMAND; its prompt runs __navi_p (in a subshell, so an end
         // marker can repeat there: the scanner drops repeats). The EXIT trap reports the
         // status of an `exit` or of a `set -e` failure as the shell ends.
-        "if [ -n \"$BASH_VERSION\" ]; then PROMPT_COMMAND=__navi_p; else PS1='$(__navi_p)'; fi",
-        "trap __navi_p EXIT",
+        // Each call sends its stderr to /dev/null: `set -x` would trace the helpers (and
+        // the nonce) into the output.
+        "if [ -n \"$BASH_VERSION\" ]; then PROMPT_COMMAND='{ __navi_p; } 2>/dev/null'; \
+         else PS1='$({ __navi_p; } 2>/dev/null)'; fi",
+        "trap '{ __navi_p; } 2>/dev/null' EXIT",
         &format!("printf '\\036NAVI%s%s:R:%s\\036' {a} {b} \"${{BASH_VERSION:+bash}}\"\n"),
     ]
     .join("; ")
@@ -61,13 +64,19 @@ pub fn bootstrap(nonce: &str) -> String {
 
 /// The bytes typed to run `command` under `nonce`. `None` when the command holds a NUL
 /// byte, which no shell argument can carry.
+///
+/// The helpers' stderr is /dev/null so `set -x` cannot trace them (and the nonce) into the
+/// output; the call of `__navi_b` itself is traced before the start marker, where nothing
+/// is kept. It is not a `{ …; }` group because bash, after `eval` hit an unfinished quote,
+/// fails to parse a `{` that starts the next line.
 pub fn command_line(command: &str, nonce: &str) -> Option<String> {
     if command.contains('\0') {
         return None;
     }
     let (a, b) = halves(nonce);
     Some(format!(
-        "__navi_b {a} {b}; command eval {} </dev/null >/dev/tty 2>/dev/tty; __navi_p\n",
+        "__navi_b {a} {b} 2>/dev/null; command eval {} </dev/null >/dev/tty 2>/dev/tty; \
+         {{ __navi_p; }} 2>/dev/null\n",
         quote_pieces(command)
     ))
 }
