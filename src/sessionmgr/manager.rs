@@ -323,3 +323,6 @@ async fn reap(inner: Weak<Inner>, every: Duration) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -144,9 +144,11 @@ pub(super) async fn deliver(s: &Arc<Session>, id: u64, how: Stop) -> Result<(), 
 /// Starts the timeout of a command just typed, if it has one.
 pub(super) fn arm(s: &Arc<Session>, d: Dispatched, grace: Duration) {
     let Some(limit) = d.timeout else { return };
-    let s = s.clone();
+    // Weak: a closed session must not stay in memory for the rest of a long timeout.
+    let weak = Arc::downgrade(s);
     tokio::spawn(async move {
         tokio::time::sleep(limit).await;
+        let Some(s) = weak.upgrade() else { return };
         {
             let mut st = s.lock();
             match st.running.as_mut() {

@@ -1,0 +1,31 @@
+//! What only the inside shows: which tasks keep a session alive.
+
+use super::*;
+use crate::sessionmgr::{Drivers, LocalDriver};
+
+fn manager() -> Manager {
+    let local = LocalDriver { shell: None, cwd: None };
+    Manager::new(Arc::new(Drivers::new().with("local", Arc::new(local))), ManagerConfig::default())
+}
+
+/// Polls `done` for up to a minute.
+async fn eventually(done: impl Fn() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !done() {
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_session_is_freed_though_its_command_had_a_long_timeout() {
+    let m = manager();
+    let id = m.open("local", None).await.unwrap().session_id;
+    m.send(&id, "sleep 1000", Some(3600)).await.unwrap();
+    let weak = Arc::downgrade(&m.find(&id).unwrap());
+    m.close(&id).await.unwrap();
+    assert!(eventually(|| weak.upgrade().is_none()).await, "something still holds the closed session");
+}
