@@ -5,7 +5,7 @@
 use super::driver::Driver;
 use super::protocol;
 use super::session::{QUIET, State};
-use super::tasks::{Session, arm, close_session, deliver, pump, stop_for, stop_name, write_loop};
+use super::tasks::{Session, arm, close_session, close_session_if, deliver, pump, stop_for, stop_name, write_loop};
 use super::{ClosedSession, Interrupted, Listed, Opened, ReadResult, Sent, SessionError, SessionState};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
@@ -300,6 +300,12 @@ impl Manager {
     }
 }
 
+/// Whether the reaper closes a session in this state.
+fn idle(st: &State) -> bool {
+    !matches!(st.phase, SessionState::Opening | SessionState::Closing)
+        && st.idle_ttl.is_some_and(|ttl| st.last_used.elapsed() >= ttl)
+}
+
 async fn reap(inner: Weak<Inner>, every: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
@@ -307,18 +313,13 @@ async fn reap(inner: Weak<Inner>, every: Duration) {
         let Some(inner) = inner.upgrade() else { return };
         let due: Vec<Arc<Session>> = {
             let t = inner.table.lock().unwrap_or_else(|p| p.into_inner());
-            t.sessions
-                .values()
-                .filter(|s| {
-                    let st = s.lock();
-                    !matches!(st.phase, SessionState::Opening | SessionState::Closing)
-                        && st.idle_ttl.is_some_and(|ttl| st.last_used.elapsed() >= ttl)
-                })
-                .cloned()
-                .collect()
+            t.sessions.values().filter(|s| idle(&s.lock())).cloned().collect()
         };
         for s in due {
-            close_session(&s).await;
+            // Closing the ones before may have taken a while: one used meanwhile stays.
+            if !close_session_if(&s, idle).await {
+                continue;
+            }
             inner.table.lock().unwrap_or_else(|p| p.into_inner()).sessions.retain(|_, x| x.id != s.id);
         }
     }

@@ -59,8 +59,17 @@ pub(super) fn stop_name(s: Stop) -> &'static str {
 }
 
 pub(super) async fn close_session(s: &Arc<Session>) {
+    close_session_if(s, |_| true).await;
+}
+
+/// Closes the session if `now` holds, checked under the same lock that starts the close;
+/// true when it did.
+pub(super) async fn close_session_if(s: &Arc<Session>, now: impl Fn(&State) -> bool) -> bool {
     let was = {
         let mut st = s.lock();
+        if !now(&st) {
+            return false;
+        }
         let was = st.phase;
         if was != SessionState::Closed {
             st.phase = SessionState::Closing;
@@ -79,6 +88,7 @@ pub(super) async fn close_session(s: &Arc<Session>) {
     }
     s.lock().ended(None);
     let _ = s.changed.send(());
+    true
 }
 
 pub(super) async fn write_loop(shell: Arc<dyn Shell>, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
