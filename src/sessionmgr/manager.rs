@@ -227,6 +227,11 @@ impl Manager {
         let mut rx = s.changed.subscribe();
         // Fixed once: a wait must not slide on to a command that starts meanwhile.
         let offset = offset.unwrap_or_else(|| s.lock().default_offset());
+        // Offsets only grow from the end: waiting cannot make a wrong one right.
+        let end = s.lock().ring.end();
+        if offset > end {
+            return Err(SessionError::OffsetPastEnd { offset, end });
+        }
         loop {
             let enough = s.lock().worth_answering(offset, max);
             if enough || tokio::time::Instant::now() >= deadline {

@@ -29,3 +29,13 @@ async fn a_closed_session_is_freed_though_its_command_had_a_long_timeout() {
     m.close(&id).await.unwrap();
     assert!(eventually(|| weak.upgrade().is_none()).await, "something still holds the closed session");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offset_past_the_end_fails_without_waiting() {
+    let m = manager();
+    let id = m.open("local", None).await.unwrap().session_id;
+    let read = m.read(&id, Some(1 << 40), None, Duration::from_secs(3600));
+    let r = tokio::time::timeout(Duration::from_secs(60), read).await.expect("the read waited");
+    assert!(r.unwrap_err().to_string().contains("past the end"));
+    m.close(&id).await.unwrap();
+}
