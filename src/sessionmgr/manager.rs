@@ -8,7 +8,7 @@ use super::session::{QUIET, State};
 use super::tasks::{Session, arm, close_session, close_session_if, deliver, pump, stop_for, stop_name, write_loop};
 use super::{ClosedSession, Interrupted, Listed, Opened, ReadResult, Sent, SessionError, SessionState};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -53,10 +53,28 @@ struct Inner {
     reaper: Mutex<Option<JoinHandle<()>>>,
 }
 
+/// Sessions that ended by themselves, remembered after they left the table so their ids
+/// answer with the reason; the oldest are forgotten past this many.
+const KEEP_GONE: usize = 1024;
+
 #[derive(Default)]
 struct Table {
     sessions: BTreeMap<u64, Arc<Session>>,
+    /// Slot → why its shell ended.
+    gone: BTreeMap<u64, String>,
     next_slot: u64,
+}
+
+impl Table {
+    /// Takes an ended session out of the table, keeping its reason for later callers.
+    fn retire(&mut self, slot: u64, reason: String) {
+        if self.sessions.remove(&slot).is_some() {
+            self.gone.insert(slot, reason);
+            while self.gone.len() > KEEP_GONE {
+                self.gone.pop_first();
+            }
+        }
+    }
 }
 
 /// Cheap to clone; every clone is the same manager.
@@ -103,13 +121,36 @@ impl Manager {
         self.inner.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn find(&self, id: &str) -> Result<Arc<Session>, SessionError> {
-        let slot = id
-            .strip_prefix(self.inner.host.as_str())
+    fn slot(&self, id: &str) -> Option<u64> {
+        id.strip_prefix(self.inner.host.as_str())
             .and_then(|r| r.strip_prefix(":slot"))
             .and_then(|n| n.parse::<u64>().ok())
-            .ok_or(SessionError::NotFound)?;
-        self.table().sessions.get(&slot).cloned().ok_or(SessionError::NotFound)
+    }
+
+    fn find(&self, id: &str) -> Result<Arc<Session>, SessionError> {
+        let slot = self.slot(id).ok_or(SessionError::NotFound)?;
+        let t = self.table();
+        match (t.sessions.get(&slot), t.gone.get(&slot)) {
+            (Some(s), _) => Ok(s.clone()),
+            (None, Some(reason)) => Err(SessionError::Gone(reason.clone())),
+            (None, None) => Err(SessionError::NotFound),
+        }
+    }
+
+    /// A session whose shell ended by itself leaves the table once a caller was told.
+    fn retire(&self, s: &Session) {
+        let reason = s.lock().end_reason();
+        if let Some(slot) = self.slot(&s.id) {
+            self.table().retire(slot, reason);
+        }
+    }
+
+    /// Passes `r` on, retiring the session when it says the shell is gone.
+    fn told<T>(&self, s: &Session, r: Result<T, SessionError>) -> Result<T, SessionError> {
+        if let Err(SessionError::Gone(_)) = &r {
+            self.retire(s);
+        }
+        r
     }
 
     fn remove(&self, id: &str) {
@@ -128,9 +169,12 @@ impl Manager {
             let mut t = self.table();
             if t.sessions.len() >= cfg.max_sessions {
                 // A session whose shell died still counts until closed; make room with one.
-                let dead = t.sessions.iter().find(|(_, s)| s.lock().phase == SessionState::Closed).map(|(k, _)| *k);
+                let dead = t.sessions.iter().find_map(|(k, s)| {
+                    let st = s.lock();
+                    (st.phase == SessionState::Closed).then(|| (*k, st.end_reason()))
+                });
                 match dead {
-                    Some(k) => t.sessions.remove(&k),
+                    Some((k, reason)) => t.retire(k, reason),
                     None => return Err(SessionError::Full),
                 };
             }
@@ -141,7 +185,7 @@ impl Manager {
                 hostname: hostname.to_string(),
                 state: Mutex::new(State::new(cfg.ring_bytes, ttl, &ready)),
                 changed: watch::channel(()).0,
-                shell: OnceLock::new(),
+                shell: Mutex::new(None),
             });
             t.sessions.insert(slot, s.clone());
             s
@@ -158,7 +202,7 @@ impl Manager {
             }
         };
         let shell = connected.shell.clone();
-        let _ = session.shell.set(shell.clone());
+        *session.shell.lock().unwrap_or_else(|p| p.into_inner()) = Some(shell.clone());
         let (wtx, wrx) = mpsc::unbounded_channel::<Vec<u8>>();
         {
             let mut st = session.lock();
@@ -198,12 +242,12 @@ impl Manager {
     pub async fn send(&self, id: &str, command: &str, timeout_seconds: Option<u64>) -> Result<Sent, SessionError> {
         let s = self.find(id)?;
         let timeout = timeout_seconds.filter(|t| *t > 0).map(Duration::from_secs);
-        let (command_id, queued, dispatched, state) = {
+        let (enqueued, state) = {
             let mut st = s.lock();
             st.last_used = Instant::now();
-            let (cid, queued, d) = st.enqueue(command, timeout)?;
-            (cid, queued, d, st.phase)
+            (st.enqueue(command, timeout), st.phase)
         };
+        let (command_id, queued, dispatched) = self.told(&s, enqueued)?;
         let _ = s.changed.send(());
         if let Some(d) = dispatched {
             arm(&s, d, self.inner.cfg.stop_grace);
@@ -235,7 +279,14 @@ impl Manager {
         loop {
             let enough = s.lock().worth_answering(offset, max);
             if enough || tokio::time::Instant::now() >= deadline {
-                let r = s.lock().read(Some(offset), max)?;
+                let (r, end) = {
+                    let st = s.lock();
+                    (st.read(Some(offset), max)?, st.ring.end())
+                };
+                // The reader has seen the end of an ended session: its id can go.
+                if r.state == SessionState::Closed && r.next_cursor >= end {
+                    self.retire(&s);
+                }
                 return Ok(ReadResult { session_id: s.id.clone(), ..r });
             }
             // Wake on output, or after a quiet spell to look for a prompt.
@@ -272,7 +323,10 @@ impl Manager {
         let (command_id, how, send_now, cancelled, state) = {
             let mut st = s.lock();
             st.last_used = Instant::now();
-            st.check_usable()?;
+            if let Err(e) = st.check_usable() {
+                drop(st);
+                return self.told(&s, Err(e));
+            }
             let cancelled = st.cancel_queue();
             let running = st.running.as_mut().map(|c| {
                 c.stops = c.stops.saturating_add(1);

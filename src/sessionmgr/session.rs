@@ -102,9 +102,14 @@ impl State {
     pub fn check_usable(&self) -> Result<(), SessionError> {
         match self.phase {
             SessionState::Closing => Err(SessionError::Closing),
-            SessionState::Closed => Err(SessionError::Closed(self.error.clone().unwrap_or_default())),
+            SessionState::Closed => Err(SessionError::Gone(self.end_reason())),
             _ => Ok(()),
         }
+    }
+
+    /// Why the session ended, for the callers that find it gone.
+    pub fn end_reason(&self) -> String {
+        self.error.clone().unwrap_or_else(|| "the shell ended".into())
     }
 
     /// Queues `text`; types it at once when the shell is free. Returns its id, whether it

@@ -5,7 +5,7 @@
 use super::driver::{Shell, Stop};
 use super::session::{Dispatched, State};
 use super::{Output, SessionState};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
@@ -14,13 +14,23 @@ pub(super) struct Session {
     pub hostname: String,
     pub state: Mutex<State>,
     pub changed: watch::Sender<()>,
-    pub shell: OnceLock<Arc<dyn Shell>>,
+    /// Dropped once the shell ended, so its terminal or channel is not held open.
+    pub shell: Mutex<Option<Arc<dyn Shell>>>,
 }
 
 impl Session {
     pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves the state usable: take it anyway.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn shell(&self) -> Option<Arc<dyn Shell>> {
+        self.shell.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Lets go of the shell: its terminal or channel closes with the last handle.
+    pub(super) fn take_shell(&self) -> Option<Arc<dyn Shell>> {
+        self.shell.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     pub(super) fn touch(&self) {
@@ -82,7 +92,7 @@ pub(super) async fn close_session_if(s: &Arc<Session>, now: impl Fn(&State) -> b
     };
     let _ = s.changed.send(());
     if was != SessionState::Closed
-        && let Some(shell) = s.shell.get()
+        && let Some(shell) = s.take_shell()
     {
         shell.close().await;
     }
@@ -123,6 +133,8 @@ pub(super) async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, gr
     }
     s.lock().ended(Some(reason));
     let _ = s.changed.send(());
+    // It ended by itself: nothing to stop (its process id may already be someone else's).
+    drop(s.take_shell());
 }
 
 /// Sends `how` to the running command `id`. Ctrl-C can land in the instant between the
@@ -130,7 +142,7 @@ pub(super) async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, gr
 /// takes it (answering with a bare newline) and the command never sees it. So while the
 /// command still runs and has printed nothing visible since, Ctrl-C is sent again a few times.
 pub(super) async fn deliver(s: &Arc<Session>, id: u64, how: Stop) -> Result<(), super::DriverError> {
-    let Some(shell) = s.shell.get().cloned() else { return Ok(()) };
+    let Some(shell) = s.shell() else { return Ok(()) };
     let mark = s.lock().visible;
     shell.stop(how).await?;
     if how == Stop::Interrupt {
@@ -174,7 +186,7 @@ pub(super) fn arm(s: &Arc<Session>, d: Dispatched, grace: Duration) {
 /// Ctrl-C, then SIGTERM, then SIGKILL, each after `grace`; a shell that still does not
 /// come back is closed, with the reason kept for readers.
 pub(super) async fn escalate(s: &Arc<Session>, id: u64, grace: Duration) {
-    let Some(shell) = s.shell.get().cloned() else { return };
+    let Some(shell) = s.shell() else { return };
     for how in [Stop::Interrupt, Stop::Terminate, Stop::Kill] {
         let now = {
             let mut st = s.lock();

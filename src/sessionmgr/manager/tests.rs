@@ -39,3 +39,18 @@ async fn an_offset_past_the_end_fails_without_waiting() {
     assert!(r.unwrap_err().to_string().contains("past the end"));
     m.close(&id).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_that_exited_lets_go_of_its_terminal() {
+    let m = manager();
+    let id = m.open("local", None).await.unwrap().session_id;
+    let s = m.find(&id).unwrap();
+    assert!(s.shell().is_some());
+    m.send(&id, "exit 3", None).await.unwrap();
+    assert!(eventually(|| s.lock().phase == SessionState::Closed && s.shell().is_none()).await);
+    // Still readable until the end was read, then gone with the reason.
+    let r = m.read(&id, None, None, Duration::ZERO).await.unwrap();
+    assert_eq!((r.state, r.exit_code), (SessionState::Closed, Some(3)));
+    let e = m.read(&id, None, None, Duration::ZERO).await.unwrap_err().to_string();
+    assert!(e.starts_with("session not found (the shell exited"), "{e}");
+}
