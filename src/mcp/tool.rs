@@ -59,7 +59,8 @@ pub struct ConnectSession {
     /// read: byte offset to read from, normally the previous read's `next_cursor`.
     /// Default: where the latest command's output starts.
     pub offset: Option<u64>,
-    /// read: at most this many bytes of output (default 32768), cut on character boundaries.
+    /// read: at most this many bytes of `data` (default 32768; values below 64 count as 64,
+    /// above 1048576 as 1048576), cut on character boundaries.
     pub max_bytes: Option<u64>,
     /// read: wait up to this many seconds (max 120) for the command to finish, or for a
     /// prompt waiting for input, before answering. Default 0: answer at once.

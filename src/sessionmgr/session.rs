@@ -300,7 +300,13 @@ impl State {
             return Err(SessionError::OffsetPastEnd { offset, end: self.ring.end() });
         }
         let (owner, region_end) = self.locate(offset);
-        let slice = self.ring.read(offset, max, region_end);
+        let mut slice = self.ring.read(offset, max, region_end);
+        if slice.truncated {
+            // The oldest byte kept may be the middle of a character: start at the next one.
+            let skip = slice.data.iter().take(3).take_while(|&&b| b & 0xC0 == 0x80).count();
+            slice.data.drain(..skip);
+            slice.start += skip as u64;
+        }
         let owner_done = owner.is_some_and(|o| o.end.is_some());
         let hard_stop = slice.end() == region_end
             || self.phase == SessionState::Closed
@@ -309,12 +315,13 @@ impl State {
         if n == 0 && slice.data.len() >= max {
             n = slice.data.len();
         }
+        let (data, n) = output::fit(&slice.data, n, max);
         let next_cursor = slice.start + n as u64;
         let finished = owner.filter(|o| o.end.is_some_and(|e| next_cursor >= e));
         let waiting = self.prompt(owner);
         Ok(ReadResult {
             session_id: String::new(),
-            data: output::clean(&slice.data[..n]),
+            data,
             offset: slice.start,
             next_cursor,
             truncated: slice.truncated,
@@ -330,3 +337,6 @@ impl State {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

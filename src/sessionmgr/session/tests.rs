@@ -1,0 +1,30 @@
+//! Reads against a ring that already dropped bytes, without a shell.
+
+use super::*;
+
+/// A ready session of `ring` bytes that printed `data` while idle.
+fn printed(ring: usize, data: &[u8]) -> State {
+    let ready = protocol::nonce();
+    let mut st = State::new(ring, None, &ready);
+    let mut boot = format!("\x1eNAVI{ready}:R:bash\x1e").into_bytes();
+    boot.extend_from_slice(data);
+    st.absorb(&boot);
+    st
+}
+
+#[test]
+fn a_read_from_an_overwritten_offset_starts_on_a_whole_character() {
+    // 10 bytes kept of "a€€€€": the oldest byte held is the last byte of a "€".
+    let st = printed(10, "a€€€€".as_bytes());
+    let r = st.read(Some(0), 64).unwrap();
+    assert!(r.truncated);
+    assert_eq!((r.data.as_str(), r.offset, r.next_cursor), ("€€€", 4, 13));
+}
+
+#[test]
+fn invalid_bytes_never_push_the_text_past_max_bytes() {
+    let st = printed(1 << 16, &[0xff; 1000]);
+    let r = st.read(Some(0), 64).unwrap();
+    assert!(r.data.len() <= 64, "{}", r.data.len());
+    assert_eq!(r.next_cursor, 21);
+}
