@@ -16,6 +16,8 @@ const KEEP_DONE: usize = 256;
 const MAX_QUEUED: usize = 256;
 /// The longest command accepted (it is typed into a terminal).
 const MAX_COMMAND: usize = 1 << 20;
+/// Bytes of commands waiting behind a running one, at most.
+const MAX_QUEUED_BYTES: usize = 8 << 20;
 /// Quiet time before the tail of the output is taken for a prompt.
 pub const QUIET: Duration = Duration::from_millis(300);
 
@@ -23,7 +25,8 @@ pub const QUIET: Duration = Duration::from_millis(300);
 pub struct Command {
     pub id: u64,
     nonce: String,
-    line: String,
+    /// The command as sent; typed (quoted, several times its size) only when it runs.
+    text: String,
     pub timeout: Option<Duration>,
     /// Offset where its output starts (set when it leaves the queue).
     start: u64,
@@ -41,6 +44,7 @@ pub struct Command {
 }
 
 /// A command just typed: the manager arms its timeout.
+#[derive(Debug)]
 pub struct Dispatched {
     pub id: u64,
     pub timeout: Option<Duration>,
@@ -126,15 +130,22 @@ impl State {
         if text.len() > MAX_COMMAND {
             return Err(SessionError::BadCommand(format!("the command is longer than {MAX_COMMAND} bytes")));
         }
+        if text.contains('\0') {
+            return Err(SessionError::BadCommand("the command contains a NUL byte".into()));
+        }
+        let waiting: usize = self.queue.iter().map(|c| c.text.len()).sum();
+        if waiting + text.len() > MAX_QUEUED_BYTES {
+            return Err(SessionError::BadCommand(format!(
+                "queue full: the commands waiting hold {waiting} bytes (at most {MAX_QUEUED_BYTES})"
+            )));
+        }
         let nonce = protocol::nonce();
-        let line = protocol::command_line(text, &nonce)
-            .ok_or_else(|| SessionError::BadCommand("the command contains a NUL byte".into()))?;
         let id = self.next_id;
         self.next_id += 1;
         let cmd = Command {
             id,
             nonce,
-            line,
+            text: text.to_string(),
             timeout,
             start: 0,
             end: None,
@@ -157,8 +168,10 @@ impl State {
         let mut cmd = self.queue.pop_front()?;
         cmd.start = self.ring.end();
         self.scanner.begin(&cmd.nonce);
+        // NUL was refused at enqueue, so there is always a line.
+        let line = protocol::command_line(&std::mem::take(&mut cmd.text), &cmd.nonce).unwrap_or_default();
         if let Some(w) = &self.writes {
-            let _ = w.send(std::mem::take(&mut cmd.line).into_bytes());
+            let _ = w.send(line.into_bytes());
         }
         self.phase = SessionState::Busy;
         let d = Dispatched { id: cmd.id, timeout: cmd.timeout };

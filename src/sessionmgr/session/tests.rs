@@ -28,3 +28,19 @@ fn invalid_bytes_never_push_the_text_past_max_bytes() {
     assert!(r.data.len() <= 64, "{}", r.data.len());
     assert_eq!(r.next_cursor, 21);
 }
+
+#[test]
+fn the_queue_holds_at_most_eight_mib_of_commands() {
+    let mut st = printed(1024, b"");
+    let (_, queued, typed) = st.enqueue("sleep 1000", None).unwrap();
+    assert!(!queued && typed.is_some());
+    let big = "x".repeat(1 << 20);
+    for _ in 0..8 {
+        assert!(st.enqueue(&big, None).unwrap().1);
+    }
+    let e = st.enqueue(&big, None).unwrap_err().to_string();
+    assert!(e.starts_with("queue full"), "{e}");
+    assert!(st.enqueue("echo small", None).unwrap_err().to_string().starts_with("queue full"));
+    st.cancel_queue();
+    assert!(st.enqueue(&big, None).is_ok());
+}
