@@ -26,7 +26,9 @@ pub enum Operation {
     Read,
     /// List the open sessions.
     List,
-    /// Stop the running command (Ctrl-C) and drop queued ones.
+    /// Stop the running command and drop queued ones: Ctrl-C; asked again for the same
+    /// command, SIGTERM; a third time, SIGKILL (if the shell itself runs it, a builtin loop,
+    /// that ends the session).
     Interrupt,
     /// End the session and everything running in it.
     Close,
@@ -56,7 +58,8 @@ pub struct ConnectSession {
     /// send: interrupt the command if it runs longer than this (0 or absent: no limit); read
     /// then says `timed_out`.
     pub timeout_seconds: Option<u64>,
-    /// read: byte offset to read from, normally the previous read's `next_cursor`.
+    /// read: offset in raw output bytes (escape sequences included, unlike `data`), normally
+    /// the previous read's `next_cursor`.
     /// Default: where the latest command's output starts.
     pub offset: Option<u64>,
     /// read: at most this many bytes of `data` (default 32768; values below 64 count as 64,
@@ -96,7 +99,10 @@ impl NaviMcp {
             state, command_id, finished, exit_code, timed_out, waiting_for_input}; \
             list -> {sessions}; interrupt {session_id}; close {session_id}. \
             Output is kept in a 1 MiB ring per session: `truncated` means older output was dropped. \
-            Pass the previous `next_cursor` as `offset` to read on. `waiting_for_input` \
+            `data` is text with terminal escape sequences removed; `offset` and `next_cursor` count \
+            raw output bytes, so pass the previous `next_cursor` as `offset` to read on (never add up \
+            lengths of `data`). A second interrupt of the same command sends SIGTERM, a third SIGKILL \
+            (which can end the session when the shell itself runs the command). `waiting_for_input` \
             (password, yes_no, pager) means the command waits for input it will not get: interrupt \
             it and run it non-interactively."
     )]
