@@ -41,6 +41,9 @@ impl Default for ManagerConfig {
     }
 }
 
+/// The longest `shutdown` waits for the shells to end.
+const SHUTDOWN: Duration = Duration::from_secs(10);
+
 /// Reads cap their data here whatever the caller asks.
 const MAX_READ: usize = 1 << 20;
 const DEFAULT_READ: usize = 32 * 1024;
@@ -350,12 +353,12 @@ impl Manager {
         Ok(ClosedSession { session_id: s.id.clone(), state: SessionState::Closed })
     }
 
-    /// Closes every session (at exit).
+    /// Closes every session (at exit), all at once: one dead remote must not hold up the
+    /// others, and the whole lasts at most `SHUTDOWN`.
     pub async fn shutdown(&self) {
-        let ids: Vec<String> = self.table().sessions.values().map(|s| s.id.clone()).collect();
-        for id in ids {
-            let _ = self.close(&id).await;
-        }
+        let sessions: Vec<Arc<Session>> = std::mem::take(&mut self.table().sessions).into_values().collect();
+        let closes = futures::future::join_all(sessions.iter().map(close_session));
+        let _ = tokio::time::timeout(SHUTDOWN, closes).await;
     }
 }
 

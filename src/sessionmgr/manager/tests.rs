@@ -1,7 +1,8 @@
 //! What only the inside shows: which tasks keep a session alive.
 
 use super::*;
-use crate::sessionmgr::{Drivers, LocalDriver};
+use crate::sessionmgr::{Connected, DriverError, Drivers, LocalDriver, Output, Shell, Stop};
+use async_trait::async_trait;
 
 fn manager() -> Manager {
     let local = LocalDriver { shell: None, cwd: None };
@@ -53,4 +54,63 @@ async fn a_shell_that_exited_lets_go_of_its_terminal() {
     assert_eq!((r.state, r.exit_code), (SessionState::Closed, Some(3)));
     let e = m.read(&id, None, None, Duration::ZERO).await.unwrap_err().to_string();
     assert!(e.starts_with("session not found (the shell exited"), "{e}");
+}
+
+/// A shell that answers its start-up line and, asked to close, waits for `all` shells to be
+/// closing at once (up to a minute): a shutdown that closes one after the other stalls.
+struct SlowShell {
+    out: mpsc::Sender<Output>,
+    closing: Arc<std::sync::atomic::AtomicUsize>,
+    all: usize,
+}
+
+#[async_trait]
+impl Shell for SlowShell {
+    async fn write(&self, data: &[u8]) -> Result<(), DriverError> {
+        // The start-up line ends with: printf '…:R:%s\036' <half> <half> "…"
+        let text = String::from_utf8_lossy(data);
+        if let Some(rest) = text.split(":R:%s\\036' ").nth(1) {
+            let halves: Vec<&str> = rest.split(' ').take(2).collect();
+            let marker = format!("\x1eNAVI{}{}:R:bash\x1e", halves[0], halves[1]);
+            let _ = self.out.send(Output::Data(marker.into_bytes())).await;
+        }
+        Ok(())
+    }
+
+    async fn stop(&self, _: Stop) -> Result<(), DriverError> {
+        Ok(())
+    }
+
+    async fn close(&self) {
+        use std::sync::atomic::Ordering;
+        self.closing.fetch_add(1, Ordering::SeqCst);
+        eventually(|| self.closing.load(Ordering::SeqCst) >= self.all).await;
+    }
+}
+
+struct SlowDriver {
+    closing: Arc<std::sync::atomic::AtomicUsize>,
+    all: usize,
+}
+
+#[async_trait]
+impl Driver for SlowDriver {
+    async fn connect(&self, _: &str) -> Result<Connected, DriverError> {
+        let (tx, output) = mpsc::channel(8);
+        let shell = SlowShell { out: tx, closing: self.closing.clone(), all: self.all };
+        Ok(Connected { shell: Arc::new(shell), output })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_closes_every_session_at_once() {
+    let closing = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let m = Manager::new(Arc::new(SlowDriver { closing: closing.clone(), all: 8 }), ManagerConfig::default());
+    for _ in 0..8 {
+        m.open("slow", None).await.unwrap();
+    }
+    // One after the other, the first close alone would wait its full minute.
+    let _ = tokio::time::timeout(Duration::from_secs(30), m.shutdown()).await;
+    assert_eq!(closing.load(std::sync::atomic::Ordering::SeqCst), 8, "the closes did not overlap");
+    assert!(m.list().is_empty());
 }
