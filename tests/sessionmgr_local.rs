@@ -285,6 +285,18 @@ async fn xtrace_shows_the_command_and_none_of_the_helpers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_command_cannot_leave_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let (_, r) = run(&m, &id, "stty raw </dev/tty; false").await;
+    assert_eq!(r.exit_code, Some(1));
+    let (d, _) = run(&m, &id, "stty -a </dev/tty").await;
+    assert!(d.contains(" icanon") && !d.contains("-icanon") && d.contains("-echo "), "{d:?}");
+    m.close(&id).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_posix_sh_works_too() {
     let dir = tempfile::tempdir().unwrap();
     let local = LocalDriver { shell: Some("/bin/sh".into()), cwd: Some(dir.path().to_path_buf()) };

@@ -35,6 +35,9 @@ pub fn bootstrap(nonce: &str) -> String {
     let (a, b) = halves(nonce);
     [
         "stty -echo -onlcr 2>/dev/null",
+        // The terminal's modes, put back after a failing command: a program killed in raw
+        // mode (an editor, a pager) would leave the terminal unusable for the next ones.
+        "__navi_tty=$(stty -g 2>/dev/null)",
         "PS1=''; PS2=''; PS4='+ '",
         "unset HISTFILE MAIL MAILPATH PROMPT_COMMAND",
         "if [ -n \"$BASH_VERSION\" ]; then set +H; set +o history; fi",
@@ -47,7 +50,9 @@ pub fn bootstrap(nonce: &str) -> String {
          return $__navi_r; }",
         // errexit lasts one command: a `set -e` left on would end the shell at the next
         // failing command.
-        "__navi_p() { __navi_r=$?; set +e; if [ -n \"$__navi_pending\" ]; then \
+        "__navi_p() { __navi_r=$?; set +e; \
+         if [ \"$__navi_r\" -ne 0 ] && [ -n \"$__navi_tty\" ]; then stty \"$__navi_tty\" 2>/dev/null; fi; \
+         if [ -n \"$__navi_pending\" ]; then \
          printf '\\036NAVI%s:E:%d\\036' \"$__navi_pending\" \"$__navi_r\"; __navi_pending=; fi; return $__navi_r; }",
         // sh has no PROMPT_COMMAND; its prompt runs __navi_p (in a subshell, so an end
         // marker can repeat there: the scanner drops repeats). The EXIT trap reports the
