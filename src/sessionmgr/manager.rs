@@ -5,7 +5,9 @@
 use super::driver::Driver;
 use super::protocol;
 use super::session::{QUIET, State};
-use super::tasks::{Session, arm, close_session, close_session_if, deliver, pump, stop_for, stop_name, write_loop};
+use super::tasks::{
+    Session, arm, close_session, close_session_if, defer, deliver, pump, stop_for, stop_name, write_loop,
+};
 use super::{ClosedSession, Interrupted, Listed, Opened, ReadResult, Sent, SessionError, SessionState};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -339,8 +341,10 @@ impl Manager {
             (running.map(|r| r.0), running.map(|r| r.1), send_now, cancelled, st.phase)
         };
         let _ = s.changed.send(());
-        if let (Some(how), Some(cid)) = (send_now, command_id) {
-            deliver(&s, cid, how).await?;
+        match (send_now, command_id) {
+            (Some(how), Some(cid)) => deliver(&s, cid, how).await?,
+            (None, Some(cid)) => defer(&s, cid),
+            _ => {}
         }
         Ok(Interrupted { session_id: s.id.clone(), command_id, signal: how.map(stop_name), cancelled, state })
     }

@@ -179,6 +179,16 @@ impl State {
         Some(d)
     }
 
+    /// Types `bytes` after everything typed so far; false when the shell is gone.
+    pub fn type_in_order(&self, bytes: &[u8]) -> bool {
+        self.writes.as_ref().is_some_and(|w| w.send(bytes.to_vec()).is_ok())
+    }
+
+    /// Takes back a stop still waiting for command `id` to start (it never did).
+    pub fn take_deferred(&mut self, id: u64) -> Option<Stop> {
+        self.running.as_mut().filter(|c| c.id == id && !c.started)?.deferred.take()
+    }
+
     /// Asks the running command `id` to stop: `Some` when the signal is to be sent now,
     /// `None` when there is no such command or the stop waits for its start.
     pub fn stop(&mut self, id: u64, how: Stop) -> Option<Stop> {

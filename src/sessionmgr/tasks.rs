@@ -150,17 +150,44 @@ pub(super) async fn deliver(s: &Arc<Session>, id: u64, how: Stop) -> Result<(), 
         tokio::spawn(async move {
             for ms in [300, 700, 1500] {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                let unchanged = {
+                let typed = {
                     let st = s.lock();
-                    st.running.as_ref().is_some_and(|c| c.id == id) && st.visible == mark
+                    if !(st.running.as_ref().is_some_and(|c| c.id == id) && st.visible == mark) {
+                        return;
+                    }
+                    // Queued under the lock that dispatches the next command: it lands
+                    // before that command's line, never on it.
+                    shell.typed_interrupt().map(|bytes| st.type_in_order(bytes))
                 };
-                if !unchanged || shell.stop(Stop::Interrupt).await.is_err() {
+                let sent = match typed {
+                    Some(ok) => ok,
+                    None => shell.stop(Stop::Interrupt).await.is_ok(),
+                };
+                if !sent {
                     return;
                 }
             }
         });
     }
     Ok(())
+}
+
+/// How long a stop waits for its command's start marker before it is sent anyway. Long:
+/// sent while the shell still reads the line, Ctrl-C discards the line and its end marker.
+const START_GRACE: Duration = Duration::from_secs(10);
+
+/// A stop that waits for command `id` to start is sent anyway after `START_GRACE`: a shell
+/// that never prints the start marker must not make the stop wait forever.
+pub(super) fn defer(s: &Arc<Session>, id: u64) {
+    let weak = Arc::downgrade(s);
+    tokio::spawn(async move {
+        tokio::time::sleep(START_GRACE).await;
+        let Some(s) = weak.upgrade() else { return };
+        let late = s.lock().take_deferred(id);
+        if let Some(how) = late {
+            let _ = deliver(&s, id, how).await;
+        }
+    });
 }
 
 /// Starts the timeout of a command just typed, if it has one.
@@ -195,8 +222,11 @@ pub(super) async fn escalate(s: &Arc<Session>, id: u64, grace: Duration) {
             }
             st.stop(id, how)
         };
-        if let Some(how) = now {
-            let _ = deliver(s, id, how).await;
+        match now {
+            Some(how) => {
+                let _ = deliver(s, id, how).await;
+            }
+            None => defer(s, id),
         }
         if s.wait_until(grace, |st| st.running.as_ref().map(|c| c.id) != Some(id)).await {
             return;

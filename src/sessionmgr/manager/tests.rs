@@ -58,9 +58,11 @@ async fn a_shell_that_exited_lets_go_of_its_terminal() {
 
 /// A shell that answers its start-up line and, asked to close, waits for `all` shells to be
 /// closing at once (up to a minute): a shutdown that closes one after the other stalls.
+/// It never runs a command (no start marker ever comes) and counts the stops asked of it.
 struct SlowShell {
     out: mpsc::Sender<Output>,
     closing: Arc<std::sync::atomic::AtomicUsize>,
+    stops: Arc<std::sync::atomic::AtomicUsize>,
     all: usize,
 }
 
@@ -78,6 +80,7 @@ impl Shell for SlowShell {
     }
 
     async fn stop(&self, _: Stop) -> Result<(), DriverError> {
+        self.stops.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
@@ -88,8 +91,10 @@ impl Shell for SlowShell {
     }
 }
 
+#[derive(Default)]
 struct SlowDriver {
     closing: Arc<std::sync::atomic::AtomicUsize>,
+    stops: Arc<std::sync::atomic::AtomicUsize>,
     all: usize,
 }
 
@@ -97,7 +102,7 @@ struct SlowDriver {
 impl Driver for SlowDriver {
     async fn connect(&self, _: &str) -> Result<Connected, DriverError> {
         let (tx, output) = mpsc::channel(8);
-        let shell = SlowShell { out: tx, closing: self.closing.clone(), all: self.all };
+        let shell = SlowShell { out: tx, closing: self.closing.clone(), stops: self.stops.clone(), all: self.all };
         Ok(Connected { shell: Arc::new(shell), output })
     }
 }
@@ -105,7 +110,8 @@ impl Driver for SlowDriver {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_closes_every_session_at_once() {
     let closing = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let m = Manager::new(Arc::new(SlowDriver { closing: closing.clone(), all: 8 }), ManagerConfig::default());
+    let driver = SlowDriver { closing: closing.clone(), all: 8, ..SlowDriver::default() };
+    let m = Manager::new(Arc::new(driver), ManagerConfig::default());
     for _ in 0..8 {
         m.open("slow", None).await.unwrap();
     }
@@ -113,4 +119,16 @@ async fn shutdown_closes_every_session_at_once() {
     let _ = tokio::time::timeout(Duration::from_secs(30), m.shutdown()).await;
     assert_eq!(closing.load(std::sync::atomic::Ordering::SeqCst), 8, "the closes did not overlap");
     assert!(m.list().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupt_is_sent_even_if_the_command_never_starts() {
+    let stops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let driver = SlowDriver { stops: stops.clone(), all: 1, ..SlowDriver::default() };
+    let m = Manager::new(Arc::new(driver), ManagerConfig::default());
+    let id = m.open("slow", None).await.unwrap().session_id;
+    let sent = m.send(&id, "sleep 1000", None).await.unwrap();
+    let i = m.interrupt(&id).await.unwrap();
+    assert_eq!(i.command_id, Some(sent.command_id));
+    assert!(eventually(|| stops.load(std::sync::atomic::Ordering::SeqCst) > 0).await, "the stop never went");
 }
