@@ -58,8 +58,12 @@ impl Client {
     }
 
     fn write(&mut self, line: &str) {
+        self.write_raw(line.as_bytes());
+    }
+
+    fn write_raw(&mut self, line: &[u8]) {
         let stdin = self.stdin.as_mut().unwrap();
-        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.write_all(line).unwrap();
         stdin.write_all(b"\n").unwrap();
         stdin.flush().unwrap();
     }
@@ -279,6 +283,10 @@ fn every_error_is_reported_the_right_way() {
     let m = c.request("no/such/method", json!({}));
     assert_eq!(m["error"]["code"], -32601, "{m}");
     c.write("this is not json");
+    let m = c.message();
+    assert_eq!((m["error"]["code"].as_i64(), &m["id"]), (Some(-32700), &Value::Null), "{m}");
+    // Not UTF-8: a parse error, and the sessions live on.
+    c.write_raw(b"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"\xff\xfe\"}");
     let m = c.message();
     assert_eq!((m["error"]["code"].as_i64(), &m["id"]), (Some(-32700), &Value::Null), "{m}");
     c.write(r#"{"jsonrpc":"2.0","id":99,"params":{}}"#);

@@ -186,7 +186,7 @@ async fn a_password_prompt_is_hinted_and_exit_ends_the_session() {
     let dir = tempfile::tempdir().unwrap();
     let m = manager(dir.path(), ManagerConfig::default());
     let id = m.open("local", None).await.unwrap().session_id;
-    let sent = m.send(&id, "read -s -p 'Password: ' pw; echo got", Some(30)).await.unwrap();
+    let sent = m.send(&id, "read -s -p 'Password: ' pw </dev/tty; echo got", Some(30)).await.unwrap();
     let r = m.read(&id, None, None, Duration::from_secs(20)).await.unwrap();
     assert_eq!((r.command_id, r.waiting_for_input), (Some(sent.command_id), Some("password")), "{r:?}");
     m.interrupt(&id).await.unwrap();
@@ -201,12 +201,99 @@ async fn a_password_prompt_is_hinted_and_exit_ends_the_session() {
         }
         assert!(tokio::time::Instant::now() < deadline);
     };
-    assert_eq!(r.command_id, Some(sent.command_id));
+    assert_eq!((r.command_id, r.exit_code, r.finished), (Some(sent.command_id), Some(7), true), "{r:?}");
     assert!(r.data.contains("bye") && r.error.as_deref().is_some_and(|e| e.contains("exited")), "{r:?}");
-    let e = m.send(&id, "true", None).await.unwrap_err();
-    assert!(e.to_string().starts_with("session closed"), "{e}");
+    // Once told, the id is gone, with the reason.
+    for e in [
+        m.send(&id, "true", None).await.unwrap_err(),
+        m.read(&id, None, None, Duration::ZERO).await.unwrap_err(),
+        m.close(&id).await.unwrap_err(),
+    ] {
+        assert!(e.to_string().starts_with("session not found (the shell exited"), "{e}");
+    }
+    assert!(m.list().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_reading_stdin_get_end_of_file_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let (d, r) = run(&m, &id, "cat; read x; echo \"read=$?\"; wc -c").await;
+    assert_eq!((d.as_str(), r.exit_code, r.timed_out), ("read=1\n0\n", Some(0), false), "{r:?}");
+    let (d, r) = run(&m, &id, "echo still here").await;
+    assert_eq!((d.as_str(), r.exit_code), ("still here\n", Some(0)));
     m.close(&id).await.unwrap();
-    assert_eq!(m.read(&id, None, None, Duration::ZERO).await.unwrap_err().to_string(), "session not found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirecting_the_shells_output_lasts_one_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let (d, r) = run(&m, &id, "exec >/dev/null; echo hidden").await;
+    assert_eq!((d.as_str(), r.exit_code), ("", Some(0)));
+    let (d, r) = run(&m, &id, "echo hi").await;
+    assert_eq!((d.as_str(), r.exit_code), ("hi\n", Some(0)));
+    let (d, r) = run(&m, &id, "exec >build.log 2>&1; echo logged; ls nothing-here").await;
+    assert_eq!((d.as_str(), r.exit_code), ("", Some(2)));
+    let (d, r) = run(&m, &id, "echo out; echo err >&2; cat build.log").await;
+    assert!(d.starts_with("out\nerr\nlogged\n") && r.exit_code == Some(0), "{d:?} {r:?}");
+    m.close(&id).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errexit_lasts_one_command_and_its_failure_reports_the_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let (_, r) = run(&m, &id, "set -e").await;
+    assert_eq!(r.exit_code, Some(0));
+    let (_, r) = run(&m, &id, "false").await;
+    assert_eq!((r.exit_code, r.state), (Some(1), SessionState::Ready), "{r:?}");
+    let (d, r) = run(&m, &id, "echo $-; (exit 3)").await;
+    assert!(!d.contains('e') && r.exit_code == Some(3), "{d:?} {r:?}");
+    // Within one command errexit does its job: the shell ends, with the failing status.
+    let (d, r) = run(&m, &id, "set -e; echo before; (exit 5); echo after").await;
+    assert_eq!((d.as_str(), r.exit_code), ("before\n", Some(5)), "{r:?}");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match m.read(&id, None, None, Duration::from_secs(5)).await {
+            Ok(r) if r.state == SessionState::Closed => break,
+            Ok(_) => assert!(tokio::time::Instant::now() < deadline),
+            Err(e) => {
+                assert!(e.to_string().starts_with("session not found (the shell exited"), "{e}");
+                break;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xtrace_shows_the_command_and_none_of_the_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    run(&m, &id, "set -x").await;
+    let (d, r) = run(&m, &id, "echo hi").await;
+    assert!(d.ends_with("+ echo hi\nhi\n") && !d.contains("navi") && r.exit_code == Some(0), "{d:?}");
+    let (d, _) = run(&m, &id, "set +x").await;
+    assert!(!d.contains("navi"), "{d:?}");
+    let (d, _) = run(&m, &id, "echo quiet").await;
+    assert_eq!(d, "quiet\n");
+    m.close(&id).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_command_cannot_leave_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let (_, r) = run(&m, &id, "stty raw </dev/tty; false").await;
+    assert_eq!(r.exit_code, Some(1));
+    let (d, _) = run(&m, &id, "stty -a </dev/tty").await;
+    assert!(d.contains(" icanon") && !d.contains("-icanon") && d.contains("-echo "), "{d:?}");
+    m.close(&id).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

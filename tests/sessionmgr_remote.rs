@@ -105,8 +105,9 @@ async fn a_killed_server_ends_the_session_with_the_reason() {
     assert_eq!(d, "working\n");
     assert_eq!((r.state, r.finished, r.exit_code), (SessionState::Closed, true, None));
     assert!(r.error.as_deref().is_some_and(|e| e.contains("lost")), "{r:?}");
-    assert!(m.send(&id, "true", None).await.unwrap_err().to_string().starts_with("session closed"));
-    m.close(&id).await.unwrap();
+    let e = m.send(&id, "true", None).await.unwrap_err().to_string();
+    assert!(e.starts_with("session not found (the connection was lost"), "{e}");
+    assert!(m.list().is_empty());
     // Opening again on the dead server fails with a clear error instead of hanging.
     let e = m.open("box", None).await.unwrap_err().to_string();
     assert!(e.contains("cannot open a shell on box"), "{e}");

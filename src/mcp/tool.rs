@@ -26,7 +26,9 @@ pub enum Operation {
     Read,
     /// List the open sessions.
     List,
-    /// Stop the running command (Ctrl-C) and drop queued ones.
+    /// Stop the running command and drop queued ones: Ctrl-C; asked again for the same
+    /// command, SIGTERM; a third time, SIGKILL (if the shell itself runs it, a builtin loop,
+    /// that ends the session).
     Interrupt,
     /// End the session and everything running in it.
     Close,
@@ -48,15 +50,20 @@ pub struct ConnectSession {
     /// send, read, interrupt, close: the id that open returned.
     pub session_id: Option<String>,
     /// send: shell command line(s), run by bash (or sh) as typed; multi-line scripts and
-    /// heredocs are fine. Interactive programs get no input: pass flags such as -y.
+    /// heredocs are fine. Commands get no stdin (it is /dev/null: `cat` or `read` see end of
+    /// input at once); pass input with a heredoc or a pipe, and flags such as -y. `exit` ends
+    /// the session (its status is the exit_code). `set -e` lasts for that command only; a
+    /// failure under it ends the shell like `exit`. `exec >file` lasts for that command only.
     pub command: Option<String>,
     /// send: interrupt the command if it runs longer than this (0 or absent: no limit); read
     /// then says `timed_out`.
     pub timeout_seconds: Option<u64>,
-    /// read: byte offset to read from, normally the previous read's `next_cursor`.
+    /// read: offset in raw output bytes (escape sequences included, unlike `data`), normally
+    /// the previous read's `next_cursor`.
     /// Default: where the latest command's output starts.
     pub offset: Option<u64>,
-    /// read: at most this many bytes of output (default 32768), cut on character boundaries.
+    /// read: at most this many bytes of `data` (default 32768; values below 64 count as 64,
+    /// above 1048576 as 1048576), cut on character boundaries.
     pub max_bytes: Option<u64>,
     /// read: wait up to this many seconds (max 120) for the command to finish, or for a
     /// prompt waiting for input, before answering. Default 0: answer at once.
@@ -92,7 +99,10 @@ impl NaviMcp {
             state, command_id, finished, exit_code, timed_out, waiting_for_input}; \
             list -> {sessions}; interrupt {session_id}; close {session_id}. \
             Output is kept in a 1 MiB ring per session: `truncated` means older output was dropped. \
-            Pass the previous `next_cursor` as `offset` to read on. `waiting_for_input` \
+            `data` is text with terminal escape sequences removed; `offset` and `next_cursor` count \
+            raw output bytes, so pass the previous `next_cursor` as `offset` to read on (never add up \
+            lengths of `data`). A second interrupt of the same command sends SIGTERM, a third SIGKILL \
+            (which can end the session when the shell itself runs the command). `waiting_for_input` \
             (password, yes_no, pager) means the command waits for input it will not get: interrupt \
             it and run it non-interactively."
     )]

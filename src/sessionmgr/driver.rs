@@ -42,6 +42,12 @@ pub trait Shell: Send + Sync {
     async fn stop(&self, how: Stop) -> Result<(), DriverError>;
     /// Ends the shell and everything it runs; returns once that is done (or given up).
     async fn close(&self);
+    /// The bytes that interrupt, when an interrupt is typed rather than signalled: a repeat
+    /// then goes in order with the typed commands, so it can never discard a line typed
+    /// after it.
+    fn typed_interrupt(&self) -> Option<&'static [u8]> {
+        None
+    }
 }
 
 pub struct Connected {

@@ -5,10 +5,12 @@
 use super::driver::Driver;
 use super::protocol;
 use super::session::{QUIET, State};
-use super::tasks::{Session, arm, close_session, deliver, pump, stop_for, stop_name, write_loop};
+use super::tasks::{
+    Session, arm, close_session, close_session_if, defer, deliver, pump, stop_for, stop_name, write_loop,
+};
 use super::{ClosedSession, Interrupted, Listed, Opened, ReadResult, Sent, SessionError, SessionState};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -41,6 +43,9 @@ impl Default for ManagerConfig {
     }
 }
 
+/// The longest `shutdown` waits for the shells to end.
+const SHUTDOWN: Duration = Duration::from_secs(10);
+
 /// Reads cap their data here whatever the caller asks.
 const MAX_READ: usize = 1 << 20;
 const DEFAULT_READ: usize = 32 * 1024;
@@ -53,10 +58,28 @@ struct Inner {
     reaper: Mutex<Option<JoinHandle<()>>>,
 }
 
+/// Sessions that ended by themselves, remembered after they left the table so their ids
+/// answer with the reason; the oldest are forgotten past this many.
+const KEEP_GONE: usize = 1024;
+
 #[derive(Default)]
 struct Table {
     sessions: BTreeMap<u64, Arc<Session>>,
+    /// Slot → why its shell ended.
+    gone: BTreeMap<u64, String>,
     next_slot: u64,
+}
+
+impl Table {
+    /// Takes an ended session out of the table, keeping its reason for later callers.
+    fn retire(&mut self, slot: u64, reason: String) {
+        if self.sessions.remove(&slot).is_some() {
+            self.gone.insert(slot, reason);
+            while self.gone.len() > KEEP_GONE {
+                self.gone.pop_first();
+            }
+        }
+    }
 }
 
 /// Cheap to clone; every clone is the same manager.
@@ -103,13 +126,36 @@ impl Manager {
         self.inner.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn find(&self, id: &str) -> Result<Arc<Session>, SessionError> {
-        let slot = id
-            .strip_prefix(self.inner.host.as_str())
+    fn slot(&self, id: &str) -> Option<u64> {
+        id.strip_prefix(self.inner.host.as_str())
             .and_then(|r| r.strip_prefix(":slot"))
             .and_then(|n| n.parse::<u64>().ok())
-            .ok_or(SessionError::NotFound)?;
-        self.table().sessions.get(&slot).cloned().ok_or(SessionError::NotFound)
+    }
+
+    fn find(&self, id: &str) -> Result<Arc<Session>, SessionError> {
+        let slot = self.slot(id).ok_or(SessionError::NotFound)?;
+        let t = self.table();
+        match (t.sessions.get(&slot), t.gone.get(&slot)) {
+            (Some(s), _) => Ok(s.clone()),
+            (None, Some(reason)) => Err(SessionError::Gone(reason.clone())),
+            (None, None) => Err(SessionError::NotFound),
+        }
+    }
+
+    /// A session whose shell ended by itself leaves the table once a caller was told.
+    fn retire(&self, s: &Session) {
+        let reason = s.lock().end_reason();
+        if let Some(slot) = self.slot(&s.id) {
+            self.table().retire(slot, reason);
+        }
+    }
+
+    /// Passes `r` on, retiring the session when it says the shell is gone.
+    fn told<T>(&self, s: &Session, r: Result<T, SessionError>) -> Result<T, SessionError> {
+        if let Err(SessionError::Gone(_)) = &r {
+            self.retire(s);
+        }
+        r
     }
 
     fn remove(&self, id: &str) {
@@ -128,9 +174,12 @@ impl Manager {
             let mut t = self.table();
             if t.sessions.len() >= cfg.max_sessions {
                 // A session whose shell died still counts until closed; make room with one.
-                let dead = t.sessions.iter().find(|(_, s)| s.lock().phase == SessionState::Closed).map(|(k, _)| *k);
+                let dead = t.sessions.iter().find_map(|(k, s)| {
+                    let st = s.lock();
+                    (st.phase == SessionState::Closed).then(|| (*k, st.end_reason()))
+                });
                 match dead {
-                    Some(k) => t.sessions.remove(&k),
+                    Some((k, reason)) => t.retire(k, reason),
                     None => return Err(SessionError::Full),
                 };
             }
@@ -141,7 +190,7 @@ impl Manager {
                 hostname: hostname.to_string(),
                 state: Mutex::new(State::new(cfg.ring_bytes, ttl, &ready)),
                 changed: watch::channel(()).0,
-                shell: OnceLock::new(),
+                shell: Mutex::new(None),
             });
             t.sessions.insert(slot, s.clone());
             s
@@ -158,7 +207,7 @@ impl Manager {
             }
         };
         let shell = connected.shell.clone();
-        let _ = session.shell.set(shell.clone());
+        *session.shell.lock().unwrap_or_else(|p| p.into_inner()) = Some(shell.clone());
         let (wtx, wrx) = mpsc::unbounded_channel::<Vec<u8>>();
         {
             let mut st = session.lock();
@@ -198,12 +247,12 @@ impl Manager {
     pub async fn send(&self, id: &str, command: &str, timeout_seconds: Option<u64>) -> Result<Sent, SessionError> {
         let s = self.find(id)?;
         let timeout = timeout_seconds.filter(|t| *t > 0).map(Duration::from_secs);
-        let (command_id, queued, dispatched, state) = {
+        let (enqueued, state) = {
             let mut st = s.lock();
             st.last_used = Instant::now();
-            let (cid, queued, d) = st.enqueue(command, timeout)?;
-            (cid, queued, d, st.phase)
+            (st.enqueue(command, timeout), st.phase)
         };
+        let (command_id, queued, dispatched) = self.told(&s, enqueued)?;
         let _ = s.changed.send(());
         if let Some(d) = dispatched {
             arm(&s, d, self.inner.cfg.stop_grace);
@@ -227,10 +276,22 @@ impl Manager {
         let mut rx = s.changed.subscribe();
         // Fixed once: a wait must not slide on to a command that starts meanwhile.
         let offset = offset.unwrap_or_else(|| s.lock().default_offset());
+        // Offsets only grow from the end: waiting cannot make a wrong one right.
+        let end = s.lock().ring.end();
+        if offset > end {
+            return Err(SessionError::OffsetPastEnd { offset, end });
+        }
         loop {
             let enough = s.lock().worth_answering(offset, max);
             if enough || tokio::time::Instant::now() >= deadline {
-                let r = s.lock().read(Some(offset), max)?;
+                let (r, end) = {
+                    let st = s.lock();
+                    (st.read(Some(offset), max)?, st.ring.end())
+                };
+                // The reader has seen the end of an ended session: its id can go.
+                if r.state == SessionState::Closed && r.next_cursor >= end {
+                    self.retire(&s);
+                }
                 return Ok(ReadResult { session_id: s.id.clone(), ..r });
             }
             // Wake on output, or after a quiet spell to look for a prompt.
@@ -267,7 +328,10 @@ impl Manager {
         let (command_id, how, send_now, cancelled, state) = {
             let mut st = s.lock();
             st.last_used = Instant::now();
-            st.check_usable()?;
+            if let Err(e) = st.check_usable() {
+                drop(st);
+                return self.told(&s, Err(e));
+            }
             let cancelled = st.cancel_queue();
             let running = st.running.as_mut().map(|c| {
                 c.stops = c.stops.saturating_add(1);
@@ -277,8 +341,10 @@ impl Manager {
             (running.map(|r| r.0), running.map(|r| r.1), send_now, cancelled, st.phase)
         };
         let _ = s.changed.send(());
-        if let (Some(how), Some(cid)) = (send_now, command_id) {
-            deliver(&s, cid, how).await?;
+        match (send_now, command_id) {
+            (Some(how), Some(cid)) => deliver(&s, cid, how).await?,
+            (None, Some(cid)) => defer(&s, cid),
+            _ => {}
         }
         Ok(Interrupted { session_id: s.id.clone(), command_id, signal: how.map(stop_name), cancelled, state })
     }
@@ -291,13 +357,19 @@ impl Manager {
         Ok(ClosedSession { session_id: s.id.clone(), state: SessionState::Closed })
     }
 
-    /// Closes every session (at exit).
+    /// Closes every session (at exit), all at once: one dead remote must not hold up the
+    /// others, and the whole lasts at most `SHUTDOWN`.
     pub async fn shutdown(&self) {
-        let ids: Vec<String> = self.table().sessions.values().map(|s| s.id.clone()).collect();
-        for id in ids {
-            let _ = self.close(&id).await;
-        }
+        let sessions: Vec<Arc<Session>> = std::mem::take(&mut self.table().sessions).into_values().collect();
+        let closes = futures::future::join_all(sessions.iter().map(close_session));
+        let _ = tokio::time::timeout(SHUTDOWN, closes).await;
     }
+}
+
+/// Whether the reaper closes a session in this state.
+fn idle(st: &State) -> bool {
+    !matches!(st.phase, SessionState::Opening | SessionState::Closing)
+        && st.idle_ttl.is_some_and(|ttl| st.last_used.elapsed() >= ttl)
 }
 
 async fn reap(inner: Weak<Inner>, every: Duration) {
@@ -307,19 +379,17 @@ async fn reap(inner: Weak<Inner>, every: Duration) {
         let Some(inner) = inner.upgrade() else { return };
         let due: Vec<Arc<Session>> = {
             let t = inner.table.lock().unwrap_or_else(|p| p.into_inner());
-            t.sessions
-                .values()
-                .filter(|s| {
-                    let st = s.lock();
-                    !matches!(st.phase, SessionState::Opening | SessionState::Closing)
-                        && st.idle_ttl.is_some_and(|ttl| st.last_used.elapsed() >= ttl)
-                })
-                .cloned()
-                .collect()
+            t.sessions.values().filter(|s| idle(&s.lock())).cloned().collect()
         };
         for s in due {
-            close_session(&s).await;
+            // Closing the ones before may have taken a while: one used meanwhile stays.
+            if !close_session_if(&s, idle).await {
+                continue;
+            }
             inner.table.lock().unwrap_or_else(|p| p.into_inner()).sessions.retain(|_, x| x.id != s.id);
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -54,8 +54,9 @@ pub enum SessionError {
     Driver(#[from] DriverError),
     #[error("the shell did not become ready within {0} seconds")]
     OpenTimeout(u64),
-    #[error("session closed: {0}")]
-    Closed(String),
+    /// The shell ended by itself (exit, lost connection): the reason.
+    #[error("session not found ({0})")]
+    Gone(String),
     #[error("session is closing")]
     Closing,
     #[error("{0}")]

@@ -57,6 +57,26 @@ pub fn clean(data: &[u8]) -> String {
     crate::text::strip_escapes(data, b"\n\t\r").replace("\r\n", "\n")
 }
 
+/// The text of the first `n` bytes of `data` (a `cut`), cut further on the same boundaries
+/// until the text holds at most `max` bytes: an invalid byte becomes a three-byte U+FFFD, so
+/// the text can be longer than the bytes it comes from. Returns the text and how many bytes
+/// of `data` it covers.
+pub fn fit(data: &[u8], n: usize, max: usize) -> (String, usize) {
+    let text = clean(&data[..n]);
+    if text.len() <= max {
+        return (text, n);
+    }
+    // The longest prefix whose text fits: `lo` fits, `hi` does not.
+    let fits = |k: usize| clean(&data[..cut(&data[..k], true)]).len() <= max;
+    let (mut lo, mut hi) = (0, n);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) { lo = mid } else { hi = mid }
+    }
+    let k = cut(&data[..lo], true);
+    (clean(&data[..k]), k)
+}
+
 /// `password`, `yes_no` or `pager` when the last line of `tail` looks like such a prompt.
 pub fn prompt_hint(tail: &[u8]) -> Option<&'static str> {
     let text = clean(tail);
@@ -94,6 +114,16 @@ mod tests {
         assert_eq!(cut(b"ab\x1b[31m", true), 7);
         assert_eq!(cut(b"ab\x1b]0;title", true), 2);
         assert_eq!(cut(b"ab\x1b[31", false), 6);
+    }
+
+    #[test]
+    fn the_budget_holds_for_the_text_not_the_bytes() {
+        let data = [0xffu8; 100];
+        let (text, n) = fit(&data, 100, 64);
+        assert!(text.len() <= 64 && n == 21, "{} {n}", text.len());
+        assert_eq!(text, "\u{fffd}".repeat(21));
+        let (text, n) = fit(b"plain", 5, 64);
+        assert_eq!((text.as_str(), n), ("plain", 5));
     }
 
     #[test]

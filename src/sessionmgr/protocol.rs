@@ -5,7 +5,11 @@
 //! argument of `command eval`, so a heredoc or an unfinished quote in it cannot swallow what
 //! follows. The trailer that prints the end marker sits on the same logical line (a command
 //! reading stdin cannot eat it) and is also bash's `PROMPT_COMMAND`, so it still fires when
-//! Ctrl-C abandons the line. Markers carry a random nonce per command, split in two on the
+//! Ctrl-C abandons the line. A command's stdin is /dev/null: the terminal is the shell's own
+//! input, so a command reading it (`cat`, `python3`) would wait for input nobody can type;
+//! a program that asks through /dev/tty (ssh, sudo) still reaches the terminal. Its stdout
+//! and stderr are redirections of the `eval` too, so the shell undoes an `exec >log` when
+//! the command ends and the markers, printed on the shell's own stdout, always arrive. Markers carry a random nonce per command, split in two on the
 //! typed line so the terminal's echo never contains it whole; output cannot forge one.
 
 /// Every marker is `RS "NAVI" nonce ":" kind RS`, kind being `R:<shell>`, `S` or `E:<status>`.
@@ -31,18 +35,33 @@ pub fn bootstrap(nonce: &str) -> String {
     let (a, b) = halves(nonce);
     [
         "stty -echo -onlcr 2>/dev/null",
+        // The terminal's modes, put back after a failing command: a program killed in raw
+        // mode (an editor, a pager) would leave the terminal unusable for the next ones.
+        "__navi_tty=$(stty -g 2>/dev/null)",
         "PS1=''; PS2=''; PS4='+ '",
         "unset HISTFILE MAIL MAILPATH PROMPT_COMMAND",
         "if [ -n \"$BASH_VERSION\" ]; then set +H; set +o history; fi",
         "export PAGER=cat GIT_PAGER=cat MANPAGER=cat SYSTEMD_PAGER=cat GIT_TERMINAL_PROMPT=0 \
          GIT_EDITOR=true DEBIAN_FRONTEND=noninteractive TERM=dumb NO_COLOR=1",
+        // __navi_b hands the previous status on to the command (`echo $?`); errexit is off
+        // whenever it runs, so that status cannot end the shell.
+        "set +e",
         "__navi_b() { __navi_r=$?; __navi_pending=\"$1$2\"; printf '\\036NAVI%s:S\\036' \"$__navi_pending\"; \
          return $__navi_r; }",
-        "__navi_p() { __navi_r=$?; if [ -n \"$__navi_pending\" ]; then \
+        // errexit lasts one command: a `set -e` left on would end the shell at the next
+        // failing command.
+        "__navi_p() { __navi_r=$?; set +e; \
+         if [ \"$__navi_r\" -ne 0 ] && [ -n \"$__navi_tty\" ]; then stty \"$__navi_tty\" 2>/dev/null; fi; \
+         if [ -n \"$__navi_pending\" ]; then \
          printf '\\036NAVI%s:E:%d\\036' \"$__navi_pending\" \"$__navi_r\"; __navi_pending=; fi; return $__navi_r; }",
         // sh has no PROMPT_COMMAND; its prompt runs __navi_p (in a subshell, so an end
-        // marker can repeat there: the scanner drops repeats).
-        "if [ -n \"$BASH_VERSION\" ]; then PROMPT_COMMAND=__navi_p; else PS1='$(__navi_p)'; fi",
+        // marker can repeat there: the scanner drops repeats). The EXIT trap reports the
+        // status of an `exit` or of a `set -e` failure as the shell ends.
+        // Each call sends its stderr to /dev/null: `set -x` would trace the helpers (and
+        // the nonce) into the output.
+        "if [ -n \"$BASH_VERSION\" ]; then PROMPT_COMMAND='{ __navi_p; } 2>/dev/null'; \
+         else PS1='$({ __navi_p; } 2>/dev/null)'; fi",
+        "trap '{ __navi_p; } 2>/dev/null' EXIT",
         &format!("printf '\\036NAVI%s%s:R:%s\\036' {a} {b} \"${{BASH_VERSION:+bash}}\"\n"),
     ]
     .join("; ")
@@ -50,12 +69,21 @@ pub fn bootstrap(nonce: &str) -> String {
 
 /// The bytes typed to run `command` under `nonce`. `None` when the command holds a NUL
 /// byte, which no shell argument can carry.
+///
+/// The helpers' stderr is /dev/null so `set -x` cannot trace them (and the nonce) into the
+/// output; the call of `__navi_b` itself is traced before the start marker, where nothing
+/// is kept. It is not a `{ …; }` group because bash, after `eval` hit an unfinished quote,
+/// fails to parse a `{` that starts the next line.
 pub fn command_line(command: &str, nonce: &str) -> Option<String> {
     if command.contains('\0') {
         return None;
     }
     let (a, b) = halves(nonce);
-    Some(format!("__navi_b {a} {b}; command eval {}; __navi_p\n", quote_pieces(command)))
+    Some(format!(
+        "__navi_b {a} {b} 2>/dev/null; command eval {} </dev/null >/dev/tty 2>/dev/tty; \
+         {{ __navi_p; }} 2>/dev/null\n",
+        quote_pieces(command)
+    ))
 }
 
 /// `command` as one shell word made of short quoted pieces. Control characters other than

@@ -78,6 +78,10 @@ impl Shell for RemoteShell {
         .map_err(gone)
     }
 
+    fn typed_interrupt(&self) -> Option<&'static [u8]> {
+        Some(&[0x03])
+    }
+
     async fn close(&self) {
         let Some(mut w) = self.writer.lock().ok().and_then(|mut w| w.take()) else { return };
         let _ = w.interrupt().await;

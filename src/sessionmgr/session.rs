@@ -16,6 +16,8 @@ const KEEP_DONE: usize = 256;
 const MAX_QUEUED: usize = 256;
 /// The longest command accepted (it is typed into a terminal).
 const MAX_COMMAND: usize = 1 << 20;
+/// Bytes of commands waiting behind a running one, at most.
+const MAX_QUEUED_BYTES: usize = 8 << 20;
 /// Quiet time before the tail of the output is taken for a prompt.
 pub const QUIET: Duration = Duration::from_millis(300);
 
@@ -23,7 +25,8 @@ pub const QUIET: Duration = Duration::from_millis(300);
 pub struct Command {
     pub id: u64,
     nonce: String,
-    line: String,
+    /// The command as sent; typed (quoted, several times its size) only when it runs.
+    text: String,
     pub timeout: Option<Duration>,
     /// Offset where its output starts (set when it leaves the queue).
     start: u64,
@@ -41,6 +44,7 @@ pub struct Command {
 }
 
 /// A command just typed: the manager arms its timeout.
+#[derive(Debug)]
 pub struct Dispatched {
     pub id: u64,
     pub timeout: Option<Duration>,
@@ -102,9 +106,14 @@ impl State {
     pub fn check_usable(&self) -> Result<(), SessionError> {
         match self.phase {
             SessionState::Closing => Err(SessionError::Closing),
-            SessionState::Closed => Err(SessionError::Closed(self.error.clone().unwrap_or_default())),
+            SessionState::Closed => Err(SessionError::Gone(self.end_reason())),
             _ => Ok(()),
         }
+    }
+
+    /// Why the session ended, for the callers that find it gone.
+    pub fn end_reason(&self) -> String {
+        self.error.clone().unwrap_or_else(|| "the shell ended".into())
     }
 
     /// Queues `text`; types it at once when the shell is free. Returns its id, whether it
@@ -121,15 +130,22 @@ impl State {
         if text.len() > MAX_COMMAND {
             return Err(SessionError::BadCommand(format!("the command is longer than {MAX_COMMAND} bytes")));
         }
+        if text.contains('\0') {
+            return Err(SessionError::BadCommand("the command contains a NUL byte".into()));
+        }
+        let waiting: usize = self.queue.iter().map(|c| c.text.len()).sum();
+        if waiting + text.len() > MAX_QUEUED_BYTES {
+            return Err(SessionError::BadCommand(format!(
+                "queue full: the commands waiting hold {waiting} bytes (at most {MAX_QUEUED_BYTES})"
+            )));
+        }
         let nonce = protocol::nonce();
-        let line = protocol::command_line(text, &nonce)
-            .ok_or_else(|| SessionError::BadCommand("the command contains a NUL byte".into()))?;
         let id = self.next_id;
         self.next_id += 1;
         let cmd = Command {
             id,
             nonce,
-            line,
+            text: text.to_string(),
             timeout,
             start: 0,
             end: None,
@@ -152,13 +168,25 @@ impl State {
         let mut cmd = self.queue.pop_front()?;
         cmd.start = self.ring.end();
         self.scanner.begin(&cmd.nonce);
+        // NUL was refused at enqueue, so there is always a line.
+        let line = protocol::command_line(&std::mem::take(&mut cmd.text), &cmd.nonce).unwrap_or_default();
         if let Some(w) = &self.writes {
-            let _ = w.send(std::mem::take(&mut cmd.line).into_bytes());
+            let _ = w.send(line.into_bytes());
         }
         self.phase = SessionState::Busy;
         let d = Dispatched { id: cmd.id, timeout: cmd.timeout };
         self.running = Some(cmd);
         Some(d)
+    }
+
+    /// Types `bytes` after everything typed so far; false when the shell is gone.
+    pub fn type_in_order(&self, bytes: &[u8]) -> bool {
+        self.writes.as_ref().is_some_and(|w| w.send(bytes.to_vec()).is_ok())
+    }
+
+    /// Takes back a stop still waiting for command `id` to start (it never did).
+    pub fn take_deferred(&mut self, id: u64) -> Option<Stop> {
+        self.running.as_mut().filter(|c| c.id == id && !c.started)?.deferred.take()
     }
 
     /// Asks the running command `id` to stop: `Some` when the signal is to be sent now,
@@ -295,7 +323,13 @@ impl State {
             return Err(SessionError::OffsetPastEnd { offset, end: self.ring.end() });
         }
         let (owner, region_end) = self.locate(offset);
-        let slice = self.ring.read(offset, max, region_end);
+        let mut slice = self.ring.read(offset, max, region_end);
+        if slice.truncated {
+            // The oldest byte kept may be the middle of a character: start at the next one.
+            let skip = slice.data.iter().take(3).take_while(|&&b| b & 0xC0 == 0x80).count();
+            slice.data.drain(..skip);
+            slice.start += skip as u64;
+        }
         let owner_done = owner.is_some_and(|o| o.end.is_some());
         let hard_stop = slice.end() == region_end
             || self.phase == SessionState::Closed
@@ -304,12 +338,13 @@ impl State {
         if n == 0 && slice.data.len() >= max {
             n = slice.data.len();
         }
+        let (data, n) = output::fit(&slice.data, n, max);
         let next_cursor = slice.start + n as u64;
         let finished = owner.filter(|o| o.end.is_some_and(|e| next_cursor >= e));
         let waiting = self.prompt(owner);
         Ok(ReadResult {
             session_id: String::new(),
-            data: output::clean(&slice.data[..n]),
+            data,
             offset: slice.start,
             next_cursor,
             truncated: slice.truncated,
@@ -325,3 +360,6 @@ impl State {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

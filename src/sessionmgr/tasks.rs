@@ -5,7 +5,7 @@
 use super::driver::{Shell, Stop};
 use super::session::{Dispatched, State};
 use super::{Output, SessionState};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
@@ -14,13 +14,23 @@ pub(super) struct Session {
     pub hostname: String,
     pub state: Mutex<State>,
     pub changed: watch::Sender<()>,
-    pub shell: OnceLock<Arc<dyn Shell>>,
+    /// Dropped once the shell ended, so its terminal or channel is not held open.
+    pub shell: Mutex<Option<Arc<dyn Shell>>>,
 }
 
 impl Session {
     pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves the state usable: take it anyway.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn shell(&self) -> Option<Arc<dyn Shell>> {
+        self.shell.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Lets go of the shell: its terminal or channel closes with the last handle.
+    pub(super) fn take_shell(&self) -> Option<Arc<dyn Shell>> {
+        self.shell.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     pub(super) fn touch(&self) {
@@ -59,8 +69,17 @@ pub(super) fn stop_name(s: Stop) -> &'static str {
 }
 
 pub(super) async fn close_session(s: &Arc<Session>) {
+    close_session_if(s, |_| true).await;
+}
+
+/// Closes the session if `now` holds, checked under the same lock that starts the close;
+/// true when it did.
+pub(super) async fn close_session_if(s: &Arc<Session>, now: impl Fn(&State) -> bool) -> bool {
     let was = {
         let mut st = s.lock();
+        if !now(&st) {
+            return false;
+        }
         let was = st.phase;
         if was != SessionState::Closed {
             st.phase = SessionState::Closing;
@@ -73,12 +92,13 @@ pub(super) async fn close_session(s: &Arc<Session>) {
     };
     let _ = s.changed.send(());
     if was != SessionState::Closed
-        && let Some(shell) = s.shell.get()
+        && let Some(shell) = s.take_shell()
     {
         shell.close().await;
     }
     s.lock().ended(None);
     let _ = s.changed.send(());
+    true
 }
 
 pub(super) async fn write_loop(shell: Arc<dyn Shell>, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
@@ -113,6 +133,8 @@ pub(super) async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, gr
     }
     s.lock().ended(Some(reason));
     let _ = s.changed.send(());
+    // It ended by itself: nothing to stop (its process id may already be someone else's).
+    drop(s.take_shell());
 }
 
 /// Sends `how` to the running command `id`. Ctrl-C can land in the instant between the
@@ -120,7 +142,7 @@ pub(super) async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, gr
 /// takes it (answering with a bare newline) and the command never sees it. So while the
 /// command still runs and has printed nothing visible since, Ctrl-C is sent again a few times.
 pub(super) async fn deliver(s: &Arc<Session>, id: u64, how: Stop) -> Result<(), super::DriverError> {
-    let Some(shell) = s.shell.get().cloned() else { return Ok(()) };
+    let Some(shell) = s.shell() else { return Ok(()) };
     let mark = s.lock().visible;
     shell.stop(how).await?;
     if how == Stop::Interrupt {
@@ -128,11 +150,20 @@ pub(super) async fn deliver(s: &Arc<Session>, id: u64, how: Stop) -> Result<(), 
         tokio::spawn(async move {
             for ms in [300, 700, 1500] {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                let unchanged = {
+                let typed = {
                     let st = s.lock();
-                    st.running.as_ref().is_some_and(|c| c.id == id) && st.visible == mark
+                    if !(st.running.as_ref().is_some_and(|c| c.id == id) && st.visible == mark) {
+                        return;
+                    }
+                    // Queued under the lock that dispatches the next command: it lands
+                    // before that command's line, never on it.
+                    shell.typed_interrupt().map(|bytes| st.type_in_order(bytes))
                 };
-                if !unchanged || shell.stop(Stop::Interrupt).await.is_err() {
+                let sent = match typed {
+                    Some(ok) => ok,
+                    None => shell.stop(Stop::Interrupt).await.is_ok(),
+                };
+                if !sent {
                     return;
                 }
             }
@@ -141,12 +172,32 @@ pub(super) async fn deliver(s: &Arc<Session>, id: u64, how: Stop) -> Result<(), 
     Ok(())
 }
 
+/// How long a stop waits for its command's start marker before it is sent anyway. Long:
+/// sent while the shell still reads the line, Ctrl-C discards the line and its end marker.
+const START_GRACE: Duration = Duration::from_secs(10);
+
+/// A stop that waits for command `id` to start is sent anyway after `START_GRACE`: a shell
+/// that never prints the start marker must not make the stop wait forever.
+pub(super) fn defer(s: &Arc<Session>, id: u64) {
+    let weak = Arc::downgrade(s);
+    tokio::spawn(async move {
+        tokio::time::sleep(START_GRACE).await;
+        let Some(s) = weak.upgrade() else { return };
+        let late = s.lock().take_deferred(id);
+        if let Some(how) = late {
+            let _ = deliver(&s, id, how).await;
+        }
+    });
+}
+
 /// Starts the timeout of a command just typed, if it has one.
 pub(super) fn arm(s: &Arc<Session>, d: Dispatched, grace: Duration) {
     let Some(limit) = d.timeout else { return };
-    let s = s.clone();
+    // Weak: a closed session must not stay in memory for the rest of a long timeout.
+    let weak = Arc::downgrade(s);
     tokio::spawn(async move {
         tokio::time::sleep(limit).await;
+        let Some(s) = weak.upgrade() else { return };
         {
             let mut st = s.lock();
             match st.running.as_mut() {
@@ -162,7 +213,7 @@ pub(super) fn arm(s: &Arc<Session>, d: Dispatched, grace: Duration) {
 /// Ctrl-C, then SIGTERM, then SIGKILL, each after `grace`; a shell that still does not
 /// come back is closed, with the reason kept for readers.
 pub(super) async fn escalate(s: &Arc<Session>, id: u64, grace: Duration) {
-    let Some(shell) = s.shell.get().cloned() else { return };
+    let Some(shell) = s.shell() else { return };
     for how in [Stop::Interrupt, Stop::Terminate, Stop::Kill] {
         let now = {
             let mut st = s.lock();
@@ -171,8 +222,11 @@ pub(super) async fn escalate(s: &Arc<Session>, id: u64, grace: Duration) {
             }
             st.stop(id, how)
         };
-        if let Some(how) = now {
-            let _ = deliver(s, id, how).await;
+        match now {
+            Some(how) => {
+                let _ = deliver(s, id, how).await;
+            }
+            None => defer(s, id),
         }
         if s.wait_until(grace, |st| st.running.as_ref().map(|c| c.id) != Some(id)).await {
             return;
