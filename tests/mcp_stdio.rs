@@ -27,14 +27,26 @@ impl Client {
 
     /// With `remotes` as `~/.config/navi/remotes.yaml`.
     fn start_with(remotes: Option<&str>) -> Client {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_navi"));
+        cmd.arg("mcp");
+        Client::spawn(cmd, remotes)
+    }
+
+    /// Started as a background job of a script would be: SIGINT and SIGQUIT ignored.
+    fn start_ignoring_interrupts() -> Client {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "trap '' INT QUIT; exec \"$0\" mcp", env!("CARGO_BIN_EXE_navi")]);
+        Client::spawn(cmd, None)
+    }
+
+    fn spawn(mut cmd: Command, remotes: Option<&str>) -> Client {
         let home = tempfile::tempdir().unwrap();
         if let Some(yaml) = remotes {
             let dir = home.path().join(".config/navi");
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join("remotes.yaml"), yaml).unwrap();
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_navi"))
-            .arg("mcp")
+        let mut child = cmd
             .env("HOME", home.path())
             .env_remove("XDG_CONFIG_HOME")
             .current_dir(home.path())
@@ -311,4 +323,37 @@ fn a_remote_session_over_the_pool() {
     assert_eq!((data.as_str(), r["exit_code"].as_i64()), ("/tmp 42 navi-test\n", Some(0)));
     c.ok(json!({"operation": "close", "session_id": id}));
     assert_eq!(c.finish(), "");
+}
+
+#[test]
+fn interrupts_work_though_navi_started_ignoring_sigint_and_sigterm_ends_it_cleanly() {
+    let mut c = Client::start_ignoring_interrupts();
+    c.handshake();
+    let o = c.ok(json!({"operation": "open", "hostname": "local"}));
+    let id = o["session_id"].as_str().unwrap().to_string();
+    c.ok(json!({"operation": "send", "session_id": id, "command": "echo go; sleep 1000"}));
+    let deadline = std::time::Instant::now() + WAIT;
+    while !c.ok(json!({"operation": "read", "session_id": id}))["data"].as_str().unwrap().contains("go") {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // One Ctrl-C (no escalation) must stop the command: the shell did not inherit SIG_IGN.
+    c.ok(json!({"operation": "interrupt", "session_id": id}));
+    let (_, r) = read_all(&mut c, &id, None);
+    assert_eq!((r["exit_code"].as_i64(), r["interrupted"].as_bool()), (Some(130), Some(true)), "{r}");
+
+    c.ok(json!({"operation": "send", "session_id": id, "command": "sleep 1000"}));
+    let pid = c.child.id();
+    assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    let deadline = std::time::Instant::now() + WAIT;
+    let status = loop {
+        if let Some(s) = c.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "navi mcp did not exit on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    let left = Command::new("pgrep").args(["-P", &pid.to_string()]).output().unwrap();
+    assert!(left.stdout.is_empty(), "shells left behind: {}", String::from_utf8_lossy(&left.stdout));
 }

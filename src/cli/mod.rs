@@ -22,7 +22,11 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::dispatch(cli)) {
+    let result = runtime.block_on(commands::dispatch(cli));
+    // Everything the command had to do is done; a blocking read of stdin (`navi mcp` ended by
+    // a signal while its client keeps stdin open) must not hold the process up.
+    runtime.shutdown_background();
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("navi: {}", crate::text::sanitize_line(&format!("{e:#}")));

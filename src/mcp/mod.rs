@@ -38,7 +38,25 @@ pub async fn serve(ctx: Context) -> anyhow::Result<()> {
     let (transport, written) = stdio::start();
     let server =
         tool::NaviMcp::new(manager.clone()).serve(transport).await.context("starting the MCP server on stdio")?;
+    // SIGINT, SIGTERM or SIGHUP end the server the same way as the end of stdin: every
+    // session is closed. (The local driver catches SIGINT so its shells get the default.)
+    let stop = server.cancellation_token();
+    let signals = tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
+            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+        else {
+            return;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        stop.cancel();
+    });
     let ended = server.waiting().await;
+    signals.abort();
     manager.shutdown().await;
     // Let the last answers reach stdout before the process ends.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), written).await;

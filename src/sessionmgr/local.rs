@@ -34,6 +34,21 @@ fn open_err(e: impl std::fmt::Display) -> DriverError {
     DriverError::Open { host: "local".into(), reason: e.to_string() }
 }
 
+/// A shell started while this process ignores SIGINT or SIGQUIT (a background job of a
+/// non-interactive script) would ignore them too, since an ignored signal survives exec,
+/// and Ctrl-C could never stop a command. A caught signal is reset to the default on exec,
+/// so installing tokio's handlers once (they stay for the life of the process) is enough.
+/// `navi mcp` handles SIGINT itself (it shuts down cleanly).
+fn children_get_default_interrupts() {
+    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    DONE.get_or_init(|| {
+        use tokio::signal::unix::{SignalKind, signal};
+        for kind in [SignalKind::interrupt(), SignalKind::quit()] {
+            let _ = signal(kind);
+        }
+    });
+}
+
 #[async_trait]
 impl Driver for LocalDriver {
     async fn connect(&self, _hostname: &str) -> Result<Connected, DriverError> {
@@ -43,6 +58,7 @@ impl Driver for LocalDriver {
         };
         let is_bash = program.file_name().is_some_and(|n| n == "bash");
         let args: &[&str] = if is_bash { &["--norc", "--noprofile", "--noediting", "-i"] } else { &["-i"] };
+        children_get_default_interrupts();
         let (pty, pts) = pty_process::open().map_err(open_err)?;
         pty.resize(pty_process::Size::new(ROWS, COLS)).map_err(open_err)?;
         let mut cmd = pty_process::Command::new(&program)
