@@ -5,7 +5,7 @@
 mod common;
 
 use common::sshd::Sshd;
-use common::tmux::{TmuxServer, wait_for};
+use common::tmux::TmuxServer;
 use serde_json::json;
 use std::time::Duration;
 
@@ -16,14 +16,11 @@ fn screen(t: &TmuxServer) -> String {
 }
 
 fn wait(t: &TmuxServer, what: &str) {
-    let ok = wait_for(WAIT, || screen(t).contains(what));
-    assert!(ok, "waited for {what:?}; screen:\n{}", screen(t));
+    t.wait_text("ui", what, WAIT);
 }
 
 fn keys(t: &TmuxServer, keys: &[&str]) {
-    let mut args = vec!["send-keys", "-t", "ui"];
-    args.extend(keys);
-    t.tmux(&args);
+    t.keys("ui", keys);
 }
 
 #[test]
@@ -37,18 +34,7 @@ fn unknown_host_key_is_asked_then_remote_rows_appear_and_attach() {
         "message": "remote says hi", "cwd": sshd.remote_home}));
 
     let t = TmuxServer::new();
-    let config = t.home.join(".config/navi");
-    std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(config.join("remotes.yaml"), sshd.remotes_yaml("box")).unwrap();
-    let cmd = format!(
-        "env HOME={} NAVI_TMUX_SOCKET={} {}",
-        shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
-        shlex::try_quote(&t.socket.to_string_lossy()).unwrap(),
-        env!("CARGO_BIN_EXE_navi")
-    );
-    let out = t.tmux_cmd().args(["new-session", "-d", "-x", "110", "-y", "30", "-s", "ui", &cmd]).output().unwrap();
-    assert!(out.status.success());
-    t.tmux(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
+    t.launch_dashboard(Some(&sshd.remotes_yaml("box")));
 
     wait(&t, "Unknown host key");
     assert!(screen(&t).contains("box unreachable"), "{}", screen(&t));

@@ -68,6 +68,25 @@ impl TmuxServer {
         String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
     }
 
+    /// Waits until the pane `target` shows `what`; fails with the screen if it never does.
+    pub fn wait_text(&self, target: &str, what: &str, timeout: Duration) {
+        let ok = wait_for(timeout, || self.capture(target).contains(what));
+        assert!(ok, "waited for {what:?}; screen:\n{}", self.capture(target));
+    }
+
+    /// Waits until the pane `target` no longer shows `what`.
+    pub fn wait_text_gone(&self, target: &str, what: &str, timeout: Duration) {
+        let ok = wait_for(timeout, || !self.capture(target).contains(what));
+        assert!(ok, "waited for {what:?} to go; screen:\n{}", self.capture(target));
+    }
+
+    /// `send-keys -t target KEYS…`.
+    pub fn keys(&self, target: &str, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", target];
+        args.extend(keys);
+        self.tmux(&args);
+    }
+
     pub fn capture(&self, target: &str) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", target]).stdout).into_owned()
     }
@@ -84,6 +103,26 @@ impl TmuxServer {
             .env_remove("NAVI_SESSIONS_DIR")
             .env_remove("NAVI_REMOTES");
         c
+    }
+
+    /// Starts the dashboard in session `ui` of this server (its HOME, its socket), 110×30,
+    /// with `remotes` as remotes.yaml when given; the pane stays after navi exits.
+    pub fn launch_dashboard(&self, remotes: Option<&str>) {
+        if let Some(yaml) = remotes {
+            let config = self.home.join(".config/navi");
+            std::fs::create_dir_all(&config).unwrap();
+            std::fs::write(config.join("remotes.yaml"), yaml).unwrap();
+        }
+        let cmd = format!(
+            "env HOME={} NAVI_TMUX_SOCKET={} {}",
+            shlex::try_quote(&self.home.to_string_lossy()).unwrap(),
+            shlex::try_quote(&self.socket.to_string_lossy()).unwrap(),
+            env!("CARGO_BIN_EXE_navi")
+        );
+        let out =
+            self.tmux_cmd().args(["new-session", "-d", "-x", "110", "-y", "30", "-s", "ui", &cmd]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        self.tmux(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
     }
 
     /// Runs navi with `args`; returns (exit code, stdout, stderr).
