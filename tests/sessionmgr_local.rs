@@ -1,7 +1,11 @@
 //! The local driver through the manager, with a real bash on a real pty: state kept between
 //! commands, exit codes, heredocs, forged markers, big outputs, interrupts and timeouts.
 
-use navi::sessionmgr::{Drivers, LocalDriver, Manager, ManagerConfig, ReadResult, SessionState};
+mod common;
+
+use common::agent::{finish, run};
+
+use navi::sessionmgr::{Drivers, LocalDriver, Manager, ManagerConfig, SessionState};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,28 +21,6 @@ fn manager(dir: &std::path::Path, cfg: ManagerConfig) -> Manager {
 }
 
 /// Sends `cmd` and reads until it finished; returns all its data and the last read.
-async fn run(m: &Manager, id: &str, cmd: &str) -> (String, ReadResult) {
-    let sent = m.send(id, cmd, None).await.unwrap();
-    finish(m, id, sent.command_id).await
-}
-
-async fn finish(m: &Manager, id: &str, command_id: u64) -> (String, ReadResult) {
-    let mut data = String::new();
-    let mut cursor = None;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let r = m.read(id, cursor, None, Duration::from_secs(5)).await.unwrap();
-        if r.command_id == Some(command_id) {
-            data.push_str(&r.data);
-        }
-        cursor = Some(r.next_cursor);
-        if r.finished && r.command_id == Some(command_id) {
-            return (data, r);
-        }
-        assert!(tokio::time::Instant::now() < deadline, "command {command_id} did not finish: {r:?}");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_persists_and_exit_codes_are_exact() {
     let dir = tempfile::tempdir().unwrap();

@@ -3,9 +3,11 @@
 
 mod common;
 
+use common::agent::{finish, run};
+
 use common::sshd::Sshd;
 use navi::config::parse_remotes;
-use navi::sessionmgr::{Drivers, Manager, ManagerConfig, ReadResult, RemoteDriver, SessionState};
+use navi::sessionmgr::{Drivers, Manager, ManagerConfig, RemoteDriver, SessionState};
 use navi::ssh::Pool;
 use std::path::Path;
 use std::sync::Arc;
@@ -17,28 +19,6 @@ fn manager(sshd: &Sshd) -> Manager {
     let pool = Pool::new(&parse_remotes(&sshd.remotes_yaml("box"), Path::new("/nonexistent")).unwrap().config);
     let drivers = Drivers::new().with("box", Arc::new(RemoteDriver { pool: Arc::new(pool) }));
     Manager::new(Arc::new(drivers), ManagerConfig::default())
-}
-
-async fn finish(m: &Manager, id: &str, command_id: u64) -> (String, ReadResult) {
-    let mut data = String::new();
-    let mut cursor = None;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let r = m.read(id, cursor, None, Duration::from_secs(5)).await.unwrap();
-        if r.command_id == Some(command_id) {
-            data.push_str(&r.data);
-        }
-        cursor = Some(r.next_cursor);
-        if (r.finished && r.command_id == Some(command_id)) || r.state == SessionState::Closed {
-            return (data, r);
-        }
-        assert!(tokio::time::Instant::now() < deadline, "command {command_id} did not finish: {r:?}");
-    }
-}
-
-async fn run(m: &Manager, id: &str, cmd: &str) -> (String, ReadResult) {
-    let sent = m.send(id, cmd, None).await.unwrap();
-    finish(m, id, sent.command_id).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

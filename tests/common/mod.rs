@@ -2,6 +2,7 @@
 //! a real OpenSSH sshd, and network namespaces.
 #![allow(dead_code)]
 
+pub mod agent;
 pub mod netns;
 pub mod sshd;
 pub mod tmux;
