@@ -197,16 +197,8 @@ fn listing(
 }
 
 fn tick(m: &mut Model, now: i64) -> Update {
-    let ages = |m: &Model| -> Vec<String> {
-        let page = geometry::rows_per_page(m);
-        m.visible
-            .iter()
-            .skip(m.offset)
-            .take(page)
-            .filter_map(|i| m.rows[*i].session())
-            .map(|s| crate::text::age(m.now, s.file.timestamp()))
-            .collect()
-    };
+    let ages =
+        |m: &Model| -> Vec<String> { on_screen(m).map(|s| crate::text::age(m.now, s.file.timestamp())).collect() };
     let before = ages(m);
     m.now = now;
     let mut redraw = ages(m) != before;
@@ -214,14 +206,15 @@ fn tick(m: &mut Model, now: i64) -> Update {
     Update { redraw, effects: git_due(m) }
 }
 
+/// The sessions on screen, top to bottom.
+fn on_screen(m: &Model) -> impl Iterator<Item = &crate::backend::Session> {
+    let page = geometry::rows_per_page(m);
+    m.visible.iter().skip(m.offset).take(page).filter_map(|i| m.rows[*i].session())
+}
+
 /// The rows on screen with a directory: (session, its git key, its timestamp).
 fn git_on_screen(m: &Model) -> Vec<(SessionKey, GitKey, i64)> {
-    let page = geometry::rows_per_page(m);
-    m.visible
-        .iter()
-        .skip(m.offset)
-        .take(page)
-        .filter_map(|i| m.rows[*i].session())
+    on_screen(m)
         .filter_map(|s| {
             let git = GitKey { remote: s.remote.clone(), cwd: s.file.cwd.clone()? };
             Some((SessionKey::of(s), git, s.file.timestamp()))
