@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::agent::{finish, run};
+use common::agent::{finish, five_mib_truncates_with_an_exact_cursor, run};
 
 use common::sshd::Sshd;
 use navi::config::parse_remotes;
@@ -42,18 +42,9 @@ async fn a_remote_shell_keeps_state_and_reports_exact_results() {
     assert!(d.contains("NAVI0123456789abcdef0123456789abcdef:E:0"), "{d:?}");
 
     // 5 MiB through the channel: the ring keeps the last MiB, the cursor is exact.
-    let sent = m.send(&id, "head -c 5242880 /dev/zero | tr '\\0' 'y'; echo; echo END", None).await.unwrap();
-    let start = m.read(&id, None, Some(64), Duration::ZERO).await.unwrap().offset;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while m.list()[0].running_command_id == Some(sent.command_id) {
-        assert!(tokio::time::Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let end = m.list()[0].next_cursor;
-    assert_eq!(end - start, 5 * 1024 * 1024 + 5);
-    let r = m.read(&id, Some(start), Some(1 << 20), Duration::ZERO).await.unwrap();
-    assert!(r.truncated && r.offset == end - (1 << 20) && r.next_cursor == end && r.data.ends_with("yy\nEND\n"));
+    five_mib_truncates_with_an_exact_cursor(&m, &id).await;
 
+    let deadline = tokio::time::Instant::now() + WAIT;
     let sent = m.send(&id, "echo go; sleep 1000", None).await.unwrap();
     while !m.read(&id, None, None, Duration::from_secs(1)).await.unwrap().data.contains("go") {
         assert!(tokio::time::Instant::now() < deadline);

@@ -29,3 +29,23 @@ pub async fn finish(m: &Manager, id: &str, command_id: u64) -> (String, ReadResu
         assert!(tokio::time::Instant::now() < deadline, "command {command_id} did not finish: {r:?}");
     }
 }
+
+/// Sends 5 MiB of `y`s and checks, without reading along, that a read from the command's
+/// start comes back truncated to the ring's last MiB with exact offsets. Returns the end.
+pub async fn five_mib_truncates_with_an_exact_cursor(m: &Manager, id: &str) -> u64 {
+    let sent = m.send(id, "head -c 5242880 /dev/zero | tr '\\0' 'y'; echo; echo END", None).await.unwrap();
+    let start = m.read(id, None, Some(64), Duration::ZERO).await.unwrap().offset;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while m.list().iter().any(|s| s.running_command_id == Some(sent.command_id)) {
+        assert!(tokio::time::Instant::now() < deadline, "5 MiB never finished");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let end = m.list()[0].next_cursor;
+    assert_eq!(end - start, 5 * 1024 * 1024 + 5);
+    let r = m.read(id, Some(start), Some(1 << 20), Duration::ZERO).await.unwrap();
+    assert!(r.truncated, "{r:?}");
+    assert_eq!((r.offset, r.next_cursor), (end - (1 << 20), end));
+    assert!(r.data.ends_with("yyy\nEND\n"));
+    assert_eq!(r.exit_code, Some(0));
+    end
+}
