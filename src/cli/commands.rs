@@ -86,13 +86,10 @@ pub async fn poll_all(ctx: &Context, filter: Filter) -> (Vec<Session>, Vec<Strin
     let mut problems = Vec::new();
     let mut tasks = Vec::new();
     for b in backends {
-        match b {
-            Ok(b) => tasks.push(async move {
-                let label = b.remote().unwrap_or("local").to_string();
-                (label, b.list().await)
-            }),
-            Err((name, e)) => problems.push(format!("{name} unreachable: {e}")),
-        }
+        tasks.push(async move {
+            let label = b.remote().unwrap_or("local").to_string();
+            (label, b.list().await)
+        });
     }
     for (label, result) in futures::future::join_all(tasks).await {
         match result {

@@ -3,7 +3,7 @@
 
 use super::args::{Filter, Global};
 use crate::backend::remote::RemoteBackend;
-use crate::backend::{BackendError, LocalBackend, SessionBackend};
+use crate::backend::{LocalBackend, SessionBackend};
 use crate::config::{LoadedRemotes, Paths, load_remotes};
 use crate::ssh::Pool;
 use anyhow::{Result, bail};
@@ -41,15 +41,14 @@ impl Context {
                     self.warn_remotes();
                     bail!("no remote named {name:?} in {}", self.paths.remotes_file.display());
                 };
-                let cfg = &self.remotes.config;
-                Ok(Arc::new(RemoteBackend::new(
-                    remote.clone(),
-                    self.pool(),
-                    cfg.known_hosts.clone(),
-                    cfg.host_key_checking,
-                )))
+                Ok(self.remote_backend(remote))
             }
         }
+    }
+
+    fn remote_backend(&self, remote: &crate::config::Remote) -> Arc<dyn SessionBackend> {
+        let cfg = &self.remotes.config;
+        Arc::new(RemoteBackend::new(remote.clone(), self.pool(), cfg.known_hosts.clone(), cfg.host_key_checking))
     }
 
     /// The SSH pool shared by every remote backend (and the MCP server's shells).
@@ -57,19 +56,14 @@ impl Context {
         self.pool.get_or_init(|| Arc::new(Pool::new(&self.remotes.config))).clone()
     }
 
-    /// Every backend the filter selects, local first.
-    pub fn backends(&self, filter: Filter) -> Vec<Result<Arc<dyn SessionBackend>, (String, BackendError)>> {
-        let mut out: Vec<Result<Arc<dyn SessionBackend>, (String, BackendError)>> = Vec::new();
+    /// Every backend the filter selects, local first. No connection is opened here.
+    pub fn backends(&self, filter: Filter) -> Vec<Arc<dyn SessionBackend>> {
+        let mut out: Vec<Arc<dyn SessionBackend>> = Vec::new();
         if filter != Filter::Remote {
-            out.push(Ok(self.local.clone()));
+            out.push(self.local.clone());
         }
         if filter != Filter::Local {
-            for r in &self.remotes.config.remotes {
-                match self.backend(Some(&r.name)) {
-                    Ok(b) => out.push(Ok(b)),
-                    Err(e) => out.push(Err((r.name.clone(), BackendError::Transport(format!("{e:#}"))))),
-                }
-            }
+            out.extend(self.remotes.config.remotes.iter().map(|r| self.remote_backend(r)));
         }
         out
     }

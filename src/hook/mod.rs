@@ -6,7 +6,6 @@
 pub mod install;
 pub mod mapping;
 
-use crate::sessions::StatusFile;
 use crate::sessions::store::Store;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
@@ -87,20 +86,4 @@ pub fn log(state_dir: &Path, msg: &str) {
     if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
         let _ = writeln!(f, "{} navi hook: {}", crate::text::now_unix(), msg.replace('\n', " "));
     }
-}
-
-/// Exposed for tests of the whole hook path with an explicit session name.
-pub fn apply_to_store(
-    store: &Store,
-    session: &str,
-    event: &mapping::HookEvent,
-    now: i64,
-) -> Result<Option<StatusFile>> {
-    let _lock = store.lock()?;
-    let existing = store.read(session)?;
-    let out = mapping::apply(existing, session, event, now);
-    if let Some(f) = &out {
-        store.write(f)?;
-    }
-    Ok(out)
 }

@@ -45,18 +45,10 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     let host_keys = pollers::HostKeys::default();
     let (pause, paused) = tokio::sync::watch::channel(false);
     for b in ctx.backends(Filter::All) {
-        match b {
-            Ok(b) => {
-                let remote = b.remote().map(str::to_string);
-                let every = remote.as_ref().map(|_| pollers::REMOTE_POLL);
-                pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone(), paused.clone()));
-                backends.insert(remote, b);
-            }
-            Err((name, e)) => {
-                let _ = tx
-                    .send(Msg::Listing { remote: Some(name.clone()), result: Err(format!("{name} unreachable: {e}")) });
-            }
-        }
+        let remote = b.remote().map(str::to_string);
+        let every = remote.as_ref().map(|_| pollers::REMOTE_POLL);
+        pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone(), paused.clone()));
+        backends.insert(remote, b);
     }
     let local_wake = pollers.iter().find(|p| p.remote.is_none()).map(|p| p.wake.clone());
     let _watcher = match &local_wake {
