@@ -61,6 +61,19 @@ fn in_process_key_to_frame() {
     println!("  key -> frame: median {:.3} ms, p99 {:.3} ms, max {:.3} ms", ms(p(0.5)), ms(p(0.99)), ms(p(1.0)));
 }
 
+/// Best and median of 3 runs: start to first frame, and to the frame with every row.
+fn print_start(indent: &str, mut firsts: Vec<Duration>, mut fulls: Vec<Duration>) {
+    firsts.sort();
+    fulls.sort();
+    println!(
+        "{indent}start -> first frame: best {:.0} ms, median {:.0} ms; -> frame with all {N} rows: best {:.0} ms, median {:.0} ms",
+        ms(firsts[0]),
+        ms(firsts[firsts.len() / 2]),
+        ms(fulls[0]),
+        ms(fulls[fulls.len() / 2])
+    );
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -134,15 +147,7 @@ fn real_binary() {
         wait(&server, |s| s.contains("1000 sessions"));
         fulls.push(start.elapsed());
     }
-    firsts.sort();
-    fulls.sort();
-    println!(
-        "  start -> first frame: best {:.0} ms, median {:.0} ms; -> frame with all {N} rows: best {:.0} ms, median {:.0} ms",
-        ms(firsts[0]),
-        ms(firsts[1]),
-        ms(fulls[0]),
-        ms(fulls[1])
-    );
+    print_start("  ", firsts, fulls);
     println!("    (3 runs of the binary, spawned by tmux, seen by polling capture-pane every 5 ms)");
     let pid: u32 = String::from_utf8_lossy(&server.tmux(&["display-message", "-p", "-t", "ui", "#{pane_pid}"]).stdout)
         .trim()
@@ -262,17 +267,9 @@ fn pty_run(home: &Path, socket: &Path) {
         let _ = child.wait();
         let _ = reader.join();
     }
-    firsts.sort();
-    fulls.sort();
     keys.sort();
     println!("  in a pty of its own (script), 3 runs:");
-    println!(
-        "    start -> first frame: best {:.0} ms, median {:.0} ms; -> frame with all {N} rows: best {:.0} ms, median {:.0} ms",
-        ms(firsts[0]),
-        ms(firsts[1]),
-        ms(fulls[0]),
-        ms(fulls[1])
-    );
+    print_start("    ", firsts, fulls);
     println!(
         "    key -> frame output: median {:.2} ms, p95 {:.2} ms, max {:.2} ms ({} keys)",
         ms(keys[keys.len() / 2]),
