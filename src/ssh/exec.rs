@@ -26,6 +26,8 @@ pub enum ExecFailure {
     /// yet freed from channels that just closed: worth a short wait and another try.
     Busy(SshError),
     Run(SshError),
+    /// The command did not end in time; it was killed and its channel closed.
+    TimedOut,
 }
 
 /// Closes a channel that is dropped before the server closed it (a timeout, a cancelled
@@ -55,21 +57,73 @@ impl Drop for Closer {
     }
 }
 
-pub async fn run(conn: &Connection, command: &str, stdin: Option<&[u8]>) -> Result<Output, ExecFailure> {
-    let channel = conn.handle.channel_open_session().await.map_err(|e| {
-        if conn.is_closed() || matches!(e, russh::Error::SendError | russh::Error::RecvError | russh::Error::Disconnect)
-        {
-            ExecFailure::Open(SshError::Disconnected(conn.end_reason()))
-        } else if matches!(e, russh::Error::ChannelOpenFailure(_)) {
-            ExecFailure::Busy(SshError::Channel(format!("the server refused a channel: {e}")))
-        } else {
-            ExecFailure::Run(SshError::Channel(format!("the server refused a channel: {e}")))
-        }
-    })?;
+/// How long a command given up on gets to be killed and its channel closed before the
+/// caller moves on (and may end the connection).
+const KILL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs `command` on a new channel of `conn`. When it has not ended within `limit` it is
+/// killed (`signal KILL`, then EOF and close) before this returns [`ExecFailure::TimedOut`],
+/// so a caller that then ends the connection cannot race the kill and leave it running.
+pub async fn run(
+    conn: &Connection,
+    command: &str,
+    stdin: Option<&[u8]>,
+    limit: std::time::Duration,
+) -> Result<Output, ExecFailure> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let channel = tokio::time::timeout_at(deadline, conn.handle.channel_open_session())
+        .await
+        .map_err(|_| ExecFailure::TimedOut)?
+        .map_err(|e| {
+            if conn.is_closed()
+                || matches!(e, russh::Error::SendError | russh::Error::RecvError | russh::Error::Disconnect)
+            {
+                ExecFailure::Open(SshError::Disconnected(conn.end_reason()))
+            } else if matches!(e, russh::Error::ChannelOpenFailure(_)) {
+                ExecFailure::Busy(SshError::Channel(format!("the server refused a channel: {e}")))
+            } else {
+                ExecFailure::Run(SshError::Channel(format!("the server refused a channel: {e}")))
+            }
+        })?;
     let (mut reader, writer) = channel.split();
     let mut closer = Closer { writer: Some(writer) };
+    let mut server_closed = false;
+    let outcome = match closer.writer.as_ref() {
+        Some(writer) => {
+            tokio::time::timeout_at(deadline, talk(conn, writer, &mut reader, command, stdin, &mut server_closed)).await
+        }
+        None => Ok(Err(ExecFailure::Run(SshError::Channel("no channel".into())))),
+    };
+    if server_closed {
+        closer.closed();
+    }
+    match outcome {
+        Ok(result) => result,
+        Err(_) => {
+            if let Some(writer) = closer.writer.take() {
+                let _ = tokio::time::timeout(KILL_GRACE, async {
+                    let _ = writer.signal(Sig::KILL).await;
+                    let _ = writer.eof().await;
+                    let _ = writer.close().await;
+                })
+                .await;
+            }
+            Err(ExecFailure::TimedOut)
+        }
+    }
+}
+
+/// Starts the command, feeds stdin and collects everything until the server closed the
+/// channel (`server_closed` is set then).
+async fn talk(
+    conn: &Connection,
+    writer: &ChannelWriteHalf<Msg>,
+    reader: &mut russh::ChannelReadHalf,
+    command: &str,
+    stdin: Option<&[u8]>,
+    server_closed: &mut bool,
+) -> Result<Output, ExecFailure> {
     let lost = |_| ExecFailure::Run(SshError::Disconnected(conn.end_reason()));
-    let writer = closer.writer.as_ref().ok_or_else(|| ExecFailure::Run(SshError::Channel("no channel".into())))?;
     writer.exec(true, command.as_bytes()).await.map_err(lost)?;
     if let Some(data) = stdin {
         writer.data(data).await.map_err(lost)?;
@@ -98,7 +152,7 @@ pub async fn run(conn: &Connection, command: &str, stdin: Option<&[u8]>) -> Resu
             }
             ChannelMsg::Eof => drained = true,
             ChannelMsg::Close => {
-                closer.closed();
+                *server_closed = true;
                 drained = true;
                 break;
             }

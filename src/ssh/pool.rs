@@ -155,25 +155,26 @@ impl Pool {
         let mut busy_tries = 0u32;
         loop {
             let conn = slot.connection(queued_at).await?;
-            // On a timeout the command's future is dropped, which closes its channel.
-            let result = tokio::time::timeout(self.command_timeout, exec::run(&conn, command, stdin)).await;
-            if result.is_ok() {
+            // A command that times out is killed before `run` returns, so ending the
+            // connection below cannot leave it running on the server.
+            let result = exec::run(&conn, command, stdin, self.command_timeout).await;
+            if !matches!(result, Err(ExecFailure::TimedOut)) {
                 slot.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
             }
             match result {
-                Ok(Ok(out)) => {
+                Ok(out) => {
                     slot.mark_ok();
                     return Ok(out);
                 }
-                Ok(Err(ExecFailure::Open(e))) if !retried => {
+                Err(ExecFailure::Open(e)) if !retried => {
                     slot.drop_conn(&conn, &e);
                     retried = true;
                 }
-                Ok(Err(ExecFailure::Busy(_))) if busy_tries < BUSY_RETRIES => {
+                Err(ExecFailure::Busy(_)) if busy_tries < BUSY_RETRIES => {
                     busy_tries += 1;
                     tokio::time::sleep(Duration::from_millis(20 * u64::from(busy_tries))).await;
                 }
-                Ok(Err(ExecFailure::Open(e) | ExecFailure::Busy(e) | ExecFailure::Run(e))) => {
+                Err(ExecFailure::Open(e) | ExecFailure::Busy(e) | ExecFailure::Run(e)) => {
                     if conn.is_closed() {
                         slot.drop_conn(&conn, &e);
                     } else {
@@ -181,7 +182,7 @@ impl Pool {
                     }
                     return Err(e);
                 }
-                Err(_) => {
+                Err(ExecFailure::TimedOut) => {
                     let e = SshError::Timeout {
                         what: format!("running a command on {remote}"),
                         after: self.command_timeout,
