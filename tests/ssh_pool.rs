@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::sshd::{Options, Sshd};
+use common::sshd::{Options, Sshd, processes_with};
 use navi::config::{HostKeyChecking, RemotesConfig, parse_remotes};
 use navi::ssh::{ConnState, Pool, SshError};
 use std::path::Path;
@@ -253,19 +253,6 @@ async fn commands_queued_behind_a_failing_connect_share_its_error() {
     let st = pool.status("hole").unwrap();
     assert_eq!(st.state, ConnState::Error);
     assert!(st.last_error_at.is_some());
-}
-
-/// PIDs of processes whose command line contains `needle`.
-fn processes_with(needle: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        if String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle) {
-            out.push(pid);
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

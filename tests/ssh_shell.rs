@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::sshd::Sshd;
+use common::sshd::{Sshd, connections_to, processes_with};
 use navi::config::parse_remotes;
 use navi::ssh::{Pool, ShellChannel, ShellEnd};
 use std::path::Path;
@@ -45,7 +45,7 @@ async fn shell_runs_commands_and_ctrl_c_interrupts() {
     shell.write(b"exit 5\n").await.unwrap();
     while shell.recv().await.is_some() {}
     assert_eq!(shell.writer.ended(), Some(ShellEnd::Exited(5)));
-    // Exec still works alongside (shells have their own connection).
+    // Exec still works alongside, on the same connection.
     assert_eq!(pool.exec("box", "echo x", None).await.unwrap().stdout, b"x\n");
 }
 
@@ -68,11 +68,19 @@ async fn reader_ends_when_the_server_dies() {
 async fn close_ends_the_shell() {
     let sshd = Sshd::start();
     let pool = pool(&sshd);
-    let shell = pool.open_shell("box").await.unwrap();
+    let mut shell = pool.open_shell("box").await.unwrap();
+    // A command still running in the shell ends with it, on the server too.
+    let tag = format!("{}.{}", 4000 + std::process::id() % 1000, std::process::id());
+    let mut seen = String::new();
+    shell.write(format!("echo started-$((1+1)); sleep {tag}\n").as_bytes()).await.unwrap();
+    read_until(&mut shell, &mut seen, "started-2").await;
+    assert!(common::tmux::wait_for(Duration::from_secs(10), || !processes_with(&format!("sleep {tag}")).is_empty()));
     let (writer, mut output) = shell.into_parts();
     writer.close().await;
     let ended = tokio::time::timeout(Duration::from_secs(20), async { while output.recv().await.is_some() {} }).await;
     assert!(ended.is_ok());
+    let gone = common::tmux::wait_for(Duration::from_secs(20), || processes_with(&format!("sleep {tag}")).is_empty());
+    assert!(gone, "the shell's command outlived the shell");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,4 +88,67 @@ async fn a_refused_pty_is_an_error_not_a_shell_without_one() {
     let sshd = Sshd::start_with(common::sshd::Options { extra: "PermitTTY no".into(), ..Default::default() });
     let err = pool(&sshd).open_shell("box").await.err().expect("a shell without a PTY was opened");
     assert!(err.to_string().contains("refused a PTY"), "{err}");
+}
+
+async fn echo(shell: &mut ShellChannel, word: &str) {
+    let mut seen = String::new();
+    shell.write(format!("echo {word}-$((6*7))\n").as_bytes()).await.unwrap();
+    read_until(shell, &mut seen, &format!("{word}-42")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shells_share_the_pools_connections_and_never_crowd_out_commands() {
+    let sshd = Sshd::start();
+    let pool = std::sync::Arc::new(pool(&sshd));
+    pool.exec("box", "true", None).await.unwrap();
+    assert_eq!(connections_to(sshd.port), 1);
+    // The first shells ride on the connection the commands use.
+    let mut shells = Vec::new();
+    for _ in 0..navi::ssh::SHELLS_ON_MAIN {
+        shells.push(pool.open_shell("box").await.unwrap());
+    }
+    assert_eq!((pool.connections("box"), connections_to(sshd.port)), (1, 1));
+    // The rest fill extra connections, SHELLS_PER_EXTRA at a time.
+    for _ in 0..navi::ssh::SHELLS_PER_EXTRA + 1 {
+        shells.push(pool.open_shell("box").await.unwrap());
+    }
+    assert_eq!((pool.connections("box"), connections_to(sshd.port)), (3, 3));
+    for (i, shell) in shells.iter_mut().enumerate() {
+        echo(shell, &format!("shell{i}")).await;
+    }
+    // Twenty commands at once still run beside the shells (OpenSSH's default MaxSessions).
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.exec("box", &format!("sleep 0.2; echo {i}"), None).await })
+        })
+        .collect();
+    for (i, t) in tasks.into_iter().enumerate() {
+        assert_eq!(t.await.unwrap().unwrap().stdout, format!("{i}\n").into_bytes());
+    }
+    // Closing the shells ends the extra connections; the main one stays for the commands.
+    for shell in shells.drain(navi::ssh::SHELLS_ON_MAIN..) {
+        shell.close().await;
+    }
+    let settled = common::tmux::wait_for(Duration::from_secs(20), || {
+        connections_to(sshd.port) == 1 && pool.connections("box") == 1
+    });
+    assert!(settled, "connections left: {} ({} in the pool)", connections_to(sshd.port), pool.connections("box"));
+    echo(&mut shells[0], "still").await;
+    assert_eq!(pool.exec("box", "echo x", None).await.unwrap().stdout, b"x\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_outlives_the_pool_replacing_a_connection_whose_commands_hang() {
+    let sshd = Sshd::start();
+    let pool = pool(&sshd).with_command_timeout(Duration::from_secs(1));
+    let mut shell = pool.open_shell("box").await.unwrap();
+    echo(&mut shell, "before").await;
+    // Enough timeouts in a row that the pool gives up on the connection for commands.
+    for _ in 0..3 {
+        assert!(pool.exec("box", "sleep 30", None).await.is_err());
+    }
+    assert_eq!(pool.exec("box", "echo x", None).await.unwrap().stdout, b"x\n");
+    echo(&mut shell, "after").await;
+    assert_eq!(connections_to(sshd.port), 2, "the shell's connection and the commands' new one");
 }

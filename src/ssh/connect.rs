@@ -69,9 +69,36 @@ pub struct Connection {
     pub handle: Handle<Client>,
     ended: Arc<Mutex<Option<String>>>,
     jump: Option<Box<Connection>>,
+    /// Shells open on this connection (see [`ShellLease`]).
+    shells: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts one shell on a connection for as long as it lives.
+pub struct ShellLease(Arc<Connection>);
+
+impl ShellLease {
+    pub fn new(conn: Arc<Connection>) -> Self {
+        conn.shells.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ShellLease(conn)
+    }
+
+    pub fn conn(&self) -> &Arc<Connection> {
+        &self.0
+    }
+}
+
+impl Drop for ShellLease {
+    fn drop(&mut self) {
+        self.0.shells.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Connection {
+    /// How many shells are open on this connection.
+    pub fn shells(&self) -> usize {
+        self.shells.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn is_closed(&self) -> bool {
         self.handle.is_closed() || self.jump.as_ref().is_some_and(|j| j.is_closed())
     }
@@ -214,7 +241,7 @@ where
         }
     };
     authenticate(&mut handle, &Login { user, host: &host, hop: &hop, key }).await?;
-    Ok(Connection { handle, ended, jump: None })
+    Ok(Connection { handle, ended, jump: None, shells: Default::default() })
 }
 
 #[cfg(test)]

@@ -20,5 +20,5 @@ pub mod shell;
 
 pub use error::SshError;
 pub use exec::Output;
-pub use pool::{ConnState, Pool, RemoteStatus};
+pub use pool::{ConnState, Pool, RemoteStatus, SHELLS_ON_MAIN, SHELLS_PER_EXTRA};
 pub use shell::{ShellChannel, ShellEnd, ShellWriter};

@@ -2,8 +2,13 @@
 //! multiplexed channels. At most [`MAX_CHANNELS`] run at once per connection (OpenSSH
 //! allows 10 by default); the rest queue. A connection idle for a while is pinged before
 //! reuse, a dead one is dropped and the command retried once on a new one, and every
-//! outcome updates the remote's status. Shells get a connection of their own each, so a
-//! long-lived shell never takes a channel slot from the polls.
+//! outcome updates the remote's status.
+//!
+//! Shells (long-lived, one channel each) share connections too: the first
+//! [`SHELLS_ON_MAIN`] go on the remote's connection beside the commands, and the rest on
+//! extra connections of [`SHELLS_PER_EXTRA`] shells each, which end with their last shell.
+//! No connection ever carries more than [`MAX_CHANNELS`] channels, so shells can never take
+//! the slots the polls need.
 
 use super::connect::{self, Connection, Target};
 use super::error::SshError;
@@ -15,8 +20,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-/// Concurrent channels per connection: below OpenSSH's default `MaxSessions` (10).
+/// Channels per connection at most: below OpenSSH's default `MaxSessions` (10).
 pub const MAX_CHANNELS: usize = 8;
+/// Shells that may share the remote's main connection with the commands.
+pub const SHELLS_ON_MAIN: usize = 2;
+/// Concurrent commands per connection (the rest queue).
+pub const MAX_COMMANDS: usize = MAX_CHANNELS - SHELLS_ON_MAIN;
+/// Shells per extra connection.
+pub const SHELLS_PER_EXTRA: usize = MAX_CHANNELS;
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// A connection unused for this long is pinged before it is trusted again.
 const IDLE_CHECK: Duration = Duration::from_secs(10);
@@ -60,6 +71,10 @@ struct Slot {
     last_failure: Mutex<Option<(Instant, SshError)>>,
     /// Commands timed out in a row on the current connection.
     timeouts: std::sync::atomic::AtomicU32,
+    /// Connections that carry only shells; each ends when its last shell does.
+    extra: Mutex<Vec<std::sync::Weak<Connection>>>,
+    /// Serialises choosing a connection for a shell, so shells fill one before the next.
+    shell_pick: tokio::sync::Mutex<()>,
 }
 
 pub struct Pool {
@@ -87,7 +102,7 @@ impl Pool {
                     target,
                     conn: Mutex::new(None),
                     connecting: tokio::sync::Mutex::new(()),
-                    channels: tokio::sync::Semaphore::new(MAX_CHANNELS),
+                    channels: tokio::sync::Semaphore::new(MAX_COMMANDS),
                     poll: tokio::sync::Mutex::new(()),
                     status: Mutex::new(RemoteStatus {
                         state: ConnState::Disconnected,
@@ -97,6 +112,8 @@ impl Pool {
                     last_used: Mutex::new(None),
                     last_failure: Mutex::new(None),
                     timeouts: std::sync::atomic::AtomicU32::new(0),
+                    extra: Mutex::new(Vec::new()),
+                    shell_pick: tokio::sync::Mutex::new(()),
                 }),
             );
         }
@@ -191,11 +208,14 @@ impl Pool {
                     if in_a_row >= TIMEOUTS_BEFORE_RECONNECT {
                         slot.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
                         slot.drop_conn(&conn, &e);
-                        // Other holders may still use it; ending it frees the server's side now.
-                        let doomed = conn.clone();
-                        tokio::spawn(async move {
-                            let _ = doomed.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
-                        });
+                        // Other commands may still hold it; ending it frees the server's side
+                        // now. Shells on it keep it (and keepalive still watches it).
+                        if conn.shells() == 0 {
+                            let doomed = conn.clone();
+                            tokio::spawn(async move {
+                                let _ = doomed.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+                            });
+                        }
                     }
                     slot.set_error(&e);
                     return Err(e);
@@ -217,11 +237,61 @@ impl Pool {
         Ok(start.elapsed())
     }
 
-    /// An interactive shell with a PTY on a connection of its own (see the module note).
+    /// An interactive shell with a PTY: on the remote's connection while it has room for
+    /// one, else on an extra connection (see the module note).
     pub async fn open_shell(&self, remote: &str) -> Result<ShellChannel, SshError> {
         let slot = self.slot(remote)?;
-        let conn = connect::connect(&slot.target).await.inspect_err(|e| slot.set_error(e))?;
-        ShellChannel::open(Arc::new(conn)).await
+        let _pick = slot.shell_pick.lock().await;
+        let main = slot.connection(Instant::now()).await?;
+        if main.shells() < SHELLS_ON_MAIN {
+            match ShellChannel::open(main.clone()).await {
+                Ok(shell) => {
+                    slot.mark_ok();
+                    return Ok(shell);
+                }
+                Err(e) if main.is_closed() => {
+                    slot.drop_conn(&main, &e);
+                    return Err(e);
+                }
+                // A server with fewer sessions per connection than ours: use an extra one.
+                Err(_) => {}
+            }
+        }
+        let reusable = slot.extra.lock().map_or_else(
+            |_| None,
+            |mut extra| {
+                extra.retain(|w| w.upgrade().is_some_and(|c| !c.is_closed()));
+                extra.iter().filter_map(std::sync::Weak::upgrade).find(|c| c.shells() < SHELLS_PER_EXTRA)
+            },
+        );
+        if let Some(conn) = reusable
+            && let Ok(shell) = ShellChannel::open(conn).await
+        {
+            return Ok(shell);
+        }
+        let conn = Arc::new(connect::connect(&slot.target).await.inspect_err(|e| slot.set_error(e))?);
+        match ShellChannel::open(conn.clone()).await {
+            Ok(shell) => {
+                if let Ok(mut extra) = slot.extra.lock() {
+                    extra.push(Arc::downgrade(&conn));
+                }
+                Ok(shell)
+            }
+            Err(e) => {
+                let _ = conn.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Open connections to `remote`: the main one (if any) and the extra shell ones.
+    pub fn connections(&self, remote: &str) -> usize {
+        let Some(slot) = self.slots.get(remote) else { return 0 };
+        let main = slot.live().is_some_and(|c| !c.is_closed());
+        let extra = slot.extra.lock().map_or(0, |e| {
+            e.iter().filter_map(std::sync::Weak::upgrade).filter(|c| !c.is_closed() && c.shells() > 0).count()
+        });
+        usize::from(main) + extra
     }
 }
 

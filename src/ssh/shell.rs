@@ -1,18 +1,18 @@
 //! Interactive shells for persistent sessions: a PTY (so Ctrl-C, byte 0x03, interrupts the
-//! foreground command) and a login shell, on a connection of the shell's own. Output comes
+//! foreground command) and a login shell, on a channel of a pooled connection. Output comes
 //! as chunks on a channel; when the shell or its connection ends, the channel closes, so a
 //! reader never hangs on a dead peer (keepalive notices a silent one within about 15 s).
 
-use super::connect::Connection;
+use super::connect::{Connection, ShellLease};
 use super::error::SshError;
 use russh::client::Msg;
 use russh::{Channel, ChannelMsg, ChannelWriteHalf, Sig};
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 pub const DEFAULT_COLS: u32 = 200;
 pub const DEFAULT_ROWS: u32 = 50;
-/// How long the server may take to grant a PTY or a shell.
+/// How long the server may take to open a shell's channel, or grant a PTY or a shell.
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How a shell ended.
@@ -26,9 +26,13 @@ pub enum ShellEnd {
 
 /// The writing side of a shell; cheap to share behind an `Arc`.
 pub struct ShellWriter {
-    writer: ChannelWriteHalf<Msg>,
+    /// `None` only while being closed.
+    writer: Option<ChannelWriteHalf<Msg>>,
     end: Arc<Mutex<Option<ShellEnd>>>,
-    conn: Arc<Connection>,
+    /// Keeps the connection, and counts this shell on it until the writer is dropped.
+    lease: ShellLease,
+    /// Ends the reader task.
+    stop: Option<oneshot::Sender<()>>,
 }
 
 /// A shell: its writer, and its output as chunks (`None` from `recv` once it ended).
@@ -38,13 +42,10 @@ pub struct ShellChannel {
 }
 
 impl ShellChannel {
+    /// Opens a shell on `conn`; the caller chose the connection and ends it on failure
+    /// when nothing else uses it.
     pub(crate) async fn open(conn: Arc<Connection>) -> Result<Self, SshError> {
-        let opened = Self::requests(&conn).await;
-        if opened.is_err() {
-            // The connection is the shell's own: nothing else will end it.
-            let _ = conn.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
-        }
-        let (channel, early) = opened?;
+        let (channel, early) = Self::requests(&conn).await?;
         let (mut reader, writer) = channel.split();
         let (tx, output) = mpsc::channel(256);
         for chunk in early {
@@ -53,21 +54,31 @@ impl ShellChannel {
         let end = Arc::new(Mutex::new(None));
         let end_w = end.clone();
         let conn_r = conn.clone();
+        // russh forgets a channel once we closed it and drops the server's answer, so the
+        // reader is told to stop rather than waiting for a `Close` that never comes.
+        let (stop, mut stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let mut ended = None;
-            while let Some(msg) = reader.wait().await {
+            loop {
+                let msg = tokio::select! {
+                    msg = reader.wait() => msg,
+                    _ = &mut stopped => {
+                        ended.get_or_insert(ShellEnd::Lost("the shell was closed".into()));
+                        break;
+                    }
+                };
                 match msg {
-                    ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. }
+                    None | Some(ChannelMsg::Close) => break,
+                    Some(ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. })
                         if tx.send(data.to_vec()).await.is_err() =>
                     {
                         break;
                     }
-                    ChannelMsg::ExitStatus { exit_status } => ended = Some(ShellEnd::Exited(exit_status)),
-                    ChannelMsg::ExitSignal { signal_name, .. } => {
+                    Some(ChannelMsg::ExitStatus { exit_status }) => ended = Some(ShellEnd::Exited(exit_status)),
+                    Some(ChannelMsg::ExitSignal { signal_name, .. }) => {
                         ended = Some(ShellEnd::Signalled(format!("{signal_name:?}")))
                     }
-                    ChannelMsg::Close => break,
-                    _ => {}
+                    Some(_) => {}
                 }
             }
             let ended = ended.unwrap_or_else(|| ShellEnd::Lost(conn_r.end_reason()));
@@ -76,19 +87,37 @@ impl ShellChannel {
             }
             // Dropping `tx` here ends the reader's stream.
         });
-        Ok(ShellChannel { writer: ShellWriter { writer, end, conn }, output })
+        let writer = ShellWriter { writer: Some(writer), end, lease: ShellLease::new(conn), stop: Some(stop) };
+        Ok(ShellChannel { writer, output })
     }
 
     /// Opens the channel and asks for a PTY and a shell, each confirmed by the server;
     /// output that came before the last confirmation is returned with the channel.
     async fn requests(conn: &Connection) -> Result<(Channel<Msg>, Vec<Vec<u8>>), SshError> {
         let lost = |e: russh::Error| SshError::Channel(format!("opening a shell: {e}"));
-        let mut channel = conn.handle.channel_open_session().await.map_err(lost)?;
+        let mut channel = tokio::time::timeout(REQUEST_TIMEOUT, conn.handle.channel_open_session())
+            .await
+            .map_err(|_| SshError::Timeout { what: "opening a channel for a shell".into(), after: REQUEST_TIMEOUT })?
+            .map_err(|e| {
+                if matches!(e, russh::Error::ChannelOpenFailure(_)) {
+                    SshError::Channel(format!("the server refused a channel for a shell: {e}"))
+                } else {
+                    lost(e)
+                }
+            })?;
         let mut early = Vec::new();
-        channel.request_pty(true, "xterm", DEFAULT_COLS, DEFAULT_ROWS, 0, 0, &[]).await.map_err(lost)?;
-        confirmed(&mut channel, "a PTY", &mut early).await?;
-        channel.request_shell(true).await.map_err(lost)?;
-        confirmed(&mut channel, "a shell", &mut early).await?;
+        let granted = async {
+            channel.request_pty(true, "xterm", DEFAULT_COLS, DEFAULT_ROWS, 0, 0, &[]).await.map_err(lost)?;
+            confirmed(&mut channel, "a PTY", &mut early).await?;
+            channel.request_shell(true).await.map_err(lost)?;
+            confirmed(&mut channel, "a shell", &mut early).await
+        }
+        .await;
+        if let Err(e) = granted {
+            // The connection may carry other channels: close just this one.
+            let _ = channel.close().await;
+            return Err(e);
+        }
         Ok((channel, early))
     }
 
@@ -132,15 +161,23 @@ async fn confirmed(channel: &mut Channel<Msg>, what: &str, early: &mut Vec<Vec<u
 }
 
 impl ShellWriter {
+    fn conn(&self) -> &Connection {
+        self.lease.conn()
+    }
+
     fn lost(&self) -> SshError {
-        SshError::Disconnected(self.conn.end_reason())
+        SshError::Disconnected(self.conn().end_reason())
+    }
+
+    fn channel(&self) -> Result<&ChannelWriteHalf<Msg>, SshError> {
+        self.writer.as_ref().ok_or_else(|| SshError::Channel("the shell is closed".into()))
     }
 
     pub async fn write(&self, bytes: &[u8]) -> Result<(), SshError> {
-        if self.conn.is_closed() {
+        if self.conn().is_closed() {
             return Err(self.lost());
         }
-        self.writer.data_bytes(bytes.to_vec()).await.map_err(|_| self.lost())
+        self.channel()?.data_bytes(bytes.to_vec()).await.map_err(|_| self.lost())
     }
 
     /// Ctrl-C through the PTY: interrupts the foreground command, like a terminal would.
@@ -150,11 +187,11 @@ impl ShellWriter {
 
     /// An SSH `signal` request (OpenSSH delivers it to the shell process itself).
     pub async fn signal(&self, sig: Sig) -> Result<(), SshError> {
-        self.writer.signal(sig).await.map_err(|_| self.lost())
+        self.channel()?.signal(sig).await.map_err(|_| self.lost())
     }
 
     pub async fn resize(&self, cols: u32, rows: u32) -> Result<(), SshError> {
-        self.writer.window_change(cols, rows, 0, 0).await.map_err(|_| self.lost())
+        self.channel()?.window_change(cols, rows, 0, 0).await.map_err(|_| self.lost())
     }
 
     /// How the shell ended, once it did.
@@ -163,13 +200,33 @@ impl ShellWriter {
     }
 
     pub fn is_closed(&self) -> bool {
-        self.ended().is_some() || self.conn.is_closed()
+        self.ended().is_some() || self.conn().is_closed()
     }
 
-    /// Closes the channel and the shell's connection.
-    pub async fn close(self) {
-        let _ = self.writer.eof().await;
-        let _ = self.writer.close().await;
-        let _ = self.conn.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+    /// Closes the shell's channel. Its connection lives on while the pool or another shell
+    /// uses it, and ends with the last of them.
+    pub async fn close(mut self) {
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.eof().await;
+            let _ = writer.close().await;
+        }
+    }
+}
+
+impl Drop for ShellWriter {
+    /// A shell dropped without [`ShellWriter::close`] is closed in the background, so it
+    /// never keeps a channel of a shared connection.
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(writer) = self.writer.take()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(async move {
+                let _ = writer.eof().await;
+                let _ = writer.close().await;
+            });
+        }
     }
 }
