@@ -36,16 +36,7 @@ async fn twenty_concurrent_commands_with_default_max_sessions() {
     // No MaxSessions line: OpenSSH's default of 10 channels per connection.
     let sshd = Sshd::start();
     let pool = Arc::new(Pool::new(&config(&sshd, "strict")));
-    let tasks: Vec<_> = (0..20)
-        .map(|i| {
-            let pool = pool.clone();
-            tokio::spawn(async move { pool.exec("box", &format!("sleep 0.3; echo {i}"), None).await })
-        })
-        .collect();
-    for (i, t) in tasks.into_iter().enumerate() {
-        let out = t.await.unwrap().unwrap_or_else(|e| panic!("command {i}: {e}"));
-        assert_eq!(out.stdout, format!("{i}\n").as_bytes());
-    }
+    common::sshd::commands_at_once(&pool, "box", 20).await;
     // Quick commands churn channels faster than the server frees their slots.
     let quick: Vec<_> = (0..60)
         .map(|i| {

@@ -117,15 +117,7 @@ async fn shells_share_the_pools_connections_and_never_crowd_out_commands() {
         echo(shell, &format!("shell{i}")).await;
     }
     // Twenty commands at once still run beside the shells (OpenSSH's default MaxSessions).
-    let tasks: Vec<_> = (0..20)
-        .map(|i| {
-            let pool = pool.clone();
-            tokio::spawn(async move { pool.exec("box", &format!("sleep 0.2; echo {i}"), None).await })
-        })
-        .collect();
-    for (i, t) in tasks.into_iter().enumerate() {
-        assert_eq!(t.await.unwrap().unwrap().stdout, format!("{i}\n").into_bytes());
-    }
+    common::sshd::commands_at_once(&pool, "box", 20).await;
     // Closing the shells ends the extra connections; the main one stays for the commands.
     for shell in shells.drain(navi::ssh::SHELLS_ON_MAIN..) {
         shell.close().await;

@@ -382,3 +382,18 @@ pub fn connections_to(port: u16) -> usize {
         })
         .count()
 }
+
+/// Runs `n` commands on `remote` at once (each sleeps a little, so they overlap) and
+/// checks every one printed its own output.
+pub async fn commands_at_once(pool: &std::sync::Arc<navi::ssh::Pool>, remote: &str, n: usize) {
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (pool, remote) = (pool.clone(), remote.to_string());
+            tokio::spawn(async move { pool.exec(&remote, &format!("sleep 0.3; echo {i}"), None).await })
+        })
+        .collect();
+    for (i, t) in tasks.into_iter().enumerate() {
+        let out = t.await.unwrap().unwrap_or_else(|e| panic!("command {i}: {e}"));
+        assert_eq!(out.stdout, format!("{i}\n").as_bytes());
+    }
+}
