@@ -1,5 +1,6 @@
 //! Persistent sessions: send → exit_code latency of `true` (local shell, and over a loopback
-//! sshd), throughput of `cat` of 100 MB into the ring, and memory with 64 sessions open.
+//! sshd), throughput of `cat` of 100 MB into the ring, memory with 64 sessions open, and
+//! 64 remote sessions: how long each open takes and how many connections they use.
 //! Run: `cargo bench --bench sessionmgr` (as root: the sshd part starts a real sshd).
 
 #[path = "support/stats.rs"]
@@ -89,6 +90,30 @@ async fn memory(m: &Manager) {
     }
 }
 
+/// Opens 64 sessions on one remote (the first ones ride on the pool's connection, the rest
+/// on extra connections of 8 shells each), timing each open until its shell is ready.
+async fn remote_opens(m: &Manager, pool: &Pool, port: u16) {
+    let mut ids = Vec::new();
+    let (mut shared, mut fresh) = (Vec::new(), Vec::new());
+    for _ in 0..64 {
+        let before = pool.connections("box");
+        let t = Instant::now();
+        ids.push(m.open("box", None).await.expect("open").session_id);
+        let d = t.elapsed();
+        if pool.connections("box") > before { fresh.push(d) } else { shared.push(d) }
+    }
+    stats::print("open → ready, ssh, shared connection", shared);
+    stats::print("open → ready, ssh, new connection", fresh);
+    println!(
+        "64 ssh sessions + the pool              {} connections to sshd (pool: {})",
+        common::sshd::connections_to(port),
+        pool.connections("box")
+    );
+    for id in &ids {
+        m.close(id).await.expect("close");
+    }
+}
+
 fn main() {
     // `cargo test --all-targets` runs this binary without `--bench`: nothing to measure then.
     if !std::env::args().any(|a| a == "--bench") {
@@ -103,12 +128,12 @@ fn main() {
         std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
 
         let sshd = common::sshd::Sshd::start();
-        let pool = Pool::new(
+        let pool = Arc::new(Pool::new(
             &parse_remotes(&sshd.remotes_yaml("box"), std::path::Path::new("/nonexistent")).expect("remotes").config,
-        );
+        ));
         let local = LocalDriver { shell: None, cwd: Some(dir.path().to_path_buf()) };
         let drivers =
-            Drivers::new().with("local", Arc::new(local)).with("box", Arc::new(RemoteDriver { pool: Arc::new(pool) }));
+            Drivers::new().with("local", Arc::new(local)).with("box", Arc::new(RemoteDriver { pool: pool.clone() }));
         let m = Manager::new(Arc::new(drivers), ManagerConfig::default());
 
         latency(&m, "local", "send→exit_code `true`, local").await;
@@ -116,6 +141,7 @@ fn main() {
         throughput(&m, "local", "cat 100 MB into the ring, local", &big).await;
         throughput(&m, "box", "cat 100 MB into the ring, ssh", &big).await;
         memory(&m).await;
+        remote_opens(&m, &pool, sshd.port).await;
         m.shutdown().await;
     });
 }
