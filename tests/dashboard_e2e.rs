@@ -58,6 +58,12 @@ impl Dash {
         self.t.capture("ui")
     }
 
+    /// navi's pane is dead and left the alternate screen.
+    fn exited_cleanly(&self) -> bool {
+        let out = self.t.tmux(&["display-message", "-p", "-t", "ui", "#{pane_dead} #{alternate_on}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1 0"
+    }
+
     fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "ui"];
         args.extend(keys);
@@ -216,35 +222,22 @@ fn hostile_message_is_drawn_without_escapes() {
 fn quit_leaves_a_clean_terminal() {
     let d = Dash::start();
     d.keys(&["q"]);
-    let ok = wait_for(WAIT, || {
-        let out = d.t.tmux(&["display-message", "-p", "-t", "ui", "#{pane_dead} #{alternate_on}"]);
-        String::from_utf8_lossy(&out.stdout).trim() == "1 0"
-    });
-    assert!(ok, "navi did not exit or left the alternate screen on");
+    assert!(wait_for(WAIT, || d.exited_cleanly()), "navi did not exit or left the alternate screen on");
 }
 
 #[test]
 fn demo_runs_for_real_and_cleans_up() {
-    let t = TmuxServer::new();
-    let tmp = t.dir.path().join("tmp");
-    std::fs::create_dir_all(&tmp).unwrap();
-    // The user's git config has a commit hook: the demo's repos must not run it.
-    let hooks = t.home.join("hooks");
-    std::fs::create_dir_all(&hooks).unwrap();
-    let marker = t.home.join("hook-ran");
-    std::fs::write(hooks.join("pre-commit"), format!("#!/bin/sh\ntouch '{}'\n", marker.display())).unwrap();
-    std::fs::set_permissions(hooks.join("pre-commit"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    std::fs::write(t.home.join(".gitconfig"), format!("[core]\n\thooksPath = {}\n", hooks.display())).unwrap();
-    let cmd = format!(
-        "env HOME={} TMPDIR={} {} --demo",
-        shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
-        shlex::try_quote(&tmp.to_string_lossy()).unwrap(),
-        env!("CARGO_BIN_EXE_navi")
-    );
-    let out = t.tmux_cmd().args(["new-session", "-d", "-x", "100", "-y", "30", "-s", "ui", &cmd]).output().unwrap();
-    assert!(out.status.success());
-    t.tmux(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
-    let d = Dash { t };
+    let (d, tmp) = start_demo(|t| {
+        // The user's git config has a commit hook: the demo's repos must not run it.
+        let hooks = t.home.join("hooks");
+        std::fs::create_dir_all(&hooks).unwrap();
+        let hook = format!("#!/bin/sh\ntouch '{}'\n", t.home.join("hook-ran").display());
+        std::fs::write(hooks.join("pre-commit"), hook).unwrap();
+        std::fs::set_permissions(hooks.join("pre-commit"), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        std::fs::write(t.home.join(".gitconfig"), format!("[core]\n\thooksPath = {}\n", hooks.display())).unwrap();
+    });
+    let marker = d.t.home.join("hook-ran");
     d.wait("Which database should I use");
     assert!(!marker.exists(), "the demo ran the user's git hook");
     // Send a prompt to the selected session: the stand-in claude answers and reports done.
@@ -254,8 +247,55 @@ fn demo_runs_for_real_and_cleans_up() {
     d.keys(&["Enter"]);
     d.wait("Finished: hello demo");
     d.keys(&["q"]);
-    let gone = wait_for(WAIT, || std::fs::read_dir(&tmp).map(|mut e| e.next().is_none()).unwrap_or(false));
-    assert!(gone, "the demo left files in {}", tmp.display());
+    assert!(wait_for(WAIT, || demo_cleaned_up(&tmp)), "the demo left files or its tmux server in {}", tmp.display());
+}
+
+/// Starts `navi --demo` in a pane (kept after exit) of a fresh server, with TMPDIR in its
+/// own folder; `setup` prepares HOME first.
+fn start_demo(setup: impl FnOnce(&TmuxServer)) -> (Dash, std::path::PathBuf) {
+    let t = TmuxServer::new();
+    let tmp = t.dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    setup(&t);
+    let cmd = format!(
+        "env HOME={} TMPDIR={} {} --demo",
+        shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
+        shlex::try_quote(&tmp.to_string_lossy()).unwrap(),
+        env!("CARGO_BIN_EXE_navi")
+    );
+    let out = t.tmux_cmd().args(["new-session", "-d", "-x", "100", "-y", "30", "-s", "ui", &cmd]).output().unwrap();
+    assert!(out.status.success());
+    t.tmux(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
+    (Dash { t }, tmp)
+}
+
+/// The demo removed its folder and its tmux server (whose command line names the folder).
+fn demo_cleaned_up(tmp: &std::path::Path) -> bool {
+    let empty = std::fs::read_dir(tmp).map(|mut e| e.next().is_none()).unwrap_or(false);
+    empty && common::sshd::processes_with(&tmp.join("navi-demo-").to_string_lossy()).is_empty()
+}
+
+#[test]
+fn demo_cleans_up_on_ctrl_c_during_setup_and_on_a_closed_terminal() {
+    // Ctrl-C at once: the demo is still setting up (no raw mode yet), so it is a SIGINT.
+    let (d, tmp) = start_demo(|_| {});
+    d.keys(&["C-c"]);
+    assert!(wait_for(WAIT, || d.exited_cleanly()), "the demo did not end on Ctrl-C: {}", d.screen());
+    assert!(wait_for(WAIT, || demo_cleaned_up(&tmp)), "Ctrl-C left demo files or its tmux server in {}", tmp.display());
+
+    // Ctrl-C in the dashboard (a key in raw mode) quits and cleans up the same way.
+    let (d, tmp) = start_demo(|_| {});
+    d.wait("Which database should I use");
+    d.keys(&["C-c"]);
+    assert!(wait_for(WAIT, || d.exited_cleanly()), "the demo did not end on Ctrl-C: {}", d.screen());
+    assert!(wait_for(WAIT, || demo_cleaned_up(&tmp)), "Ctrl-C left demo files or its tmux server in {}", tmp.display());
+
+    // Closing the terminal (SIGHUP) while the dashboard runs cleans up too.
+    let (d, tmp) = start_demo(|_| {});
+    d.wait("Which database should I use");
+    assert!(!demo_cleaned_up(&tmp), "the demo's folder and server are there while it runs");
+    d.t.tmux(&["kill-session", "-t", "ui"]);
+    assert!(wait_for(WAIT, || demo_cleaned_up(&tmp)), "a closed terminal left demo files in {}", tmp.display());
 }
 
 #[test]
