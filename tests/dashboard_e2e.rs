@@ -192,6 +192,23 @@ fn filter_search_and_sort() {
 }
 
 #[test]
+fn a_session_that_ends_between_two_tmux_checks_leaves_the_list() {
+    let d = Dash::start();
+    // Started and ended between two tmux checks: tmux's list looks the same at both.
+    let dir = d.t.home.join("short");
+    std::fs::create_dir_all(&dir).unwrap();
+    d.t.new_session("short", &dir, "");
+    d.t.write_status(&json!({"tmux_session": "short", "status": "done", "cwd": dir,
+        "timestamp": navi::text::now_unix(), "message": "short is done"}));
+    d.wait("short is done");
+    // Past the listings the file's own events started.
+    std::thread::sleep(Duration::from_millis(500));
+    d.t.tmux(&["kill-session", "-t", "=short"]);
+    d.wait_gone("short is done");
+    assert!(d.t.read_status("short").is_none(), "the stale file was kept");
+}
+
+#[test]
 fn preview_shows_the_pane() {
     let d = Dash::start();
     d.t.tmux(&["send-keys", "-t", "=alpha:", "echo PREVIEW-''MARK", "Enter"]);

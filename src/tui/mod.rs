@@ -50,7 +50,9 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
         pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone(), paused.clone()));
         backends.insert(remote, b);
     }
-    let local_wake = pollers.iter().find(|p| p.remote.is_none()).map(|p| p.wake.clone());
+    let local = pollers.iter().find(|p| p.remote.is_none());
+    let local_wake = local.map(|p| p.wake.clone());
+    let local_listed = local.map(|p| p.listed.clone());
     let _watcher = match &local_wake {
         Some(w) => match pollers::watch_folder(&ctx.paths.sessions_dir, w.clone()) {
             Ok(watcher) => Some(watcher),
@@ -61,7 +63,8 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
         },
         None => None,
     };
-    let tmux_check = local_wake.clone().map(|w| pollers::tmux_check(ctx.local.clone(), w));
+    let tmux_check =
+        local_wake.clone().zip(local_listed).map(|(w, listed)| pollers::tmux_check(ctx.local.clone(), w, listed));
     // Shown in the status line; the remotes file's problems were also printed on stderr,
     // where they are read after quitting.
     for w in key_warning.into_iter().chain(ctx.remotes.warnings.iter().map(|w| format!("remotes: {w}"))) {

@@ -31,6 +31,8 @@ pub type HostKeys = Arc<Mutex<HashMap<String, SshError>>>;
 pub struct Poller {
     pub remote: Option<String>,
     pub wake: Arc<Notify>,
+    /// The session names of the last successful listing (what the dashboard shows).
+    pub listed: Arc<Mutex<Vec<String>>>,
     task: JoinHandle<()>,
 }
 
@@ -53,12 +55,17 @@ impl Poller {
         let remote = backend.remote().map(str::to_string);
         let w = wake.clone();
         let r = remote.clone();
+        let listed_names = Arc::new(Mutex::new(Vec::new()));
+        let names_w = listed_names.clone();
         let task = tokio::spawn(async move {
             loop {
                 if paused.wait_for(|p| !*p).await.is_err() {
                     break;
                 }
                 let listed = backend.list().await;
+                if let (Ok(l), Ok(mut names)) = (&listed, names_w.lock()) {
+                    *names = l.sessions.iter().map(|s| s.name().to_string()).collect();
+                }
                 if let (Err(BackendError::Ssh(e)), Some(name)) = (&listed, &r)
                     && let Some(prompt) = host_key_prompt(e)
                 {
@@ -83,7 +90,7 @@ impl Poller {
                 tokio::time::sleep(SETTLE).await;
             }
         });
-        Poller { remote, wake, task }
+        Poller { remote, wake, listed: listed_names, task }
     }
 }
 
@@ -102,8 +109,9 @@ pub fn watch_folder(dir: &Path, wake: Arc<Notify>) -> notify::Result<notify::Rec
 }
 
 /// Every `TMUX_CHECK`, asks tmux for its session names (cheap) and wakes the local poller
-/// only when they changed: sessions started or ended without touching a status file.
-pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>) -> JoinHandle<()> {
+/// only when they changed, or when a session on screen is gone from tmux: sessions start
+/// and end without touching a status file, and one may come and go between two checks.
+pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>, listed: Arc<Mutex<Vec<String>>>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut last: Option<Vec<String>> = None;
         // The poller lists at start; the first check can wait a full period.
@@ -114,7 +122,9 @@ pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>) -> JoinHandle<()>
             let Ok(out) = local.exec(&local.tmux().list_sessions(), None).await else { continue };
             let Ok(mut names) = tmux::parse_list_sessions(out.status, &out.stdout, &out.stderr) else { continue };
             names.sort();
-            if last.as_ref().is_some_and(|l| *l != names) {
+            let changed = last.as_ref().is_some_and(|l| *l != names);
+            let gone = listed.lock().is_ok_and(|shown| shown.iter().any(|s| names.binary_search(s).is_err()));
+            if changed || gone {
                 wake.notify_one();
             }
             last = Some(names);
