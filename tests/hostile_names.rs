@@ -28,7 +28,7 @@ fn every_action_on_hostile_names() {
     let t = TmuxServer::new();
     t.new_session("keepalive", &t.home, "");
     t.tmux(&["set-option", "-g", "default-command", "exec sh"]);
-    let dir = t.dir.path().join("d $(touch pwned) `x` ; 'q'");
+    let dir = t.dir.path().join("d $(touch pwned) `x` ; 'q'\nline two");
     std::fs::create_dir_all(&dir).unwrap();
     for name in NAMES {
         let (code, _, err) = run(&t, &["new", name, "--dir", dir.to_str().unwrap()]);

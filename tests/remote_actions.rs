@@ -193,10 +193,10 @@ fn hostile_names_and_directories_never_run_anything_over_ssh() {
     assert_eq!(env.sshd.read_status("renamed ok").unwrap()["message"], Value::Null);
     env.ok(&["kill", &names[1], "--remote", "box"]);
     assert!(!env.sshd.sessions_alive().contains(&names[1]));
-    env.sshd.as_user("mkdir -p \"$HOME\"/'d $(touch pwned) `x`'");
-    env.ok(&["new", "in-hostile-dir", "--remote", "box", "--dir", "~/d $(touch pwned) `x`"]);
+    env.sshd.as_user("mkdir -p \"$HOME\"/'d $(touch pwned) `x`\nline two'");
+    env.ok(&["new", "in-hostile-dir", "--remote", "box", "--dir", "~/d $(touch pwned) `x`\nline two"]);
     let file = env.sshd.read_status("in-hostile-dir").unwrap();
-    assert!(file["cwd"].as_str().unwrap().ends_with("/d $(touch pwned) `x`"), "{file}");
+    assert!(file["cwd"].as_str().unwrap().ends_with("/d $(touch pwned) `x`\nline two"), "{file}");
     assert!(!canary.exists(), "a hostile value ran on the remote");
     // tmux reads "$1" as a session id; the kill takes the session named "$1" and no other.
     env.ok(&["kill", "$1", "--remote", "box"]);

@@ -279,11 +279,7 @@ pub trait SessionBackend: Send + Sync {
         }
         let command = if new.skip_permissions { "claude --dangerously-skip-permissions" } else { "claude" };
         let out = self.run_ok(&self.tmux().create(&new.name, &new.dir, command)).await?;
-        let text = out.stdout_str();
-        // The script's last two lines: a remote shell's startup files may print first.
-        let mut lines = text.lines().rev();
-        let name = lines.next().filter(|n| !n.is_empty()).unwrap_or(&new.name).to_string();
-        let cwd = lines.next().unwrap_or(&new.dir).to_string();
+        let (cwd, name) = tmux::parse_created(&out.stdout_str()).unwrap_or_else(|| (new.dir.clone(), new.name.clone()));
         let now = crate::text::now_unix();
         let mut file = StatusFile::new(&name, Status::Working);
         file.cwd = Some(cwd);

@@ -88,11 +88,14 @@ impl Tmux {
     /// Creates a detached session in `dir`, prints the resolved directory and the name tmux
     /// stored (one per line), then types `command` and Enter. A missing directory fails with
     /// exit 3 before anything runs.
+    /// A script that creates the session in `dir` (which must exist) and types `command`
+    /// into it; it prints [`CREATED`], the directory, a NUL and the name tmux stored (see
+    /// [`parse_created`]).
     pub fn create(&self, name: &str, dir: &str, command: &str) -> String {
         format!(
             "cd -- {dir} 2>/dev/null || {{ echo \"no such directory: \"{qdir} >&2; exit 3; }}\n\
              d=$(pwd -P) && s=$({p} new-session -d -P -F '#{{session_id}} #{{session_name}}' -s {n} -c \"$d\") || exit 1\n\
-             t=${{s%% *}}\nprintf '%s\\n%s\\n' \"$d\" \"${{s#* }}\"\n{send}",
+             t=${{s%% *}}\nprintf '{CREATED}%s\\0%s\\n' \"$d\" \"${{s#* }}\"\n{send}",
             dir = path(dir),
             qdir = quote(dir),
             p = self.prefix,
@@ -112,6 +115,19 @@ impl Tmux {
         let verb = if switch_client { "switch-client" } else { "attach-session" };
         format!("{}exec {} {verb} -t \"$t\"", self.resolve(name), self.prefix)
     }
+}
+
+/// Starts what [`Tmux::create`] prints: output before it (a remote shell's startup files)
+/// is ignored.
+pub const CREATED: &str = "navi-created:";
+
+/// The directory and the stored name [`Tmux::create`] printed (a directory may hold any
+/// byte but NUL, newlines too); `None` when its output is not there.
+pub fn parse_created(stdout: &str) -> Option<(String, String)> {
+    let (_, rest) = stdout.split_once(CREATED)?;
+    let (dir, name) = rest.split_once('\0')?;
+    let name = name.strip_suffix('\n').unwrap_or(name);
+    (!name.is_empty() && !dir.is_empty()).then(|| (dir.to_string(), name.to_string()))
 }
 
 /// Parses `list-sessions`: exit 0 gives the names; "no server running" (or no socket at
@@ -143,6 +159,16 @@ pub fn tail_lines(capture: &str, lines: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn created_output_keeps_newlines_in_the_directory_and_skips_startup_noise() {
+        let out = format!("motd: hello\n{CREATED}/tmp/a\nb;c\0name\n");
+        assert_eq!(parse_created(&out), Some(("/tmp/a\nb;c".to_string(), "name".to_string())));
+        // A directory naming the marker itself is still whole.
+        let out = format!("{CREATED}/x/{CREATED}y\0n\n");
+        assert_eq!(parse_created(&out), Some((format!("/x/{CREATED}y"), "n".to_string())));
+        assert_eq!(parse_created("nothing"), None);
+    }
 
     #[test]
     fn private_socket_is_quoted() {
