@@ -117,7 +117,7 @@ impl KeyMap {
             Ok(None) => return Ok(Self::default()),
             Err(e) => return Err(e.to_string()),
         };
-        let mut keys: HashMap<Action, Vec<Key>> = Action::ALL.iter().map(|a| (*a, a.default_keys())).collect();
+        let mut overrides: HashMap<Action, Vec<Key>> = HashMap::new();
         for (name, value) in raw {
             let action = Action::ALL
                 .iter()
@@ -133,9 +133,37 @@ impl KeyMap {
             };
             let parsed: Result<Vec<Key>, String> =
                 specs.iter().map(|s| Key::parse(s).map_err(|e| format!("{name}: {e}"))).collect();
-            keys.insert(*action, parsed?);
+            overrides.insert(*action, parsed?);
+        }
+        // Two overrides on one key are a mistake; an override takes its key from the
+        // action that had it by default (`help: j` leaves `down` with ↓ only).
+        let mut named: Vec<(&Action, &Vec<Key>)> = overrides.iter().collect();
+        named.sort_by_key(|(a, _)| a.name());
+        for (i, (a, a_keys)) in named.iter().enumerate() {
+            for (b, b_keys) in &named[i + 1..] {
+                if let Some(key) = a_keys.iter().find(|k| b_keys.contains(k) && Self::share_a_table(**a, **b)) {
+                    return Err(format!("{key} is bound to both {} and {}", a.name(), b.name()));
+                }
+            }
+        }
+        let mut keys: HashMap<Action, Vec<Key>> = HashMap::new();
+        for action in Action::ALL {
+            let mine = overrides.get(action).cloned().unwrap_or_else(|| {
+                let taken =
+                    |k: &Key| overrides.iter().any(|(o, ok)| ok.contains(k) && Self::share_a_table(*o, *action));
+                action.default_keys().into_iter().filter(|k| !taken(k)).collect()
+            });
+            keys.insert(*action, mine);
         }
         Ok(Self::build(keys))
+    }
+
+    /// Whether keys of `a` and `b` can clash: both act on the list, or both in the focused
+    /// preview (where leaving it and quitting work too).
+    fn share_a_table(a: Action, b: Action) -> bool {
+        const BOTH: [Action; 3] = [Action::FocusPreview, Action::Back, Action::Quit];
+        let preview = |x: Action| PREVIEW_ACTIONS.contains(&x);
+        BOTH.contains(&a) || BOTH.contains(&b) || preview(a) == preview(b)
     }
 
     /// Loads `path`; a missing file is the defaults, a bad one the defaults and a warning.
@@ -219,6 +247,30 @@ mod tests {
         assert_eq!(m.list_action(Key::ch('x')), None);
         assert_eq!(m.list_action(Key::ch('l')), Some(Action::Attach));
         assert_eq!(m.list_action(Key::ch('j')), Some(Action::Down));
+    }
+
+    #[test]
+    fn an_override_takes_its_key_from_the_default_owner() {
+        let m = KeyMap::with_overrides("help: j\n").unwrap();
+        assert_eq!(m.list_action(Key::ch('j')), Some(Action::Help));
+        assert_eq!(m.list_action(Key::plain(KeyCode::Down)), Some(Action::Down));
+        assert_eq!(m.label(Action::Down), "↓");
+        assert!(m.hints().contains(&("j".to_string(), "help")));
+        // The preview's own `j` (scroll) is another table: it stays.
+        assert_eq!(m.preview_action(Key::ch('j')), Some(Action::ScrollDown));
+        // Swapping two keys works when both are named.
+        let m = KeyMap::with_overrides("kill: d\ndismiss: x\n").unwrap();
+        assert_eq!(m.list_action(Key::ch('d')), Some(Action::Kill));
+        assert_eq!(m.list_action(Key::ch('x')), Some(Action::Dismiss));
+    }
+
+    #[test]
+    fn two_overrides_on_one_key_are_refused() {
+        let e = KeyMap::with_overrides("kill: z\nrename: [Z, z]\n").unwrap_err();
+        assert!(e.contains("kill") && e.contains("rename"), "{e}");
+        // A list action and a preview-only action may share a key, as j does by default.
+        assert!(KeyMap::with_overrides("git: y\ntop: y\n").is_ok());
+        assert!(KeyMap::with_overrides("quit: y\ntop: y\n").is_err());
     }
 
     #[test]
