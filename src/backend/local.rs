@@ -40,7 +40,8 @@ pub async fn run_sh(script: &str, stdin: Option<&[u8]>, timeout: Duration) -> Re
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
-        .spawn()?;
+        .spawn()
+        .map_err(|e| BackendError::Command(format!("cannot run sh: {e}")))?;
     if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
         // A script that exits without reading its input is not an error.
         let _ = pipe.write_all(data).await;

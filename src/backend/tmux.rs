@@ -138,6 +138,10 @@ pub fn parse_list_sessions(status: Option<i32>, stdout: &[u8], stderr: &[u8]) ->
         return Ok(out.lines().filter(|l| !l.is_empty()).map(str::to_string).collect());
     }
     let err = String::from_utf8_lossy(stderr);
+    // The shell could not run tmux at all: nothing is known (and nothing may be cleaned).
+    if matches!(status, Some(126 | 127)) {
+        return Err(format!("tmux is not installed or cannot run (install tmux): {}", err.trim()));
+    }
     let no_server = ["no server running", "No such file or directory", "Connection refused"];
     if status.is_some() && no_server.iter().any(|s| err.contains(s)) {
         return Ok(Vec::new());
@@ -159,6 +163,14 @@ pub fn tail_lines(capture: &str, lines: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_tmux_is_an_error_even_when_the_shell_says_no_such_file() {
+        let e = parse_list_sessions(Some(127), b"", b"sh: 1: tmux: not found").unwrap_err();
+        assert!(e.contains("install tmux"), "{e}");
+        assert!(parse_list_sessions(Some(127), b"", b"sh: tmux: No such file or directory").is_err());
+        assert_eq!(parse_list_sessions(Some(1), b"", b"no server running on /tmp/x"), Ok(vec![]));
+    }
 
     #[test]
     fn created_output_keeps_newlines_in_the_directory_and_skips_startup_noise() {

@@ -115,7 +115,7 @@ async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&sessions)?);
         return Ok(ExitCode::SUCCESS);
     }
-    if sessions.is_empty() {
+    if sessions.is_empty() && problems.is_empty() {
         println!("No sessions. Run `navi install-hooks`, then start claude inside tmux (or `navi new NAME`).");
         return Ok(ExitCode::SUCCESS);
     }
