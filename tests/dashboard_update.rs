@@ -469,6 +469,19 @@ fn several_warnings_are_shown_one_after_another() {
     assert!(m.status.is_none() && m.queued.is_empty());
 }
 
+#[test]
+fn every_broken_status_file_of_a_listing_is_reported() {
+    let mut m = model();
+    let warnings = vec!["a.json: not JSON".to_string(), "b.json: empty".to_string(), "c.json: cut short".to_string()];
+    update(&mut m, Msg::Listing { remote: None, result: Ok((list(), warnings.clone())) });
+    assert!(m.status.as_ref().unwrap().text.contains("a.json"));
+    let queued: Vec<&str> = m.queued.iter().map(|s| s.text.as_str()).collect();
+    assert!(queued.len() == 2 && queued[0].contains("b.json") && queued[1].contains("c.json"), "{queued:?}");
+    // The same problems in the next listing are not news.
+    update(&mut m, Msg::Listing { remote: None, result: Ok((list(), warnings)) });
+    assert_eq!(m.queued.len(), 2);
+}
+
 fn host_key(fingerprint: &str) -> navi::app::remotes::HostKeyPrompt {
     navi::app::remotes::HostKeyPrompt {
         remote: "box".into(),

@@ -181,7 +181,8 @@ fn listing(
     let before = m.selected_key.clone();
     m.sources.insert(remote, src);
     view::rebuild(m);
-    if let Some(w) = new_warnings.first() {
+    // Each new problem gets its turn in the status line (they queue).
+    for w in &new_warnings {
         m.set_status(format!("warning: {w}"), Level::Error);
     }
     // A remote's failure is a row; the local one has no row, so it goes to the status line.
