@@ -191,7 +191,35 @@ pub fn parse_remotes(text: &str, home: &Path) -> Result<LoadedRemotes, String> {
     Ok(out)
 }
 
-fn parse_remote(value: serde_yaml_ng::Value, home: &Path) -> Result<Remote, String> {
+/// Checks the type of each field an entry has, so an error names the field (serde's
+/// errors from a `Value` do not); a number where text is expected is taken as text.
+fn check_fields(value: &mut serde_yaml_ng::Value) -> Result<(), String> {
+    use serde_yaml_ng::Value;
+    let Value::Mapping(map) = value else { return Err("expected fields (name, host, user, key, …)".into()) };
+    for (k, v) in map.iter_mut() {
+        let Some(field) = k.as_str() else { continue };
+        match (field, &*v) {
+            ("port", Value::Number(n)) if n.as_u64().is_some_and(|p| (1..=65535).contains(&p)) => {}
+            ("port", Value::Null) => {}
+            ("port", other) => {
+                let shown = serde_yaml_ng::to_string(other).unwrap_or_default();
+                return Err(format!("port: must be a number between 1 and 65535, not {}", shown.trim()));
+            }
+            ("name" | "host" | "user" | "key" | "sessions_dir" | "jump_host", Value::Number(n)) => {
+                *v = Value::String(n.to_string());
+            }
+            ("name" | "host" | "user" | "key" | "sessions_dir" | "jump_host", Value::String(_) | Value::Null) => {}
+            ("name" | "host" | "user" | "key" | "sessions_dir" | "jump_host", _) => {
+                return Err(format!("{field}: must be text"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn parse_remote(mut value: serde_yaml_ng::Value, home: &Path) -> Result<Remote, String> {
+    check_fields(&mut value)?;
     let raw: RawRemote = serde_yaml_ng::from_value(value).map_err(|e| e.to_string())?;
     for (field, v) in [("name", &raw.name), ("host", &raw.host), ("user", &raw.user), ("key", &raw.key)] {
         if v.trim().is_empty() {
@@ -314,6 +342,26 @@ remotes:
         assert_eq!(l.warnings.len(), 1);
         assert!(l.warnings[0].contains("remote #2 (\"broken\")"), "{}", l.warnings[0]);
         assert!(l.warnings[0].contains("host"), "{}", l.warnings[0]);
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_field() {
+        let entry = |extra: &str| format!("remotes:\n  - name: b\n    host: h\n    user: u\n    key: /k\n{extra}");
+        for (extra, field) in [
+            ("    port: 99999\n", "port:"),
+            ("    port: abc\n", "port:"),
+            ("    port: 0\n", "port:"),
+            ("    port: -1\n", "port:"),
+            ("    sessions_dir: [a]\n", "sessions_dir:"),
+            ("    jump_host: {h: 1}\n", "jump_host:"),
+        ] {
+            let l = parse_remotes(&entry(extra), &home()).unwrap();
+            assert!(l.config.remotes.is_empty(), "{extra}");
+            assert!(l.warnings[0].contains("remote #1 (\"b\")") && l.warnings[0].contains(field), "{}", l.warnings[0]);
+        }
+        // A number where text is expected is text.
+        let l = parse_remotes("remotes:\n  - name: 42\n    host: h\n    user: 1000\n    key: /k\n", &home()).unwrap();
+        assert_eq!((l.config.remotes[0].name.as_str(), l.config.remotes[0].user.as_str()), ("42", "1000"));
     }
 
     #[test]
