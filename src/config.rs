@@ -195,24 +195,22 @@ pub fn parse_remotes(text: &str, home: &Path) -> Result<LoadedRemotes, String> {
 /// errors from a `Value` do not); a number where text is expected is taken as text.
 fn check_fields(value: &mut serde_yaml_ng::Value) -> Result<(), String> {
     use serde_yaml_ng::Value;
+    const TEXT: [&str; 6] = ["name", "host", "user", "key", "sessions_dir", "jump_host"];
     let Value::Mapping(map) = value else { return Err("expected fields (name, host, user, key, …)".into()) };
     for (k, v) in map.iter_mut() {
         let Some(field) = k.as_str() else { continue };
-        match (field, &*v) {
-            ("port", Value::Number(n)) if n.as_u64().is_some_and(|p| (1..=65535).contains(&p)) => {}
-            ("port", Value::Null) => {}
-            ("port", other) => {
-                let shown = serde_yaml_ng::to_string(other).unwrap_or_default();
+        if field == "port" {
+            let valid = v.is_null() || v.as_u64().is_some_and(|p| (1..=65535).contains(&p));
+            if !valid {
+                let shown = serde_yaml_ng::to_string(v).unwrap_or_default();
                 return Err(format!("port: must be a number between 1 and 65535, not {}", shown.trim()));
             }
-            ("name" | "host" | "user" | "key" | "sessions_dir" | "jump_host", Value::Number(n)) => {
-                *v = Value::String(n.to_string());
+        } else if TEXT.contains(&field) {
+            match v {
+                Value::Number(n) => *v = Value::String(n.to_string()),
+                Value::String(_) | Value::Null => {}
+                _ => return Err(format!("{field}: must be text")),
             }
-            ("name" | "host" | "user" | "key" | "sessions_dir" | "jump_host", Value::String(_) | Value::Null) => {}
-            ("name" | "host" | "user" | "key" | "sessions_dir" | "jump_host", _) => {
-                return Err(format!("{field}: must be text"));
-            }
-            _ => {}
         }
     }
     Ok(())

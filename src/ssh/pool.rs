@@ -257,14 +257,7 @@ impl Pool {
                 Err(_) => {}
             }
         }
-        let reusable = slot.extra.lock().map_or_else(
-            |_| None,
-            |mut extra| {
-                extra.retain(|w| w.upgrade().is_some_and(|c| !c.is_closed()));
-                extra.iter().filter_map(std::sync::Weak::upgrade).find(|c| c.shells() < SHELLS_PER_EXTRA)
-            },
-        );
-        if let Some(conn) = reusable
+        if let Some(conn) = slot.extras().into_iter().find(|c| c.shells() < SHELLS_PER_EXTRA)
             && let Ok(shell) = ShellChannel::open(conn).await
         {
             return Ok(shell);
@@ -288,16 +281,20 @@ impl Pool {
     pub fn connections(&self, remote: &str) -> usize {
         let Some(slot) = self.slots.get(remote) else { return 0 };
         let main = slot.live().is_some_and(|c| !c.is_closed());
-        let extra = slot.extra.lock().map_or(0, |e| {
-            e.iter().filter_map(std::sync::Weak::upgrade).filter(|c| !c.is_closed() && c.shells() > 0).count()
-        });
-        usize::from(main) + extra
+        usize::from(main) + slot.extras().iter().filter(|c| c.shells() > 0).count()
     }
 }
 
 impl Slot {
     fn live(&self) -> Option<Arc<Connection>> {
         self.conn.lock().ok().and_then(|c| c.clone())
+    }
+
+    /// The extra shell connections still open; ended ones are forgotten.
+    fn extras(&self) -> Vec<Arc<Connection>> {
+        let Ok(mut extra) = self.extra.lock() else { return Vec::new() };
+        extra.retain(|w| w.upgrade().is_some_and(|c| !c.is_closed()));
+        extra.iter().filter_map(std::sync::Weak::upgrade).collect()
     }
 
     /// The current connection if it is alive, else a new one.
