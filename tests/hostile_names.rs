@@ -9,12 +9,7 @@ const NAMES: &[&str] =
     &["$(touch pwned)", "a'b\"c", "`touch pwned`", "x;touch pwned", "two words", "ünï😀", "-lead", "al", "alpha"];
 
 fn run(t: &TmuxServer, args: &[&str]) -> (i32, String, String) {
-    let out = t.navi().current_dir(t.dir.path()).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    common::tmux::outcome(t.navi().current_dir(t.dir.path()).args(args))
 }
 
 fn no_pwned(t: &TmuxServer) {

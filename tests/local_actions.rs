@@ -34,12 +34,7 @@ fn fake_claude(t: &TmuxServer) -> (std::path::PathBuf, String) {
 }
 
 fn run_with_path(t: &TmuxServer, path: &str, args: &[&str]) -> (i32, String, String) {
-    let out = t.navi().env("PATH", path).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    common::tmux::outcome(t.navi().env("PATH", path).args(args))
 }
 
 #[test]

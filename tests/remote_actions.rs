@@ -28,12 +28,7 @@ impl Env {
     }
 
     fn navi(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.local.navi().env("NAVI_REMOTES", &self.remotes).args(args).output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        common::tmux::outcome(self.local.navi().env("NAVI_REMOTES", &self.remotes).args(args))
     }
 
     fn ok(&self, args: &[&str]) -> String {

@@ -10,12 +10,7 @@ use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 
 fn navi(t: &TmuxServer, remotes: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = t.navi().env("NAVI_REMOTES", remotes).env_remove("SSH_AUTH_SOCK").args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::tmux::outcome(t.navi().env("NAVI_REMOTES", remotes).env_remove("SSH_AUTH_SOCK").args(args))
 }
 
 #[test]

@@ -47,22 +47,17 @@ impl Env {
 
     /// Runs navi inside the client namespace.
     fn navi(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.chain.client, env!("CARGO_BIN_EXE_navi")])
-            .args(args)
-            .env("HOME", &self.t.home)
-            .env("NAVI_TMUX_SOCKET", &self.t.socket)
-            .env("NAVI_REMOTES", &self.remotes)
-            .env_remove("TMUX")
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("NAVI_SESSIONS_DIR")
-            .env_remove("SSH_AUTH_SOCK")
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
+        common::tmux::outcome(
+            Command::new("ip")
+                .args(["netns", "exec", &self.chain.client, env!("CARGO_BIN_EXE_navi")])
+                .args(args)
+                .env("HOME", &self.t.home)
+                .env("NAVI_TMUX_SOCKET", &self.t.socket)
+                .env("NAVI_REMOTES", &self.remotes)
+                .env_remove("TMUX")
+                .env_remove("XDG_CONFIG_HOME")
+                .env_remove("NAVI_SESSIONS_DIR")
+                .env_remove("SSH_AUTH_SOCK"),
         )
     }
 

@@ -127,12 +127,7 @@ impl TmuxServer {
 
     /// Runs navi with `args`; returns (exit code, stdout, stderr).
     pub fn run_navi(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.navi().args(args).output().expect("running navi");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        outcome(self.navi().args(args))
     }
 
     pub fn status_path(&self, name: &str) -> PathBuf {
@@ -157,6 +152,16 @@ impl Drop for TmuxServer {
 }
 
 /// Polls `f` until it returns true or `timeout` passes; returns the last result.
+/// Runs `cmd` to its end; returns (exit code, or -1 after a signal; stdout; stderr).
+pub fn outcome(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("running a command");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 pub fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     loop {
