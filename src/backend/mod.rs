@@ -19,11 +19,23 @@ use serde::Serialize;
 pub use tmux::Tmux;
 
 /// A session as shown: its status file and the remote it lives on (`None`: local).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
-    #[serde(flatten)]
     pub file: StatusFile,
     pub remote: Option<String>,
+}
+
+/// The status file's fields with navi's own (`remote`) on top: a file's own `remote` field
+/// is replaced, so the key appears once and always says where the session lives.
+impl Serialize for Session {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = match serde_json::to_value(&self.file).map_err(serde::ser::Error::custom)? {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        map.insert("remote".into(), self.remote.clone().into());
+        map.serialize(s)
+    }
 }
 
 impl Session {

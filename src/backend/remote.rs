@@ -7,8 +7,8 @@ use super::shell::{path, quote};
 use super::{BackendError, ExecOutput, SessionBackend, Snapshot, Tmux, tmux};
 use crate::config::{HostKeyChecking, Remote};
 use crate::sessions::StatusFile;
+use crate::sessions::read::{MAX_FILE_BYTES, ReadError, parse_files};
 use crate::sessions::store::file_name_for;
-use crate::sessions::stream::{Parsed, parse_stream};
 use crate::ssh::openssh::OpenSsh;
 use crate::ssh::{Pool, SshError};
 use async_trait::async_trait;
@@ -44,19 +44,31 @@ impl RemoteBackend {
     }
 
     /// The one script a poll runs: every status file after a marker line naming it (one
-    /// awk for all files: a process per file would cost more than the round trip on
-    /// loopback), then tmux's session list and its exit status. Files first: a file
-    /// written after tmux was asked would otherwise be taken for a stale one. Whatever the
-    /// user's shell startup files print comes before the first marker and is ignored.
-    /// Public for the benchmark.
+    /// find and one awk for all files: a process per file would cost more than the round
+    /// trip on loopback), then tmux's session list and its exit status. Files first: a
+    /// file written after tmux was asked would otherwise be taken for a stale one. Only
+    /// regular files of at most 1 MiB are read (a FIFO would hang the poll, a symlink to
+    /// /dev/zero feed it forever); the others are named on a marker line of their own.
+    /// POSIX sh, find and awk: remotes may be BSDs or macOS. Whatever the user's shell
+    /// startup files print comes before the first marker and is ignored. Public for the
+    /// benchmark.
     pub fn poll_script(&self, marker: &str) -> String {
+        let report = |kind: &str| {
+            format!("-exec sh -c 'for f do printf \"\\n%s {kind}%s\\n\" \"$0\" \"${{f#./}}\"; done' {marker} {{}} +")
+        };
         format!(
-            "set -- {dir}/*.json
-             [ -e \"$1\" ] && awk -v m={marker} 'FNR == 1 {{ n = FILENAME; sub(\".*/\", \"\", n); printf \"\\n%s %s\\n\", m, n }} {{ print }}' \"$@\" 2>/dev/null
+            "(cd {dir} 2>/dev/null && exec find -L . ! -name . -prune -name '*.json' ! -name '.*' \\( \\
+               -type f -size -{limit}c ! -size 0 -exec awk -v m={marker} \\
+                 'FNR == 1 {{ n = FILENAME; sub(\".*/\", \"\", n); printf \"\\n%s %s\\n\", m, n }} {{ print }}' {{}} + -o \\
+               -type f -size 0 {empty} -o -type f {large} -o {special} \\) 2>/dev/null)
              printf '\\n%s {TMUX_PART}\\n' {marker}
 {list}
 printf '\\n%s {STATUS_PART} %s\\n' {marker} \"$?\"
 exit 0",
+            limit = MAX_FILE_BYTES + 1,
+            empty = report(""),
+            large = report(&format!("{LARGE_PART} ")),
+            special = report(&format!("{SPECIAL_PART} ")),
             list = self.tmux.list_sessions(),
             dir = self.dir(),
         )
@@ -83,9 +95,12 @@ exit 0",
 /// The poll's marker lines that are not file names (those end in `.json`).
 const TMUX_PART: &str = ":tmux";
 const STATUS_PART: &str = ":status";
+/// Marker lines naming a file that was not read: too big, or not a regular file.
+const LARGE_PART: &str = ":large";
+const SPECIAL_PART: &str = ":special";
 
 /// A poll's stdout in pieces: tmux's output, tmux's exit status, each file by name.
-type PollParts<'a> = (&'a [u8], Option<i32>, Vec<(String, &'a [u8])>);
+type PollParts<'a> = (&'a [u8], Option<i32>, Vec<(String, Result<&'a [u8], ReadError>)>);
 
 /// Splits a poll's stdout at its marker lines: each status file by name, tmux's output,
 /// then tmux's exit status. Anything before the first marker (a chatty `.bashrc`) is
@@ -102,8 +117,12 @@ fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<PollParts<'a>> {
             names = Some(body);
         } else if let Some(code) = name.strip_prefix(STATUS_PART) {
             status = Some(code.trim().parse().ok());
+        } else if let Some(file) = name.strip_prefix(LARGE_PART) {
+            files.push((file.trim_start().to_string(), Err(ReadError::TooLarge)));
+        } else if let Some(file) = name.strip_prefix(SPECIAL_PART) {
+            files.push((file.trim_start().to_string(), Err(ReadError::NotRegular)));
         } else {
-            files.push((name, body));
+            files.push((name, Ok(body)));
         }
     }
     Some((names?, status?, files))
@@ -136,19 +155,17 @@ fn split_on<'a>(hay: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
     out
 }
 
-/// Parses every file's stream; problems name the file, as the local store's do.
-fn parse_files(files: Vec<(String, &[u8])>) -> Parsed {
-    let mut out = Parsed::default();
-    for (name, bytes) in files {
-        let name = crate::text::sanitize_line(&name);
-        let parsed = parse_stream(bytes);
-        if parsed.files.is_empty() && parsed.errors.is_empty() {
-            out.errors.push(format!("{name}: empty file"));
-        }
-        out.files.extend(parsed.files);
-        out.errors.extend(parsed.errors.into_iter().map(|e| format!("{name}: {e}")));
-    }
-    out
+/// A poll's whole answer, read: on a blocking thread, since a remote chooses its size.
+fn parse_poll(out: &ExecOutput, marker: &str) -> Result<Snapshot, BackendError> {
+    let parts = split_poll(&out.stdout, marker).filter(|_| out.status == Some(0));
+    let Some((names, status, files)) = parts else {
+        return Err(BackendError::Command(format!("unexpected answer to a poll: {}", out.error_text())));
+    };
+    let (tmux_sessions, tmux_error) = match tmux::parse_list_sessions(status, names, &out.stderr) {
+        Ok(names) => (Some(names), None),
+        Err(e) => (None, Some(e)),
+    };
+    Ok(Snapshot { files: parse_files(files), tmux_sessions, tmux_error })
 }
 
 #[async_trait]
@@ -180,15 +197,10 @@ impl SessionBackend for RemoteBackend {
         let script = self.poll_script(&marker);
         let _one_at_a_time = self.pool.poll_guard(&self.remote.name).await?;
         let out = self.exec(&script, None).await?;
-        let parts = split_poll(&out.stdout, &marker).filter(|_| out.status == Some(0));
-        let Some((names, status, files)) = parts else {
-            return Err(BackendError::Command(format!("unexpected answer to a poll: {}", out.error_text())));
-        };
-        let (tmux_sessions, tmux_error) = match tmux::parse_list_sessions(status, names, &out.stderr) {
-            Ok(names) => (Some(names), None),
-            Err(e) => (None, Some(e)),
-        };
-        Ok(Snapshot { files: parse_files(files), tmux_sessions, tmux_error })
+        // Parsing is CPU work on as many bytes as the remote sent: never on the workers.
+        tokio::task::spawn_blocking(move || parse_poll(&out, &marker))
+            .await
+            .map_err(|e| BackendError::Transport(e.to_string()))?
     }
 
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {
@@ -260,6 +272,7 @@ mod tests {
         assert_eq!(files.len(), 2);
         let parsed = parse_files(files);
         assert_eq!(parsed.files.len(), 1);
+        assert_eq!(parsed.files[0].source.as_deref(), Some("a.json"));
         assert!(parsed.errors[0].starts_with("bad.json: "), "{:?}", parsed.errors);
         let (names, status, files) = split_poll(b"\nNAVI-x :tmux\n\nNAVI-x :status 1\n", "NAVI-x").unwrap();
         assert_eq!((names, status, files.len()), (&b""[..], Some(1), 0));
@@ -272,19 +285,77 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let b = backend_in(d.path());
         std::fs::write(d.path().join("a.json"), "{}\n").unwrap();
-        let script = b.poll_script("M");
-        let sockets = tempfile::tempdir().unwrap();
-        let out = std::process::Command::new("sh")
-            .args(["-c", &script])
-            .env_remove("TMUX")
-            .env("TMUX_TMPDIR", sockets.path())
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        let text = String::from_utf8_lossy(&out.stdout);
+        let (text, _) = run_poll_script(&b);
         let (file, tmux) = (text.find("\nM a.json\n").unwrap(), text.find("\nM :tmux\n").unwrap());
         assert!(file < tmux, "{text}");
         assert!(text.contains("\nM :status "), "{text}");
+    }
+
+    /// Runs the poll script here, as a remote's sh would, with a deadline: a FIFO must
+    /// never hang it.
+    fn run_poll_script(b: &RemoteBackend) -> (String, Vec<u8>) {
+        let sockets = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", &b.poll_script("M")])
+            .env_remove("TMUX")
+            .env("TMUX_TMPDIR", sockets.path())
+            .stdout(std::process::Stdio::piped())
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::Read::take(&mut stdout, 64 << 20), &mut out).unwrap();
+            out
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("the poll script did not finish within 10 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = reader.join().unwrap();
+        assert_eq!(child.wait().unwrap().code(), Some(0));
+        (String::from_utf8_lossy(&out).into_owned(), out)
+    }
+
+    #[test]
+    fn the_poll_script_reads_only_regular_files_of_bounded_size() {
+        let d = tempfile::tempdir().unwrap();
+        let b = backend_in(d.path());
+        let ok = r#"{"tmux_session":"ok","status":"idle"}"#;
+        std::fs::write(d.path().join("ok.json"), ok).unwrap();
+        std::fs::write(d.path().join("real"), ok.replace("\"ok\"", "\"via link\"")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("real"), d.path().join("link.json")).unwrap();
+        std::fs::write(d.path().join("empty.json"), "").unwrap();
+        std::fs::write(d.path().join("big.json"), vec![b' '; MAX_FILE_BYTES as usize + 1]).unwrap();
+        std::fs::write(d.path().join(".hidden.json"), ok).unwrap();
+        std::fs::create_dir(d.path().join("dir.json")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", d.path().join("zero.json")).unwrap();
+        let fifo = d.path().join("x.json");
+        crate::sessions::read::tests::mkfifo(&fifo);
+
+        let (text, out) = run_poll_script(&b);
+        assert!(out.len() < 64 << 10, "nothing big was read: {} bytes", out.len());
+        let (_, _, files) = split_poll(&out, "M").expect(&text);
+        let mut parsed = parse_files(files);
+        parsed.errors.sort();
+        let mut names: Vec<_> = parsed.files.iter().map(|f| f.tmux_session.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["ok", "via link"]);
+        assert_eq!(
+            parsed.errors,
+            [
+                "big.json: larger than 1 MiB, skipped",
+                "dir.json: not a regular file, skipped",
+                "empty.json: empty file",
+                "x.json: not a regular file, skipped",
+                "zero.json: not a regular file, skipped",
+            ]
+        );
     }
 
     fn backend_in(dir: &std::path::Path) -> RemoteBackend {

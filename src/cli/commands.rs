@@ -112,7 +112,10 @@ async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
         eprintln!("navi: {}", sanitize_line(p));
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&sessions)?);
+        // Machine-readable, yet often printed as is: cleaned like every other output.
+        let mut rows = serde_json::to_value(&sessions)?;
+        crate::text::sanitize_json(&mut rows);
+        println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
     if sessions.is_empty() && problems.is_empty() {

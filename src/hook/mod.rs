@@ -62,18 +62,38 @@ fn session_of_pane(pane: &str) -> Result<String> {
     Ok(name)
 }
 
-/// Keeps an unreadable status file for the user instead of overwriting it.
+/// Keeps an unreadable status file for the user instead of overwriting it, under a name
+/// no earlier set-aside file has: two in the same second both survive.
 fn set_aside_corrupt(store: &Store, session: &str, state_dir: &Path) -> Result<()> {
     let from = store.path_for(session)?;
     let dir = state_dir.join("corrupt");
     std::fs::create_dir_all(&dir)?;
-    let to = dir.join(format!(
-        "{}.{}",
-        crate::sessions::store::file_name_for(session).unwrap_or_default(),
-        crate::text::now_unix()
-    ));
-    std::fs::rename(&from, &to).with_context(|| format!("moving {} aside", from.display()))?;
-    Ok(())
+    let base =
+        format!("{}.{}", crate::sessions::store::file_name_for(session).unwrap_or_default(), crate::text::now_unix());
+    for n in 0..1000u32 {
+        let to = dir.join(if n == 0 { base.clone() } else { format!("{base}.{n}") });
+        // A hard link is created only where nothing is: it never replaces an earlier one.
+        match std::fs::hard_link(&from, &to) {
+            Ok(()) => {
+                std::fs::remove_file(&from).with_context(|| format!("removing {}", from.display()))?;
+                return Ok(());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+                return copy_aside(&from, &to).with_context(|| format!("moving {} aside", from.display()));
+            }
+            Err(e) => return Err(e).with_context(|| format!("moving {} aside", from.display())),
+        }
+    }
+    bail!("too many set-aside copies of {} in {}", from.display(), dir.display())
+}
+
+/// Across file systems: a copy into a new file (never an existing one), then removal.
+fn copy_aside(from: &Path, to: &Path) -> std::io::Result<()> {
+    let bytes = crate::sessions::read::read_bounded(from)?;
+    let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(to)?;
+    out.write_all(&bytes)?;
+    std::fs::remove_file(from)
 }
 
 /// Appends one line to the hook log, rolling it over when it grows too big.
