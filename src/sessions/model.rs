@@ -22,6 +22,8 @@ pub struct StatusFile {
     pub metrics: Option<Metrics>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    #[serde(skip)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -69,6 +71,7 @@ impl StatusFile {
             timestamp: None,
             metrics: None,
             extra: Map::new(),
+            source: None,
         }
     }
 
