@@ -6,7 +6,9 @@
 pub mod git;
 pub mod local;
 pub mod names;
+pub mod process;
 pub mod remote;
+pub mod remote_files;
 pub mod shell;
 pub mod tmux;
 
@@ -94,12 +96,16 @@ impl ExecOutput {
 pub enum BackendError {
     #[error("no session named {0:?}")]
     NoSuchSession(String),
+    #[error("session {0:?} has no status file")]
+    NoStatusFile(String),
     #[error("a session named {0:?} already exists")]
     AlreadyExists(String),
     #[error("invalid name {name:?}: {reason}")]
     InvalidName { name: String, reason: String },
     #[error("{0}")]
     Command(String),
+    #[error("command timed out after {}s", .0.as_secs())]
+    TimedOut(std::time::Duration),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
@@ -108,6 +114,28 @@ pub enum BackendError {
     /// to accept an unknown host key).
     #[error(transparent)]
     Ssh(Box<crate::ssh::SshError>),
+}
+
+/// An edit of one status file, applied under the folder lock. A remote may apply it more
+/// than once (to a fresh read when the file changed under it): it must depend only on
+/// the file it is given.
+pub type Edit = Box<dyn Fn(&mut StatusFile) + Send + Sync>;
+
+/// A status file's name (`x.json`) as found in a sessions folder: one plain name that a
+/// listing can have seen, never a path out of the folder.
+fn check_file_name(file: &str) -> Result<(), String> {
+    let plain = !file.contains('/') && !file.contains('\0') && !file.starts_with('.');
+    if plain && file.len() > ".json".len() && file.ends_with(".json") {
+        Ok(())
+    } else {
+        Err(format!("{file:?} is not a status file name"))
+    }
+}
+
+/// The file a status file was read from: its real name when the reader said, else the
+/// name its session would have (`None` when the session's name cannot be a file name).
+fn file_of(file: &StatusFile) -> Option<String> {
+    file.source.clone().or_else(|| crate::sessions::store::file_name_for(&file.tmux_session).ok())
 }
 
 /// The name tmux stored, as the script printed it on its last line; `asked` if it did not.
@@ -137,14 +165,28 @@ pub trait SessionBackend: Send + Sync {
     /// Status files and tmux sessions, in one round trip where the transport allows.
     async fn snapshot(&self) -> Result<Snapshot, BackendError>;
 
-    /// The status file of one session, `None` when it has none.
+    /// The status file of one session, `None` when it has none (or its name cannot be a
+    /// file name: a `/` in it).
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError>;
 
-    /// Writes a status file atomically (temp file in the same folder, then rename).
+    /// Writes a status file atomically (temp file in the same folder, then rename), under
+    /// the folder lock.
     async fn write_status(&self, file: &StatusFile) -> Result<(), BackendError>;
 
-    /// Removes status files; one already gone is fine.
-    async fn remove_status(&self, names: &[String]) -> Result<(), BackendError>;
+    /// Reads, edits and writes back one session's status file with no other writer (a
+    /// hook) in between: every read-modify-write goes through here. `None`, and nothing
+    /// written, when the session has no file.
+    async fn update_status(&self, name: &str, edit: Edit) -> Result<Option<StatusFile>, BackendError>;
+
+    /// Renames the tmux session `old` to `new` and moves its status file (if any) to the
+    /// name tmux stored, in one hold of the folder lock, so no hook update is lost; the
+    /// tmux rename is undone when the new file cannot be written.
+    async fn rename_moving_status(&self, old: &str, new: &str) -> Result<(), BackendError>;
+
+    /// Removes status files by their file name in the sessions folder (`x.json`); one
+    /// already gone is fine. Each failure is its own: the others are still removed, and
+    /// the error names every file that failed.
+    async fn remove_files(&self, files: &[String]) -> Result<(), BackendError>;
 
     /// The program and arguments that attach a terminal to the session.
     fn attach_command(&self, name: &str, inside_tmux: bool) -> std::process::Command;
@@ -163,8 +205,8 @@ pub trait SessionBackend: Send + Sync {
         let (live, stale): (Vec<_>, Vec<_>) =
             snap.files.files.into_iter().partition(|f| alive.contains(&f.tmux_session));
         if !stale.is_empty() {
-            let names: Vec<String> = stale.into_iter().map(|f| f.tmux_session).collect();
-            if let Err(e) = self.remove_status(&names).await {
+            let files: Vec<String> = stale.iter().filter_map(file_of).collect();
+            if let Err(e) = self.remove_files(&files).await {
                 listing.warnings.push(format!("removing stale status files: {e}"));
             }
         }
@@ -241,10 +283,14 @@ pub trait SessionBackend: Send + Sync {
         if alive {
             self.run_on(name, &self.tmux().kill(name)).await?;
         }
-        self.remove_status(&[name.to_string()]).await
+        // A name that cannot be a file name (a `/` in it) has no file to remove.
+        match crate::sessions::store::file_name_for(name) {
+            Ok(file) => self.remove_files(&[file]).await,
+            Err(_) => Ok(()),
+        }
     }
 
-    /// Renames the tmux session, then moves its status file. Nothing is lost if a step
+    /// Renames the tmux session and moves its status file. Nothing is lost if a step
     /// fails: the tmux rename is undone when the new file cannot be written, and a left-
     /// over old file is cleaned as stale on the next list.
     async fn rename(&self, old: &str, new: &str) -> Result<(), BackendError> {
@@ -258,29 +304,22 @@ pub trait SessionBackend: Send + Sync {
         if self.has_session(new).await? {
             return Err(BackendError::AlreadyExists(new.into()));
         }
-        let file = self.read_status(old).await?;
-        let out = self.run_on(old, &self.tmux().rename(old, new)).await?;
-        let stored = stored_name(&out, new);
-        if let Some(mut file) = file {
-            file.tmux_session = stored.clone();
-            if let Err(e) = self.write_status(&file).await {
-                let _ = self.run_ok(&self.tmux().rename(&stored, old)).await;
-                return Err(e);
-            }
-            self.remove_status(&[old.to_string()]).await?;
-        }
-        Ok(())
+        self.rename_moving_status(old, new).await
     }
 
     /// Clears the session's message: status working, timestamp now.
     async fn dismiss(&self, name: &str) -> Result<(), BackendError> {
-        let Some(mut file) = self.read_status(name).await? else {
-            return Err(BackendError::NoSuchSession(name.into()));
-        };
-        file.status = Status::Working;
-        file.message = None;
-        file.timestamp = Some(crate::text::now_unix());
-        self.write_status(&file).await
+        let now = crate::text::now_unix();
+        let edit: Edit = Box::new(move |file| {
+            file.status = Status::Working;
+            file.message = None;
+            file.timestamp = Some(now);
+        });
+        match self.update_status(name, edit).await? {
+            Some(_) => Ok(()),
+            None if self.has_session(name).await? => Err(BackendError::NoStatusFile(name.into())),
+            None => Err(BackendError::NoSuchSession(name.into())),
+        }
     }
 
     /// Starts `claude` in a new detached tmux session and writes its first status file.
@@ -297,7 +336,11 @@ pub trait SessionBackend: Send + Sync {
         file.cwd = Some(cwd);
         file.timestamp = Some(now);
         file.message = Some("Starting Claude Code".into());
-        self.write_status(&file).await?;
+        if let Err(e) = self.write_status(&file).await {
+            // Undone, as a failed rename is: no session left running with `claude` in it.
+            let _ = self.run_on(&name, &self.tmux().kill(&name)).await;
+            return Err(e);
+        }
         Ok(self.tag(file))
     }
 
@@ -309,3 +352,6 @@ pub trait SessionBackend: Send + Sync {
         self.run_on(name, &self.tmux().send_line(name, text)).await.map(|_| ())
     }
 }
+
+#[cfg(test)]
+mod list_tests;

@@ -4,13 +4,14 @@
 //! by sending the new JSON on the channel's stdin into a temp file beside it, then `mv`.
 
 use super::shell::{path, quote};
-use super::{BackendError, ExecOutput, SessionBackend, Snapshot, Tmux, tmux};
+use super::{BackendError, Edit, ExecOutput, SessionBackend, Snapshot, Tmux, remote_files, tmux};
 use crate::config::{HostKeyChecking, Remote};
 use crate::sessions::StatusFile;
 use crate::sessions::read::{MAX_FILE_BYTES, ReadError, parse_files};
 use crate::sessions::store::file_name_for;
 use crate::ssh::openssh::OpenSsh;
 use crate::ssh::{Pool, SshError};
+use crate::text::sanitize_line;
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -74,23 +75,49 @@ exit 0",
         )
     }
 
-    /// Writes stdin to `session`'s status file through a temp file and `mv`, only when all
-    /// `len` bytes arrived: stdin cut short (a dropped connection) leaves the old file.
-    fn write_script(&self, session: &str, len: usize) -> Result<String, BackendError> {
-        Ok(format!(
-            "d={dir}\nmkdir -p \"$d\" && t=$(mktemp \"$d/.navi-XXXXXX\") || exit 1\n\
-             if cat > \"$t\" && n=$(wc -c < \"$t\") && [ $n -eq {len} ] && chmod 644 \"$t\" && mv -f \"$t\" {file}\n\
-             then exit 0; fi\nrm -f \"$t\"; exit 1",
-            dir = self.dir(),
-            file = self.file(session)?,
-        ))
+    /// The quoted path of `session`'s status file; `None` when its name cannot be a file
+    /// name (a `/` in it), so it has no file.
+    fn file(&self, session: &str) -> Option<String> {
+        let name = file_name_for(session).ok()?;
+        Some(format!("{}/{}", self.dir(), quote(&name)))
     }
 
-    fn file(&self, session: &str) -> Result<String, BackendError> {
-        let name = file_name_for(session).map_err(BackendError::Command)?;
-        Ok(format!("{}/{}", self.dir(), quote(&name)))
+    /// The bytes of `session`'s status file, `None` when it has none.
+    async fn read_raw(&self, session: &str) -> Result<Option<Vec<u8>>, BackendError> {
+        let Some(file) = self.file(session) else { return Ok(None) };
+        let out = self.exec(&format!("f={file}\n[ -e \"$f\" ] || exit 3\ncat \"$f\""), None).await?;
+        match out.status {
+            Some(3) => Ok(None),
+            Some(0) => Ok(Some(out.stdout)),
+            _ => Err(BackendError::Command(out.error_text())),
+        }
+    }
+
+    fn parse(&self, session: &str, bytes: &[u8]) -> Result<StatusFile, BackendError> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| BackendError::Command(format!("{}'s status file on {}: {e}", session, self.remote.name)))
+    }
+
+    /// Runs a script of [`remote_files`]; `Ok(false)` when it found the file changed.
+    async fn run_write(&self, script: &str, stdin: &[u8]) -> Result<bool, BackendError> {
+        let out = self.exec(script, Some(stdin)).await?;
+        match out.status {
+            Some(0) => Ok(true),
+            Some(remote_files::CHANGED) => Ok(false),
+            _ => Err(BackendError::Command(out.error_text())),
+        }
+    }
+
+    fn kept_changing(&self, session: &str) -> BackendError {
+        BackendError::Command(format!(
+            "{session}'s status file on {} kept changing while navi wrote it; try again",
+            self.remote.name
+        ))
     }
 }
+
+/// How often a read-modify-write starts over on a file that changed under it.
+const RETRIES: usize = 5;
 
 /// The poll's marker lines that are not file names (those end in `.json`).
 const TMUX_PART: &str = ":tmux";
@@ -204,31 +231,77 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {
-        let script = format!("f={}\n[ -e \"$f\" ] || exit 3\ncat \"$f\"", self.file(name)?);
-        let out = self.exec(&script, None).await?;
-        match out.status {
-            Some(3) => Ok(None),
-            Some(0) => serde_json::from_slice(&out.stdout)
-                .map(Some)
-                .map_err(|e| BackendError::Command(format!("{}'s status file on {}: {e}", name, self.remote.name))),
-            _ => Err(BackendError::Command(out.error_text())),
+        match self.read_raw(name).await? {
+            Some(bytes) => self.parse(name, &bytes).map(Some),
+            None => Ok(None),
         }
     }
 
     async fn write_status(&self, file: &StatusFile) -> Result<(), BackendError> {
         let json = file.to_json();
-        let script = self.write_script(&file.tmux_session, json.len())?;
-        let out = self.exec(&script, Some(&json)).await?;
-        if out.success() { Ok(()) } else { Err(BackendError::Command(out.error_text())) }
+        let name = file_name_for(&file.tmux_session).map_err(BackendError::Command)?;
+        let script = remote_files::write(&self.dir(), &name, json.len(), &remote_files::Expect::Anything);
+        self.run_write(&script, &json).await.map(|_| ())
     }
 
-    async fn remove_status(&self, names: &[String]) -> Result<(), BackendError> {
-        if names.is_empty() {
-            return Ok(());
+    async fn update_status(&self, name: &str, edit: Edit) -> Result<Option<StatusFile>, BackendError> {
+        let Ok(file_name) = file_name_for(name) else { return Ok(None) };
+        for _ in 0..RETRIES {
+            let Some(bytes) = self.read_raw(name).await? else { return Ok(None) };
+            let mut file = self.parse(name, &bytes)?;
+            edit(&mut file);
+            let json = file.to_json();
+            let expect = remote_files::Expect::read(Some(&bytes));
+            if self.run_write(&remote_files::write(&self.dir(), &file_name, json.len(), &expect), &json).await? {
+                return Ok(Some(file));
+            }
         }
-        let files: Result<Vec<String>, _> = names.iter().map(|n| self.file(n)).collect();
-        let out = self.exec(&format!("rm -f -- {}", files?.join(" ")), None).await?;
-        if out.success() { Ok(()) } else { Err(BackendError::Command(out.error_text())) }
+        Err(self.kept_changing(name))
+    }
+
+    async fn rename_moving_status(&self, old: &str, new: &str) -> Result<(), BackendError> {
+        let old_file = file_name_for(old).unwrap_or_default();
+        for _ in 0..RETRIES {
+            let bytes = self.read_raw(old).await?;
+            let (expect, rest) = match &bytes {
+                _ if old_file.is_empty() => (remote_files::Expect::Anything, None),
+                Some(b) => {
+                    (remote_files::Expect::read(Some(b)), Some(remote_files::split_session(&self.parse(old, b)?)))
+                }
+                None => (remote_files::Expect::Absent, None),
+            };
+            let script = remote_files::rename(
+                &self.dir(),
+                &self.tmux,
+                (old, &old_file),
+                new,
+                &expect,
+                rest.as_ref().map(Vec::len),
+            );
+            let out = self.exec(&script, rest.as_deref()).await?;
+            match out.status {
+                Some(0) => return Ok(()),
+                Some(remote_files::CHANGED) => continue,
+                Some(tmux::NO_SESSION) => return Err(BackendError::NoSuchSession(old.into())),
+                _ => return Err(BackendError::Command(out.error_text())),
+            }
+        }
+        Err(self.kept_changing(old))
+    }
+
+    async fn remove_files(&self, files: &[String]) -> Result<(), BackendError> {
+        let (ok, bad): (Vec<_>, Vec<_>) = files.iter().partition(|f| super::check_file_name(f).is_ok());
+        let mut failed: Vec<String> =
+            bad.iter().map(|f| format!("{}: not a status file name", sanitize_line(f))).collect();
+        if !ok.is_empty() {
+            // rm goes on past a file it cannot remove and names it: each failure is its own.
+            let paths: Vec<String> = ok.iter().map(|f| format!("{}/{}", self.dir(), quote(f))).collect();
+            let out = self.exec(&format!("rm -f -- {}", paths.join(" ")), None).await?;
+            if !out.success() {
+                failed.push(out.error_text());
+            }
+        }
+        if failed.is_empty() { Ok(()) } else { Err(BackendError::Command(failed.join("; "))) }
     }
 
     fn attach_command(&self, name: &str, _inside_tmux: bool) -> std::process::Command {
@@ -369,34 +442,6 @@ mod tests {
             jump_host: None,
         };
         RemoteBackend::new(remote, Arc::new(Pool::new(&Default::default())), "/kh".into(), HostKeyChecking::Strict)
-    }
-
-    #[test]
-    fn a_status_write_cut_short_leaves_the_old_file() {
-        use std::io::Write;
-        let d = tempfile::tempdir().unwrap();
-        let b = backend_in(d.path());
-        let target = d.path().join("s.json");
-        std::fs::write(&target, "old").unwrap();
-        let new = b"{\"tmux_session\":\"s\",\"status\":\"done\"}";
-        let script = b.write_script("s", new.len()).unwrap();
-        let run = |input: &[u8]| {
-            let mut child = std::process::Command::new("sh")
-                .args(["-c", &script])
-                .stdin(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            child.stdin.take().unwrap().write_all(input).unwrap();
-            child.wait().unwrap().code()
-        };
-        for short in [&new[..0], &new[..10]] {
-            assert_eq!(run(short), Some(1));
-            assert_eq!(std::fs::read(&target).unwrap(), b"old");
-        }
-        assert_eq!(run(new), Some(0));
-        assert_eq!(std::fs::read(&target).unwrap(), new);
-        let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, ["s.json"], "no temp files left behind");
     }
 
     #[test]

@@ -67,12 +67,24 @@ impl Tmux {
 
     /// Renames the session and prints the name tmux stored.
     pub fn rename(&self, old: &str, new: &str) -> String {
+        format!("{}printf '%s\\n' \"$s\"", self.rename_into_s(old, new))
+    }
+
+    /// Renames the session (its id stays in `$t`) and sets `$s` to the name tmux stored,
+    /// printing nothing: for a script that goes on with the new name.
+    pub fn rename_into_s(&self, old: &str, new: &str) -> String {
         format!(
-            "{r}{p} rename-session -t \"$t\" -- {} && {p} display-message -p -t \"$t\" '#{{session_name}}'",
-            quote(new),
+            "{r}{rename} || exit 1\ns=$({p} display-message -p -t \"$t\" '#{{session_name}}') && [ -n \"$s\" ] || s={n}\n",
             r = self.resolve(old),
-            p = self.prefix
+            rename = self.rename_t(new),
+            p = self.prefix,
+            n = quote(new),
         )
+    }
+
+    /// Renames the session whose id is in `$t` (to undo a rename in the same script).
+    pub fn rename_t(&self, name: &str) -> String {
+        format!("{} rename-session -t \"$t\" -- {}", self.prefix, quote(name))
     }
 
     /// Types `text` literally into the session, then presses Enter.
