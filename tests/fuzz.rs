@@ -35,7 +35,8 @@ fn fuzz<S: Strategy>(target: &str, strategy: S, check: impl Fn(S::Value) -> Test
     if let Err(e) = TestRunner::new(config).run(&strategy, check) {
         panic!("{target}: {e}");
     }
-    println!("fuzz {target}: {cases} cases passed in {:.1?}", started.elapsed());
+    // On a line of its own: the parent shows it (libtest starts the line with the name).
+    println!("\nfuzz {target}: {cases} cases passed in {:.1?}", started.elapsed());
 }
 
 #[test]

@@ -106,3 +106,24 @@ pub fn payloads() -> Vec<Value> {
     assert!(files.len() >= 30, "the captured payloads are missing from {}", dir.display());
     files.iter().map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()).collect()
 }
+
+/// Whether two JSON values are equal, floats to the last bit or two: serde_json without
+/// its `float_roundtrip` feature may read a float back one unit in the last place off.
+pub fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
+            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            x == y || (x - y).abs() <= f64::EPSILON * 4.0 * x.abs().max(y.abs())
+        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Whether a status file read back is the one written (see [`same_json`]).
+pub fn same_file(a: &navi::sessions::StatusFile, b: &navi::sessions::StatusFile) -> bool {
+    same_json(&serde_json::to_value(a).unwrap(), &serde_json::to_value(b).unwrap())
+}

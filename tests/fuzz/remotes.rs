@@ -6,6 +6,7 @@
 use crate::mutate::{self, Mutation};
 use navi::config::{Remote, parse_remotes};
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseResult;
 use std::collections::HashSet;
 use std::path::Path;
 
