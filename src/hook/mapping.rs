@@ -40,14 +40,15 @@ pub fn apply(existing: Option<StatusFile>, session: &str, event: &HookEvent, now
     let time = metrics.time.get_or_insert_with(TimeMetrics::default);
     let started = *time.started.get_or_insert(now);
     if let Some(prev) = &existing {
-        let elapsed = prev.timestamp.map_or(0, |t| (now - t).max(0));
+        // Times come from a file anyone can write: saturate rather than overflow.
+        let elapsed = prev.timestamp.map_or(0, |t| now.saturating_sub(t).max(0));
         match prev.status {
-            Status::Working => time.working_seconds += elapsed,
-            Status::Waiting | Status::Permission => time.waiting_seconds += elapsed,
+            Status::Working => time.working_seconds = time.working_seconds.saturating_add(elapsed),
+            Status::Waiting | Status::Permission => time.waiting_seconds = time.waiting_seconds.saturating_add(elapsed),
             _ => {}
         }
     }
-    time.total_seconds = (now - started).max(0);
+    time.total_seconds = now.saturating_sub(started).max(0);
 
     if event.hook_event_name == "PostToolUse"
         && let Some(tool) = event.tool_name.as_deref().filter(|t| !t.is_empty())
@@ -57,7 +58,7 @@ pub fn apply(existing: Option<StatusFile>, session: &str, event: &HookEvent, now
         let excess = tools.recent.len().saturating_sub(RECENT_TOOLS);
         tools.recent.drain(..excess);
         let count = tools.counts.get(tool).and_then(Value::as_u64).unwrap_or(0);
-        tools.counts.insert(tool.to_string(), Value::from(count + 1));
+        tools.counts.insert(tool.to_string(), Value::from(count.saturating_add(1)));
     }
 
     match message {
@@ -124,7 +125,7 @@ fn permission_message(event: &HookEvent) -> String {
     });
     match detail {
         Some(d) if !d.is_empty() => cut(&format!("Permission needed: {tool} ({d})")),
-        _ => format!("Permission needed: {tool}"),
+        _ => cut(&format!("Permission needed: {tool}")),
     }
 }
 
@@ -259,5 +260,24 @@ mod tests {
         assert_eq!(f.cwd.as_deref(), Some("/w"));
         let f = step(Some(f), json!({"hook_event_name":"Stop","session_id":"new"}), 3).unwrap();
         assert_eq!(f.session_id.as_deref(), Some("new"));
+    }
+
+    #[test]
+    fn hostile_times_counts_and_tool_names_neither_overflow_nor_grow_the_message() {
+        let mut start: StatusFile = serde_json::from_value(json!({
+            "tmux_session":"s","status":"working","timestamp":i64::MIN,
+            "metrics":{"time":{"started":i64::MIN,"working_seconds":i64::MAX},"tools":{"counts":{"Bash":u64::MAX}}}
+        }))
+        .unwrap();
+        let f =
+            step(Some(start.clone()), json!({"hook_event_name":"PostToolUse","tool_name":"Bash"}), i64::MAX).unwrap();
+        let metrics = f.metrics.unwrap();
+        let time = metrics.time.unwrap();
+        assert_eq!((time.working_seconds, time.total_seconds), (i64::MAX, i64::MAX));
+        assert_eq!(metrics.tools.unwrap().counts["Bash"], u64::MAX);
+        start.timestamp = Some(i64::MAX);
+        let f =
+            step(Some(start), json!({"hook_event_name":"PermissionRequest","tool_name":"x".repeat(5000)}), 0).unwrap();
+        assert_eq!(f.message.unwrap().chars().count(), MESSAGE_MAX);
     }
 }
