@@ -6,6 +6,7 @@
 pub mod git;
 pub mod local;
 pub mod names;
+pub mod pane;
 pub mod remote;
 pub mod shell;
 pub mod tmux;
