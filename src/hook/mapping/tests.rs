@@ -125,3 +125,13 @@ fn unknown_fields_and_ids_are_kept() {
     let f = step(Some(f), json!({"hook_event_name":"Stop","session_id":"new"}), 3).unwrap();
     assert_eq!(f.session_id.as_deref(), Some("new"));
 }
+
+#[test]
+fn a_correction_from_the_pane_counts_time_and_ends_the_question() {
+    let f = step(None, json!({"hook_event_name":"PermissionRequest","tool_name":"Bash"}), 100).unwrap();
+    assert!(f.extra.contains_key(PROMPT_KEY));
+    let f = correct(f, Status::Idle, Some("Interrupted".into()), 130);
+    assert_eq!((f.status.as_str(), f.message.as_deref(), f.timestamp), ("idle", Some("Interrupted"), Some(130)));
+    assert!(!f.extra.contains_key(PROMPT_KEY), "the question is over");
+    assert_eq!(f.metrics.unwrap().time.unwrap().waiting_seconds, 30);
+}

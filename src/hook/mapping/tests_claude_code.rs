@@ -48,11 +48,14 @@ fn prompt_kind(f: &StatusFile) -> Option<&str> {
     f.extra.get(PROMPT_KEY).and_then(|p| p["kind"].as_str())
 }
 
+/// A payload's name and the status and message it leaves (`None`: writes nothing).
+type Row = (&'static str, Option<(&'static str, Option<&'static str>)>);
+
 /// Every captured payload, applied to a working session: what the row then shows. A new
 /// fixture without a line here fails the test, so each event gets a decision.
 #[test]
 fn every_captured_payload_has_its_row() {
-    let want: &[(&str, Option<(&str, Option<&str>)>)] = &[
+    let want: &[Row] = &[
         ("ConfigChange.user_settings", None),
         ("InstructionsLoaded.compact", None),
         ("InstructionsLoaded.session_start", None),
