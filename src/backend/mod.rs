@@ -6,6 +6,7 @@
 pub mod git;
 pub mod local;
 pub mod names;
+pub mod pane;
 pub mod process;
 pub mod remote;
 pub mod remote_files;

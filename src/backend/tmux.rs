@@ -164,10 +164,11 @@ pub fn parse_list_sessions(status: Option<i32>, stdout: &[u8], stderr: &[u8]) ->
     })
 }
 
-/// The last `lines` lines of a capture, without the blank rows below the cursor.
+/// The last `lines` lines of a capture, without the blank rows below the cursor and without
+/// the spaces `capture-pane -J` pads each row with to the pane's width.
 pub fn tail_lines(capture: &str, lines: usize) -> String {
-    let all: Vec<&str> = capture.lines().collect();
-    let end = all.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1);
+    let all: Vec<&str> = capture.lines().map(str::trim_end).collect();
+    let end = all.iter().rposition(|l| !l.is_empty()).map_or(0, |i| i + 1);
     let start = end.saturating_sub(lines);
     all[start..end].join("\n")
 }
@@ -218,5 +219,10 @@ mod tests {
         assert_eq!(tail_lines("a\nb\nc\n\n\n", 2), "b\nc");
         assert_eq!(tail_lines("\n\n", 5), "");
         assert_eq!(tail_lines("a\n\nb", 10), "a\n\nb");
+    }
+
+    #[test]
+    fn tail_drops_the_padding_to_the_pane_width() {
+        assert_eq!(tail_lines("  a b   \n    \nc\u{a0} \n        \n", 10), "  a b\n\nc");
     }
 }
