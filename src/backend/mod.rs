@@ -7,6 +7,7 @@ pub mod git;
 pub mod local;
 pub mod names;
 pub mod remote;
+pub mod send;
 pub mod shell;
 pub mod tmux;
 
@@ -289,11 +290,9 @@ pub trait SessionBackend: Send + Sync {
         Ok(self.tag(file))
     }
 
-    /// Types a line into the session and presses Enter.
+    /// Pastes `text` (newlines and all) into the session and presses Enter; with Claude
+    /// Code in the pane, returns once it submitted the text (see [`send::submit`]).
     async fn send(&self, name: &str, text: &str) -> Result<(), BackendError> {
-        if text.contains('\n') || text.contains('\r') {
-            return Err(BackendError::Command("the text must be one line".into()));
-        }
-        self.run_on(name, &self.tmux().send_line(name, text)).await.map(|_| ())
+        send::submit(self, name, text).await
     }
 }
