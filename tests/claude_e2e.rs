@@ -38,9 +38,6 @@ fn sends_of_any_length_are_submitted_even_right_after_start() {
         c.wait_box(name);
         submitted(&c, name, text, || c.send(name, text));
     }
-    for name in names {
-        assert_eq!(c.row(name).unwrap()["status"], "done");
-    }
 }
 
 #[test]

@@ -21,6 +21,9 @@ const MAX_ENTERS: u32 = 5;
 /// How long a program other than a shell may take to show Claude Code's input box (it
 /// may be starting) before the send counts as done without it.
 const NO_BOX_WAIT: Duration = Duration::from_secs(2);
+/// How long the box must stay without the text, when the prompt does not show above it,
+/// before the send counts as submitted (a redraw after a pause shows an empty box first).
+const SETTLE: Duration = Duration::from_secs(1);
 /// The whole send gives up after this long.
 const DEADLINE: Duration = Duration::from_secs(15);
 /// Programs that never show an input box: their line is typed once, not watched.
@@ -31,8 +34,12 @@ const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "t
 pub enum Seen {
     /// Claude Code's input box still holds the text.
     Holding,
-    /// The box is there without the text, and the screen moved on: submitted.
+    /// The box is there without the text, and the prompt shows in the conversation above
+    /// it: submitted.
     Submitted,
+    /// The box is there without the text, the screen changed, but the prompt does not
+    /// show above it (yet: a redraw may come first; or it scrolled away, or `/clear`).
+    Cleared,
     /// The box is there without the text, but nothing changed on screen yet (the program
     /// has not read its input: busy or stopped).
     Unchanged,
@@ -56,16 +63,23 @@ pub async fn submit<B: SessionBackend + ?Sized>(b: &B, name: &str, text: &str) -
     let shell = SHELLS.contains(&before.command.as_str());
     let start = Instant::now();
     let (mut enters, mut last_enter) = (1, start);
+    let (mut held, mut cleared_since) = (false, None);
     loop {
         tokio::time::sleep(POLL).await;
         let Some(now) = screen(b, name).await? else {
             return Ok(()); // The session ended (`/exit` in a pane of its own): it got the line.
         };
-        match judge(&now.text, &before.text, text) {
+        let seen = judge(&now.text, &before.text, text);
+        cleared_since = if seen == Seen::Cleared { cleared_since.or(Some(Instant::now())) } else { None };
+        match seen {
             Seen::Submitted => return Ok(()),
+            // Held in the box before and gone now; or gone for good (not a passing redraw).
+            Seen::Cleared if held || cleared_since.is_some_and(|t| t.elapsed() >= SETTLE) => return Ok(()),
             Seen::NoBox if shell || SHELLS.contains(&now.command.as_str()) => return Ok(()),
             Seen::NoBox if start.elapsed() >= NO_BOX_WAIT => return Ok(()),
-            Seen::Holding if last_enter.elapsed() >= RETRY_AFTER => {
+            Seen::Holding if last_enter.elapsed() < RETRY_AFTER => held = true,
+            Seen::Holding => {
+                held = true;
                 if enters >= MAX_ENTERS {
                     return Err(not_submitted(enters));
                 }
@@ -98,11 +112,15 @@ async fn screen<B: SessionBackend + ?Sized>(b: &B, name: &str) -> Result<Option<
 
 /// Reads `screen` (taken after the send) against `before` (taken just before it).
 pub fn judge(screen: &str, before: &str, text: &str) -> Seen {
-    match input_box(screen) {
-        None => Seen::NoBox,
-        Some(b) if holds(&b, text) => Seen::Holding,
-        Some(_) if screen == before => Seen::Unchanged,
-        Some(_) => Seen::Submitted,
+    let Some((shown, rest)) = split_box(screen) else { return Seen::NoBox };
+    if holds(&shown, text) {
+        Seen::Holding
+    } else if screen == before {
+        Seen::Unchanged
+    } else if echoes(&rest, text) > split_box(before).map_or(0, |(_, r)| echoes(&r, text)) {
+        Seen::Submitted
+    } else {
+        Seen::Cleared
     }
 }
 
@@ -110,13 +128,19 @@ pub fn judge(screen: &str, before: &str, text: &str) -> Seen {
 /// of `─`) to the next rule, without the prompt sign and the continuation indent. `None`
 /// when no box is on screen. The statuses work's pane module may replace this reading.
 pub fn input_box(screen: &str) -> Option<String> {
+    split_box(screen).map(|(shown, _)| shown)
+}
+
+/// The input box's text and the rest of the screen.
+fn split_box(screen: &str) -> Option<(String, String)> {
     let rows: Vec<&str> = screen.lines().collect();
     let top = (1..rows.len()).rev().find(|&i| rows[i].starts_with('❯') && is_rule(rows[i - 1]))?;
     let end = (top + 1..rows.len()).find(|&i| is_rule(rows[i]))?;
     let first = rows[top].trim_start_matches('❯').trim_start_matches([' ', '\u{a0}']);
     let mut lines = vec![first.trim_end()];
     lines.extend(rows[top + 1..end].iter().map(|r| r.strip_prefix("  ").unwrap_or(r).trim_end()));
-    Some(lines.join("\n").trim_end().to_string())
+    let rest = [&rows[..top], &rows[end..]].concat().join("\n");
+    Some((lines.join("\n").trim_end().to_string(), rest))
 }
 
 fn is_rule(row: &str) -> bool {
@@ -127,14 +151,33 @@ fn is_rule(row: &str) -> bool {
 /// Whether the box shows `text` (whitespace aside: the box wraps long lines): its start or
 /// its end, or Claude Code's placeholder for a long paste.
 fn holds(shown: &str, text: &str) -> bool {
-    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<Vec<char>>();
     let (shown, text) = (squeeze(shown), squeeze(text));
     if shown.is_empty() || text.is_empty() {
         return false;
     }
-    let has = |part: &[char]| shown.windows(part.len()).any(|w| w == part);
     let n = text.len().min(24);
-    has(&text[..n]) || has(&text[text.len() - n..]) || has(&"[Pastedtext".chars().collect::<Vec<_>>())
+    count(&shown, &text[..n]) + count(&shown, &text[text.len() - n..]) + count(&shown, &squeeze(PASTED)) > 0
+}
+
+/// How often the start of `text` (or a long paste's placeholder) shows in `rest`: one
+/// more after the send than before is the submitted prompt in the conversation.
+fn echoes(rest: &str, text: &str) -> usize {
+    let (rest, text) = (squeeze(rest), squeeze(text));
+    if text.is_empty() {
+        return 0;
+    }
+    count(&rest, &text[..text.len().min(24)]) + count(&rest, &squeeze(PASTED))
+}
+
+/// How Claude Code shows a long paste in its box and conversation.
+const PASTED: &str = "[Pasted text";
+
+fn squeeze(s: &str) -> Vec<char> {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn count(hay: &[char], needle: &[char]) -> usize {
+    if needle.is_empty() { 0 } else { hay.windows(needle.len()).filter(|w| *w == needle).count() }
 }
 
 #[cfg(test)]
@@ -172,13 +215,17 @@ mod tests {
         assert_eq!(judge(&empty, &empty, text), Seen::Unchanged, "the program has not read its input yet");
         let after = screen(&["❯ say hello to the stand-in please", "", RULE, "❯\u{a0}", RULE]);
         assert_eq!(judge(&after, &empty, text), Seen::Submitted);
+        let again = screen(&["❯ say hello to the stand-in please", "", "● Received.", RULE, "❯\u{a0}", RULE]);
+        assert_eq!(judge(&again, &after, text), Seen::Cleared, "an earlier send of the same text is not this one");
+        let redrawn = screen(&["╭─── Claude Code ───╮", RULE, "❯\u{a0}", RULE]);
+        assert_eq!(judge(&redrawn, &empty, text), Seen::Cleared, "a redraw after a pause is not a submit");
         assert_eq!(judge("$ say hello\n$ ", "$ ", text), Seen::NoBox);
         let long = "x".repeat(40) + &"y".repeat(400);
         let wrapped = screen(&[RULE, &format!("❯ {}", &long[..100]), &format!("  {}", &long[100..]), RULE]);
         assert_eq!(judge(&wrapped, &empty, &long), Seen::Holding);
         let pasted = screen(&[RULE, "❯ [Pasted text #1 +40 lines]", RULE]);
         assert_eq!(judge(&pasted, &empty, &long), Seen::Holding);
-        let other = screen(&[RULE, "❯ a draft of the user's own", RULE]);
+        let other = screen(&["❯ say hello to the stand-in please", RULE, "❯ a draft of the user's own", RULE]);
         assert_eq!(judge(&other, &empty, text), Seen::Submitted, "text not ours: ours left the box");
     }
 }

@@ -55,7 +55,7 @@ impl Claude {
             "lastOnboardingVersion": VERSION,
             "numStartups": 1,
             "customApiKeyResponses": {"approved": [&KEY[KEY.len() - 20..]], "rejected": []},
-            "messageIdleNotifThresholdMs": 2000,
+            "messageIdleNotifThresholdMs": 5000,
             "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true}},
         });
         std::fs::write(t.home.join(".claude.json"), serde_json::to_vec_pretty(&config).unwrap()).unwrap();
@@ -94,7 +94,9 @@ impl Claude {
     /// Starts Claude Code in session `name` (the pane stays after it exits, so `/exit`
     /// leaves an offline session); does not wait for it.
     pub fn start(&self, name: &str) {
-        self.t.new_session(name, &self.project, "claude");
+        // By its path: tmux gives a new session the PATH of the client that asked for it.
+        let claude = self.t.dir.path().join("bin/claude");
+        self.t.new_session(name, &self.project, &claude.to_string_lossy());
         self.t.tmux(&["set-option", "-t", name, "remain-on-exit", "on"]);
     }
 
