@@ -66,9 +66,8 @@ pub async fn submit<B: SessionBackend + ?Sized>(b: &B, name: &str, text: &str) -
     let (mut held, mut cleared_since) = (false, None);
     loop {
         tokio::time::sleep(POLL).await;
-        let Some(now) = screen(b, name).await? else {
-            return Ok(()); // The session ended (`/exit` in a pane of its own): it got the line.
-        };
+        // The session or its program ended (`/exit` in a pane of its own): it got the line.
+        let Some(now) = screen(b, name).await?.filter(|s| !s.dead) else { return Ok(()) };
         let seen = judge(&now.text, &before.text, text);
         cleared_since = if seen == Seen::Cleared { cleared_since.or(Some(Instant::now())) } else { None };
         match seen {

@@ -105,7 +105,7 @@ impl Tmux {
 
     fn screen_of_t(&self) -> String {
         format!(
-            "{p} display-message -p -t \"$t:\" '#{{pane_current_command}}' && {p} capture-pane -p -t \"$t:\"",
+            "{p} display-message -p -t \"$t:\" '#{{pane_dead}} #{{pane_current_command}}' && {p} capture-pane -p -t \"$t:\"",
             p = self.prefix
         )
     }
@@ -154,16 +154,20 @@ impl Tmux {
 /// A pane as [`Tmux::screen`] prints it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Screen {
+    /// The pane's program has ended (the pane stays with `remain-on-exit`).
+    pub dead: bool,
     /// The pane's foreground program (`bash`, `claude`, …).
     pub command: String,
     /// The visible rows, top to bottom.
     pub text: String,
 }
 
-/// Splits [`Tmux::screen`]'s output: the command on the first line, the screen after it.
+/// Splits [`Tmux::screen`]'s output: whether the pane is dead and its command on the
+/// first line, the screen after it.
 pub fn parse_screen(stdout: &str) -> Screen {
-    let (command, text) = stdout.split_once('\n').unwrap_or((stdout, ""));
-    Screen { command: command.trim().to_string(), text: text.to_string() }
+    let (head, text) = stdout.split_once('\n').unwrap_or((stdout, ""));
+    let (dead, command) = head.split_once(' ').unwrap_or((head, ""));
+    Screen { dead: dead == "1", command: command.trim().to_string(), text: text.to_string() }
 }
 
 /// Starts what [`Tmux::create`] prints: output before it (a remote shell's startup files)
@@ -229,6 +233,13 @@ mod tests {
         let out = format!("{CREATED}/x/{CREATED}y\0n\n");
         assert_eq!(parse_created(&out), Some((format!("/x/{CREATED}y"), "n".to_string())));
         assert_eq!(parse_created("nothing"), None);
+    }
+
+    #[test]
+    fn a_screen_names_its_program_and_whether_it_ended() {
+        let s = parse_screen("0 claude\n❯ hi\n\n");
+        assert_eq!((s.dead, s.command.as_str(), s.text.as_str()), (false, "claude", "❯ hi\n\n"));
+        assert!(parse_screen("1 claude\n").dead);
     }
 
     #[test]

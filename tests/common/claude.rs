@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod api;
-pub use api::{Api, Gate, api};
+pub use api::api;
 
 /// The version the tests are written against (see shared reference/claude-code).
 pub const VERSION: &str = "2.1.197";
