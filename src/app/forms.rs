@@ -95,6 +95,11 @@ pub fn key(m: &mut Model, key: Key) -> Update {
     up
 }
 
+/// Alt-Enter (or Shift-Enter) in the prompt box: a new line in the prompt.
+pub fn is_newline(m: &Model, key: Key) -> bool {
+    key.code == KeyCode::Enter && key.alt && matches!(m.dialog, Some(Dialog::Send { .. }))
+}
+
 fn closes(key: Key, own: char) -> bool {
     matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) || key.code == KeyCode::Char(own)
 }
