@@ -10,6 +10,7 @@ pub mod pane;
 pub mod process;
 pub mod remote;
 pub mod remote_files;
+pub mod send;
 pub mod shell;
 pub mod tmux;
 
@@ -345,12 +346,10 @@ pub trait SessionBackend: Send + Sync {
         Ok(self.tag(file))
     }
 
-    /// Types a line into the session and presses Enter.
+    /// Pastes `text` (newlines and all) into the session and presses Enter; with Claude
+    /// Code in the pane, returns once it submitted the text (see [`send::submit`]).
     async fn send(&self, name: &str, text: &str) -> Result<(), BackendError> {
-        if text.contains('\n') || text.contains('\r') {
-            return Err(BackendError::Command("the text must be one line".into()));
-        }
-        self.run_on(name, &self.tmux().send_line(name, text)).await.map(|_| ())
+        send::submit(self, name, text).await
     }
 }
 

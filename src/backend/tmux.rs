@@ -87,9 +87,43 @@ impl Tmux {
         format!("{} rename-session -t \"$t\" -- {}", self.prefix, quote(name))
     }
 
-    /// Types `text` literally into the session, then presses Enter.
-    pub fn send_line(&self, name: &str, text: &str) -> String {
-        format!("{}{}", self.resolve(name), self.send_to_t(text))
+    /// Prints what [`parse_screen`] reads (before anything is pasted), then pastes the
+    /// script's stdin into the session as one bracketed paste and presses Enter. Claude
+    /// Code takes a burst of typed keys for a paste and may swallow an Enter that arrives
+    /// with it; a bracketed paste ends unmistakably before the Enter. `buffer` is a name
+    /// unique to this send (`-d` deletes it once pasted). `empty`: nothing to paste.
+    pub fn send_line(&self, name: &str, buffer: &str, empty: bool) -> String {
+        let paste = if empty {
+            String::new()
+        } else {
+            format!(
+                "{p} load-buffer -b {b} - && {p} paste-buffer -p -d -b {b} -t \"$t:\" && ",
+                p = self.prefix,
+                b = quote(buffer)
+            )
+        };
+        format!("{}{} && {paste}{}", self.resolve(name), self.screen_of_t(), self.enter_to_t())
+    }
+
+    /// The session's foreground command and visible screen (see [`parse_screen`]).
+    pub fn screen(&self, name: &str) -> String {
+        format!("{}{}", self.resolve(name), self.screen_of_t())
+    }
+
+    /// Presses Enter in the session.
+    pub fn press_enter(&self, name: &str) -> String {
+        format!("{}{}", self.resolve(name), self.enter_to_t())
+    }
+
+    fn screen_of_t(&self) -> String {
+        format!(
+            "{p} display-message -p -t \"$t:\" '#{{pane_dead}} #{{pane_current_command}}' && {p} capture-pane -p -t \"$t:\"",
+            p = self.prefix
+        )
+    }
+
+    fn enter_to_t(&self) -> String {
+        format!("{} send-keys -t \"$t:\" Enter", self.prefix)
     }
 
     /// Types `text` and Enter into the session whose id is in `$t`.
@@ -127,6 +161,25 @@ impl Tmux {
         let verb = if switch_client { "switch-client" } else { "attach-session" };
         format!("{}exec {} {verb} -t \"$t\"", self.resolve(name), self.prefix)
     }
+}
+
+/// A pane as [`Tmux::screen`] prints it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Screen {
+    /// The pane's program has ended (the pane stays with `remain-on-exit`).
+    pub dead: bool,
+    /// The pane's foreground program (`bash`, `claude`, …).
+    pub command: String,
+    /// The visible rows, top to bottom.
+    pub text: String,
+}
+
+/// Splits [`Tmux::screen`]'s output: whether the pane is dead and its command on the
+/// first line, the screen after it.
+pub fn parse_screen(stdout: &str) -> Screen {
+    let (head, text) = stdout.split_once('\n').unwrap_or((stdout, ""));
+    let (dead, command) = head.split_once(' ').unwrap_or((head, ""));
+    Screen { dead: dead == "1", command: command.trim().to_string(), text: text.to_string() }
 }
 
 /// Starts what [`Tmux::create`] prints: output before it (a remote shell's startup files)
@@ -193,6 +246,13 @@ mod tests {
         let out = format!("{CREATED}/x/{CREATED}y\0n\n");
         assert_eq!(parse_created(&out), Some((format!("/x/{CREATED}y"), "n".to_string())));
         assert_eq!(parse_created("nothing"), None);
+    }
+
+    #[test]
+    fn a_screen_names_its_program_and_whether_it_ended() {
+        let s = parse_screen("0 claude\n❯ hi\n\n");
+        assert_eq!((s.dead, s.command.as_str(), s.text.as_str()), (false, "claude", "❯ hi\n\n"));
+        assert!(parse_screen("1 claude\n").dead);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::args::{Cli, Command, Filter, Global};
 use super::context::Context;
-use crate::backend::{GitInfo, NewSession, Session, git};
+use crate::backend::{GitInfo, NewSession, Session, git, send};
 use crate::hook::install::{self, Outcome};
 use crate::sessions::model::default_order;
 use crate::text::{age, now_unix, sanitize_line, shorten_home, truncate};
@@ -55,6 +55,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             println!("created {} in {}", sanitize_line(s.name()), sanitize_line(s.file.cwd.as_deref().unwrap_or("")));
         }
         Command::Send { name, text, on } => {
+            let text = if text == "-" { read_text(std::io::stdin().lock())? } else { text };
             ctx.backend(on.remote.as_deref())?.send(&name, &text).await?;
         }
         Command::InstallHooks { settings, uninstall } => install_hooks(&ctx, &global, settings, uninstall)?,
@@ -77,6 +78,24 @@ pub fn hook(global: &Global) {
     }
     let pane = std::env::var("TMUX_PANE").ok();
     crate::hook::run(&input, pane.as_deref(), &paths.sessions_dir, &paths.state_dir);
+}
+
+/// The text of `navi send NAME -`: UTF-8, at most [`send::MAX_TEXT`] bytes, without the
+/// one newline that ends what `echo` or a file gives.
+fn read_text(input: impl Read) -> Result<String> {
+    let mut bytes = Vec::new();
+    input.take(send::MAX_TEXT as u64 + 1).read_to_end(&mut bytes).context("reading the text from stdin")?;
+    if bytes.len() > send::MAX_TEXT {
+        anyhow::bail!("the text on stdin is longer than {} bytes", send::MAX_TEXT);
+    }
+    let mut text = String::from_utf8(bytes).context("the text on stdin is not UTF-8")?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
 }
 
 /// Polls every selected host once, in parallel.
@@ -207,4 +226,20 @@ fn install_hooks(ctx: &Context, global: &Global, settings: Option<std::path::Pat
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_stdin_keeps_its_lines_and_is_bounded() {
+        assert_eq!(read_text(&b"one\ntwo\n"[..]).unwrap(), "one\ntwo");
+        assert_eq!(read_text(&b"crlf\r\n"[..]).unwrap(), "crlf");
+        assert_eq!(read_text(&b"kept\n\n"[..]).unwrap(), "kept\n");
+        let big = vec![b'x'; send::MAX_TEXT + 1];
+        assert!(read_text(&big[..]).unwrap_err().to_string().contains("longer than"));
+        assert_eq!(read_text(&vec![b'x'; send::MAX_TEXT][..]).unwrap().len(), send::MAX_TEXT);
+        assert!(read_text(&b"\xff"[..]).is_err());
+    }
 }
