@@ -113,11 +113,24 @@ fn push_text(out: &mut String, bytes: &[u8], keep: &[u8]) {
     }
 }
 
-/// Bidi embeddings, overrides and isolates, zero-width and direction marks, and the BOM:
-/// they could make text read differently from what it is (a name shown reversed, a
-/// fingerprint with hidden parts).
+/// Invisible characters that change how text reads: bidi marks, embeddings, overrides and
+/// isolates, zero-width characters, line and paragraph separators, invisible operators,
+/// deprecated format controls, interlinear annotations, tag characters and the BOM. They
+/// could make text read differently from what it is (a name shown reversed, a fingerprint
+/// with hidden parts). A soft hyphen is harmless and kept.
 pub fn is_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 #[cfg(test)]

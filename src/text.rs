@@ -19,54 +19,7 @@ pub fn sanitize_line(input: &str) -> String {
     sanitize(input).replace('\n', " ")
 }
 
-/// Removes every escape sequence and every control character except the bytes in `keep`
-/// (some of `\n`, `\t`, `\r`). Invalid UTF-8 becomes U+FFFD.
-pub fn strip_escapes(input: &[u8], keep: &[u8]) -> String {
-    let mut sink = Sink { out: String::with_capacity(input.len()), keep };
-    vte::Parser::new().advance(&mut sink, input);
-    sink.out
-}
-
-struct Sink<'a> {
-    out: String,
-    keep: &'a [u8],
-}
-
-impl vte::Perform for Sink<'_> {
-    fn print(&mut self, c: char) {
-        // vte passes C1 controls and DEL through `execute`, but be strict anyway. Bidi
-        // overrides and invisible format characters could make text read differently from
-        // what it is (a name shown reversed, a fingerprint with hidden parts).
-        if !c.is_control() && !is_format(c) {
-            self.out.push(c);
-        }
-    }
-
-    fn execute(&mut self, byte: u8) {
-        if self.keep.contains(&byte) {
-            self.out.push(byte as char);
-        }
-    }
-}
-
-/// Invisible characters that change how text reads: bidi marks, embeddings, overrides and
-/// isolates, zero-width characters, line and paragraph separators, invisible operators,
-/// deprecated format controls, interlinear annotations, tag characters and the BOM.
-/// (A soft hyphen is harmless and kept.)
-fn is_format(c: char) -> bool {
-    matches!(
-        c,
-        '\u{061C}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{206F}'
-            | '\u{FEFF}'
-            | '\u{FFF9}'..='\u{FFFB}'
-            | '\u{E0000}'..='\u{E007F}'
-    )
-}
+pub use crate::escapes::{is_format, strip_escapes};
 
 /// Cleans every string of a JSON value, keys and values alike, as [`sanitize`] does (tabs
 /// kept: JSON escapes them), so machine-readable output is as safe to print as the rest.

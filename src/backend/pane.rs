@@ -27,7 +27,7 @@ mod policy;
 mod read;
 
 pub use policy::{Correction, STARTING, Thresholds, correct};
-pub use read::{input_text, read};
+pub use read::{input_text, read, split_input};
 
 /// One numbered answer of a dialog: `❯ 1. Yes` is `{number: 1, label: "Yes", selected: true}`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 //! box (a shell, another program) gets its line once. Every step is a script run through
 //! [`SessionBackend::exec`], so local and remote sessions share it.
 
+use super::pane;
 use super::tmux::{self, Screen};
 use super::{BackendError, SessionBackend};
 use std::time::Duration;
@@ -111,40 +112,16 @@ async fn screen<B: SessionBackend + ?Sized>(b: &B, name: &str) -> Result<Option<
 
 /// Reads `screen` (taken after the send) against `before` (taken just before it).
 pub fn judge(screen: &str, before: &str, text: &str) -> Seen {
-    let Some((shown, rest)) = split_box(screen) else { return Seen::NoBox };
+    let Some((shown, rest)) = pane::split_input(screen) else { return Seen::NoBox };
     if holds(&shown, text) {
         Seen::Holding
     } else if screen == before {
         Seen::Unchanged
-    } else if echoes(&rest, text) > split_box(before).map_or(0, |(_, r)| echoes(&r, text)) {
+    } else if echoes(&rest, text) > pane::split_input(before).map_or(0, |(_, r)| echoes(&r, text)) {
         Seen::Submitted
     } else {
         Seen::Cleared
     }
-}
-
-/// The text in Claude Code's input box: the rows from a `❯` row right below a rule (a row
-/// of `─`) to the next rule, without the prompt sign and the continuation indent. `None`
-/// when no box is on screen. The statuses work's pane module may replace this reading.
-pub fn input_box(screen: &str) -> Option<String> {
-    split_box(screen).map(|(shown, _)| shown)
-}
-
-/// The input box's text and the rest of the screen.
-fn split_box(screen: &str) -> Option<(String, String)> {
-    let rows: Vec<&str> = screen.lines().collect();
-    let top = (1..rows.len()).rev().find(|&i| rows[i].starts_with('❯') && is_rule(rows[i - 1]))?;
-    let end = (top + 1..rows.len()).find(|&i| is_rule(rows[i]))?;
-    let first = rows[top].trim_start_matches('❯').trim_start_matches([' ', '\u{a0}']);
-    let mut lines = vec![first.trim_end()];
-    lines.extend(rows[top + 1..end].iter().map(|r| r.strip_prefix("  ").unwrap_or(r).trim_end()));
-    let rest = [&rows[..top], &rows[end..]].concat().join("\n");
-    Some((lines.join("\n").trim_end().to_string(), rest))
-}
-
-fn is_rule(row: &str) -> bool {
-    let row = row.trim();
-    row.chars().count() >= 10 && row.chars().all(|c| c == '─')
 }
 
 /// Whether the box shows `text` (whitespace aside: the box wraps long lines): its start or
@@ -194,15 +171,15 @@ mod tests {
 
     #[test]
     fn the_input_box_is_read_between_its_rules() {
-        assert_eq!(input_box(&screen(&[RULE, "❯\u{a0}", RULE])).as_deref(), Some(""));
+        assert_eq!(pane::input_text(&screen(&[RULE, "❯\u{a0}", RULE])).as_deref(), Some(""));
         let wrapped = screen(&[RULE, "❯\u{a0}zzzz", "  zzz   ", "", RULE]);
-        assert_eq!(input_box(&wrapped).as_deref(), Some("zzzz\nzzz"));
-        let lines = screen(&[RULE, "❯ line one", "  line two", "  line three", RULE, "/clear   Start a new session"]);
-        assert_eq!(input_box(&lines).as_deref(), Some("line one\nline two\nline three"));
+        assert_eq!(pane::input_text(&wrapped).as_deref(), Some("zzzz\nzzz"));
+        let lines = screen(&[RULE, "❯ line one", "  line two", "  line three", RULE, "  /clear   Start a new session"]);
+        assert_eq!(pane::input_text(&lines).as_deref(), Some("line one\nline two\nline three"));
         // A dialog's selection sign is not the box; neither is a prompt above the box.
-        assert_eq!(input_box(&screen(&[RULE, " Bash command", " ❯ 1. Yes", "   2. No"])), None);
-        assert_eq!(input_box(&screen(&["Which colour?", "❯ 1. Red", RULE])), None);
-        assert_eq!(input_box("$ echo hi\nhi\n$ "), None);
+        assert_eq!(pane::input_text(&screen(&[RULE, " Bash command", " ❯ 1. Yes", "   2. No"])), None);
+        assert_eq!(pane::input_text(&screen(&["Which colour?", "❯ 1. Red", RULE])), None);
+        assert_eq!(pane::input_text("$ echo hi\nhi\n$ "), None);
     }
 
     #[test]

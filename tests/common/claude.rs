@@ -108,7 +108,7 @@ impl Claude {
 
     /// Waits until the input box is on screen.
     pub fn wait_box(&self, name: &str) {
-        let ok = wait_for(START, || navi::backend::send::input_box(&self.t.capture(name)).is_some());
+        let ok = wait_for(START, || navi::backend::pane::input_text(&self.t.capture(name)).is_some());
         assert!(ok, "{name}: Claude Code never showed its input box:\n{}", self.t.capture(name));
     }
 

@@ -41,6 +41,15 @@ pub fn input_text(capture: &str) -> Option<String> {
     input_box(&lines(capture)).map(|b| b.text)
 }
 
+/// The input box's text and the rest of the capture (the rows above the box and below it),
+/// for telling whether a prompt sent went into the conversation; `None` without a box.
+pub fn split_input(capture: &str) -> Option<(String, String)> {
+    let lines = lines(capture);
+    let b = input_box(&lines)?;
+    let rest = [&lines[..=b.top], &lines[b.bottom..]].concat().join("\n");
+    Some((b.text, rest))
+}
+
 /// The capture's lines without trailing spaces (`-J` keeps the pane's padding), blank rows
 /// at the bottom dropped.
 fn lines(capture: &str) -> Vec<&str> {
