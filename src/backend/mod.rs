@@ -355,3 +355,17 @@ pub trait SessionBackend: Send + Sync {
 
 #[cfg(test)]
 mod list_tests;
+
+#[cfg(test)]
+mod session_tests {
+    use super::*;
+
+    #[test]
+    fn navis_remote_key_wins_and_appears_once() {
+        let mut file = StatusFile::new("a", Status::Done);
+        file.extra.insert("remote".into(), "elsewhere".into());
+        let text = serde_json::to_string(&Session { file, remote: None }).unwrap();
+        assert_eq!(text.matches("\"remote\"").count(), 1, "{text}");
+        assert!(text.contains("\"remote\":null"), "{text}");
+    }
+}
