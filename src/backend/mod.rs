@@ -315,6 +315,7 @@ pub trait SessionBackend: Send + Sync {
         let edit: Edit = Box::new(move |file| {
             file.status = Status::Working;
             file.message = None;
+            file.extra.remove(crate::hook::mapping::PROMPT_KEY);
             file.timestamp = Some(now);
         });
         match self.update_status(name, edit).await? {
@@ -337,7 +338,7 @@ pub trait SessionBackend: Send + Sync {
         let mut file = StatusFile::new(&name, Status::Working);
         file.cwd = Some(cwd);
         file.timestamp = Some(now);
-        file.message = Some("Starting Claude Code".into());
+        file.message = Some(pane::STARTING.into());
         if let Err(e) = self.write_status(&file).await {
             // Undone, as a failed rename is: no session left running with `claude` in it.
             let _ = self.run_on(&name, &self.tmux().kill(&name)).await;

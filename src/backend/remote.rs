@@ -85,16 +85,31 @@ exit 0",
     /// The bytes of `session`'s status file, `None` when it has none.
     async fn read_raw(&self, session: &str) -> Result<Option<Vec<u8>>, BackendError> {
         let Some(file) = self.file(session) else { return Ok(None) };
-        let out = self.exec(&format!("f={file}\n[ -e \"$f\" ] || exit 3\ncat \"$f\""), None).await?;
+        // Only a regular file, and only what the local reader would read of it (a FIFO
+        // there must not hang the read; a link to a device must not fill memory).
+        let limit = crate::sessions::read::MAX_FILE_BYTES;
+        let script = format!(
+            "f={file}\n[ -e \"$f\" ] || [ -h \"$f\" ] || exit 3\n\
+             [ -f \"$f\" ] || {{ echo 'not a regular file' >&2; exit 1; }}\n\
+             dd if=\"$f\" bs={} count=1 2>/dev/null",
+            limit + 1
+        );
+        let out = self.exec(&script, None).await?;
         match out.status {
             Some(3) => Ok(None),
+            Some(0) if out.stdout.len() as u64 > limit => Err(BackendError::Command(format!(
+                "{}'s status file on {} is larger than {} MiB",
+                crate::text::sanitize_line(session),
+                self.remote.name,
+                limit >> 20
+            ))),
             Some(0) => Ok(Some(out.stdout)),
             _ => Err(BackendError::Command(out.error_text())),
         }
     }
 
     fn parse(&self, session: &str, bytes: &[u8]) -> Result<StatusFile, BackendError> {
-        serde_json::from_slice(bytes)
+        crate::sessions::read::parse_one(bytes)
             .map_err(|e| BackendError::Command(format!("{}'s status file on {}: {e}", session, self.remote.name)))
     }
 

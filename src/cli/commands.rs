@@ -72,8 +72,13 @@ pub fn hook(global: &Global) {
         return;
     };
     let mut input = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
+    let limit = crate::hook::MAX_EVENT_BYTES;
+    if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut input) {
         crate::hook::log(&paths.state_dir, &format!("reading stdin: {e}"));
+        return;
+    }
+    if input.len() as u64 > limit {
+        crate::hook::log(&paths.state_dir, &format!("an event larger than {} MiB was ignored", limit >> 20));
         return;
     }
     let pane = std::env::var("TMUX_PANE").ok();

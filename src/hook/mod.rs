@@ -13,6 +13,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The largest event the hook reads (a tool's whole output can come with PostToolUse);
+/// a larger one is logged and ignored, so memory stays bounded.
+pub const MAX_EVENT_BYTES: u64 = 32 << 20;
+
 /// The log rolls over to `hook.log.1` past this size.
 const LOG_LIMIT: u64 = 1 << 20;
 /// How long the hook waits for tmux to name the pane's session.
