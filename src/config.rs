@@ -2,7 +2,24 @@
 //! remotes; a broken entry is skipped with one message naming the entry and the field.
 
 use serde::Deserialize;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+
+/// The longest value of a text field, in characters. The name shows in rows and names a
+/// generated ssh_config file; a host name has at most 253 (DNS); login names and paths
+/// get room to spare.
+pub fn field_max(field: &str) -> usize {
+    match field {
+        "name" | "user" => 64,
+        "host" => 253,
+        "jump_host" => 300,
+        _ => 4096,
+    }
+}
+/// How much of a bad value a message repeats, in characters.
+const SHOWN_MAX: usize = 80;
+/// How much of a YAML parser message a warning repeats (it may quote the input).
+const PARSER_MESSAGE_MAX: usize = 200;
 
 /// Where navi reads and writes, resolved once from the environment and the CLI flags.
 #[derive(Debug, Clone)]
@@ -151,40 +168,48 @@ pub fn load_remotes(path: &Path, home: &Path) -> LoadedRemotes {
 
 /// Parses the text of a remotes file. `Err` when the file as a whole is unusable.
 pub fn parse_remotes(text: &str, home: &Path) -> Result<LoadedRemotes, String> {
+    // Editors on some systems start a UTF-8 file with a byte-order mark; YAML would read
+    // it as content before the document.
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     if text.trim().is_empty() {
         return Ok(LoadedRemotes {
             config: RemotesConfig { known_hosts: home.join(".ssh/known_hosts"), ..Default::default() },
             warnings: Vec::new(),
         });
     }
-    let raw: RawFile = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+    let raw: RawFile = serde_yaml_ng::from_str(text).map_err(|e| parser_message(&e))?;
     let host_key_checking = match raw.host_key_checking.as_deref() {
         None | Some("strict") => HostKeyChecking::Strict,
         Some("accept-new") => HostKeyChecking::AcceptNew,
         Some("off") => HostKeyChecking::Off,
         Some(other) => {
-            return Err(format!("host_key_checking: {other:?} is not one of strict, accept-new, off"));
+            return Err(format!("host_key_checking: {} is not one of strict, accept-new, off", shown(other)));
         }
     };
+    if let Some(k) = &raw.known_hosts {
+        not_too_long("known_hosts", k)?;
+    }
     let known_hosts = raw.known_hosts.map(|k| expand_tilde(&k, home)).unwrap_or_else(|| home.join(".ssh/known_hosts"));
     absolute("known_hosts", &known_hosts)?;
     let mut out = LoadedRemotes {
         config: RemotesConfig { remotes: Vec::new(), known_hosts, host_key_checking },
         warnings: Vec::new(),
     };
+    let mut names = HashSet::new();
     for (i, value) in raw.remotes.into_iter().enumerate() {
         let label = match value.get("name").and_then(|n| n.as_str()) {
-            Some(n) => format!("remote #{} ({n:?})", i + 1),
+            Some(n) => format!("remote #{} ({})", i + 1, shown(n)),
             None => format!("remote #{}", i + 1),
         };
         match parse_remote(value, home) {
             Ok(r) if r.name == "local" => {
                 out.warnings.push(format!("{label}: name: \"local\" is reserved; entry skipped"))
             }
-            Ok(r) if out.config.get(&r.name).is_some() => {
-                out.warnings.push(format!("{label}: name: duplicate; entry skipped"))
+            Ok(r) if names.contains(&r.name) => out.warnings.push(format!("{label}: name: duplicate; entry skipped")),
+            Ok(r) => {
+                names.insert(r.name.clone());
+                out.config.remotes.push(r);
             }
-            Ok(r) => out.config.remotes.push(r),
             Err(e) => out.warnings.push(format!("{label}: {e}; entry skipped")),
         }
     }
@@ -202,8 +227,8 @@ fn check_fields(value: &mut serde_yaml_ng::Value) -> Result<(), String> {
         if field == "port" {
             let valid = v.is_null() || v.as_u64().is_some_and(|p| (1..=65535).contains(&p));
             if !valid {
-                let shown = serde_yaml_ng::to_string(v).unwrap_or_default();
-                return Err(format!("port: must be a number between 1 and 65535, not {}", shown.trim()));
+                let yaml = serde_yaml_ng::to_string(v).unwrap_or_default();
+                return Err(format!("port: must be a number between 1 and 65535, not {}", shown(yaml.trim())));
             }
         } else if TEXT.contains(&field) {
             match v {
@@ -218,14 +243,17 @@ fn check_fields(value: &mut serde_yaml_ng::Value) -> Result<(), String> {
 
 fn parse_remote(mut value: serde_yaml_ng::Value, home: &Path) -> Result<Remote, String> {
     check_fields(&mut value)?;
-    let raw: RawRemote = serde_yaml_ng::from_value(value).map_err(|e| e.to_string())?;
-    for (field, v) in [("name", &raw.name), ("host", &raw.host), ("user", &raw.user), ("key", &raw.key)] {
-        if v.trim().is_empty() {
-            return Err(format!("{field}: must not be empty"));
-        }
+    let raw: RawRemote = serde_yaml_ng::from_value(value).map_err(|e| parser_message(&e))?;
+    let required = [("name", &raw.name), ("host", &raw.host), ("user", &raw.user), ("key", &raw.key)];
+    let optional = [("sessions_dir", &raw.sessions_dir), ("jump_host", &raw.jump_host)];
+    for (field, v) in required.into_iter().chain(optional.into_iter().filter_map(|(f, v)| Some((f, v.as_ref()?)))) {
+        not_too_long(field, v)?;
         if v.chars().any(char::is_control) {
             return Err(format!("{field}: contains a control character"));
         }
+    }
+    if let Some((field, _)) = required.iter().find(|(_, v)| v.trim().is_empty()) {
+        return Err(format!("{field}: must not be empty"));
     }
     if raw.port == Some(0) {
         return Err("port: must be between 1 and 65535".into());
@@ -252,9 +280,21 @@ fn parse_remote(mut value: serde_yaml_ng::Value, home: &Path) -> Result<Remote, 
     })
 }
 
+/// Checked before anything else reads the value, so no message repeats a huge one.
+fn not_too_long(field: &str, value: &str) -> Result<(), String> {
+    let max = field_max(field);
+    match value.chars().nth(max) {
+        Some(_) => Err(format!("{field}: longer than {max} characters")),
+        None => Ok(()),
+    }
+}
+
 /// Host and user names reach ssh's command line: letters, digits and `extra` only, and no
 /// leading `-` (which ssh would take for an option).
 fn plain_word(field: &str, value: &str, extra: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err(format!("{field}: no host or user name"));
+    }
     if value.starts_with('-') {
         return Err(format!("{field}: must not start with '-'"));
     }
@@ -270,21 +310,21 @@ fn absolute(field: &str, path: &Path) -> Result<(), String> {
     if path.is_absolute() {
         Ok(())
     } else {
-        Err(format!("{field}: {:?} is relative; write it in full or starting with ~/", path.display().to_string()))
+        Err(format!("{field}: {} is relative; write it in full or starting with ~/", shown(&path.to_string_lossy())))
     }
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`.
 pub fn parse_host_port(s: &str) -> Result<HostPort, String> {
     let port = |p: &str| match p.parse::<u16>() {
-        Ok(0) | Err(_) => Err(format!("bad port {p:?}")),
+        Ok(0) | Err(_) => Err(format!("bad port {}", shown(p))),
         Ok(n) => Ok(n),
     };
     if let Some(rest) = s.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(|| format!("unclosed '[' in {s:?}"))?;
+        let (host, after) = rest.split_once(']').ok_or_else(|| format!("unclosed '[' in {}", shown(s)))?;
         let port = match after {
             "" => 22,
-            p => port(p.strip_prefix(':').ok_or_else(|| format!("unexpected {p:?} after ']'"))?)?,
+            p => port(p.strip_prefix(':').ok_or_else(|| format!("unexpected {} after ']'", shown(p)))?)?,
         };
         return Ok(HostPort { host: host.to_string(), port });
     }
@@ -294,131 +334,44 @@ pub fn parse_host_port(s: &str) -> Result<HostPort, String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A value as a message quotes it: escaped like Rust's `{:?}`, at most [`SHOWN_MAX`]
+/// characters of it, `…` when cut.
+pub fn shown(value: &str) -> String {
+    let head: String = value.chars().take(SHOWN_MAX + 1).collect();
+    format!("\"{}\"", shorten(&head.escape_debug().to_string(), SHOWN_MAX))
+}
 
-    fn home() -> PathBuf {
-        PathBuf::from("/home/u")
-    }
-
-    #[test]
-    fn full_file() {
-        let text = r#"
-known_hosts: ~/kh
-host_key_checking: accept-new
-remotes:
-  - name: prod
-    host: 10.0.0.5
-    user: dev
-    key: ~/.ssh/id_ed25519
-    port: 2222
-    sessions_dir: /srv/sessions
-    jump_host: bastion.example:2200
-  - name: box
-    host: box
-    user: me
-    key: /k
-"#;
-        let l = parse_remotes(text, &home()).unwrap();
-        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
-        let c = l.config;
-        assert_eq!(c.known_hosts, PathBuf::from("/home/u/kh"));
-        assert_eq!(c.host_key_checking, HostKeyChecking::AcceptNew);
-        assert_eq!(c.remotes[0].key, PathBuf::from("/home/u/.ssh/id_ed25519"));
-        assert_eq!(c.remotes[0].port, 2222);
-        assert_eq!(c.remotes[0].jump_host, Some(HostPort { host: "bastion.example".into(), port: 2200 }));
-        assert_eq!(c.remotes[1].port, 22);
-        assert_eq!(c.remotes[1].sessions_dir, "~/.claude-sessions");
-    }
-
-    #[test]
-    fn bad_entry_is_named_and_skipped() {
-        let text = "remotes:\n  - name: ok\n    host: h\n    user: u\n    key: /k\n  - name: broken\n    user: u\n    key: /k\n";
-        let l = parse_remotes(text, &home()).unwrap();
-        assert_eq!(l.config.remotes.len(), 1);
-        assert_eq!(l.warnings.len(), 1);
-        assert!(l.warnings[0].contains("remote #2 (\"broken\")"), "{}", l.warnings[0]);
-        assert!(l.warnings[0].contains("host"), "{}", l.warnings[0]);
-    }
-
-    #[test]
-    fn a_value_of_the_wrong_type_names_its_field() {
-        let entry = |extra: &str| format!("remotes:\n  - name: b\n    host: h\n    user: u\n    key: /k\n{extra}");
-        for (extra, field) in [
-            ("    port: 99999\n", "port:"),
-            ("    port: abc\n", "port:"),
-            ("    port: 0\n", "port:"),
-            ("    port: -1\n", "port:"),
-            ("    sessions_dir: [a]\n", "sessions_dir:"),
-            ("    jump_host: {h: 1}\n", "jump_host:"),
-        ] {
-            let l = parse_remotes(&entry(extra), &home()).unwrap();
-            assert!(l.config.remotes.is_empty(), "{extra}");
-            assert!(l.warnings[0].contains("remote #1 (\"b\")") && l.warnings[0].contains(field), "{}", l.warnings[0]);
-        }
-        // A number where text is expected is text.
-        let l = parse_remotes("remotes:\n  - name: 42\n    host: h\n    user: 1000\n    key: /k\n", &home()).unwrap();
-        assert_eq!((l.config.remotes[0].name.as_str(), l.config.remotes[0].user.as_str()), ("42", "1000"));
-    }
-
-    #[test]
-    fn broken_file_is_an_error() {
-        assert!(parse_remotes("remotes: [", &home()).is_err());
-        assert!(parse_remotes("host_key_checking: maybe", &home()).is_err());
-        assert!(parse_remotes("remotes: 5", &home()).is_err());
-    }
-
-    #[test]
-    fn missing_file_is_silent() {
-        let l = load_remotes(Path::new("/nonexistent/remotes.yaml"), &home());
-        assert!(l.config.remotes.is_empty() && l.warnings.is_empty());
-        assert_eq!(l.config.host_key_checking, HostKeyChecking::Strict);
-    }
-
-    #[test]
-    fn host_ports() {
-        assert_eq!(parse_host_port("j").unwrap(), HostPort { host: "j".into(), port: 22 });
-        assert_eq!(parse_host_port("j:2").unwrap(), HostPort { host: "j".into(), port: 2 });
-        assert_eq!(parse_host_port("[::1]:7").unwrap(), HostPort { host: "::1".into(), port: 7 });
-        assert_eq!(parse_host_port("::1").unwrap(), HostPort { host: "::1".into(), port: 22 });
-        assert!(parse_host_port("j:x").is_err());
-        assert!(parse_host_port("j:0").is_err());
-    }
-
-    #[test]
-    fn hosts_users_and_paths_that_could_mislead_ssh_are_refused() {
-        let entry = |host: &str, user: &str, key: &str, jump: &str| {
-            let text = format!(
-                "remotes:\n  - name: r\n    host: '{host}'\n    user: '{user}'\n    key: '{key}'\n    jump_host: '{jump}'\n"
-            );
-            let l = parse_remotes(&text, &home()).unwrap();
-            l.warnings.first().cloned()
-        };
-        assert_eq!(entry("h.example", "u_1", "~/k", "j.example:2"), None);
-        assert_eq!(entry("::1", "u", "/k", ""), None);
-        for (host, user, jump, field) in [
-            ("-oProxyCommand=x", "u", "", "host"),
-            ("h x", "u", "", "host"),
-            ("h", "u$(x)", "", "user"),
-            ("h", "-l", "", "user"),
-            ("h", "u", "j`x`", "jump_host"),
-            ("h", "u", "-j", "jump_host"),
-        ] {
-            let w = entry(host, user, "/k", jump).unwrap_or_else(|| panic!("{host} {user} {jump} accepted"));
-            assert!(w.contains(&format!("{field}: ")), "{w}");
-        }
-        assert!(entry("h", "u", "k", "").unwrap().contains("key: \"k\" is relative"));
-        let err = parse_remotes("known_hosts: kh\n", &home()).unwrap_err();
-        assert!(err.contains("known_hosts: \"kh\" is relative"), "{err}");
-    }
-
-    #[test]
-    fn duplicate_and_reserved_names() {
-        let e = "    host: h\n    user: u\n    key: /k\n";
-        let text = format!("remotes:\n  - name: a\n{e}  - name: a\n{e}  - name: local\n{e}");
-        let l = parse_remotes(&text, &home()).unwrap();
-        assert_eq!(l.config.remotes.len(), 1);
-        assert_eq!(l.warnings.len(), 2);
+/// The first `max` characters of `s`, and `…` when there were more.
+fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
     }
 }
+
+/// A YAML parser message. It quotes the input (`field` or "value"): control characters
+/// are escaped, each quote is cut like [`shown`], and the whole message too.
+fn parser_message(e: &impl std::fmt::Display) -> String {
+    let text: String = e
+        .to_string()
+        .chars()
+        .map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() })
+        .collect();
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = &rest[open..=open];
+        out.push_str(&rest[..=open]);
+        let inside = &rest[open + 1..];
+        let close = inside.find(quote).unwrap_or(inside.len());
+        out.push_str(&shorten(&inside[..close], SHOWN_MAX));
+        let after = (close + 1).min(inside.len());
+        out.push_str(&inside[close..after]);
+        rest = &inside[after..];
+    }
+    out.push_str(rest);
+    shorten(&out, PARSER_MESSAGE_MAX)
+}
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,6 @@
 use rustix::fs::{Mode, OFlags};
 use std::io::{self, Read};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 /// Reads at most `max` bytes of the regular file at `path`. `Ok(None)`: there is no file.
 /// Anything else (a FIFO, a device, a folder, a larger file) is an error that says so.
@@ -18,7 +17,7 @@ pub fn read_regular(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
     let file = std::fs::File::from(fd);
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+        return Err(io::Error::new(io::ErrorKind::Unsupported, "not a regular file"));
     }
     let mut bytes = Vec::with_capacity(meta.len().min(max) as usize);
     file.take(max + 1).read_to_end(&mut bytes)?;
@@ -33,44 +32,6 @@ pub fn read_text(path: &Path, max: u64) -> io::Result<Option<String>> {
     let Some(bytes) = read_regular(path, max)? else { return Ok(None) };
     let text = String::from_utf8(bytes).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))?;
     Ok(Some(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)))
-}
-
-/// Opens (creating it) the lock file at `path` without following a symlink there, and
-/// takes its exclusive lock, waiting at most `wait` for another holder to let go.
-pub fn lock(path: &Path, wait: Duration) -> io::Result<std::fs::File> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    let fd = rustix::fs::open(path, flags, Mode::from_raw_mode(0o644)).map_err(|e| {
-        let why = if e == rustix::io::Errno::LOOP { "a symlink".to_string() } else { e.to_string() };
-        io::Error::new(io::Error::from(e).kind(), format!("cannot use {} as a lock: {why}", path.display()))
-    })?;
-    let file = std::fs::File::from(fd);
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("cannot use {} as a lock: not a regular file", path.display()),
-        ));
-    }
-    let deadline = Instant::now() + wait;
-    let mut pause = Duration::from_millis(1);
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
-                pause = (pause * 2).min(Duration::from_millis(50));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("{} is held by another process for {} s", path.display(), wait.as_secs_f32()),
-                ));
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(e),
-        }
-    }
 }
 
 /// `1 MiB`, `64 KiB`, `12 bytes`.
@@ -104,23 +65,5 @@ mod tests {
         std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
         assert!(read_regular(&zero, 100).unwrap_err().to_string().contains("not a regular file"));
         assert!(read_regular(d.path(), 100).is_err());
-    }
-
-    #[test]
-    fn locks_refuse_symlinks_and_fifos_and_wait_a_bounded_time() {
-        let d = tempfile::tempdir().unwrap();
-        let link = d.path().join("link.lock");
-        std::os::unix::fs::symlink(d.path().join("elsewhere"), &link).unwrap();
-        assert!(lock(&link, Duration::ZERO).unwrap_err().to_string().contains("a symlink"));
-        assert!(!d.path().join("elsewhere").exists(), "nothing created behind the link");
-        let fifo = d.path().join("fifo.lock");
-        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-        assert!(lock(&fifo, Duration::ZERO).is_err());
-        let path = d.path().join("sub/ok.lock");
-        let held = lock(&path, Duration::ZERO).unwrap();
-        let e = lock(&path, Duration::from_millis(20)).unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::TimedOut, "{e}");
-        drop(held);
-        lock(&path, Duration::ZERO).unwrap();
     }
 }

@@ -2,13 +2,14 @@
 //!
 //! Layers, imports pointing downward only (see DESIGN.md):
 //! `cli` → `app`/`ui`/`tui` → `backend` → `ssh` → `sessions`; `sessionmgr`/`mcp` beside
-//! them; `config` and `text` at the bottom.
+//! them; `config`, `text` and `escapes` at the bottom.
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod backend;
 pub mod cli;
 pub mod config;
+pub mod escapes;
 pub mod files;
 pub mod hook;
 pub mod mcp;

@@ -19,39 +19,30 @@ pub fn sanitize_line(input: &str) -> String {
     sanitize(input).replace('\n', " ")
 }
 
-/// Removes every escape sequence and every control character except the bytes in `keep`
-/// (some of `\n`, `\t`, `\r`). Invalid UTF-8 becomes U+FFFD.
-pub fn strip_escapes(input: &[u8], keep: &[u8]) -> String {
-    let mut sink = Sink { out: String::with_capacity(input.len()), keep };
-    vte::Parser::new().advance(&mut sink, input);
-    sink.out
-}
+pub use crate::escapes::{is_format, strip_escapes};
 
-struct Sink<'a> {
-    out: String,
-    keep: &'a [u8],
-}
-
-impl vte::Perform for Sink<'_> {
-    fn print(&mut self, c: char) {
-        // vte passes C1 controls and DEL through `execute`, but be strict anyway. Bidi
-        // overrides and invisible format characters could make text read differently from
-        // what it is (a name shown reversed, a fingerprint with hidden parts).
-        if !c.is_control() && !is_format(c) {
-            self.out.push(c);
+/// Cleans every string of a JSON value, keys and values alike, as [`sanitize`] does (tabs
+/// kept: JSON escapes them), so machine-readable output is as safe to print as the rest.
+pub fn sanitize_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if needs_cleaning(s) => *s = strip_escapes(s.as_bytes(), b"\n\t"),
+        Value::Array(items) => items.iter_mut().for_each(sanitize_json),
+        Value::Object(map) => {
+            if map.keys().any(|k| needs_cleaning(k)) {
+                let old = std::mem::take(map);
+                map.extend(old.into_iter().map(|(k, v)| (strip_escapes(k.as_bytes(), b"\n\t"), v)));
+            }
+            map.values_mut().for_each(sanitize_json);
         }
-    }
-
-    fn execute(&mut self, byte: u8) {
-        if self.keep.contains(&byte) {
-            self.out.push(byte as char);
-        }
+        _ => {}
     }
 }
 
-/// Bidi embeddings, overrides and isolates, zero-width and direction marks, and the BOM.
-fn is_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+/// Every escape sequence starts with a control character, so text without controls or
+/// format characters is already clean.
+fn needs_cleaning(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() || is_format(c))
 }
 
 /// Cuts `s` to at most `width` display columns, ending in `…` when something was cut.
@@ -135,6 +126,21 @@ mod tests {
         let hostile = "ab\u{202E}cd\u{2066}e\u{2069}f\u{200B}g\u{200F}h\u{FEFF}i";
         assert_eq!(sanitize(hostile), "abcdefghi");
         assert_eq!(sanitize_line("é世界\u{00AD}x"), "é世界\u{00AD}x", "other text is kept");
+    }
+
+    #[test]
+    fn strips_every_invisible_format_character() {
+        let hidden = "\u{061C}\u{180E}\u{2028}\u{2029}\u{2060}\u{2064}\u{206A}\u{206F}\u{FFF9}\u{FFFB}\u{E0001}\u{E0041}\u{E007F}";
+        let hostile: String = hidden.chars().map(|c| format!("{c}x")).collect();
+        assert_eq!(sanitize_line(&hostile), "x".repeat(hidden.chars().count()));
+    }
+
+    #[test]
+    fn json_strings_are_cleaned_keys_and_values_at_every_depth() {
+        let mut v = serde_json::json!({"a\u{202E}b": ["x\u{1b}[31my", {"k": "\u{85}c1\u{7f}del\u{9b}2J"}], "n": 1,
+            "t": "line\nnext\ttab"});
+        sanitize_json(&mut v);
+        assert_eq!(v, serde_json::json!({"ab": ["xy", {"k": "c1del2J"}], "n": 1, "t": "line\nnext\ttab"}));
     }
 
     #[test]

@@ -166,6 +166,21 @@ fn dialog_send() {
 }
 
 #[test]
+fn dialog_send_multi_line() {
+    let mut m = model(80, 24);
+    key(&mut m, Key::ch('m'));
+    for (i, line) in ["run the tests", "then fix what fails", "and commit"].iter().enumerate() {
+        if i > 0 {
+            key(&mut m, Key { code: KeyCode::Enter, ctrl: false, alt: true });
+        }
+        for c in line.chars() {
+            key(&mut m, Key::ch(c));
+        }
+    }
+    insta::assert_snapshot!(render(&m));
+}
+
+#[test]
 fn dialog_git() {
     let mut m = model(90, 26);
     key(&mut m, Key::ch('G'));

@@ -293,6 +293,19 @@ fn preview_of_another_session_is_ignored() {
 }
 
 #[test]
+fn the_prompt_box_takes_new_lines_with_alt_or_shift_enter() {
+    let mut m = model();
+    ch(&mut m, 'm');
+    typed(&mut m, "first");
+    // Shift-Enter reaches the update as Alt-Enter (see the terminal input conversion).
+    press(&mut m, Key { code: KeyCode::Enter, ctrl: false, alt: true });
+    typed(&mut m, "second");
+    assert!(matches!(&m.dialog, Some(Dialog::Send { input, .. }) if input.value == "first\nsecond"));
+    let up = press(&mut m, Key::plain(KeyCode::Enter));
+    assert_eq!(up.effects, vec![Effect::Send(key("beta"), "first\nsecond".into())]);
+}
+
+#[test]
 fn send_git_metrics_help_quit() {
     let mut m = model();
     ch(&mut m, 'm');

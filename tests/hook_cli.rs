@@ -3,7 +3,7 @@
 //! `navi install-hooks` through the CLI with HOME in a temp folder.
 
 mod common;
-use common::tmux::{TmuxServer, wait_for};
+use common::tmux::{TmuxServer, outcome_within, wait_for};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -197,4 +197,97 @@ fn install_hooks_merges_into_claude_settings_and_uninstalls() {
     let status =
         Command::new("sh").arg("-c").arg(format!("echo '{{}}' | {cmd}")).env("HOME", &t.home).status().unwrap();
     assert!(status.success());
+}
+
+/// Runs `navi hook` for `pane` and requires it to finish, quietly and with 0, in 10 s.
+fn hook_within_10s(t: &TmuxServer, pane: &str, event: &Value) {
+    let mut cmd = t.navi();
+    cmd.arg("hook").env("TMUX", format!("{},1,0", t.socket.display())).env("TMUX_PANE", pane);
+    let (code, out, err) = outcome_within(&mut cmd, event.to_string().as_bytes(), Duration::from_secs(10));
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""), "a hook exits 0 and prints nothing");
+}
+
+fn hook_log(t: &TmuxServer) -> String {
+    std::fs::read_to_string(t.home.join(".local/state/navi/hook.log")).unwrap_or_default()
+}
+
+fn mkfifo(path: &std::path::Path) {
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+#[test]
+fn a_fifo_or_a_dangling_symlink_at_the_lock_path_never_hangs_the_hook() {
+    let t = TmuxServer::new();
+    t.new_session("s", &t.home, "");
+    let pane = pane_id(&t, "s");
+    std::fs::create_dir_all(&t.sessions).unwrap();
+    let lock = t.sessions.join(".navi.lock");
+    mkfifo(&lock);
+    hook_within_10s(&t, &pane, &json!({"hook_event_name":"UserPromptSubmit"}));
+    assert!(hook_log(&t).contains(".navi.lock: is not a regular file"), "{}", hook_log(&t));
+
+    std::fs::remove_file(&lock).unwrap();
+    let outside = t.dir.path().join("outside");
+    std::os::unix::fs::symlink(&outside, &lock).unwrap();
+    hook_within_10s(&t, &pane, &json!({"hook_event_name":"UserPromptSubmit"}));
+    assert!(hook_log(&t).contains("symbolic link"), "{}", hook_log(&t));
+    assert!(!outside.exists(), "no file created outside the sessions folder");
+    assert!(!t.status_path("s").exists(), "nothing written without the lock");
+}
+
+#[test]
+fn a_special_status_file_is_left_alone_and_logged() {
+    let t = TmuxServer::new();
+    t.new_session("s", &t.home, "");
+    let pane = pane_id(&t, "s");
+    std::fs::create_dir_all(&t.sessions).unwrap();
+    mkfifo(&t.status_path("s"));
+    hook_within_10s(&t, &pane, &json!({"hook_event_name":"UserPromptSubmit"}));
+    assert!(hook_log(&t).contains("not a regular file"), "{}", hook_log(&t));
+    assert!(!t.home.join(".local/state/navi/corrupt").exists(), "a FIFO is not corrupt data");
+    let meta = std::fs::symlink_metadata(t.status_path("s")).unwrap();
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type()), "left where it was");
+}
+
+#[test]
+fn valid_json_of_odd_types_is_updated_not_set_aside() {
+    let t = TmuxServer::new();
+    t.new_session("s", &t.home, "");
+    let pane = pane_id(&t, "s");
+    t.write_status(&json!({"tmux_session":"s","status":"done","session_id":5,"cwd":7,
+        "metrics":{"time":{"total_seconds":12.7},"tools":[],"tokens":{"in":3}}}));
+    hook_within_10s(&t, &pane, &json!({"hook_event_name":"UserPromptSubmit"}));
+    assert!(!t.home.join(".local/state/navi/corrupt").exists(), "{}", hook_log(&t));
+    let v = t.read_status("s").unwrap();
+    assert_eq!(v["status"], "working");
+    assert_eq!((&v["session_id"], &v["cwd"]), (&json!(5), &json!(7)), "kept as they were");
+    assert_eq!(v["metrics"]["tools"], json!([]));
+    assert_eq!(v["metrics"]["tokens"], json!({"in":3}));
+    assert!(v["metrics"]["time"]["total_seconds"].is_i64(), "repaired by the hook that owns it: {v}");
+}
+
+#[test]
+fn a_set_aside_never_replaces_an_earlier_one() {
+    let t = TmuxServer::new();
+    t.new_session("s", &t.home, "");
+    let pane = pane_id(&t, "s");
+    let corrupt = t.home.join(".local/state/navi/corrupt");
+    std::fs::create_dir_all(&corrupt).unwrap();
+    // Earlier set-asides under every name this run could pick for the seconds around it.
+    let now = navi::text::now_unix();
+    for s in now - 1..now + 30 {
+        std::fs::write(corrupt.join(format!("s.json.{s}")), "earlier").unwrap();
+    }
+    std::fs::create_dir_all(&t.sessions).unwrap();
+    std::fs::write(t.status_path("s"), "{broken").unwrap();
+    hook_within_10s(&t, &pane, &json!({"hook_event_name":"UserPromptSubmit"}));
+    assert_eq!(t.read_status("s").unwrap()["status"], "working", "{}", hook_log(&t));
+    let mut kept = Vec::new();
+    for e in std::fs::read_dir(&corrupt).unwrap() {
+        let bytes = std::fs::read(e.unwrap().path()).unwrap();
+        kept.push(String::from_utf8(bytes).unwrap());
+    }
+    assert_eq!(kept.len(), 32, "{kept:?}");
+    assert_eq!(kept.iter().filter(|k| *k == "earlier").count(), 31, "every earlier one kept");
+    assert!(kept.contains(&"{broken".to_string()));
 }

@@ -254,3 +254,52 @@ fn pr_comes_from_the_local_gh_when_it_answers() {
     assert!(text.contains("feat [PR#42 open]"), "{text}");
     assert!(text.contains("pull request: #42 OPEN https://github.com/o/r/pull/42"), "{text}");
 }
+
+#[test]
+fn a_new_session_whose_status_file_cannot_be_written_is_undone() {
+    let t = TmuxServer::new();
+    let (_, path) = fake_claude(&t);
+    // The sessions folder is a file: the first status file cannot be written.
+    std::fs::write(&t.sessions, "not a folder").unwrap();
+    let (code, _, err) = run_with_path(&t, &path, &["new", "work", "--dir", t.home.to_str().unwrap()]);
+    assert_ne!(code, 0, "{err}");
+    assert_eq!(t.sessions_alive(), ["keepalive"], "no session left running with claude typed into it");
+}
+
+#[test]
+fn names_with_a_slash_have_no_status_file_but_every_action_works() {
+    let t = TmuxServer::new();
+    t.new_session("keepalive", &t.home, "");
+    t.new_session("a/b", &t.home, "");
+    let (code, _, err) = t.run_navi(&["dismiss", "a/b"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("has no status file"), "{err}");
+    let (code, _, err) = t.run_navi(&["rename", "a/b", "plain"]);
+    assert_eq!(code, 0, "{err}");
+    t.tmux(&["rename-session", "-t", "=plain", "c/d"]);
+    let (code, out, err) = t.run_navi(&["kill", "c/d"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("killed c/d"), "{out}");
+    assert_eq!(t.sessions_alive(), ["keepalive"]);
+    let (code, _, err) = t.run_navi(&["kill", "c/d"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no session named"), "{err}");
+}
+
+#[test]
+fn each_stale_file_is_removed_on_its_own() {
+    let t = TmuxServer::new();
+    t.new_session("live", &t.home, "");
+    std::fs::create_dir_all(&t.sessions).unwrap();
+    // Read first (sorted by name): its session name is too long to be a file name.
+    let long = json!({"tmux_session": "x".repeat(300), "status": "done"});
+    std::fs::write(t.sessions.join("a.json"), long.to_string()).unwrap();
+    t.write_status(&json!({"tmux_session": "b", "status": "done"}));
+    t.write_status(&json!({"tmux_session": "live", "status": "working"}));
+    let (code, out, err) = t.run_navi(&["list", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 1, "{out}");
+    assert!(!t.status_path("b").exists(), "the stale file after the failing one is removed too");
+    assert!(t.status_path("live").exists());
+}

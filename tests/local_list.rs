@@ -2,8 +2,9 @@
 //! after tmux answered, JSON output, malformed files skipped and reported.
 
 mod common;
-use common::tmux::TmuxServer;
+use common::tmux::{TmuxServer, outcome_within};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 fn list_json(t: &TmuxServer) -> (Vec<Value>, String) {
     let (code, out, err) = t.run_navi(&["list", "--json"]);
@@ -102,4 +103,102 @@ fn escape_sequences_never_reach_the_terminal() {
     assert_eq!(code, 0);
     assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
     assert!(out.contains("hithere"), "{out:?}");
+}
+
+#[test]
+fn special_and_oversized_files_are_skipped_by_name_without_hanging() {
+    let t = TmuxServer::new();
+    t.new_session("ok", &t.home, "");
+    t.write_status(&json!({"tmux_session":"ok","status":"idle"}));
+    let fifo = t.sessions.join("x.json");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    std::os::unix::fs::symlink("/dev/zero", t.sessions.join("zero.json")).unwrap();
+    std::fs::write(t.sessions.join("big.json"), vec![b' '; 2 << 20]).unwrap();
+    let (code, out, err) = outcome_within(t.navi().args(["list", "--json"]), b"", Duration::from_secs(10));
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 1, "the other sessions are listed");
+    for line in [
+        "x.json: not a regular file, skipped",
+        "zero.json: not a regular file, skipped",
+        "big.json: larger than 1 MiB, skipped",
+    ] {
+        assert_eq!(err.matches(line).count(), 1, "{line:?} once in {err}");
+    }
+    assert!(fifo.exists(), "nothing is removed");
+}
+
+#[test]
+fn a_byte_order_mark_is_not_damage() {
+    let t = TmuxServer::new();
+    t.new_session("bom", &t.home, "");
+    std::fs::create_dir_all(&t.sessions).unwrap();
+    std::fs::write(t.status_path("bom"), b"\xEF\xBB\xBF{\"tmux_session\":\"bom\",\"status\":\"done\"}").unwrap();
+    let (rows, err) = list_json(&t);
+    assert_eq!(rows.len(), 1, "{err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+/// Every character that can hide or reorder text, and raw controls.
+const HIDDEN: &[char] = &[
+    '\u{7}',
+    '\u{7f}',
+    '\u{80}',
+    '\u{85}',
+    '\u{9b}',
+    '\u{9f}',
+    '\u{61c}',
+    '\u{180e}',
+    '\u{200b}',
+    '\u{200f}',
+    '\u{2028}',
+    '\u{2029}',
+    '\u{202a}',
+    '\u{202e}',
+    '\u{2060}',
+    '\u{2064}',
+    '\u{2066}',
+    '\u{2069}',
+    '\u{206a}',
+    '\u{206f}',
+    '\u{feff}',
+    '\u{fff9}',
+    '\u{fffb}',
+    '\u{e0001}',
+    '\u{e0041}',
+    '\u{e007f}',
+];
+
+#[test]
+fn hidden_characters_are_stripped_from_the_listing_and_the_json() {
+    let t = TmuxServer::new();
+    t.new_session("evil", &t.home, "");
+    let spiked: String = HIDDEN.iter().map(|c| format!("{c}x")).collect();
+    t.write_status(&json!({"tmux_session":"evil","status":"done","message":spiked,"cwd":format!("/tmp/{spiked}"),
+        "custom":{spiked.clone():[spiked.clone()]}}));
+    let (code, out, err) = t.run_navi(&["list", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let clean = "x".repeat(HIDDEN.len());
+    assert_eq!(rows[0]["message"], clean.as_str());
+    assert_eq!(rows[0]["custom"], json!({clean.clone(): [clean.clone()]}), "keys and nested values too");
+    let (code, text, _) = t.run_navi(&["list"]);
+    assert_eq!(code, 0);
+    for c in HIDDEN {
+        assert!(!out.contains(*c) && !text.contains(*c), "{c:?} in {out:?} or {text:?}");
+        let escaped = format!("\\u{:04x}", *c as u32);
+        assert!(!out.to_lowercase().contains(&escaped), "{c:?} escaped in {out}");
+    }
+}
+
+#[test]
+fn a_files_own_remote_field_never_shadows_navis() {
+    let t = TmuxServer::new();
+    t.new_session("here", &t.home, "");
+    t.write_status(&json!({"tmux_session":"here","status":"done","remote":"elsewhere"}));
+    let (code, out, err) = t.run_navi(&["list", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("\"remote\"").count(), 1, "{out}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["remote"], Value::Null, "a local session says so");
 }

@@ -295,3 +295,28 @@ async fn long_commands_survive_the_terminal_line_limit() {
     assert!(e.contains("longer than"), "{e}");
     m.close(&id).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unterminated_escape_string_hides_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let (d, r) = run(&m, &id, "printf '\\033]0;never-ends'; echo visible").await;
+    assert!(d.contains("visible") && r.exit_code == Some(0), "{d:?} {r:?}");
+    // While the command still runs, a newline already ends the string for the reader.
+    let sent = m.send(&id, "printf '\\033_also-never-ends'; echo shown; sleep 1000", None).await.unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut data = String::new();
+    let mut cursor = None;
+    while !data.contains("shown") {
+        assert!(tokio::time::Instant::now() < deadline, "never shown: {data:?}");
+        let r = m.read(&id, cursor, None, Duration::from_secs(1)).await.unwrap();
+        data.push_str(&r.data);
+        cursor = Some(r.next_cursor);
+    }
+    m.interrupt(&id).await.unwrap();
+    finish(&m, &id, sent.command_id).await;
+    let (d, _) = run(&m, &id, "printf 'a\\033]0;title\\007b\\n'").await;
+    assert_eq!(d, "ab\n");
+    m.close(&id).await.unwrap();
+}

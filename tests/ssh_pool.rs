@@ -268,3 +268,32 @@ async fn timed_out_commands_free_their_server_sessions() {
 fn rand_suffix() -> u32 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() % 1_000_000
 }
+
+/// The most memory this test process ever held (`VmHWM`), in bytes.
+fn peak_memory() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_output_is_cut_at_16_mib_and_the_pool_goes_on() {
+    let sshd = Sshd::start();
+    // Long enough that, without the bound, gigabytes would pile up before the timeout.
+    let pool = Pool::new(&config(&sshd, "strict")).with_command_timeout(std::time::Duration::from_secs(120));
+    let tag = format!("{}{}", 900 + std::process::id() % 90, rand_suffix());
+    for command in ["cat /dev/zero".to_string(), format!("yes {tag}"), format!("yes {tag} >&2")] {
+        let err = pool.exec("box", &command, None).await.unwrap_err();
+        assert!(matches!(err, SshError::OutputTooLarge { .. }), "{command}: {err:?}");
+        assert_eq!(err.to_string(), "output larger than 16 MiB");
+        // The channel was closed and the connection kept: the next command runs on it.
+        let out = pool.exec("box", "echo ok", None).await.unwrap_or_else(|e| panic!("after {command}: {e}"));
+        assert_eq!(out.stdout, b"ok\n");
+        assert_eq!(pool.status("box").unwrap().state, ConnState::Connected);
+    }
+    let gone =
+        common::tmux::wait_for(std::time::Duration::from_secs(20), || processes_with(&format!("yes {tag}")).is_empty());
+    assert!(gone, "left running on the server: {:?}", processes_with(&format!("yes {tag}")));
+    assert!(peak_memory() < 512 << 20, "peak memory {} MiB", peak_memory() >> 20);
+    assert_eq!(sshd.log().matches("Accepted publickey").count(), 1, "one connection served them all");
+}

@@ -37,6 +37,11 @@ pub fn key(m: &mut Model, key: Key) -> Update {
         },
         Dialog::Send { key: k, mut input, .. } => match key.code {
             KeyCode::Esc => (None, Update::redraw()),
+            // Alt-Enter (and Shift-Enter, which arrives as Alt-Enter): a new line in the prompt.
+            KeyCode::Enter if key.alt => {
+                input.insert('\n');
+                (Some(Dialog::Send { key: k, input, error: None }), Update::redraw())
+            }
             KeyCode::Enter if input.value.trim().is_empty() => {
                 let error = Some("type something to send".to_string());
                 (Some(Dialog::Send { key: k, input, error }), Update::redraw())
@@ -88,6 +93,11 @@ pub fn key(m: &mut Model, key: Key) -> Update {
     };
     m.dialog = dialog;
     up
+}
+
+/// Alt-Enter (or Shift-Enter) in the prompt box: a new line in the prompt.
+pub fn is_newline(m: &Model, key: Key) -> bool {
+    key.code == KeyCode::Enter && key.alt && matches!(m.dialog, Some(Dialog::Send { .. }))
 }
 
 fn closes(key: Key, own: char) -> bool {

@@ -37,8 +37,9 @@ const GIT_ACTIVE_SECS: i64 = 5;
 pub fn update(m: &mut Model, msg: Msg) -> Update {
     match msg {
         // Terminals send Esc followed quickly by a key as Alt+key: unless Alt+key is bound,
-        // it is what the user typed, Esc and then the key.
-        Msg::Key(key) if key.alt && !m.keys.binds(key) => {
+        // it is what the user typed, Esc and then the key. Alt-Enter in the prompt box is
+        // a new line.
+        Msg::Key(key) if key.alt && !m.keys.binds(key) && !forms::is_newline(m, key) => {
             let mut first = update(m, Msg::Key(Key::plain(KeyCode::Esc)));
             let second = update(m, Msg::Key(Key { alt: false, ..key }));
             first.redraw |= second.redraw;

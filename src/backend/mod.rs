@@ -6,7 +6,11 @@
 pub mod git;
 pub mod local;
 pub mod names;
+pub mod pane;
+pub mod process;
 pub mod remote;
+pub mod remote_files;
+pub mod send;
 pub mod shell;
 pub mod tmux;
 
@@ -19,11 +23,23 @@ use serde::Serialize;
 pub use tmux::Tmux;
 
 /// A session as shown: its status file and the remote it lives on (`None`: local).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
-    #[serde(flatten)]
     pub file: StatusFile,
     pub remote: Option<String>,
+}
+
+/// The status file's fields with navi's own (`remote`) on top: a file's own `remote` field
+/// is replaced, so the key appears once and always says where the session lives.
+impl Serialize for Session {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = match serde_json::to_value(&self.file).map_err(serde::ser::Error::custom)? {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        map.insert("remote".into(), self.remote.clone().into());
+        map.serialize(s)
+    }
 }
 
 impl Session {
@@ -82,12 +98,16 @@ impl ExecOutput {
 pub enum BackendError {
     #[error("no session named {0:?}")]
     NoSuchSession(String),
+    #[error("session {0:?} has no status file")]
+    NoStatusFile(String),
     #[error("a session named {0:?} already exists")]
     AlreadyExists(String),
     #[error("invalid name {name:?}: {reason}")]
     InvalidName { name: String, reason: String },
     #[error("{0}")]
     Command(String),
+    #[error("command timed out after {}s", .0.as_secs())]
+    TimedOut(std::time::Duration),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
@@ -96,6 +116,28 @@ pub enum BackendError {
     /// to accept an unknown host key).
     #[error(transparent)]
     Ssh(Box<crate::ssh::SshError>),
+}
+
+/// An edit of one status file, applied under the folder lock. A remote may apply it more
+/// than once (to a fresh read when the file changed under it): it must depend only on
+/// the file it is given.
+pub type Edit = Box<dyn Fn(&mut StatusFile) + Send + Sync>;
+
+/// A status file's name (`x.json`) as found in a sessions folder: one plain name that a
+/// listing can have seen, never a path out of the folder.
+fn check_file_name(file: &str) -> Result<(), String> {
+    let plain = !file.contains('/') && !file.contains('\0') && !file.starts_with('.');
+    if plain && file.len() > ".json".len() && file.ends_with(".json") {
+        Ok(())
+    } else {
+        Err(format!("{file:?} is not a status file name"))
+    }
+}
+
+/// The file a status file was read from: its real name when the reader said, else the
+/// name its session would have (`None` when the session's name cannot be a file name).
+fn file_of(file: &StatusFile) -> Option<String> {
+    file.source.clone().or_else(|| crate::sessions::store::file_name_for(&file.tmux_session).ok())
 }
 
 /// The name tmux stored, as the script printed it on its last line; `asked` if it did not.
@@ -125,14 +167,28 @@ pub trait SessionBackend: Send + Sync {
     /// Status files and tmux sessions, in one round trip where the transport allows.
     async fn snapshot(&self) -> Result<Snapshot, BackendError>;
 
-    /// The status file of one session, `None` when it has none.
+    /// The status file of one session, `None` when it has none (or its name cannot be a
+    /// file name: a `/` in it).
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError>;
 
-    /// Writes a status file atomically (temp file in the same folder, then rename).
+    /// Writes a status file atomically (temp file in the same folder, then rename), under
+    /// the folder lock.
     async fn write_status(&self, file: &StatusFile) -> Result<(), BackendError>;
 
-    /// Removes status files; one already gone is fine.
-    async fn remove_status(&self, names: &[String]) -> Result<(), BackendError>;
+    /// Reads, edits and writes back one session's status file with no other writer (a
+    /// hook) in between: every read-modify-write goes through here. `None`, and nothing
+    /// written, when the session has no file.
+    async fn update_status(&self, name: &str, edit: Edit) -> Result<Option<StatusFile>, BackendError>;
+
+    /// Renames the tmux session `old` to `new` and moves its status file (if any) to the
+    /// name tmux stored, in one hold of the folder lock, so no hook update is lost; the
+    /// tmux rename is undone when the new file cannot be written.
+    async fn rename_moving_status(&self, old: &str, new: &str) -> Result<(), BackendError>;
+
+    /// Removes status files by their file name in the sessions folder (`x.json`); one
+    /// already gone is fine. Each failure is its own: the others are still removed, and
+    /// the error names every file that failed.
+    async fn remove_files(&self, files: &[String]) -> Result<(), BackendError>;
 
     /// The program and arguments that attach a terminal to the session.
     fn attach_command(&self, name: &str, inside_tmux: bool) -> std::process::Command;
@@ -151,8 +207,8 @@ pub trait SessionBackend: Send + Sync {
         let (live, stale): (Vec<_>, Vec<_>) =
             snap.files.files.into_iter().partition(|f| alive.contains(&f.tmux_session));
         if !stale.is_empty() {
-            let names: Vec<String> = stale.into_iter().map(|f| f.tmux_session).collect();
-            if let Err(e) = self.remove_status(&names).await {
+            let files: Vec<String> = stale.iter().filter_map(file_of).collect();
+            if let Err(e) = self.remove_files(&files).await {
                 listing.warnings.push(format!("removing stale status files: {e}"));
             }
         }
@@ -229,10 +285,14 @@ pub trait SessionBackend: Send + Sync {
         if alive {
             self.run_on(name, &self.tmux().kill(name)).await?;
         }
-        self.remove_status(&[name.to_string()]).await
+        // A name that cannot be a file name (a `/` in it) has no file to remove.
+        match crate::sessions::store::file_name_for(name) {
+            Ok(file) => self.remove_files(&[file]).await,
+            Err(_) => Ok(()),
+        }
     }
 
-    /// Renames the tmux session, then moves its status file. Nothing is lost if a step
+    /// Renames the tmux session and moves its status file. Nothing is lost if a step
     /// fails: the tmux rename is undone when the new file cannot be written, and a left-
     /// over old file is cleaned as stale on the next list.
     async fn rename(&self, old: &str, new: &str) -> Result<(), BackendError> {
@@ -246,29 +306,23 @@ pub trait SessionBackend: Send + Sync {
         if self.has_session(new).await? {
             return Err(BackendError::AlreadyExists(new.into()));
         }
-        let file = self.read_status(old).await?;
-        let out = self.run_on(old, &self.tmux().rename(old, new)).await?;
-        let stored = stored_name(&out, new);
-        if let Some(mut file) = file {
-            file.tmux_session = stored.clone();
-            if let Err(e) = self.write_status(&file).await {
-                let _ = self.run_ok(&self.tmux().rename(&stored, old)).await;
-                return Err(e);
-            }
-            self.remove_status(&[old.to_string()]).await?;
-        }
-        Ok(())
+        self.rename_moving_status(old, new).await
     }
 
     /// Clears the session's message: status working, timestamp now.
     async fn dismiss(&self, name: &str) -> Result<(), BackendError> {
-        let Some(mut file) = self.read_status(name).await? else {
-            return Err(BackendError::NoSuchSession(name.into()));
-        };
-        file.status = Status::Working;
-        file.message = None;
-        file.timestamp = Some(crate::text::now_unix());
-        self.write_status(&file).await
+        let now = crate::text::now_unix();
+        let edit: Edit = Box::new(move |file| {
+            file.status = Status::Working;
+            file.message = None;
+            file.extra.remove(crate::hook::mapping::PROMPT_KEY);
+            file.timestamp = Some(now);
+        });
+        match self.update_status(name, edit).await? {
+            Some(_) => Ok(()),
+            None if self.has_session(name).await? => Err(BackendError::NoStatusFile(name.into())),
+            None => Err(BackendError::NoSuchSession(name.into())),
+        }
     }
 
     /// Starts `claude` in a new detached tmux session and writes its first status file.
@@ -284,16 +338,35 @@ pub trait SessionBackend: Send + Sync {
         let mut file = StatusFile::new(&name, Status::Working);
         file.cwd = Some(cwd);
         file.timestamp = Some(now);
-        file.message = Some("Starting Claude Code".into());
-        self.write_status(&file).await?;
+        file.message = Some(pane::STARTING.into());
+        if let Err(e) = self.write_status(&file).await {
+            // Undone, as a failed rename is: no session left running with `claude` in it.
+            let _ = self.run_on(&name, &self.tmux().kill(&name)).await;
+            return Err(e);
+        }
         Ok(self.tag(file))
     }
 
-    /// Types a line into the session and presses Enter.
+    /// Pastes `text` (newlines and all) into the session and presses Enter; with Claude
+    /// Code in the pane, returns once it submitted the text (see [`send::submit`]).
     async fn send(&self, name: &str, text: &str) -> Result<(), BackendError> {
-        if text.contains('\n') || text.contains('\r') {
-            return Err(BackendError::Command("the text must be one line".into()));
-        }
-        self.run_on(name, &self.tmux().send_line(name, text)).await.map(|_| ())
+        send::submit(self, name, text).await
+    }
+}
+
+#[cfg(test)]
+mod list_tests;
+
+#[cfg(test)]
+mod session_tests {
+    use super::*;
+
+    #[test]
+    fn navis_remote_key_wins_and_appears_once() {
+        let mut file = StatusFile::new("a", Status::Done);
+        file.extra.insert("remote".into(), "elsewhere".into());
+        let text = serde_json::to_string(&Session { file, remote: None }).unwrap();
+        assert_eq!(text.matches("\"remote\"").count(), 1, "{text}");
+        assert!(text.contains("\"remote\":null"), "{text}");
     }
 }

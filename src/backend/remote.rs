@@ -4,13 +4,14 @@
 //! by sending the new JSON on the channel's stdin into a temp file beside it, then `mv`.
 
 use super::shell::{path, quote};
-use super::{BackendError, ExecOutput, SessionBackend, Snapshot, Tmux, tmux};
+use super::{BackendError, Edit, ExecOutput, SessionBackend, Snapshot, Tmux, remote_files, tmux};
 use crate::config::{HostKeyChecking, Remote};
 use crate::sessions::StatusFile;
+use crate::sessions::read::{MAX_FILE_BYTES, ReadError, parse_files};
 use crate::sessions::store::file_name_for;
-use crate::sessions::stream::{Parsed, parse_stream};
 use crate::ssh::openssh::OpenSsh;
 use crate::ssh::{Pool, SshError};
+use crate::text::sanitize_line;
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -44,48 +45,104 @@ impl RemoteBackend {
     }
 
     /// The one script a poll runs: every status file after a marker line naming it (one
-    /// awk for all files: a process per file would cost more than the round trip on
-    /// loopback), then tmux's session list and its exit status. Files first: a file
-    /// written after tmux was asked would otherwise be taken for a stale one. Whatever the
-    /// user's shell startup files print comes before the first marker and is ignored.
-    /// Public for the benchmark.
+    /// find and one awk for all files: a process per file would cost more than the round
+    /// trip on loopback), then tmux's session list and its exit status. Files first: a
+    /// file written after tmux was asked would otherwise be taken for a stale one. Only
+    /// regular files of at most 1 MiB are read (a FIFO would hang the poll, a symlink to
+    /// /dev/zero feed it forever); the others are named on a marker line of their own.
+    /// POSIX sh, find and awk: remotes may be BSDs or macOS. Whatever the user's shell
+    /// startup files print comes before the first marker and is ignored. Public for the
+    /// benchmark.
     pub fn poll_script(&self, marker: &str) -> String {
+        let report = |kind: &str| {
+            format!("-exec sh -c 'for f do printf \"\\n%s {kind}%s\\n\" \"$0\" \"${{f#./}}\"; done' {marker} {{}} +")
+        };
         format!(
-            "set -- {dir}/*.json
-             [ -e \"$1\" ] && awk -v m={marker} 'FNR == 1 {{ n = FILENAME; sub(\".*/\", \"\", n); printf \"\\n%s %s\\n\", m, n }} {{ print }}' \"$@\" 2>/dev/null
+            "(cd {dir} 2>/dev/null && exec find -L . ! -name . -prune -name '*.json' ! -name '.*' \\( \\
+               -type f -size -{limit}c ! -size 0 -exec awk -v m={marker} \\
+                 'FNR == 1 {{ n = FILENAME; sub(\".*/\", \"\", n); printf \"\\n%s %s\\n\", m, n }} {{ print }}' {{}} + -o \\
+               -type f -size 0 {empty} -o -type f {large} -o {special} \\) 2>/dev/null)
              printf '\\n%s {TMUX_PART}\\n' {marker}
 {list}
 printf '\\n%s {STATUS_PART} %s\\n' {marker} \"$?\"
 exit 0",
+            limit = MAX_FILE_BYTES + 1,
+            empty = report(""),
+            large = report(&format!("{LARGE_PART} ")),
+            special = report(&format!("{SPECIAL_PART} ")),
             list = self.tmux.list_sessions(),
             dir = self.dir(),
         )
     }
 
-    /// Writes stdin to `session`'s status file through a temp file and `mv`, only when all
-    /// `len` bytes arrived: stdin cut short (a dropped connection) leaves the old file.
-    fn write_script(&self, session: &str, len: usize) -> Result<String, BackendError> {
-        Ok(format!(
-            "d={dir}\nmkdir -p \"$d\" && t=$(mktemp \"$d/.navi-XXXXXX\") || exit 1\n\
-             if cat > \"$t\" && n=$(wc -c < \"$t\") && [ $n -eq {len} ] && chmod 644 \"$t\" && mv -f \"$t\" {file}\n\
-             then exit 0; fi\nrm -f \"$t\"; exit 1",
-            dir = self.dir(),
-            file = self.file(session)?,
-        ))
+    /// The quoted path of `session`'s status file; `None` when its name cannot be a file
+    /// name (a `/` in it), so it has no file.
+    fn file(&self, session: &str) -> Option<String> {
+        let name = file_name_for(session).ok()?;
+        Some(format!("{}/{}", self.dir(), quote(&name)))
     }
 
-    fn file(&self, session: &str) -> Result<String, BackendError> {
-        let name = file_name_for(session).map_err(BackendError::Command)?;
-        Ok(format!("{}/{}", self.dir(), quote(&name)))
+    /// The bytes of `session`'s status file, `None` when it has none.
+    async fn read_raw(&self, session: &str) -> Result<Option<Vec<u8>>, BackendError> {
+        let Some(file) = self.file(session) else { return Ok(None) };
+        // Only a regular file, and only what the local reader would read of it (a FIFO
+        // there must not hang the read; a link to a device must not fill memory).
+        let limit = crate::sessions::read::MAX_FILE_BYTES;
+        let script = format!(
+            "f={file}\n[ -e \"$f\" ] || [ -h \"$f\" ] || exit 3\n\
+             [ -f \"$f\" ] || {{ echo 'not a regular file' >&2; exit 1; }}\n\
+             dd if=\"$f\" bs={} count=1 2>/dev/null",
+            limit + 1
+        );
+        let out = self.exec(&script, None).await?;
+        match out.status {
+            Some(3) => Ok(None),
+            Some(0) if out.stdout.len() as u64 > limit => Err(BackendError::Command(format!(
+                "{}'s status file on {} is larger than {} MiB",
+                crate::text::sanitize_line(session),
+                self.remote.name,
+                limit >> 20
+            ))),
+            Some(0) => Ok(Some(out.stdout)),
+            _ => Err(BackendError::Command(out.error_text())),
+        }
+    }
+
+    fn parse(&self, session: &str, bytes: &[u8]) -> Result<StatusFile, BackendError> {
+        crate::sessions::read::parse_one(bytes)
+            .map_err(|e| BackendError::Command(format!("{}'s status file on {}: {e}", session, self.remote.name)))
+    }
+
+    /// Runs a script of [`remote_files`]; `Ok(false)` when it found the file changed.
+    async fn run_write(&self, script: &str, stdin: &[u8]) -> Result<bool, BackendError> {
+        let out = self.exec(script, Some(stdin)).await?;
+        match out.status {
+            Some(0) => Ok(true),
+            Some(remote_files::CHANGED) => Ok(false),
+            _ => Err(BackendError::Command(out.error_text())),
+        }
+    }
+
+    fn kept_changing(&self, session: &str) -> BackendError {
+        BackendError::Command(format!(
+            "{session}'s status file on {} kept changing while navi wrote it; try again",
+            self.remote.name
+        ))
     }
 }
+
+/// How often a read-modify-write starts over on a file that changed under it.
+const RETRIES: usize = 5;
 
 /// The poll's marker lines that are not file names (those end in `.json`).
 const TMUX_PART: &str = ":tmux";
 const STATUS_PART: &str = ":status";
+/// Marker lines naming a file that was not read: too big, or not a regular file.
+const LARGE_PART: &str = ":large";
+const SPECIAL_PART: &str = ":special";
 
 /// A poll's stdout in pieces: tmux's output, tmux's exit status, each file by name.
-type PollParts<'a> = (&'a [u8], Option<i32>, Vec<(String, &'a [u8])>);
+type PollParts<'a> = (&'a [u8], Option<i32>, Vec<(String, Result<&'a [u8], ReadError>)>);
 
 /// Splits a poll's stdout at its marker lines: each status file by name, tmux's output,
 /// then tmux's exit status. Anything before the first marker (a chatty `.bashrc`) is
@@ -102,8 +159,12 @@ fn split_poll<'a>(stdout: &'a [u8], marker: &str) -> Option<PollParts<'a>> {
             names = Some(body);
         } else if let Some(code) = name.strip_prefix(STATUS_PART) {
             status = Some(code.trim().parse().ok());
+        } else if let Some(file) = name.strip_prefix(LARGE_PART) {
+            files.push((file.trim_start().to_string(), Err(ReadError::TooLarge)));
+        } else if let Some(file) = name.strip_prefix(SPECIAL_PART) {
+            files.push((file.trim_start().to_string(), Err(ReadError::NotRegular)));
         } else {
-            files.push((name, body));
+            files.push((name, Ok(body)));
         }
     }
     Some((names?, status?, files))
@@ -136,19 +197,17 @@ fn split_on<'a>(hay: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
     out
 }
 
-/// Parses every file's stream; problems name the file, as the local store's do.
-fn parse_files(files: Vec<(String, &[u8])>) -> Parsed {
-    let mut out = Parsed::default();
-    for (name, bytes) in files {
-        let name = crate::text::sanitize_line(&name);
-        let parsed = parse_stream(bytes);
-        if parsed.files.is_empty() && parsed.errors.is_empty() {
-            out.errors.push(format!("{name}: empty file"));
-        }
-        out.files.extend(parsed.files);
-        out.errors.extend(parsed.errors.into_iter().map(|e| format!("{name}: {e}")));
-    }
-    out
+/// A poll's whole answer, read: on a blocking thread, since a remote chooses its size.
+fn parse_poll(out: &ExecOutput, marker: &str) -> Result<Snapshot, BackendError> {
+    let parts = split_poll(&out.stdout, marker).filter(|_| out.status == Some(0));
+    let Some((names, status, files)) = parts else {
+        return Err(BackendError::Command(format!("unexpected answer to a poll: {}", out.error_text())));
+    };
+    let (tmux_sessions, tmux_error) = match tmux::parse_list_sessions(status, names, &out.stderr) {
+        Ok(names) => (Some(names), None),
+        Err(e) => (None, Some(e)),
+    };
+    Ok(Snapshot { files: parse_files(files), tmux_sessions, tmux_error })
 }
 
 #[async_trait]
@@ -180,43 +239,84 @@ impl SessionBackend for RemoteBackend {
         let script = self.poll_script(&marker);
         let _one_at_a_time = self.pool.poll_guard(&self.remote.name).await?;
         let out = self.exec(&script, None).await?;
-        let parts = split_poll(&out.stdout, &marker).filter(|_| out.status == Some(0));
-        let Some((names, status, files)) = parts else {
-            return Err(BackendError::Command(format!("unexpected answer to a poll: {}", out.error_text())));
-        };
-        let (tmux_sessions, tmux_error) = match tmux::parse_list_sessions(status, names, &out.stderr) {
-            Ok(names) => (Some(names), None),
-            Err(e) => (None, Some(e)),
-        };
-        Ok(Snapshot { files: parse_files(files), tmux_sessions, tmux_error })
+        // Parsing is CPU work on as many bytes as the remote sent: never on the workers.
+        tokio::task::spawn_blocking(move || parse_poll(&out, &marker))
+            .await
+            .map_err(|e| BackendError::Transport(e.to_string()))?
     }
 
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {
-        let script = format!("f={}\n[ -e \"$f\" ] || exit 3\ncat \"$f\"", self.file(name)?);
-        let out = self.exec(&script, None).await?;
-        match out.status {
-            Some(3) => Ok(None),
-            Some(0) => serde_json::from_slice(&out.stdout)
-                .map(Some)
-                .map_err(|e| BackendError::Command(format!("{}'s status file on {}: {e}", name, self.remote.name))),
-            _ => Err(BackendError::Command(out.error_text())),
+        match self.read_raw(name).await? {
+            Some(bytes) => self.parse(name, &bytes).map(Some),
+            None => Ok(None),
         }
     }
 
     async fn write_status(&self, file: &StatusFile) -> Result<(), BackendError> {
         let json = file.to_json();
-        let script = self.write_script(&file.tmux_session, json.len())?;
-        let out = self.exec(&script, Some(&json)).await?;
-        if out.success() { Ok(()) } else { Err(BackendError::Command(out.error_text())) }
+        let name = file_name_for(&file.tmux_session).map_err(BackendError::Command)?;
+        let script = remote_files::write(&self.dir(), &name, json.len(), &remote_files::Expect::Anything);
+        self.run_write(&script, &json).await.map(|_| ())
     }
 
-    async fn remove_status(&self, names: &[String]) -> Result<(), BackendError> {
-        if names.is_empty() {
-            return Ok(());
+    async fn update_status(&self, name: &str, edit: Edit) -> Result<Option<StatusFile>, BackendError> {
+        let Ok(file_name) = file_name_for(name) else { return Ok(None) };
+        for _ in 0..RETRIES {
+            let Some(bytes) = self.read_raw(name).await? else { return Ok(None) };
+            let mut file = self.parse(name, &bytes)?;
+            edit(&mut file);
+            let json = file.to_json();
+            let expect = remote_files::Expect::read(Some(&bytes));
+            if self.run_write(&remote_files::write(&self.dir(), &file_name, json.len(), &expect), &json).await? {
+                return Ok(Some(file));
+            }
         }
-        let files: Result<Vec<String>, _> = names.iter().map(|n| self.file(n)).collect();
-        let out = self.exec(&format!("rm -f -- {}", files?.join(" ")), None).await?;
-        if out.success() { Ok(()) } else { Err(BackendError::Command(out.error_text())) }
+        Err(self.kept_changing(name))
+    }
+
+    async fn rename_moving_status(&self, old: &str, new: &str) -> Result<(), BackendError> {
+        let old_file = file_name_for(old).unwrap_or_default();
+        for _ in 0..RETRIES {
+            let bytes = self.read_raw(old).await?;
+            let (expect, rest) = match &bytes {
+                _ if old_file.is_empty() => (remote_files::Expect::Anything, None),
+                Some(b) => {
+                    (remote_files::Expect::read(Some(b)), Some(remote_files::split_session(&self.parse(old, b)?)))
+                }
+                None => (remote_files::Expect::Absent, None),
+            };
+            let script = remote_files::rename(
+                &self.dir(),
+                &self.tmux,
+                (old, &old_file),
+                new,
+                &expect,
+                rest.as_ref().map(Vec::len),
+            );
+            let out = self.exec(&script, rest.as_deref()).await?;
+            match out.status {
+                Some(0) => return Ok(()),
+                Some(remote_files::CHANGED) => continue,
+                Some(tmux::NO_SESSION) => return Err(BackendError::NoSuchSession(old.into())),
+                _ => return Err(BackendError::Command(out.error_text())),
+            }
+        }
+        Err(self.kept_changing(old))
+    }
+
+    async fn remove_files(&self, files: &[String]) -> Result<(), BackendError> {
+        let (ok, bad): (Vec<_>, Vec<_>) = files.iter().partition(|f| super::check_file_name(f).is_ok());
+        let mut failed: Vec<String> =
+            bad.iter().map(|f| format!("{}: not a status file name", sanitize_line(f))).collect();
+        if !ok.is_empty() {
+            // rm goes on past a file it cannot remove and names it: each failure is its own.
+            let paths: Vec<String> = ok.iter().map(|f| format!("{}/{}", self.dir(), quote(f))).collect();
+            let out = self.exec(&format!("rm -f -- {}", paths.join(" ")), None).await?;
+            if !out.success() {
+                failed.push(out.error_text());
+            }
+        }
+        if failed.is_empty() { Ok(()) } else { Err(BackendError::Command(failed.join("; "))) }
     }
 
     fn attach_command(&self, name: &str, _inside_tmux: bool) -> std::process::Command {
@@ -260,6 +360,7 @@ mod tests {
         assert_eq!(files.len(), 2);
         let parsed = parse_files(files);
         assert_eq!(parsed.files.len(), 1);
+        assert_eq!(parsed.files[0].source.as_deref(), Some("a.json"));
         assert!(parsed.errors[0].starts_with("bad.json: "), "{:?}", parsed.errors);
         let (names, status, files) = split_poll(b"\nNAVI-x :tmux\n\nNAVI-x :status 1\n", "NAVI-x").unwrap();
         assert_eq!((names, status, files.len()), (&b""[..], Some(1), 0));
@@ -272,19 +373,77 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let b = backend_in(d.path());
         std::fs::write(d.path().join("a.json"), "{}\n").unwrap();
-        let script = b.poll_script("M");
-        let sockets = tempfile::tempdir().unwrap();
-        let out = std::process::Command::new("sh")
-            .args(["-c", &script])
-            .env_remove("TMUX")
-            .env("TMUX_TMPDIR", sockets.path())
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        let text = String::from_utf8_lossy(&out.stdout);
+        let (text, _) = run_poll_script(&b);
         let (file, tmux) = (text.find("\nM a.json\n").unwrap(), text.find("\nM :tmux\n").unwrap());
         assert!(file < tmux, "{text}");
         assert!(text.contains("\nM :status "), "{text}");
+    }
+
+    /// Runs the poll script here, as a remote's sh would, with a deadline: a FIFO must
+    /// never hang it.
+    fn run_poll_script(b: &RemoteBackend) -> (String, Vec<u8>) {
+        let sockets = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", &b.poll_script("M")])
+            .env_remove("TMUX")
+            .env("TMUX_TMPDIR", sockets.path())
+            .stdout(std::process::Stdio::piped())
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::Read::take(&mut stdout, 64 << 20), &mut out).unwrap();
+            out
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("the poll script did not finish within 10 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = reader.join().unwrap();
+        assert_eq!(child.wait().unwrap().code(), Some(0));
+        (String::from_utf8_lossy(&out).into_owned(), out)
+    }
+
+    #[test]
+    fn the_poll_script_reads_only_regular_files_of_bounded_size() {
+        let d = tempfile::tempdir().unwrap();
+        let b = backend_in(d.path());
+        let ok = r#"{"tmux_session":"ok","status":"idle"}"#;
+        std::fs::write(d.path().join("ok.json"), ok).unwrap();
+        std::fs::write(d.path().join("real"), ok.replace("\"ok\"", "\"via link\"")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("real"), d.path().join("link.json")).unwrap();
+        std::fs::write(d.path().join("empty.json"), "").unwrap();
+        std::fs::write(d.path().join("big.json"), vec![b' '; MAX_FILE_BYTES as usize + 1]).unwrap();
+        std::fs::write(d.path().join(".hidden.json"), ok).unwrap();
+        std::fs::create_dir(d.path().join("dir.json")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", d.path().join("zero.json")).unwrap();
+        let fifo = d.path().join("x.json");
+        crate::sessions::read::tests::mkfifo(&fifo);
+
+        let (text, out) = run_poll_script(&b);
+        assert!(out.len() < 64 << 10, "nothing big was read: {} bytes", out.len());
+        let (_, _, files) = split_poll(&out, "M").expect(&text);
+        let mut parsed = parse_files(files);
+        parsed.errors.sort();
+        let mut names: Vec<_> = parsed.files.iter().map(|f| f.tmux_session.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["ok", "via link"]);
+        assert_eq!(
+            parsed.errors,
+            [
+                "big.json: larger than 1 MiB, skipped",
+                "dir.json: not a regular file, skipped",
+                "empty.json: empty file",
+                "x.json: not a regular file, skipped",
+                "zero.json: not a regular file, skipped",
+            ]
+        );
     }
 
     fn backend_in(dir: &std::path::Path) -> RemoteBackend {
@@ -298,34 +457,6 @@ mod tests {
             jump_host: None,
         };
         RemoteBackend::new(remote, Arc::new(Pool::new(&Default::default())), "/kh".into(), HostKeyChecking::Strict)
-    }
-
-    #[test]
-    fn a_status_write_cut_short_leaves_the_old_file() {
-        use std::io::Write;
-        let d = tempfile::tempdir().unwrap();
-        let b = backend_in(d.path());
-        let target = d.path().join("s.json");
-        std::fs::write(&target, "old").unwrap();
-        let new = b"{\"tmux_session\":\"s\",\"status\":\"done\"}";
-        let script = b.write_script("s", new.len()).unwrap();
-        let run = |input: &[u8]| {
-            let mut child = std::process::Command::new("sh")
-                .args(["-c", &script])
-                .stdin(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            child.stdin.take().unwrap().write_all(input).unwrap();
-            child.wait().unwrap().code()
-        };
-        for short in [&new[..0], &new[..10]] {
-            assert_eq!(run(short), Some(1));
-            assert_eq!(std::fs::read(&target).unwrap(), b"old");
-        }
-        assert_eq!(run(new), Some(0));
-        assert_eq!(std::fs::read(&target).unwrap(), new);
-        let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, ["s.json"], "no temp files left behind");
     }
 
     #[test]

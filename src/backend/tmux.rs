@@ -67,17 +67,63 @@ impl Tmux {
 
     /// Renames the session and prints the name tmux stored.
     pub fn rename(&self, old: &str, new: &str) -> String {
+        format!("{}printf '%s\\n' \"$s\"", self.rename_into_s(old, new))
+    }
+
+    /// Renames the session (its id stays in `$t`) and sets `$s` to the name tmux stored,
+    /// printing nothing: for a script that goes on with the new name.
+    pub fn rename_into_s(&self, old: &str, new: &str) -> String {
         format!(
-            "{r}{p} rename-session -t \"$t\" -- {} && {p} display-message -p -t \"$t\" '#{{session_name}}'",
-            quote(new),
+            "{r}{rename} || exit 1\ns=$({p} display-message -p -t \"$t\" '#{{session_name}}') && [ -n \"$s\" ] || s={n}\n",
             r = self.resolve(old),
+            rename = self.rename_t(new),
+            p = self.prefix,
+            n = quote(new),
+        )
+    }
+
+    /// Renames the session whose id is in `$t` (to undo a rename in the same script).
+    pub fn rename_t(&self, name: &str) -> String {
+        format!("{} rename-session -t \"$t\" -- {}", self.prefix, quote(name))
+    }
+
+    /// Prints what [`parse_screen`] reads (before anything is pasted), then pastes the
+    /// script's stdin into the session as one bracketed paste and presses Enter. Claude
+    /// Code takes a burst of typed keys for a paste and may swallow an Enter that arrives
+    /// with it; a bracketed paste ends unmistakably before the Enter. `buffer` is a name
+    /// unique to this send (`-d` deletes it once pasted). `empty`: nothing to paste.
+    pub fn send_line(&self, name: &str, buffer: &str, empty: bool) -> String {
+        let paste = if empty {
+            String::new()
+        } else {
+            format!(
+                "{p} load-buffer -b {b} - && {p} paste-buffer -p -d -b {b} -t \"$t:\" && ",
+                p = self.prefix,
+                b = quote(buffer)
+            )
+        };
+        format!("{}{} && {paste}{}", self.resolve(name), self.screen_of_t(), self.enter_to_t())
+    }
+
+    /// The session's foreground command and visible screen (see [`parse_screen`]).
+    pub fn screen(&self, name: &str) -> String {
+        format!("{}{}", self.resolve(name), self.screen_of_t())
+    }
+
+    /// Presses Enter in the session.
+    pub fn press_enter(&self, name: &str) -> String {
+        format!("{}{}", self.resolve(name), self.enter_to_t())
+    }
+
+    fn screen_of_t(&self) -> String {
+        format!(
+            "{p} display-message -p -t \"$t:\" '#{{pane_dead}} #{{pane_current_command}}' && {p} capture-pane -p -t \"$t:\"",
             p = self.prefix
         )
     }
 
-    /// Types `text` literally into the session, then presses Enter.
-    pub fn send_line(&self, name: &str, text: &str) -> String {
-        format!("{}{}", self.resolve(name), self.send_to_t(text))
+    fn enter_to_t(&self) -> String {
+        format!("{} send-keys -t \"$t:\" Enter", self.prefix)
     }
 
     /// Types `text` and Enter into the session whose id is in `$t`.
@@ -117,6 +163,25 @@ impl Tmux {
     }
 }
 
+/// A pane as [`Tmux::screen`] prints it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Screen {
+    /// The pane's program has ended (the pane stays with `remain-on-exit`).
+    pub dead: bool,
+    /// The pane's foreground program (`bash`, `claude`, …).
+    pub command: String,
+    /// The visible rows, top to bottom.
+    pub text: String,
+}
+
+/// Splits [`Tmux::screen`]'s output: whether the pane is dead and its command on the
+/// first line, the screen after it.
+pub fn parse_screen(stdout: &str) -> Screen {
+    let (head, text) = stdout.split_once('\n').unwrap_or((stdout, ""));
+    let (dead, command) = head.split_once(' ').unwrap_or((head, ""));
+    Screen { dead: dead == "1", command: command.trim().to_string(), text: text.to_string() }
+}
+
 /// Starts what [`Tmux::create`] prints: output before it (a remote shell's startup files)
 /// is ignored.
 pub const CREATED: &str = "navi-created:";
@@ -152,10 +217,11 @@ pub fn parse_list_sessions(status: Option<i32>, stdout: &[u8], stderr: &[u8]) ->
     })
 }
 
-/// The last `lines` lines of a capture, without the blank rows below the cursor.
+/// The last `lines` lines of a capture, without the blank rows below the cursor and without
+/// the spaces `capture-pane -J` pads each row with to the pane's width.
 pub fn tail_lines(capture: &str, lines: usize) -> String {
-    let all: Vec<&str> = capture.lines().collect();
-    let end = all.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1);
+    let all: Vec<&str> = capture.lines().map(str::trim_end).collect();
+    let end = all.iter().rposition(|l| !l.is_empty()).map_or(0, |i| i + 1);
     let start = end.saturating_sub(lines);
     all[start..end].join("\n")
 }
@@ -183,6 +249,13 @@ mod tests {
     }
 
     #[test]
+    fn a_screen_names_its_program_and_whether_it_ended() {
+        let s = parse_screen("0 claude\n❯ hi\n\n");
+        assert_eq!((s.dead, s.command.as_str(), s.text.as_str()), (false, "claude", "❯ hi\n\n"));
+        assert!(parse_screen("1 claude\n").dead);
+    }
+
+    #[test]
     fn private_socket_is_quoted() {
         let s = Tmux::with_socket(Some(std::path::Path::new("/tmp/a b/sock")));
         assert!(s.list_sessions().starts_with("tmux -u -S '/tmp/a b/sock' list-sessions"));
@@ -206,5 +279,10 @@ mod tests {
         assert_eq!(tail_lines("a\nb\nc\n\n\n", 2), "b\nc");
         assert_eq!(tail_lines("\n\n", 5), "");
         assert_eq!(tail_lines("a\n\nb", 10), "a\n\nb");
+    }
+
+    #[test]
+    fn tail_drops_the_padding_to_the_pane_width() {
+        assert_eq!(tail_lines("  a b   \n    \nc\u{a0} \n        \n", 10), "  a b\n\nc");
     }
 }

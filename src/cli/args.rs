@@ -116,10 +116,11 @@ pub enum Command {
         #[command(flatten)]
         on: On,
     },
-    /// Type a line of text into a session and press Enter
+    /// Paste text into a session and press Enter (with Claude Code: until it is submitted)
     Send {
         #[arg(allow_hyphen_values = true)]
         name: String,
+        /// The text; may hold newlines. `-` reads it from stdin (at most 1 MiB)
         #[arg(allow_hyphen_values = true)]
         text: String,
         #[command(flatten)]
@@ -141,6 +142,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Silence notices for a while (`1h`, `30m`, `90s`, `2d`), or `off` to hear them again;
+    /// without an argument, say whether they are muted
+    Mute { duration: Option<String> },
     /// Serve the connect_session MCP tool on stdio
     Mcp,
     /// Print a shell completion script

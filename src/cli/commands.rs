@@ -2,7 +2,7 @@
 
 use super::args::{Cli, Command, Filter, Global};
 use super::context::Context;
-use crate::backend::{GitInfo, NewSession, Session, git};
+use crate::backend::{GitInfo, NewSession, Session, git, send};
 use crate::hook::install::{self, Outcome};
 use crate::sessions::model::default_order;
 use crate::text::{age, now_unix, sanitize_line, shorten_home, truncate};
@@ -55,14 +55,39 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             println!("created {} in {}", sanitize_line(s.name()), sanitize_line(s.file.cwd.as_deref().unwrap_or("")));
         }
         Command::Send { name, text, on } => {
+            let text = if text == "-" { read_text(std::io::stdin().lock())? } else { text };
             ctx.backend(on.remote.as_deref())?.send(&name, &text).await?;
         }
         Command::InstallHooks { settings, uninstall } => install_hooks(&ctx, &global, settings, uninstall)?,
         Command::Remotes { json } => return crate::ssh::cli::remotes(&ctx, json).await,
+        Command::Mute { duration } => mute(&ctx, duration.as_deref())?,
         Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
         Command::Hook | Command::Completions { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `navi mute [DURATION|off]`.
+fn mute(ctx: &Context, duration: Option<&str>) -> Result<()> {
+    let gate = crate::notify::gate::Gate::new(&ctx.paths.state_dir);
+    let now = now_unix();
+    match duration {
+        None => match gate.muted_until(now) {
+            Some(until) => println!("notices are muted for {}", crate::text::duration(until - now)),
+            None => println!("notices are on"),
+        },
+        Some("off") => {
+            gate.set_mute(None).context("unmuting")?;
+            println!("notices are on");
+        }
+        Some(text) => {
+            let secs = crate::notify::parse_duration(text)
+                .ok_or_else(|| anyhow::anyhow!("{:?} is not a duration such as 1h, 30m, 90s or 2d (or off)", sanitize_line(text)))?;
+            gate.set_mute(Some(now.saturating_add(secs))).context("muting")?;
+            println!("notices are muted for {}", crate::text::duration(secs));
+        }
+    }
+    Ok(())
 }
 
 /// `navi hook`: never fails, never prints.
@@ -71,12 +96,35 @@ pub fn hook(global: &Global) {
         return;
     };
     let mut input = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
+    let limit = crate::hook::MAX_EVENT_BYTES;
+    if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut input) {
         crate::hook::log(&paths.state_dir, &format!("reading stdin: {e}"));
+        return;
+    }
+    if input.len() as u64 > limit {
+        crate::hook::log(&paths.state_dir, &format!("an event larger than {} MiB was ignored", limit >> 20));
         return;
     }
     let pane = std::env::var("TMUX_PANE").ok();
     crate::hook::run(&input, pane.as_deref(), &paths.sessions_dir, &paths.state_dir);
+}
+
+/// The text of `navi send NAME -`: UTF-8, at most [`send::MAX_TEXT`] bytes, without the
+/// one newline that ends what `echo` or a file gives.
+fn read_text(input: impl Read) -> Result<String> {
+    let mut bytes = Vec::new();
+    input.take(send::MAX_TEXT as u64 + 1).read_to_end(&mut bytes).context("reading the text from stdin")?;
+    if bytes.len() > send::MAX_TEXT {
+        anyhow::bail!("the text on stdin is longer than {} bytes", send::MAX_TEXT);
+    }
+    let mut text = String::from_utf8(bytes).context("the text on stdin is not UTF-8")?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
 }
 
 /// Polls every selected host once, in parallel.
@@ -112,7 +160,10 @@ async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
         eprintln!("navi: {}", sanitize_line(p));
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&sessions)?);
+        // Machine-readable, yet often printed as is: cleaned like every other output.
+        let mut rows = serde_json::to_value(&sessions)?;
+        crate::text::sanitize_json(&mut rows);
+        println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
     if sessions.is_empty() && problems.is_empty() {
@@ -204,4 +255,20 @@ fn install_hooks(ctx: &Context, global: &Global, settings: Option<std::path::Pat
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_stdin_keeps_its_lines_and_is_bounded() {
+        assert_eq!(read_text(&b"one\ntwo\n"[..]).unwrap(), "one\ntwo");
+        assert_eq!(read_text(&b"crlf\r\n"[..]).unwrap(), "crlf");
+        assert_eq!(read_text(&b"kept\n\n"[..]).unwrap(), "kept\n");
+        let big = vec![b'x'; send::MAX_TEXT + 1];
+        assert!(read_text(&big[..]).unwrap_err().to_string().contains("longer than"));
+        assert_eq!(read_text(&vec![b'x'; send::MAX_TEXT][..]).unwrap().len(), send::MAX_TEXT);
+        assert!(read_text(&b"\xff"[..]).is_err());
+    }
 }

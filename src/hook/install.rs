@@ -12,6 +12,7 @@ pub const EVENTS: &[&str] = &[
     "SessionStart",
     "UserPromptSubmit",
     "PostToolUse",
+    "PostToolUseFailure",
     "PermissionRequest",
     "Notification",
     "Stop",

@@ -1,14 +1,26 @@
-//! The hook mapping of DESIGN.md (event → status and message) and the metrics it keeps:
-//! time accumulated by the status a session leaves, and the most recent tools.
+//! The hook mapping (event → status, message and `prompt`) and the metrics it keeps: time
+//! accumulated by the status a session leaves, and the most recent tools. docs/hooks.md
+//! lists every Claude Code event and why each one does what it does here.
+//!
+//! Claude Code repeats itself in generic words: a `permission_prompt` Notification 6 s after
+//! every unanswered PermissionRequest and an `idle_prompt` 60 s after every turn. Those never
+//! overwrite the more specific status and message the earlier event wrote.
+
+mod prompt;
 
 use crate::sessions::{Metrics, Status, StatusFile, TimeMetrics, ToolMetrics};
+pub use prompt::{Kind, MESSAGE_MAX, TOOL_MAX};
+use prompt::{cut, first_line};
 use serde::Deserialize;
 use serde_json::Value;
 
 /// How many recent tool names are kept.
 pub const RECENT_TOOLS: usize = 10;
-/// Messages are cut to this many characters.
-const MESSAGE_MAX: usize = 500;
+/// The status file's key for what a waiting session is asked (see docs/status-files.md).
+pub const PROMPT_KEY: &str = "prompt";
+/// Longer session ids and working directories are not recorded: a cut one would be wrong.
+const ID_MAX: usize = 256;
+const CWD_MAX: usize = 4096;
 
 /// The fields of a Claude Code hook event that navi reads; the rest is ignored.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -22,242 +34,187 @@ pub struct HookEvent {
     pub tool_input: Option<Value>,
     pub last_assistant_message: Option<String>,
     pub error: Option<Value>,
+    pub is_interrupt: Option<Value>,
+    pub reason: Option<Value>,
 }
 
-enum Message {
+/// What an event does to one field of the file.
+enum Field<T> {
     Keep,
     Clear,
-    Set(String),
+    Set(T),
+}
+
+struct Change {
+    status: Status,
+    message: Field<String>,
+    prompt: Field<Value>,
+}
+
+impl Change {
+    fn new(status: Status, message: Field<String>, prompt: Field<Value>) -> Option<Change> {
+        Some(Change { status, message, prompt })
+    }
 }
 
 /// Applies `event` to the session's current file. `None`: the event changes nothing.
 pub fn apply(existing: Option<StatusFile>, session: &str, event: &HookEvent, now: i64) -> Option<StatusFile> {
-    let (status, message) = map(event, existing.as_ref())?;
-    let mut file = existing.clone().unwrap_or_else(|| StatusFile::new(session, status.clone()));
-    file.tmux_session = session.to_string();
-
-    let metrics = file.metrics.get_or_insert_with(Metrics::default);
-    let time = metrics.time.get_or_insert_with(TimeMetrics::default);
-    let started = *time.started.get_or_insert(now);
-    if let Some(prev) = &existing {
-        let elapsed = prev.timestamp.map_or(0, |t| (now - t).max(0));
-        match prev.status {
-            Status::Working => time.working_seconds += elapsed,
-            Status::Waiting | Status::Permission => time.waiting_seconds += elapsed,
-            _ => {}
-        }
-    }
-    time.total_seconds = (now - started).max(0);
-
-    if event.hook_event_name == "PostToolUse"
+    let change = map(event, existing.as_ref())?;
+    let mut file = advance(existing, session, change.status, now);
+    if matches!(event.hook_event_name.as_str(), "PostToolUse" | "PostToolUseFailure")
         && let Some(tool) = event.tool_name.as_deref().filter(|t| !t.is_empty())
     {
-        let tools = metrics.tools.get_or_insert_with(ToolMetrics::default);
-        tools.recent.push(tool.to_string());
-        let excess = tools.recent.len().saturating_sub(RECENT_TOOLS);
-        tools.recent.drain(..excess);
-        let count = tools.counts.get(tool).and_then(Value::as_u64).unwrap_or(0);
-        tools.counts.insert(tool.to_string(), Value::from(count + 1));
+        count_tool(file.metrics.get_or_insert_with(Metrics::default), &cut(tool, TOOL_MAX));
     }
-
-    match message {
-        Message::Keep => {}
-        Message::Clear => file.message = None,
-        Message::Set(m) => file.message = Some(m),
+    match change.message {
+        Field::Keep => {}
+        Field::Clear => file.message = None,
+        Field::Set(m) => file.message = Some(m),
     }
-    file.status = status;
-    file.timestamp = Some(now);
-    if let Some(id) = event.session_id.as_ref().filter(|s| !s.is_empty()) {
+    match change.prompt {
+        Field::Set(p) => {
+            file.extra.insert(PROMPT_KEY.into(), p);
+        }
+        Field::Clear => {
+            file.extra.remove(PROMPT_KEY);
+        }
+        Field::Keep => {}
+    }
+    if let Some(id) = event.session_id.as_ref().filter(|s| !s.is_empty() && s.len() <= ID_MAX) {
         file.session_id = Some(id.clone());
     }
-    if let Some(cwd) = event.cwd.as_ref().filter(|s| !s.is_empty()) {
+    if let Some(cwd) = event.cwd.as_ref().filter(|s| !s.is_empty() && s.len() <= CWD_MAX) {
         file.cwd = Some(cwd.clone());
     }
     Some(file)
 }
 
-fn map(event: &HookEvent, existing: Option<&StatusFile>) -> Option<(Status, Message)> {
-    Some(match event.hook_event_name.as_str() {
-        "UserPromptSubmit" => (Status::Working, Message::Clear),
-        "PostToolUse" => {
-            // The first sign a permission was granted: the question is answered.
-            let blocked = existing.is_some_and(|f| f.status.needs_attention());
-            (Status::Working, if blocked { Message::Clear } else { Message::Keep })
+/// Sets a status found by looking at the session's pane (see `backend::pane`), the way an
+/// event would: time is accumulated, `message` replaces the message, and the `prompt` goes
+/// with a status that no longer waits on the user.
+pub fn correct(existing: StatusFile, status: Status, message: Option<String>, now: i64) -> StatusFile {
+    let session = existing.tmux_session.clone();
+    let mut file = advance(Some(existing), &session, status, now);
+    file.message = message;
+    file
+}
+
+/// The file moved to `status` at `now`: the time since the previous event goes to the
+/// status left, and a question's `prompt` ends with the waiting.
+fn advance(existing: Option<StatusFile>, session: &str, status: Status, now: i64) -> StatusFile {
+    let previous = existing.as_ref().map(|f| (f.status.clone(), f.timestamp));
+    let mut file = existing.unwrap_or_else(|| StatusFile::new(session, status.clone()));
+    file.tmux_session = session.to_string();
+    let time = file.metrics.get_or_insert_with(Metrics::default).time.get_or_insert_with(TimeMetrics::default);
+    let started = *time.started.get_or_insert(now);
+    if let Some((prev, at)) = previous {
+        // Times come from a file anyone can write: saturate rather than overflow.
+        let elapsed = at.map_or(0, |t| now.saturating_sub(t).max(0));
+        match prev {
+            Status::Working => time.working_seconds = time.working_seconds.saturating_add(elapsed),
+            Status::Waiting | Status::Permission => time.waiting_seconds = time.waiting_seconds.saturating_add(elapsed),
+            _ => {}
         }
-        "PermissionRequest" => (Status::Permission, Message::Set(permission_message(event))),
-        "Notification" => match event.notification_type.as_deref() {
-            Some("permission_prompt" | "idle_prompt" | "elicitation_dialog") => {
-                (Status::Waiting, Message::Set(cut(event.message.as_deref().unwrap_or("Waiting for input"))))
+    }
+    time.total_seconds = now.saturating_sub(started).max(0);
+    if !status.needs_attention() {
+        file.extra.remove(PROMPT_KEY);
+    }
+    file.status = status;
+    file.timestamp = Some(now);
+    file
+}
+
+fn count_tool(metrics: &mut Metrics, tool: &str) {
+    let tools = metrics.tools.get_or_insert_with(ToolMetrics::default);
+    tools.recent.push(tool.to_string());
+    let excess = tools.recent.len().saturating_sub(RECENT_TOOLS);
+    tools.recent.drain(..excess);
+    let count = tools.counts.get(tool).and_then(Value::as_u64).unwrap_or(0);
+    tools.counts.insert(tool.to_string(), Value::from(count.saturating_add(1)));
+}
+
+fn map(event: &HookEvent, existing: Option<&StatusFile>) -> Option<Change> {
+    let status = existing.map(|f| &f.status);
+    match event.hook_event_name.as_str() {
+        "UserPromptSubmit" => Change::new(Status::Working, Field::Clear, Field::Clear),
+        "PostToolUse" | "PostToolUseFailure" => {
+            if event.is_interrupt.as_ref().and_then(Value::as_bool) == Some(true) {
+                // Esc while a tool ran: the turn is over and Claude Code waits for the user.
+                return Change::new(Status::Idle, Field::Set("Interrupted".into()), Field::Clear);
             }
-            _ => return None,
+            match existing.filter(|f| f.status.needs_attention()) {
+                // The first sign a question was answered: its tool finished.
+                Some(f) if answers(f, event.tool_name.as_deref()) => {
+                    Change::new(Status::Working, Field::Clear, Field::Clear)
+                }
+                // Another tool (a subagent's, a parallel call) ended while the question is open.
+                Some(f) => Change::new(f.status.clone(), Field::Keep, Field::Keep),
+                None => Change::new(Status::Working, Field::Keep, Field::Keep),
+            }
+        }
+        "PermissionRequest" => {
+            let asked = prompt::asked(event.tool_name.as_deref(), event.tool_input.as_ref());
+            let status = if asked.kind == Kind::Permission { Status::Permission } else { Status::Waiting };
+            Change::new(status, Field::Set(asked.message), Field::Set(asked.prompt))
+        }
+        "Notification" => match event.notification_type.as_deref() {
+            // Sent 6 s after a PermissionRequest, in words that say less than it did.
+            Some("permission_prompt") if existing.is_some_and(has_question) => None,
+            Some("permission_prompt" | "elicitation_dialog") => {
+                let text = event.message.as_deref().and_then(first_line).unwrap_or("Waiting for input");
+                Change::new(Status::Waiting, Field::Set(cut(text, MESSAGE_MAX)), Field::Clear)
+            }
+            // Sent 60 s after every turn: only a turn that ended unseen (Esc) changes status.
+            Some("idle_prompt") => match status {
+                None => Change::new(Status::Idle, Field::Clear, Field::Clear),
+                Some(Status::Working) => Change::new(Status::Idle, Field::Keep, Field::Clear),
+                Some(_) => None,
+            },
+            _ => None,
         },
         "Stop" => {
-            let first = event
-                .last_assistant_message
-                .as_deref()
-                .and_then(|m| m.lines().map(str::trim).find(|l| !l.is_empty()))
-                .map(cut);
-            (Status::Done, first.map_or(Message::Clear, Message::Set))
+            let first = event.last_assistant_message.as_deref().and_then(first_line);
+            Change::new(Status::Done, first.map_or(Field::Clear, |m| Field::Set(cut(m, MESSAGE_MAX))), Field::Clear)
         }
-        "StopFailure" => {
-            let why = match &event.error {
-                Some(Value::String(s)) => s.clone(),
-                Some(v) if !v.is_null() => v.to_string(),
-                _ => "unknown error".into(),
-            };
-            (Status::Error, Message::Set(cut(&format!("Stopped with an error: {why}"))))
-        }
-        "SessionStart" => (Status::Idle, Message::Clear),
-        "SessionEnd" => (Status::Offline, Message::Clear),
-        _ => return None,
-    })
-}
-
-/// `Permission needed: Bash (git push)`.
-fn permission_message(event: &HookEvent) -> String {
-    let tool = event.tool_name.as_deref().unwrap_or("a tool");
-    let detail = event.tool_input.as_ref().and_then(|input| {
-        ["command", "file_path", "url", "pattern"]
-            .iter()
-            .find_map(|k| input.get(k).and_then(Value::as_str))
-            .map(|s| s.lines().next().unwrap_or("").to_string())
-    });
-    match detail {
-        Some(d) if !d.is_empty() => cut(&format!("Permission needed: {tool} ({d})")),
-        _ => format!("Permission needed: {tool}"),
+        "StopFailure" => Change::new(Status::Error, Field::Set(failure(event)), Field::Clear),
+        "SessionStart" => Change::new(Status::Idle, Field::Clear, Field::Clear),
+        // `/clear` ends the session and starts the next one 0.2 s later: no offline blink.
+        "SessionEnd" if event.reason.as_ref().and_then(Value::as_str) == Some("clear") => None,
+        "SessionEnd" => Change::new(Status::Offline, Field::Clear, Field::Clear),
+        _ => None,
     }
 }
 
-fn cut(s: &str) -> String {
-    if s.chars().count() <= MESSAGE_MAX {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(MESSAGE_MAX - 1).collect();
-        out.push('…');
-        out
+/// True when the file already says what the user is asked: a permission, or a question or
+/// plan recorded with its `prompt`.
+fn has_question(f: &StatusFile) -> bool {
+    f.status == Status::Permission || (f.status == Status::Waiting && f.extra.contains_key(PROMPT_KEY))
+}
+
+/// True when a finished `tool` ends the question `f` waits on: its own tool, or any tool
+/// when the file does not say which (written by an older navi, or a Notification).
+fn answers(f: &StatusFile, tool: Option<&str>) -> bool {
+    match f.extra.get(PROMPT_KEY).and_then(|p| p.get("tool")).and_then(Value::as_str) {
+        Some(asked) => tool.is_some_and(|t| cut(t, TOOL_MAX) == asked),
+        None => true,
     }
+}
+
+/// The readable reason (`API Error: …`) when Claude Code gave one, else the error code.
+fn failure(event: &HookEvent) -> String {
+    if let Some(why) = event.last_assistant_message.as_deref().and_then(first_line) {
+        return cut(why, MESSAGE_MAX);
+    }
+    let code = match &event.error {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(v) if !v.is_null() && !v.is_string() => v.to_string(),
+        _ => "unknown error".into(),
+    };
+    cut(&format!("Stopped with an error: {code}"), MESSAGE_MAX)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn ev(v: Value) -> HookEvent {
-        serde_json::from_value(v).unwrap()
-    }
-
-    fn step(f: Option<StatusFile>, v: Value, now: i64) -> Option<StatusFile> {
-        apply(f, "s", &ev(v), now)
-    }
-
-    #[test]
-    fn mapping_table() {
-        let cases = [
-            (json!({"hook_event_name":"UserPromptSubmit","prompt":"hi"}), Some("working")),
-            (json!({"hook_event_name":"PostToolUse","tool_name":"Bash"}), Some("working")),
-            (json!({"hook_event_name":"PermissionRequest","tool_name":"Bash"}), Some("permission")),
-            (
-                json!({"hook_event_name":"Notification","notification_type":"permission_prompt","message":"m"}),
-                Some("waiting"),
-            ),
-            (
-                json!({"hook_event_name":"Notification","notification_type":"idle_prompt","message":"m"}),
-                Some("waiting"),
-            ),
-            (
-                json!({"hook_event_name":"Notification","notification_type":"elicitation_dialog","message":"m"}),
-                Some("waiting"),
-            ),
-            (json!({"hook_event_name":"Notification","notification_type":"auth_success"}), None),
-            (json!({"hook_event_name":"Stop","last_assistant_message":"x"}), Some("done")),
-            (json!({"hook_event_name":"StopFailure","error":"rate_limit"}), Some("error")),
-            (json!({"hook_event_name":"SessionStart","source":"startup"}), Some("idle")),
-            (json!({"hook_event_name":"SessionEnd","reason":"exit"}), Some("offline")),
-            (json!({"hook_event_name":"PreToolUse","tool_name":"Bash"}), None),
-            (json!({"hook_event_name":"SubagentStop"}), None),
-        ];
-        for (input, want) in cases {
-            let got = step(None, input.clone(), 10).map(|f| f.status.as_str().to_string());
-            assert_eq!(got.as_deref(), want, "{input}");
-        }
-    }
-
-    #[test]
-    fn messages() {
-        let f = step(
-            None,
-            json!({"hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"git push\nmore"}}),
-            1,
-        )
-        .unwrap();
-        assert_eq!(f.message.as_deref(), Some("Permission needed: Bash (git push)"));
-        let f = step(Some(f), json!({"hook_event_name":"PostToolUse","tool_name":"Bash"}), 2).unwrap();
-        assert_eq!(f.message, None, "granting a permission clears its question");
-        let f = step(Some(f), json!({"hook_event_name":"Stop","last_assistant_message":"\n  All done.\nDetails"}), 3)
-            .unwrap();
-        assert_eq!(f.message.as_deref(), Some("All done."));
-        let f = step(Some(f), json!({"hook_event_name":"PostToolUse","tool_name":"Read"}), 4).unwrap();
-        assert_eq!(f.message.as_deref(), Some("All done."), "a tool call does not clear an answer");
-        let f = step(Some(f), json!({"hook_event_name":"UserPromptSubmit"}), 5).unwrap();
-        assert_eq!(f.message, None);
-        let f = step(Some(f), json!({"hook_event_name":"Notification","notification_type":"idle_prompt","message":"Claude is waiting for your input"}), 6).unwrap();
-        assert_eq!(f.message.as_deref(), Some("Claude is waiting for your input"));
-        let long = "x".repeat(2000);
-        let f = step(Some(f), json!({"hook_event_name":"Stop","last_assistant_message":long}), 7).unwrap();
-        assert_eq!(f.message.unwrap().chars().count(), MESSAGE_MAX);
-    }
-
-    #[test]
-    fn time_is_accumulated_by_the_status_left() {
-        let f = step(None, json!({"hook_event_name":"SessionStart"}), 100).unwrap();
-        let f = step(Some(f), json!({"hook_event_name":"UserPromptSubmit"}), 110).unwrap(); // idle 10s
-        let f = step(Some(f), json!({"hook_event_name":"PermissionRequest","tool_name":"Bash"}), 140).unwrap(); // working 30s
-        let f = step(Some(f), json!({"hook_event_name":"PostToolUse","tool_name":"Bash"}), 145).unwrap(); // waiting 5s
-        let f = step(Some(f), json!({"hook_event_name":"Stop"}), 160).unwrap(); // working 15s
-        let t = f.metrics.unwrap().time.unwrap();
-        assert_eq!(t.started, Some(100));
-        assert_eq!(t.total_seconds, 60);
-        assert_eq!(t.working_seconds, 45);
-        assert_eq!(t.waiting_seconds, 5);
-    }
-
-    #[test]
-    fn clock_going_backwards_adds_nothing() {
-        let f = step(None, json!({"hook_event_name":"UserPromptSubmit"}), 100).unwrap();
-        let f = step(Some(f), json!({"hook_event_name":"Stop"}), 90).unwrap();
-        assert_eq!(f.metrics.unwrap().time.unwrap().working_seconds, 0);
-    }
-
-    #[test]
-    fn tools_keep_the_ten_most_recent_and_counts() {
-        let mut f = None;
-        for i in 0..12 {
-            let tool = if i % 3 == 0 { "Bash" } else { "Edit" };
-            f = step(f, json!({"hook_event_name":"PostToolUse","tool_name":tool}), i);
-        }
-        let tools = f.unwrap().metrics.unwrap().tools.unwrap();
-        assert_eq!(tools.recent.len(), RECENT_TOOLS);
-        assert_eq!(tools.recent.last().map(String::as_str), Some("Edit"));
-        assert_eq!(tools.counts["Bash"], 4);
-        assert_eq!(tools.counts["Edit"], 8);
-    }
-
-    #[test]
-    fn unknown_fields_and_ids_are_kept() {
-        let mut start: StatusFile = serde_json::from_value(json!({
-            "tmux_session":"s","status":"idle","session_id":"old","agents":[1],"team":"t","x":{"y":1},
-            "metrics":{"tokens":{"in":3}}
-        }))
-        .unwrap();
-        start.timestamp = Some(1);
-        let f = step(Some(start), json!({"hook_event_name":"PostToolUse","tool_name":"Bash","cwd":"/w"}), 2).unwrap();
-        assert_eq!(f.session_id.as_deref(), Some("old"));
-        assert_eq!(f.extra["agents"], json!([1]));
-        assert_eq!(f.extra["x"], json!({"y":1}));
-        assert_eq!(f.metrics.as_ref().unwrap().extra["tokens"], json!({"in":3}));
-        assert_eq!(f.cwd.as_deref(), Some("/w"));
-        let f = step(Some(f), json!({"hook_event_name":"Stop","session_id":"new"}), 3).unwrap();
-        assert_eq!(f.session_id.as_deref(), Some("new"));
-    }
-}
+mod tests;
+#[cfg(test)]
+mod tests_claude_code;

@@ -8,12 +8,19 @@ pub mod mapping;
 
 use crate::sessions::store::Store;
 use anyhow::{Context, Result, bail};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The largest event the hook reads (a tool's whole output can come with PostToolUse);
+/// a larger one is logged and ignored, so memory stays bounded.
+pub const MAX_EVENT_BYTES: u64 = 32 << 20;
 
 /// The log rolls over to `hook.log.1` past this size.
 const LOG_LIMIT: u64 = 1 << 20;
+/// How long the hook waits for tmux to name the pane's session.
+const TMUX_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs the hook; the caller exits 0 whatever happens.
 pub fn run(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path) {
@@ -27,9 +34,11 @@ fn handle(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir:
         return Ok(()); // Not inside tmux: nothing to track.
     };
     let event: mapping::HookEvent = serde_json::from_slice(input).context("hook input is not valid JSON")?;
-    let session = session_of_pane(pane)?;
     let store = Store::new(sessions_dir);
     let _lock = store.lock().context("locking the sessions folder")?;
+    // Asked under the lock: a rename holds it over the tmux rename and the file's move, so
+    // this sees the old name and file or the new ones, never the new name and no file.
+    let session = session_of_pane(pane)?;
     let existing = match store.read(&session) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
@@ -46,34 +55,82 @@ fn handle(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir:
     Ok(())
 }
 
-/// The tmux session that holds `pane`, asked of the tmux server in `$TMUX`.
+/// The tmux session that holds `pane`, asked of the tmux server in `$TMUX`. A server that
+/// does not answer (stopped, wedged) gets [`TMUX_TIMEOUT`]: Claude Code waits on the hook.
 fn session_of_pane(pane: &str) -> Result<String> {
-    let out = Command::new("tmux")
+    let mut child = Command::new("tmux")
         .args(["-u", "display-message", "-p", "-t", pane, "#{session_name}"])
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .context("running tmux")?;
-    if !out.status.success() {
-        bail!("tmux display-message for pane {pane}: {}", String::from_utf8_lossy(&out.stderr).trim());
+    let deadline = Instant::now() + TMUX_TIMEOUT;
+    // The answer is one short line, far below a pipe's buffer: tmux never blocks writing it.
+    let status = loop {
+        if let Some(status) = child.try_wait().context("waiting for tmux")? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("tmux did not answer within {} s (pane {pane})", TMUX_TIMEOUT.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let read = |pipe: Option<&mut dyn Read>| {
+        let mut text = Vec::new();
+        if let Some(pipe) = pipe {
+            let _ = pipe.take(64 << 10).read_to_end(&mut text);
+        }
+        String::from_utf8_lossy(&text).into_owned()
+    };
+    let (out, err) = (
+        read(child.stdout.as_mut().map(|p| p as &mut dyn Read)),
+        read(child.stderr.as_mut().map(|p| p as &mut dyn Read)),
+    );
+    if !status.success() {
+        bail!("tmux display-message for pane {pane}: {}", err.trim());
     }
-    let name = String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_string();
+    let name = out.trim_end_matches('\n').to_string();
     if name.is_empty() {
         bail!("tmux gave no session name for pane {pane}");
     }
     Ok(name)
 }
 
-/// Keeps an unreadable status file for the user instead of overwriting it.
+/// Keeps an unreadable status file for the user instead of overwriting it, under a name
+/// no earlier set-aside file has: two in the same second both survive.
 fn set_aside_corrupt(store: &Store, session: &str, state_dir: &Path) -> Result<()> {
     let from = store.path_for(session)?;
     let dir = state_dir.join("corrupt");
     std::fs::create_dir_all(&dir)?;
-    let to = dir.join(format!(
-        "{}.{}",
-        crate::sessions::store::file_name_for(session).unwrap_or_default(),
-        crate::text::now_unix()
-    ));
-    std::fs::rename(&from, &to).with_context(|| format!("moving {} aside", from.display()))?;
-    Ok(())
+    let base =
+        format!("{}.{}", crate::sessions::store::file_name_for(session).unwrap_or_default(), crate::text::now_unix());
+    for n in 0..1000u32 {
+        let to = dir.join(if n == 0 { base.clone() } else { format!("{base}.{n}") });
+        // A hard link is created only where nothing is: it never replaces an earlier one.
+        match std::fs::hard_link(&from, &to) {
+            Ok(()) => {
+                std::fs::remove_file(&from).with_context(|| format!("removing {}", from.display()))?;
+                return Ok(());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+                return copy_aside(&from, &to).with_context(|| format!("moving {} aside", from.display()));
+            }
+            Err(e) => return Err(e).with_context(|| format!("moving {} aside", from.display())),
+        }
+    }
+    bail!("too many set-aside copies of {} in {}", from.display(), dir.display())
+}
+
+/// Across file systems: a copy into a new file (never an existing one), then removal.
+fn copy_aside(from: &Path, to: &Path) -> std::io::Result<()> {
+    let bytes = crate::sessions::read::read_bounded(from)?;
+    let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(to)?;
+    out.write_all(&bytes)?;
+    std::fs::remove_file(from)
 }
 
 /// Appends one line to the hook log, rolling it over when it grows too big.

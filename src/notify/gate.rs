@@ -1,5 +1,5 @@
 //! How navi processes agree on notices. Everything lives in `<state>/notices/` and is
-//! decided under one lock (`.lock`), so the hook, the dashboard and `navi watch` can all
+//! decided under one lock (the folder's `.navi.lock`), so the hook, the dashboard and `navi watch` can all
 //! see the same transition and exactly one of them sends it:
 //! - `claims/<key>`: created by the first process to admit a transition (the key hashes the
 //!   remote, session, status, message and the file's timestamp);
@@ -34,7 +34,7 @@ impl Gate {
     /// already admitted it, when navi is muted, or when the session had a notice less than
     /// `cooldown` seconds ago.
     pub fn admit(&self, notice: &Notice, cooldown: u64, now: i64) -> io::Result<bool> {
-        let _lock = crate::files::lock(&self.dir.join(".lock"), LOCK_WAIT)?;
+        let _lock = crate::sessions::lock::lock_dir(&self.dir, LOCK_WAIT)?;
         let claims = self.dir.join("claims");
         std::fs::create_dir_all(&claims)?;
         match std::fs::OpenOptions::new().write(true).create_new(true).open(claims.join(notice.key())) {

@@ -152,6 +152,21 @@ pub fn notice_for(
     })
 }
 
+/// `90s`, `30m`, `1h`, `2d` (or a plain number of seconds) as seconds; at most a year.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: i64 = digits.parse().ok()?;
+    let per = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(per).filter(|&s| s > 0 && s <= 366 * 86_400)
+}
+
 /// One line of clean text of at most `max` characters.
 fn bounded(s: &str, max: usize) -> String {
     let clean = crate::text::sanitize_line(s);
@@ -259,6 +274,18 @@ mod tests {
         assert_eq!(n.message.chars().count(), MESSAGE_MAX);
         assert_eq!(n.session.chars().count(), NAME_MAX);
         assert!(!n.session.contains('\x1b') && n.remote.as_deref() == Some("r"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Some(90));
+        assert_eq!(parse_duration("30m"), Some(1800));
+        assert_eq!(parse_duration("1h"), Some(3600));
+        assert_eq!(parse_duration("2d"), Some(172_800));
+        assert_eq!(parse_duration("45"), Some(45));
+        for bad in ["", "h", "1y", "0m", "-1h", "1h30m", "9999999999999999999d", "400d"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]

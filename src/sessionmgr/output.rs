@@ -2,6 +2,8 @@
 //! character or an escape sequence, text without escape sequences, and the hint that the
 //! output's tail looks like a prompt waiting for input.
 
+use crate::escapes::{self, Sequence};
+
 const ESC: u8 = 0x1b;
 
 /// How many leading bytes of `data` to return. With `more_follows`, an incomplete UTF-8
@@ -34,27 +36,27 @@ pub fn cut(data: &[u8], more_follows: bool) -> usize {
     n
 }
 
-/// Where an escape sequence starts that the end of `data` leaves unfinished.
+/// Where an escape sequence starts that the end of `data` leaves open. Never further back
+/// than a sequence's bound, so an unterminated one holds back nothing for long.
 fn unfinished_escape(data: &[u8]) -> Option<usize> {
-    let from = data.len().saturating_sub(256);
-    let at = from + data[from..].iter().rposition(|&b| b == ESC)?;
-    let seq = &data[at + 1..];
-    let done = match seq.first() {
-        None => false,
-        // CSI: parameters and intermediates, then one final byte.
-        Some(b'[') => seq[1..].iter().any(|b| (0x40..=0x7e).contains(b)),
-        // OSC, DCS, SOS, PM, APC: a string ended by BEL or ESC \.
-        Some(b']' | b'P' | b'X' | b'^' | b'_') => seq.contains(&0x07),
-        Some(b) if (0x20..=0x2f).contains(b) => seq.len() >= 2,
-        Some(_) => true,
-    };
-    (!done).then_some(at)
+    let from = data.len().saturating_sub(escapes::STRING_MAX);
+    let mut held = None;
+    let mut end = data.len();
+    // A string whose body ends in a lone ESC is open from its own ESC, not the last one.
+    while let Some(at) = data[from..end].iter().rposition(|&b| b == ESC).map(|p| from + p) {
+        if !matches!(escapes::sequence(&data[at..]), Sequence::Open(_)) {
+            break;
+        }
+        held = Some(at);
+        end = at;
+    }
+    held
 }
 
 /// Output as text for an agent: invalid UTF-8 becomes U+FFFD, escape sequences and control
 /// characters go (newline, tab and a lone carriage return stay; CR LF becomes LF).
 pub fn clean(data: &[u8]) -> String {
-    crate::text::strip_escapes(data, b"\n\t\r").replace("\r\n", "\n")
+    escapes::strip_escapes(data, b"\n\t\r").replace("\r\n", "\n")
 }
 
 /// The text of the first `n` bytes of `data` (a `cut`), cut further on the same boundaries
@@ -114,6 +116,22 @@ mod tests {
         assert_eq!(cut(b"ab\x1b[31m", true), 7);
         assert_eq!(cut(b"ab\x1b]0;title", true), 2);
         assert_eq!(cut(b"ab\x1b[31", false), 6);
+        assert_eq!(cut(b"ab\x1b]0;title\x1b", true), 2);
+        assert_eq!(cut(b"ab\x1b]0;title\x1b\\", true), 13);
+    }
+
+    #[test]
+    fn an_unterminated_string_is_held_back_only_within_its_bound() {
+        // A newline ends it: nothing is held back, and the text after it is read.
+        let s = b"ab\x1b]0;never-ends\r\nvisible";
+        assert_eq!(cut(s, true), s.len());
+        assert_eq!(clean(s), "ab0;never-ends\nvisible");
+        let mut long = b"ab\x1b]".to_vec();
+        long.extend(std::iter::repeat_n(b'x', escapes::STRING_MAX - 3));
+        assert_eq!(cut(&long, true), 2);
+        long.extend_from_slice(b"xyz");
+        assert_eq!(cut(&long, true), long.len());
+        assert!(clean(&long).ends_with("xxyz"));
     }
 
     #[test]

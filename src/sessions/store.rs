@@ -1,9 +1,12 @@
-//! The local status-file folder: atomic writes, reads through the stream parser, and a
-//! folder lock that serialises read-modify-write cycles between concurrent hook runs.
+//! The local status-file folder: atomic writes, bounded reads through the shared reader
+//! ([`super::read`]), and the folder lock ([`super::lock`]).
 
+pub use super::lock::FolderLock;
+use super::lock::{DEFAULT_WAIT, lock_dir};
 use super::model::StatusFile;
-use super::stream::{Parsed, parse_stream};
-use std::fs::{self, File};
+use super::read::{ReadError, parse_files, parse_one, read_bounded};
+use super::stream::Parsed;
+use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -45,11 +48,6 @@ pub struct Store {
     dir: PathBuf,
 }
 
-/// Held while a read-modify-write is in progress; unlocks on drop.
-pub struct FolderLock {
-    _file: File,
-}
-
 impl Store {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Store { dir: dir.into() }
@@ -67,48 +65,42 @@ impl Store {
     /// Every status file in the folder. A missing folder holds no sessions. Problems come
     /// back as messages naming the file; the other files are still read.
     pub fn read_all(&self) -> Parsed {
-        let mut out = Parsed::default();
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return out,
-            Err(e) => {
-                out.errors.push(format!("{}: {e}", self.dir.display()));
-                return out;
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Parsed::default(),
+            Err(e) => return Parsed { files: Vec::new(), errors: vec![format!("{}: {e}", self.dir.display())] },
         };
         let mut paths: Vec<PathBuf> =
             entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_status_file(p)).collect();
         paths.sort();
-        for path in paths {
+        parse_files(paths.iter().map(|path| {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            match fs::read(&path) {
-                Ok(bytes) => {
-                    let parsed = parse_stream(&bytes);
-                    if parsed.files.is_empty() && parsed.errors.is_empty() {
-                        out.errors.push(format!("{name}: empty file"));
-                    }
-                    out.files.extend(parsed.files);
-                    out.errors.extend(parsed.errors.into_iter().map(|e| format!("{name}: {e}")));
+            let read = match read_bounded(path) {
+                // A symlink to nothing: named, as a remote's poll names it, not taken for a
+                // file removed since the folder was listed.
+                Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::NotFound && path.is_symlink() => {
+                    Err(ReadError::NotRegular)
                 }
-                // Removed between listing and reading: the session just went away.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => out.errors.push(format!("{name}: {e}")),
-            }
-        }
-        out
+                read => read,
+            };
+            (name, read)
+        }))
     }
 
-    /// The status file of one session; `Ok(None)` when there is none.
+    /// The status file of one session; `Ok(None)` when there is none. A file that is not
+    /// JSON, not an object or lacks `tmux_session`/`status` is `InvalidData`; one that is
+    /// not a regular file is `Unsupported`, one past the size bound `FileTooLarge`.
     pub fn read(&self, session: &str) -> io::Result<Option<StatusFile>> {
         let path = self.path_for(session)?;
-        let bytes = match fs::read(&path) {
+        let bytes = match read_bounded(&path).map_err(io::Error::from) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
+            Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
         };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))
+        let mut file = parse_one(&bytes)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?;
+        file.source = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        Ok(Some(file))
     }
 
     pub fn write(&self, file: &StatusFile) -> io::Result<()> {
@@ -123,12 +115,15 @@ impl Store {
         }
     }
 
-    /// Locks the folder against other navi processes doing a read-modify-write.
+    /// Locks the folder against other navi processes doing a read-modify-write, waiting
+    /// at most [`DEFAULT_WAIT`] for another holder.
     pub fn lock(&self) -> io::Result<FolderLock> {
-        fs::create_dir_all(&self.dir)?;
-        let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(self.dir.join(".navi.lock"))?;
-        file.lock()?;
-        Ok(FolderLock { _file: file })
+        self.lock_within(DEFAULT_WAIT)
+    }
+
+    /// [`Store::lock`], waiting at most `wait`.
+    pub fn lock_within(&self, wait: std::time::Duration) -> io::Result<FolderLock> {
+        lock_dir(&self.dir, wait)
     }
 }
 
@@ -151,6 +146,7 @@ mod tests {
         let mut f = StatusFile::new("my app", Status::Done);
         f.message = Some("hi".into());
         store.write(&f).unwrap();
+        f.source = Some("my app.json".into());
         assert_eq!(store.read("my app").unwrap(), Some(f.clone()));
         let all = store.read_all();
         assert_eq!(all.files, vec![f]);
@@ -175,6 +171,36 @@ mod tests {
         assert_eq!(all.errors.len(), 2, "{:?}", all.errors);
         assert!(all.errors.iter().any(|e| e.starts_with("broken.json:")));
         assert!(all.errors.iter().any(|e| e.starts_with("empty.json:")));
+    }
+
+    #[test]
+    fn special_files_are_skipped_by_name_and_never_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.write(&StatusFile::new("good", Status::Working)).unwrap();
+        crate::sessions::read::tests::mkfifo(&dir.path().join("x.json"));
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.json")).unwrap();
+        std::os::unix::fs::symlink("/nowhere", dir.path().join("dangling.json")).unwrap();
+        fs::write(dir.path().join("big.json"), vec![b' '; 2 << 20]).unwrap();
+        let all = store.read_all();
+        assert_eq!(all.files.len(), 1);
+        assert_eq!(
+            all.errors,
+            [
+                "big.json: larger than 1 MiB, skipped",
+                "dangling.json: not a regular file, skipped",
+                "x.json: not a regular file, skipped",
+                "zero.json: not a regular file, skipped"
+            ]
+        );
+        for (name, kind) in [("x", io::ErrorKind::Unsupported), ("zero", io::ErrorKind::Unsupported)] {
+            let e = store.read(name).unwrap_err();
+            assert_eq!(e.kind(), kind, "{name}: {e}");
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
+        assert_eq!(store.read("big").unwrap_err().kind(), io::ErrorKind::FileTooLarge);
+        fs::write(dir.path().join("bad.json"), "{").unwrap();
+        assert_eq!(store.read("bad").unwrap_err().kind(), io::ErrorKind::InvalidData);
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! One parser for a stream of concatenated JSON status objects, as `cat dir/*.json` prints
 //! it on a remote. A malformed, empty, truncated or non-UTF-8 object is skipped and
 //! reported once (one message per broken stretch); every good object around it is kept.
+//!
+//! The work is linear in the input whatever it holds. Bracket matches found by one scan
+//! are remembered, so resynchronising at a nested `{` costs nothing more, and a later scan
+//! that meets a remembered `{` jumps over it. All scanning and parsing draws on one budget
+//! (a few passes over the input); when it runs out, the rest of the input is one broken
+//! stretch, reported once.
 
 use super::model::StatusFile;
 
@@ -11,153 +17,213 @@ pub struct Parsed {
     pub errors: Vec<String>,
 }
 
+/// Passes over the input the budget allows, plus a floor for small inputs.
+const BUDGET_PER_BYTE: u64 = 8;
+const BUDGET_FLOOR: u64 = 64 * 1024;
+
 /// Parses concatenated JSON objects, resynchronising after anything broken.
 pub fn parse_stream(bytes: &[u8]) -> Parsed {
+    parse_stream_counted(bytes).0
+}
+
+/// [`parse_stream`], also returning the work it did (bytes examined or parsed), for the
+/// linearity tests and benchmarks.
+pub fn parse_stream_counted(bytes: &[u8]) -> (Parsed, u64) {
+    let mut p = Parser {
+        bytes,
+        work: 0,
+        limit: BUDGET_PER_BYTE.saturating_mul(bytes.len() as u64).saturating_add(BUDGET_FLOOR),
+        ends: Vec::new(),
+    };
     let mut out = Parsed::default();
-    let mut pos = 0;
     // The first failure of the stretch we are in, reported when the stretch ends.
     let mut failing: Option<String> = None;
-    let flush = |failing: &mut Option<String>, out: &mut Parsed| {
-        if let Some(msg) = failing.take() {
-            out.errors.push(msg);
-        }
-    };
-
-    while let Some(start) = next_non_space(bytes, pos) {
-        if bytes[start] != b'{' {
-            failing.get_or_insert_with(|| format!("unexpected data at byte {start}"));
-            pos = find_byte(bytes, start + 1, b'{').unwrap_or(bytes.len());
-            continue;
-        }
-        let Some(end) = object_end(bytes, start) else {
-            failing.get_or_insert_with(|| format!("truncated object at byte {start}"));
-            pos = find_byte(bytes, start + 1, b'{').unwrap_or(bytes.len());
-            continue;
+    let mut pos = 0;
+    loop {
+        let step = match p.next_non_space(pos) {
+            Ok(Some(start)) => p.object_at(start),
+            Ok(None) => break,
+            Err(OutOfWork) => Err(OutOfWork),
         };
-        match serde_json::from_slice::<StatusFile>(&bytes[start..end]) {
-            Ok(file) => {
-                flush(&mut failing, &mut out);
-                out.files.push(file);
-                pos = end;
-            }
-            Err(e) => {
-                failing.get_or_insert_with(|| format!("malformed object at byte {start}: {e}"));
-                pos = find_byte(bytes, start + 1, b'{').unwrap_or(bytes.len());
+        let step = step.and_then(|step| {
+            Ok(match step {
+                Step::Good(file, end) => {
+                    if let Some(msg) = failing.take() {
+                        out.errors.push(msg);
+                    }
+                    out.files.push(*file);
+                    end
+                }
+                Step::Bad(msg, resume) => {
+                    failing.get_or_insert(msg);
+                    match resume {
+                        Resume::After(end) => end,
+                        Resume::Inside(start) => p.find_open(start + 1)?.unwrap_or(bytes.len()),
+                    }
+                }
+            })
+        });
+        match step {
+            Ok(next) => pos = next,
+            Err(OutOfWork) => {
+                failing.get_or_insert_with(|| format!("too damaged to read past byte {pos}"));
+                break;
             }
         }
     }
-    flush(&mut failing, &mut out);
-    out
+    out.errors.extend(failing);
+    (out, p.work)
 }
 
-fn next_non_space(bytes: &[u8], from: usize) -> Option<usize> {
-    (from..bytes.len()).find(|&i| !bytes[i].is_ascii_whitespace())
+/// The budget ran out.
+struct OutOfWork;
+
+/// Where to look for the next object after a broken one.
+enum Resume {
+    /// Past a well-formed JSON value of the wrong shape: nothing inside it is a file.
+    After(usize),
+    /// At the next `{` after this one: the damage may hide a good object.
+    Inside(usize),
 }
 
-fn find_byte(bytes: &[u8], from: usize, b: u8) -> Option<usize> {
-    bytes.get(from..)?.iter().position(|&c| c == b).map(|i| i + from)
+enum Step {
+    Good(Box<StatusFile>, usize),
+    Bad(String, Resume),
 }
 
-/// The index just past the object that opens at `start`, by bracket depth outside strings.
-fn object_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, &c) in bytes.iter().enumerate().skip(start) {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
+/// No match known for a bracket at this position yet.
+const UNKNOWN: u32 = 0;
+/// The bracket at this position is never closed.
+const UNCLOSED: u32 = u32::MAX;
+
+struct Parser<'a> {
+    bytes: &'a [u8],
+    work: u64,
+    limit: u64,
+    /// For each position holding a bracket outside a string: one past its match, or
+    /// UNCLOSED, or UNKNOWN. Allocated on the first scan.
+    ends: Vec<u32>,
+}
+
+impl Parser<'_> {
+    fn spend(&mut self, n: u64) -> Result<(), OutOfWork> {
+        if self.work + n > self.limit {
+            self.work = self.limit;
+            return Err(OutOfWork);
+        }
+        self.work += n;
+        Ok(())
+    }
+
+    fn next_non_space(&mut self, from: usize) -> Result<Option<usize>, OutOfWork> {
+        self.find(from, |b| !b.is_ascii_whitespace())
+    }
+
+    fn find_open(&mut self, from: usize) -> Result<Option<usize>, OutOfWork> {
+        self.find(from, |b| b == b'{')
+    }
+
+    fn find(&mut self, from: usize, hit: impl Fn(u8) -> bool) -> Result<Option<usize>, OutOfWork> {
+        let bytes = self.bytes;
+        for (i, &b) in bytes.iter().enumerate().skip(from) {
+            self.spend(1)?;
+            if hit(b) {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
+    }
+
+    /// What the non-space byte at `start` begins.
+    fn object_at(&mut self, start: usize) -> Result<Step, OutOfWork> {
+        if self.bytes[start] != b'{' {
+            return Ok(Step::Bad(format!("unexpected data at byte {start}"), Resume::Inside(start)));
+        }
+        let Some(end) = self.object_end(start)? else {
+            return Ok(Step::Bad(format!("truncated object at byte {start}"), Resume::Inside(start)));
+        };
+        self.spend((end - start) as u64)?;
+        Ok(match serde_json::from_slice::<serde_json::Value>(&self.bytes[start..end]) {
+            Err(e) => Step::Bad(format!("malformed object at byte {start}: {e}"), Resume::Inside(start)),
+            Ok(value) => match StatusFile::from_value(value) {
+                Ok(file) => Step::Good(Box::new(file), end),
+                Err(e) => Step::Bad(format!("malformed object at byte {start}: {e}"), Resume::After(end)),
+            },
+        })
+    }
+
+    /// The index just past the object that opens at `start`, by bracket depth outside
+    /// strings. Every bracket match met on the way is remembered.
+    fn object_end(&mut self, start: usize) -> Result<Option<usize>, OutOfWork> {
+        let len = self.bytes.len();
+        if self.ends.is_empty() {
+            if len >= UNCLOSED as usize {
+                // Past what the table can hold (never for a bounded status file): no memo.
+                return self.scan(start, false);
+            }
+            self.ends = vec![UNKNOWN; len];
+        }
+        self.scan(start, true)
+    }
+
+    fn scan(&mut self, start: usize, memo: bool) -> Result<Option<usize>, OutOfWork> {
+        if memo {
+            match self.ends[start] {
+                UNKNOWN => {}
+                UNCLOSED => return Ok(None),
+                end => return Ok(Some(end as usize)),
+            }
+        }
+        let mut open: Vec<usize> = Vec::new();
+        let (mut in_string, mut escaped) = (false, false);
+        let mut i = start;
+        let found = loop {
+            let Some(&c) = self.bytes.get(i) else { break None };
+            self.spend(1)?;
+            if in_string {
+                match (escaped, c) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                i += 1;
+                continue;
+            }
+            match c {
+                b'"' => in_string = true,
+                b'{' | b'[' if memo && i != start && self.ends[i] != UNKNOWN => {
+                    // Scanned before from this very state: its match is known.
+                    match self.ends[i] {
+                        UNCLOSED => break None,
+                        end => {
+                            i = end as usize;
+                            continue;
+                        }
+                    }
+                }
+                b'{' | b'[' => open.push(i),
+                b'}' | b']' => {
+                    let Some(o) = open.pop() else { break None };
+                    if memo {
+                        self.ends[o] = (i + 1) as u32;
+                    }
+                    if open.is_empty() {
+                        break Some(i + 1);
+                    }
+                }
                 _ => {}
             }
-            continue;
-        }
-        match c {
-            b'"' => in_string = true,
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
+            i += 1;
+        };
+        if memo && found.is_none() {
+            for o in open {
+                self.ends[o] = UNCLOSED;
             }
-            _ => {}
         }
+        Ok(found)
     }
-    None
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(p: &Parsed) -> Vec<&str> {
-        p.files.iter().map(|f| f.tmux_session.as_str()).collect()
-    }
-
-    const A: &str = r#"{"tmux_session":"a","status":"done","message":"has } and { and \" inside"}"#;
-    const B: &str = "{\"tmux_session\":\"b\",\"status\":\"working\",\"metrics\":{\"time\":{\"started\":1}}}\n";
-
-    #[test]
-    fn concatenated_objects() {
-        let p = parse_stream(format!("{A}\n{B}{A}").as_bytes());
-        assert_eq!(names(&p), ["a", "b", "a"]);
-        assert!(p.errors.is_empty());
-    }
-
-    #[test]
-    fn empty_input_is_nothing() {
-        let p = parse_stream(b"  \n");
-        assert!(p.files.is_empty() && p.errors.is_empty());
-    }
-
-    #[test]
-    fn truncated_object_between_good_ones() {
-        let s = format!("{A}{{\"tmux_session\":\"t\",\"status\":\"wo{B}");
-        let p = parse_stream(s.as_bytes());
-        assert_eq!(names(&p), ["a", "b"]);
-        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
-    }
-
-    #[test]
-    fn truncated_with_nested_object_reports_once() {
-        let s = format!("{{\"tmux_session\":\"t\",\"metrics\":{{\"time\":{{}}}}{B}");
-        let p = parse_stream(s.as_bytes());
-        assert_eq!(names(&p), ["b"]);
-        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
-    }
-
-    #[test]
-    fn truncated_at_end() {
-        let p = parse_stream(format!("{B}{{\"tmux_session\":\"x\"").as_bytes());
-        assert_eq!(names(&p), ["b"]);
-        assert_eq!(p.errors.len(), 1);
-        assert!(p.errors[0].contains("truncated"));
-    }
-
-    #[test]
-    fn garbage_and_wrong_shapes() {
-        let s = format!("garbage{A}[1,2]{{\"status\":\"done\"}}{B}");
-        let p = parse_stream(s.as_bytes());
-        assert_eq!(names(&p), ["a", "b"]);
-        assert_eq!(p.errors.len(), 2, "{:?}", p.errors);
-    }
-
-    #[test]
-    fn non_utf8_object_is_skipped() {
-        let mut s = Vec::new();
-        s.extend_from_slice(b"{\"tmux_session\":\"\xff\xfe\",\"status\":\"done\"}");
-        s.extend_from_slice(B.as_bytes());
-        let p = parse_stream(&s);
-        assert_eq!(names(&p), ["b"]);
-        assert_eq!(p.errors.len(), 1);
-    }
-
-    #[test]
-    fn stray_closing_brace() {
-        let p = parse_stream(format!("}}{B}").as_bytes());
-        assert_eq!(names(&p), ["b"]);
-        assert_eq!(p.errors.len(), 1);
-    }
-}
+mod tests;

@@ -63,6 +63,9 @@ pub enum SshError {
     Connect { host: String, port: u16, hop: String, reason: String },
     #[error("channel: {0}")]
     Channel(String),
+    /// The command printed more than its bound; it was killed and its channel closed.
+    #[error("{}", super::exec::too_large(*limit))]
+    OutputTooLarge { limit: usize },
     #[error("no remote named {0:?}")]
     NoSuchRemote(String),
 }

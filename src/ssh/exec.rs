@@ -28,7 +28,14 @@ pub enum ExecFailure {
     Run(SshError),
     /// The command did not end in time; it was killed and its channel closed.
     TimedOut,
+    /// The command printed more than the bound (stdout and stderr together); it was
+    /// killed and its channel closed.
+    TooLarge(usize),
 }
+
+/// What a command may print, stdout and stderr together, unless its caller says otherwise:
+/// far above any status folder or pane capture, far below what would hurt this machine.
+pub const MAX_OUTPUT: usize = 16 << 20;
 
 /// Closes a channel that is dropped before the server closed it (a timeout, a cancelled
 /// future, an early return): without this the server keeps the command, and its session
@@ -61,14 +68,16 @@ impl Drop for Closer {
 /// caller moves on (and may end the connection).
 const KILL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Runs `command` on a new channel of `conn`. When it has not ended within `limit` it is
-/// killed (`signal KILL`, then EOF and close) before this returns [`ExecFailure::TimedOut`],
-/// so a caller that then ends the connection cannot race the kill and leave it running.
+/// Runs `command` on a new channel of `conn`. When it has not ended within `limit`, or has
+/// printed more than `max_output` bytes, it is killed (`signal KILL`, then EOF and close)
+/// before this returns [`ExecFailure::TimedOut`] or [`ExecFailure::TooLarge`], so a caller
+/// that then ends the connection cannot race the kill and leave it running.
 pub async fn run(
     conn: &Connection,
     command: &str,
     stdin: Option<&[u8]>,
     limit: std::time::Duration,
+    max_output: usize,
 ) -> Result<Output, ExecFailure> {
     let deadline = tokio::time::Instant::now() + limit;
     let channel = tokio::time::timeout_at(deadline, conn.handle.channel_open_session())
@@ -90,37 +99,39 @@ pub async fn run(
     let mut server_closed = false;
     let outcome = match closer.writer.as_ref() {
         Some(writer) => {
-            tokio::time::timeout_at(deadline, talk(conn, writer, &mut reader, command, stdin, &mut server_closed)).await
+            let talking = talk(conn, writer, &mut reader, command, stdin, max_output, &mut server_closed);
+            tokio::time::timeout_at(deadline, talking).await
         }
         None => Ok(Err(ExecFailure::Run(SshError::Channel("no channel".into())))),
     };
     if server_closed {
         closer.closed();
     }
-    match outcome {
-        Ok(result) => result,
-        Err(_) => {
-            if let Some(writer) = closer.writer.take() {
-                let _ = tokio::time::timeout(KILL_GRACE, async {
-                    let _ = writer.signal(Sig::KILL).await;
-                    let _ = writer.eof().await;
-                    let _ = writer.close().await;
-                })
-                .await;
-            }
-            Err(ExecFailure::TimedOut)
-        }
+    let failure = match outcome {
+        Ok(Err(ExecFailure::TooLarge(n))) => ExecFailure::TooLarge(n),
+        Ok(result) => return result,
+        Err(_) => ExecFailure::TimedOut,
+    };
+    if let Some(writer) = closer.writer.take() {
+        let _ = tokio::time::timeout(KILL_GRACE, async {
+            let _ = writer.signal(Sig::KILL).await;
+            let _ = writer.eof().await;
+            let _ = writer.close().await;
+        })
+        .await;
     }
+    Err(failure)
 }
 
 /// Starts the command, feeds stdin and collects everything until the server closed the
-/// channel (`server_closed` is set then).
+/// channel (`server_closed` is set then), or until more than `max_output` bytes came.
 async fn talk(
     conn: &Connection,
     writer: &ChannelWriteHalf<Msg>,
     reader: &mut russh::ChannelReadHalf,
     command: &str,
     stdin: Option<&[u8]>,
+    max_output: usize,
     server_closed: &mut bool,
 ) -> Result<Output, ExecFailure> {
     let lost = |_| ExecFailure::Run(SshError::Disconnected(conn.end_reason()));
@@ -136,6 +147,13 @@ async fn talk(
     // complete only once the server also sent EOF or closed the channel.
     let mut drained = false;
     while let Some(msg) = reader.wait().await {
+        let arrived = match &msg {
+            ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. } => data.len(),
+            _ => 0,
+        };
+        if out.stdout.len() + out.stderr.len() + arrived > max_output {
+            return Err(ExecFailure::TooLarge(max_output));
+        }
         match msg {
             ChannelMsg::Data { data } => out.stdout.extend_from_slice(&data),
             ChannelMsg::ExtendedData { data, ext: 1 } => out.stderr.extend_from_slice(&data),
@@ -165,4 +183,14 @@ async fn talk(
         return Err(ExecFailure::Run(SshError::Disconnected(format!("{what}: {why}"))));
     }
     Ok(out)
+}
+
+/// "output larger than 16 MiB": the one wording of a bound on output, local or remote.
+pub fn too_large(max_output: usize) -> String {
+    const MIB: usize = 1 << 20;
+    if max_output >= MIB && max_output.is_multiple_of(MIB) {
+        format!("output larger than {} MiB", max_output / MIB)
+    } else {
+        format!("output larger than {max_output} bytes")
+    }
 }

@@ -81,6 +81,7 @@ pub struct Pool {
     order: Vec<String>,
     slots: HashMap<String, Arc<Slot>>,
     command_timeout: Duration,
+    max_output: usize,
 }
 
 fn unix_now() -> u64 {
@@ -117,12 +118,18 @@ impl Pool {
                 }),
             );
         }
-        Pool { order, slots, command_timeout: COMMAND_TIMEOUT }
+        Pool { order, slots, command_timeout: COMMAND_TIMEOUT, max_output: exec::MAX_OUTPUT }
     }
 
     /// How long a command may run ([`COMMAND_TIMEOUT`] unless changed; tests shorten it).
     pub fn with_command_timeout(mut self, timeout: Duration) -> Self {
         self.command_timeout = timeout;
+        self
+    }
+
+    /// What a command may print before it is killed ([`exec::MAX_OUTPUT`] unless changed).
+    pub fn with_max_output(mut self, bytes: usize) -> Self {
+        self.max_output = bytes;
         self
     }
 
@@ -174,7 +181,7 @@ impl Pool {
             let conn = slot.connection(queued_at).await?;
             // A command that times out is killed before `run` returns, so ending the
             // connection below cannot leave it running on the server.
-            let result = exec::run(&conn, command, stdin, self.command_timeout).await;
+            let result = exec::run(&conn, command, stdin, self.command_timeout, self.max_output).await;
             if !matches!(result, Err(ExecFailure::TimedOut)) {
                 slot.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
             }
@@ -190,6 +197,11 @@ impl Pool {
                 Err(ExecFailure::Busy(_)) if busy_tries < BUSY_RETRIES => {
                     busy_tries += 1;
                     tokio::time::sleep(Duration::from_millis(20 * u64::from(busy_tries))).await;
+                }
+                Err(ExecFailure::TooLarge(limit)) => {
+                    // Killed and closed: the connection itself is fine for the next command.
+                    slot.mark_ok();
+                    return Err(SshError::OutputTooLarge { limit });
                 }
                 Err(ExecFailure::Open(e) | ExecFailure::Busy(e) | ExecFailure::Run(e)) => {
                     if conn.is_closed() {

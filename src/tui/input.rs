@@ -92,7 +92,10 @@ fn convert_key(k: KeyEvent) -> Option<Key> {
         _ => return None,
     };
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = k.modifiers.contains(KeyModifiers::ALT);
+    // Shift-Enter (reported only by terminals with keyboard enhancement) means what
+    // Alt-Enter means: a new line in a text input.
+    let alt = k.modifiers.contains(KeyModifiers::ALT)
+        || (code == KeyCode::Enter && k.modifiers.contains(KeyModifiers::SHIFT));
     let code = match code {
         KeyCode::Char(c) if ctrl => KeyCode::Char(c.to_ascii_lowercase()),
         other => other,

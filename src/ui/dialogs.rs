@@ -34,13 +34,13 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model, d: &Dialog) {
         }
         Dialog::Send { key, input, error } => {
             let title = format!("Send to {}", sanitize_line(&key.name));
-            let mut lines = vec![
-                Line::styled("Prompt (typed into the session, then Enter):", theme::dim()),
-                input_line(input, true, 70),
-            ];
+            let mut lines = vec![Line::styled("Prompt (pasted into the session, then Enter):", theme::dim())];
+            let rows = input_rows(input, 70, PROMPT_ROWS);
+            let height = 6 + rows.len() as u16;
+            lines.extend(rows);
             lines.push(error_line(error.as_deref()));
-            lines.push(Line::styled("↵ send   esc cancel", theme::dim()));
-            popup(frame, area, &title, 76, 7, lines, theme::accent());
+            lines.push(Line::styled("↵ send   alt-↵ new line   esc cancel", theme::dim()));
+            popup(frame, area, &title, 76, height, lines, theme::accent());
         }
         Dialog::New(f) => new_form(frame, area, f),
         Dialog::HostKey(p) => {
@@ -92,6 +92,29 @@ fn error_line(error: Option<&str>) -> Line<'static> {
 }
 
 /// The input's text with the cursor shown as a reversed cell when focused.
+/// The prompt box shows at most this many of its lines.
+const PROMPT_ROWS: usize = 8;
+
+/// A text input that may hold several lines: the rows up to the cursor's (at most `max`),
+/// the cursor's row drawn as [`input_line`] draws a one-line input.
+fn input_rows(input: &TextInput, width: usize, max: usize) -> Vec<Line<'static>> {
+    let before: String = input.value.chars().take(input.cursor).collect();
+    let row = before.matches('\n').count();
+    let col = before.rsplit('\n').next().map_or(0, |r| r.chars().count());
+    let rows: Vec<&str> = input.value.split('\n').collect();
+    let first = (row + 1).saturating_sub(max);
+    let last = (first + max).min(rows.len());
+    (first..last)
+        .map(|i| {
+            if i == row {
+                input_line(&TextInput { value: rows[i].to_string(), cursor: col }, true, width)
+            } else {
+                Line::raw(format!("  {}", truncate(&sanitize_line(rows[i]), width)))
+            }
+        })
+        .collect()
+}
+
 fn input_line(input: &TextInput, focused: bool, width: usize) -> Line<'static> {
     let text = sanitize_line(&input.value);
     if !focused {

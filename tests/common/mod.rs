@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod agent;
+pub mod claude;
 pub mod netns;
 pub mod sshd;
 pub mod tmux;

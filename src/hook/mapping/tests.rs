@@ -1,0 +1,153 @@
+//! The mapping on hand-made events: table, messages, time and tool metrics, kept fields.
+
+use super::*;
+use serde_json::json;
+
+fn ev(v: Value) -> HookEvent {
+    serde_json::from_value(v).unwrap()
+}
+
+fn step(f: Option<StatusFile>, v: Value, now: i64) -> Option<StatusFile> {
+    apply(f, "s", &ev(v), now)
+}
+
+#[test]
+fn mapping_table() {
+    let cases = [
+        (json!({"hook_event_name":"UserPromptSubmit","prompt":"hi"}), Some("working")),
+        (json!({"hook_event_name":"PostToolUse","tool_name":"Bash"}), Some("working")),
+        (json!({"hook_event_name":"PermissionRequest","tool_name":"Bash"}), Some("permission")),
+        (
+            json!({"hook_event_name":"Notification","notification_type":"permission_prompt","message":"m"}),
+            Some("waiting"),
+        ),
+        (json!({"hook_event_name":"Notification","notification_type":"idle_prompt","message":"m"}), Some("idle")),
+        (
+            json!({"hook_event_name":"Notification","notification_type":"elicitation_dialog","message":"m"}),
+            Some("waiting"),
+        ),
+        (json!({"hook_event_name":"Notification","notification_type":"auth_success"}), None),
+        (json!({"hook_event_name":"Stop","last_assistant_message":"x"}), Some("done")),
+        (json!({"hook_event_name":"StopFailure","error":"rate_limit"}), Some("error")),
+        (json!({"hook_event_name":"SessionStart","source":"startup"}), Some("idle")),
+        (json!({"hook_event_name":"SessionEnd","reason":"exit"}), Some("offline")),
+        (json!({"hook_event_name":"SessionEnd","reason":"clear"}), None),
+        (json!({"hook_event_name":"PostToolUseFailure","tool_name":"Bash"}), Some("working")),
+        (json!({"hook_event_name":"PostToolUseFailure","tool_name":"Bash","is_interrupt":true}), Some("idle")),
+        (json!({"hook_event_name":"PreToolUse","tool_name":"Bash"}), None),
+        (json!({"hook_event_name":"SubagentStop"}), None),
+    ];
+    for (input, want) in cases {
+        let got = step(None, input.clone(), 10).map(|f| f.status.as_str().to_string());
+        assert_eq!(got.as_deref(), want, "{input}");
+    }
+}
+
+#[test]
+fn messages() {
+    let f = step(
+        None,
+        json!({"hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"git push\nmore"}}),
+        1,
+    )
+    .unwrap();
+    assert_eq!(f.message.as_deref(), Some("Permission needed: Bash (git push)"));
+    let f = step(Some(f), json!({"hook_event_name":"PostToolUse","tool_name":"Bash"}), 2).unwrap();
+    assert_eq!(f.message, None, "granting a permission clears its question");
+    let f =
+        step(Some(f), json!({"hook_event_name":"Stop","last_assistant_message":"\n  All done.\nDetails"}), 3).unwrap();
+    assert_eq!(f.message.as_deref(), Some("All done."));
+    let f = step(Some(f), json!({"hook_event_name":"PostToolUse","tool_name":"Read"}), 4).unwrap();
+    assert_eq!(f.message.as_deref(), Some("All done."), "a tool call does not clear an answer");
+    let f = step(Some(f), json!({"hook_event_name":"UserPromptSubmit"}), 5).unwrap();
+    assert_eq!(f.message, None);
+    let f = step(
+        Some(f),
+        json!({"hook_event_name":"Notification","notification_type":"elicitation_dialog","message":"Pick one\nmore"}),
+        6,
+    )
+    .unwrap();
+    assert_eq!(f.message.as_deref(), Some("Pick one"));
+    let long = "x".repeat(2000);
+    let f = step(Some(f), json!({"hook_event_name":"Stop","last_assistant_message":long}), 7).unwrap();
+    assert_eq!(f.message.unwrap().chars().count(), MESSAGE_MAX);
+}
+
+#[test]
+fn time_is_accumulated_by_the_status_left() {
+    let f = step(None, json!({"hook_event_name":"SessionStart"}), 100).unwrap();
+    let f = step(Some(f), json!({"hook_event_name":"UserPromptSubmit"}), 110).unwrap(); // idle 10s
+    let f = step(Some(f), json!({"hook_event_name":"PermissionRequest","tool_name":"Bash"}), 140).unwrap(); // working 30s
+    let f = step(Some(f), json!({"hook_event_name":"PostToolUse","tool_name":"Bash"}), 145).unwrap(); // waiting 5s
+    let f = step(Some(f), json!({"hook_event_name":"Stop"}), 160).unwrap(); // working 15s
+    let t = f.metrics.unwrap().time.unwrap();
+    assert_eq!(t.started, Some(100));
+    assert_eq!(t.total_seconds, 60);
+    assert_eq!(t.working_seconds, 45);
+    assert_eq!(t.waiting_seconds, 5);
+}
+
+#[test]
+fn clock_going_backwards_adds_nothing() {
+    let f = step(None, json!({"hook_event_name":"UserPromptSubmit"}), 100).unwrap();
+    let f = step(Some(f), json!({"hook_event_name":"Stop"}), 90).unwrap();
+    assert_eq!(f.metrics.unwrap().time.unwrap().working_seconds, 0);
+}
+
+#[test]
+fn tools_keep_the_ten_most_recent_and_counts() {
+    let mut f = None;
+    for i in 0..12 {
+        let tool = if i % 3 == 0 { "Bash" } else { "Edit" };
+        f = step(f, json!({"hook_event_name":"PostToolUse","tool_name":tool}), i);
+    }
+    let tools = f.unwrap().metrics.unwrap().tools.unwrap();
+    assert_eq!(tools.recent.len(), RECENT_TOOLS);
+    assert_eq!(tools.recent.last().map(String::as_str), Some("Edit"));
+    assert_eq!(tools.counts["Bash"], 4);
+    assert_eq!(tools.counts["Edit"], 8);
+}
+
+#[test]
+fn unknown_fields_and_ids_are_kept() {
+    let mut start: StatusFile = serde_json::from_value(json!({
+        "tmux_session":"s","status":"idle","session_id":"old","agents":[1],"team":"t","x":{"y":1},
+        "metrics":{"tokens":{"in":3}}
+    }))
+    .unwrap();
+    start.timestamp = Some(1);
+    let f = step(Some(start), json!({"hook_event_name":"PostToolUse","tool_name":"Bash","cwd":"/w"}), 2).unwrap();
+    assert_eq!(f.session_id.as_deref(), Some("old"));
+    assert_eq!(f.extra["agents"], json!([1]));
+    assert_eq!(f.extra["x"], json!({"y":1}));
+    assert_eq!(f.metrics.as_ref().unwrap().extra["tokens"], json!({"in":3}));
+    assert_eq!(f.cwd.as_deref(), Some("/w"));
+    let f = step(Some(f), json!({"hook_event_name":"Stop","session_id":"new"}), 3).unwrap();
+    assert_eq!(f.session_id.as_deref(), Some("new"));
+}
+
+#[test]
+fn a_correction_from_the_pane_counts_time_and_ends_the_question() {
+    let f = step(None, json!({"hook_event_name":"PermissionRequest","tool_name":"Bash"}), 100).unwrap();
+    assert!(f.extra.contains_key(PROMPT_KEY));
+    let f = correct(f, Status::Idle, Some("Interrupted".into()), 130);
+    assert_eq!((f.status.as_str(), f.message.as_deref(), f.timestamp), ("idle", Some("Interrupted"), Some(130)));
+    assert!(!f.extra.contains_key(PROMPT_KEY), "the question is over");
+    assert_eq!(f.metrics.unwrap().time.unwrap().waiting_seconds, 30);
+}
+#[test]
+fn hostile_times_counts_and_tool_names_neither_overflow_nor_grow_the_message() {
+    let mut start: StatusFile = serde_json::from_value(json!({
+        "tmux_session":"s","status":"working","timestamp":i64::MIN,
+        "metrics":{"time":{"started":i64::MIN,"working_seconds":i64::MAX},"tools":{"counts":{"Bash":u64::MAX}}}
+    }))
+    .unwrap();
+    let f = step(Some(start.clone()), json!({"hook_event_name":"PostToolUse","tool_name":"Bash"}), i64::MAX).unwrap();
+    let metrics = f.metrics.unwrap();
+    let time = metrics.time.unwrap();
+    assert_eq!((time.working_seconds, time.total_seconds), (i64::MAX, i64::MAX));
+    assert_eq!(metrics.tools.unwrap().counts["Bash"], u64::MAX);
+    start.timestamp = Some(i64::MAX);
+    let f = step(Some(start), json!({"hook_event_name":"PermissionRequest","tool_name":"x".repeat(5000)}), 0).unwrap();
+    assert_eq!(f.message.unwrap().chars().count(), MESSAGE_MAX);
+}
