@@ -23,13 +23,19 @@ const LOG_LIMIT: u64 = 1 << 20;
 const TMUX_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs the hook; the caller exits 0 whatever happens.
-pub fn run(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path) {
-    if let Err(e) = handle(input, tmux_pane, sessions_dir, state_dir) {
+pub fn run(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path, config_file: &Path) {
+    if let Err(e) = handle(input, tmux_pane, sessions_dir, state_dir, config_file) {
         log(state_dir, &format!("{e:#}"));
     }
 }
 
-fn handle(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path) -> Result<()> {
+fn handle(
+    input: &[u8],
+    tmux_pane: Option<&str>,
+    sessions_dir: &Path,
+    state_dir: &Path,
+    config_file: &Path,
+) -> Result<()> {
     let Some(pane) = tmux_pane.filter(|p| !p.is_empty()) else {
         return Ok(()); // Not inside tmux: nothing to track.
     };
@@ -49,9 +55,29 @@ fn handle(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir:
         Err(e) => return Err(e).context("reading the status file"),
     };
     let now = crate::text::now_unix();
-    if let Some(file) = mapping::apply(existing, &session, &event, now) {
+    if let Some(file) = mapping::apply(existing.clone(), &session, &event, now) {
         store.write(&file).context("writing the status file")?;
+        drop(_lock);
+        let config = crate::notify::config::load(config_file);
+        if let Some(notice) = crate::notify::notice_for(existing.as_ref(), &file, None, &config.config) {
+            hand_off(&notice, pane).context("starting the notice")?;
+        }
     }
+    Ok(())
+}
+
+/// Sends a notice from a process of its own (`navi notice`), so Claude Code never waits on
+/// a notification service or the user's command: the hook returns at once.
+fn hand_off(notice: &crate::notify::Notice, pane: &str) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    let json = serde_json::to_string(notice)?;
+    Command::new(std::env::current_exe()?)
+        .args(["notice", "--pane", pane, "--", &json])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()?;
     Ok(())
 }
 

@@ -46,7 +46,11 @@ pub async fn send_all(notice: &Notice, config: &NotifyConfig, out: Outputs<'_>) 
         }
     };
     let tmux = async {
-        if config.tmux { tmux(notice, out.tmux_socket.as_deref()).await.err().map(|e| format!("tmux: {e}")) } else { None }
+        if config.tmux {
+            tmux(notice, out.tmux_socket.as_deref()).await.err().map(|e| format!("tmux: {e}"))
+        } else {
+            None
+        }
     };
     let command = async {
         match &config.command {
@@ -202,9 +206,6 @@ mod tests {
 
     #[test]
     fn tmux_formats_are_not_expanded() {
-        assert_eq!(
-            tmux_text(&notice("#{pane_pid}")),
-            "navi: api ##(touch x) (prod) needs permission: ##{pane_pid}"
-        );
+        assert_eq!(tmux_text(&notice("#{pane_pid}")), "navi: api ##(touch x) (prod) needs permission: ##{pane_pid}");
     }
 }

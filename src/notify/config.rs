@@ -82,12 +82,14 @@ pub fn parse(text: &str) -> Loaded {
         None | Some(Value::Null) => return out,
         Some(Value::Mapping(m)) => m.clone(),
         Some(_) => {
-            out.warnings.push("config.yaml: notify: expected fields (statuses, channels, …); using the defaults".into());
+            out.warnings
+                .push("config.yaml: notify: expected fields (statuses, channels, …); using the defaults".into());
             return out;
         }
     };
     let c = &mut out.config;
-    let mut warn = |field: &str, why: String| out.warnings.push(format!("config.yaml: notify.{field}: {why}; using the default"));
+    let mut warn =
+        |field: &str, why: String| out.warnings.push(format!("config.yaml: notify.{field}: {why}; using the default"));
     for (k, v) in &section {
         let key = k.as_str().unwrap_or("");
         match key {
@@ -129,7 +131,10 @@ pub fn parse(text: &str) -> Loaded {
                 Value::Null => c.command = None,
                 _ => match strings(v) {
                     Some(argv) if !argv.is_empty() && !argv[0].is_empty() => c.command = Some(argv),
-                    _ => warn(key, "expected a program and its arguments as a list, e.g. [ntfy, publish, my-topic]".into()),
+                    _ => warn(
+                        key,
+                        "expected a program and its arguments as a list, e.g. [ntfy, publish, my-topic]".into(),
+                    ),
                 },
             },
             other => warn(other, "unknown field".into()),

@@ -20,6 +20,17 @@ const CLAIM_TTL: i64 = 86_400;
 /// Small state files are read up to this size.
 const STATE_MAX: u64 = 4096;
 
+/// What the gate says of a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Send,
+    /// Another process already sent (or held back) this transition.
+    Duplicate,
+    Muted,
+    /// The session had a notice less than the cooldown ago.
+    Cooling,
+}
+
 #[derive(Debug, Clone)]
 pub struct Gate {
     dir: PathBuf,
@@ -33,31 +44,31 @@ impl Gate {
     /// Whether `notice` may be sent now, recording that it is. False when another process
     /// already admitted it, when navi is muted, or when the session had a notice less than
     /// `cooldown` seconds ago.
-    pub fn admit(&self, notice: &Notice, cooldown: u64, now: i64) -> io::Result<bool> {
+    pub fn admit(&self, notice: &Notice, cooldown: u64, now: i64) -> io::Result<Admission> {
         let _lock = crate::sessions::lock::lock_dir(&self.dir, LOCK_WAIT)?;
         let claims = self.dir.join("claims");
         std::fs::create_dir_all(&claims)?;
         match std::fs::OpenOptions::new().write(true).create_new(true).open(claims.join(notice.key())) {
             Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(Admission::Duplicate),
             Err(e) => return Err(e),
         }
         if rand::random::<u8>() < 4 {
             prune(&claims, now);
         }
         if self.muted_until(now).is_some() {
-            return Ok(false);
+            return Ok(Admission::Muted);
         }
         let last = self.dir.join("last");
         std::fs::create_dir_all(&last)?;
         let last = last.join(notice.session_key());
         if let Some(then) = read_number(&last) {
             if now.saturating_sub(then) < cooldown as i64 && then <= now {
-                return Ok(false);
+                return Ok(Admission::Cooling);
             }
         }
         crate::sessions::store::write_atomic(&last, now.to_string().as_bytes())?;
-        Ok(true)
+        Ok(Admission::Send)
     }
 
     /// Unix seconds until which notices are muted, when they are now.
@@ -110,6 +121,10 @@ mod tests {
     use super::*;
     use crate::notify::Reason;
 
+    fn sent(a: Admission) -> bool {
+        a == Admission::Send
+    }
+
     fn notice(session: &str, at: i64) -> Notice {
         Notice {
             session: session.into(),
@@ -125,42 +140,42 @@ mod tests {
     fn exactly_once_per_transition() {
         let d = tempfile::tempdir().unwrap();
         let g = Gate::new(d.path());
-        assert!(g.admit(&notice("a", 1), 0, 100).unwrap());
-        assert!(!g.admit(&notice("a", 1), 0, 100).unwrap(), "the same transition again");
-        assert!(Gate::new(d.path()).admit(&notice("b", 1), 0, 100).unwrap());
-        assert!(g.admit(&notice("a", 2), 0, 100).unwrap(), "a new transition");
+        assert!(sent(g.admit(&notice("a", 1), 0, 100).unwrap()));
+        assert!(!sent(g.admit(&notice("a", 1), 0, 100).unwrap()), "the same transition again");
+        assert!(sent(Gate::new(d.path()).admit(&notice("b", 1), 0, 100).unwrap()));
+        assert!(sent(g.admit(&notice("a", 2), 0, 100).unwrap()), "a new transition");
     }
 
     #[test]
     fn exactly_once_across_threads() {
         let d = tempfile::tempdir().unwrap();
-        let sent = std::sync::atomic::AtomicUsize::new(0);
+        let count = std::sync::atomic::AtomicUsize::new(0);
         std::thread::scope(|s| {
             for _ in 0..8 {
                 s.spawn(|| {
                     for i in 0..20 {
-                        if Gate::new(d.path()).admit(&notice(&format!("s{i}"), 7), 30, 100).unwrap() {
-                            sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if sent(Gate::new(d.path()).admit(&notice(&format!("s{i}"), 7), 30, 100).unwrap()) {
+                            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         }
                     }
                 });
             }
         });
-        assert_eq!(sent.into_inner(), 20);
+        assert_eq!(count.into_inner(), 20);
     }
 
     #[test]
     fn cooldown_and_mute() {
         let d = tempfile::tempdir().unwrap();
         let g = Gate::new(d.path());
-        assert!(g.admit(&notice("a", 1), 30, 100).unwrap());
-        assert!(!g.admit(&notice("a", 2), 30, 110).unwrap(), "within the cooldown");
-        assert!(g.admit(&notice("a", 3), 30, 131).unwrap(), "after it");
+        assert!(sent(g.admit(&notice("a", 1), 30, 100).unwrap()));
+        assert!(!sent(g.admit(&notice("a", 2), 30, 110).unwrap()), "within the cooldown");
+        assert!(sent(g.admit(&notice("a", 3), 30, 131).unwrap()), "after it");
         g.set_mute(Some(200)).unwrap();
         assert_eq!(g.muted_until(150), Some(200));
-        assert!(!g.admit(&notice("b", 1), 30, 150).unwrap(), "muted");
-        assert!(!g.admit(&notice("b", 1), 30, 250).unwrap(), "a muted transition stays unsent");
-        assert!(g.admit(&notice("b", 2), 30, 250).unwrap(), "mute over");
+        assert!(!sent(g.admit(&notice("b", 1), 30, 150).unwrap()), "muted");
+        assert!(!sent(g.admit(&notice("b", 1), 30, 250).unwrap()), "a muted transition stays unsent");
+        assert!(sent(g.admit(&notice("b", 2), 30, 250).unwrap()), "mute over");
         g.set_mute(Some(1000)).unwrap();
         g.set_mute(None).unwrap();
         g.set_mute(None).unwrap();

@@ -179,6 +179,22 @@ fn bounded(s: &str, max: usize) -> String {
     out
 }
 
+/// Whether a tmux client shows the session of `pane` right now (the user is looking). A
+/// tmux that does not answer in time counts as nobody looking.
+pub async fn watched(pane: &str) -> bool {
+    let cmd = tokio::process::Command::new("tmux")
+        .args(["display-message", "-p", "-t", pane, "#{session_attached}"])
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    match tokio::time::timeout(std::time::Duration::from_secs(2), cmd).await {
+        Ok(Ok(out)) if out.status.success() => {
+            String::from_utf8_lossy(&out.stdout).trim().parse::<u32>().is_ok_and(|n| n > 0)
+        }
+        _ => false,
+    }
+}
+
 /// Sends `notice` on every configured channel unless the gate says no (already sent by
 /// another process, cooling down, muted). Failures are logged under `state_dir`, never
 /// printed. Returns whether it was sent.
@@ -189,8 +205,12 @@ pub async fn dispatch(notice: &Notice, config: &NotifyConfig, state_dir: &Path, 
     let (n, c) = (notice.clone(), config.cooldown_seconds);
     let admitted = tokio::task::spawn_blocking(move || state.admit(&n, c, now)).await;
     match admitted {
-        Ok(Ok(true)) => {}
-        Ok(Ok(false)) => return false,
+        Ok(Ok(gate::Admission::Send)) => {}
+        Ok(Ok(gate::Admission::Duplicate)) => return false,
+        Ok(Ok(why)) => {
+            gate.log(&format!("not sent ({why:?}): {}", notice.line()));
+            return false;
+        }
         Ok(Err(e)) => {
             gate.log(&format!("notice for {}: {e}", notice.place()));
             return false;
