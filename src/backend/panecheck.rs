@@ -45,19 +45,24 @@ pub async fn check<B: SessionBackend + ?Sized>(b: &B, files: &[StatusFile], now:
         // Reading a capture is linear in its bounded size: cheap enough for the runtime.
         let view = pane::read(&capture);
         let Some(fix) = pane::correct(file, &view, now, &t) else { continue };
-        let judged = (file.status.clone(), file.timestamp);
-        let edit: Edit = Box::new(move |f: &mut StatusFile| {
-            if (&f.status, f.timestamp) == (&judged.0, judged.1) {
-                *f = crate::hook::mapping::correct(f.clone(), fix.status.clone(), fix.message.clone(), now);
-            }
-        });
-        match b.update_status(&name, edit).await {
+        match b.update_status(&name, guarded(file, fix, now)).await {
             Ok(Some(f)) if f.timestamp == Some(now) && f.status != file.status => checked.corrected.push(f),
             Ok(_) => {}
             Err(e) => checked.warnings.push(format!("correcting the status of {name}: {e}")),
         }
     }
     checked
+}
+
+/// The edit that applies `fix` to the file as it was judged, and leaves it alone when it
+/// changed since (a hook wrote meanwhile: the hook knows better than a screen).
+fn guarded(judged: &StatusFile, fix: pane::Correction, now: i64) -> Edit {
+    let (status, timestamp) = (judged.status.clone(), judged.timestamp);
+    Box::new(move |f: &mut StatusFile| {
+        if f.status == status && f.timestamp == timestamp {
+            *f = crate::hook::mapping::correct(f.clone(), fix.status.clone(), fix.message.clone(), now);
+        }
+    })
 }
 
 /// Runs the pane check on a listing's sessions and puts the corrected files in it.
@@ -70,4 +75,36 @@ pub async fn apply<B: SessionBackend + ?Sized>(b: &B, listing: &mut Listing, now
         }
     }
     listing.warnings.extend(checked.warnings);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sessions::Status;
+
+    fn file(status: Status, timestamp: i64) -> StatusFile {
+        let mut f = StatusFile::new("s", status);
+        f.timestamp = Some(timestamp);
+        f
+    }
+
+    #[test]
+    fn a_correction_applies_to_the_file_judged_and_a_hook_written_since_wins() {
+        let judged = file(Status::Permission, 100);
+        let fix = pane::Correction { status: Status::Working, message: None };
+        let edit = guarded(&judged, fix, 130);
+
+        let mut same = judged.clone();
+        edit(&mut same);
+        assert_eq!((same.status, same.timestamp), (Status::Working, Some(130)));
+
+        let mut hook_wrote = file(Status::Done, 120);
+        hook_wrote.message = Some("Tool finished.".into());
+        let before = hook_wrote.clone();
+        edit(&mut hook_wrote);
+        assert_eq!(hook_wrote, before);
+        let mut asked_again = file(Status::Permission, 125);
+        edit(&mut asked_again);
+        assert_eq!(asked_again, file(Status::Permission, 125));
+    }
 }
