@@ -73,11 +73,7 @@ fn is_format(c: char) -> bool {
 pub fn sanitize_json(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
-        Value::String(s) => {
-            if needs_cleaning(s) {
-                *s = strip_escapes(s.as_bytes(), b"\n\t");
-            }
-        }
+        Value::String(s) if needs_cleaning(s) => *s = strip_escapes(s.as_bytes(), b"\n\t"),
         Value::Array(items) => items.iter_mut().for_each(sanitize_json),
         Value::Object(map) => {
             if map.keys().any(|k| needs_cleaning(k)) {

@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 const HOOKS: usize = 60;
 
 fn event(i: usize) -> Value {
-    json!({"hook_event_name": "PostToolUse", "tool_name": if i % 2 == 0 { "Bash" } else { "Edit" }})
+    json!({"hook_event_name": "PostToolUse", "tool_name": if i.is_multiple_of(2) { "Bash" } else { "Edit" }})
 }
 
 /// Starts `cmd` with `input` on its stdin.
