@@ -7,6 +7,7 @@ pub mod git;
 pub mod local;
 pub mod names;
 pub mod pane;
+pub mod panecheck;
 pub mod process;
 pub mod remote;
 pub mod remote_files;
@@ -348,9 +349,28 @@ pub trait SessionBackend: Send + Sync {
     }
 
     /// Pastes `text` (newlines and all) into the session and presses Enter; with Claude
-    /// Code in the pane, returns once it submitted the text (see [`send::submit`]).
+    /// Code in the pane, returns once it submitted the text (see [`send::submit`]). Then
+    /// checks the pane at once: an answer to a dialog sends no hook event.
     async fn send(&self, name: &str, text: &str) -> Result<(), BackendError> {
-        send::submit(self, name, text).await
+        send::submit(self, name, text).await?;
+        // Best effort: the text is sent; a failed check is retried by the next listing's.
+        if let Ok(Some(file)) = self.read_status(name).await {
+            self.check_panes(&[file], crate::text::now_unix()).await;
+        }
+        Ok(())
+    }
+
+    /// Corrects the statuses among `files` that may be stale from what their panes show
+    /// (see [`panecheck`]); returns the files it corrected and per-session warnings.
+    async fn check_panes(&self, files: &[StatusFile], now: i64) -> panecheck::Checked {
+        panecheck::check(self, files, now).await
+    }
+
+    /// [`SessionBackend::list`] with the pane check applied to what it found.
+    async fn list_checked(&self) -> Result<Listing, BackendError> {
+        let mut listing = self.list().await?;
+        panecheck::apply(self, &mut listing, crate::text::now_unix()).await;
+        Ok(listing)
     }
 }
 
