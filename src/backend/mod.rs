@@ -64,6 +64,8 @@ pub struct Snapshot {
 pub struct Listing {
     pub sessions: Vec<Session>,
     pub warnings: Vec<String>,
+    /// tmux answered the listing: without it, nothing about the panes can be known.
+    pub tmux_answered: bool,
 }
 
 /// The result of a script run on a host.
@@ -198,12 +200,13 @@ pub trait SessionBackend: Send + Sync {
     /// removed, but only after tmux answered.
     async fn list(&self) -> Result<Listing, BackendError> {
         let snap = self.snapshot().await?;
-        let mut listing = Listing { sessions: Vec::new(), warnings: snap.files.errors };
+        let mut listing = Listing { sessions: Vec::new(), warnings: snap.files.errors, tmux_answered: false };
         let Some(alive) = snap.tmux_sessions else {
             listing.warnings.extend(snap.tmux_error);
             listing.sessions = snap.files.files.into_iter().map(|file| self.tag(file)).collect();
             return Ok(listing);
         };
+        listing.tmux_answered = true;
         let alive: std::collections::HashSet<String> = alive.into_iter().collect();
         let (live, stale): (Vec<_>, Vec<_>) =
             snap.files.files.into_iter().partition(|f| alive.contains(&f.tmux_session));
@@ -366,10 +369,13 @@ pub trait SessionBackend: Send + Sync {
         panecheck::check(self, files, now).await
     }
 
-    /// [`SessionBackend::list`] with the pane check applied to what it found.
+    /// [`SessionBackend::list`] with the pane check applied to what it found (when tmux
+    /// answered: a stopped tmux would make every look wait out its timeout).
     async fn list_checked(&self) -> Result<Listing, BackendError> {
         let mut listing = self.list().await?;
-        panecheck::apply(self, &mut listing, crate::text::now_unix()).await;
+        if listing.tmux_answered {
+            panecheck::apply(self, &mut listing, crate::text::now_unix()).await;
+        }
         Ok(listing)
     }
 }

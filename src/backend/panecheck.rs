@@ -5,7 +5,7 @@
 //! that writes meanwhile wins (the correction applies only to the file that was judged).
 //! Written once on [`SessionBackend`] primitives: local and remote share it.
 
-use super::{Edit, Listing, SessionBackend, pane};
+use super::{BackendError, Edit, Listing, SessionBackend, pane};
 use crate::sessions::StatusFile;
 
 /// Captures per call: a host with hundreds of sessions stays cheap.
@@ -37,6 +37,11 @@ pub async fn check<B: SessionBackend + ?Sized>(b: &B, files: &[StatusFile], now:
         let name = file.tmux_session.clone();
         let capture = match b.preview(&name, LINES).await {
             Ok(c) => c,
+            Err(e @ BackendError::TimedOut(_)) => {
+                // tmux stopped answering: the other looks would wait as long.
+                checked.warnings.push(format!("reading the pane of {name}: {e}"));
+                break;
+            }
             Err(e) => {
                 checked.warnings.push(format!("reading the pane of {name}: {e}"));
                 continue;
