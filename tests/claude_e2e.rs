@@ -88,3 +88,110 @@ fn a_multi_line_prompt_from_stdin_arrives_whole_then_clear_and_exit() {
     assert_eq!(code, 0, "{err}");
     c.wait_status("lines", "offline", START);
 }
+
+/// Seconds since the epoch, as the status files count.
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Waits until `secs` past the row's timestamp (a notification of Claude Code's that must
+/// change nothing is due by then), then returns the row as `navi list` shows it.
+fn row_after(c: &Claude, name: &str, row: &serde_json::Value, secs: i64) -> serde_json::Value {
+    let due = row["timestamp"].as_i64().unwrap() + secs;
+    assert!(common::tmux::wait_for(Duration::from_secs(secs as u64 + 30), || now() > due));
+    c.row(name).unwrap()
+}
+
+#[test]
+fn a_permission_granted_runs_the_tool_and_ends_done() {
+    let c = Claude::new();
+    c.start("grant");
+    c.wait_ready("grant");
+    let (code, _, err) = c.send("grant", "RUN-TOOL: touch granted");
+    assert_eq!(code, 0, "{err}");
+    let row = c.wait_status("grant", "permission", TURN);
+    assert!(row["message"].as_str().unwrap().contains("Bash (touch granted)"), "{row}");
+    // Claude Code's permission_prompt notification comes 6 s later.
+    let row = row_after(&c, "grant", &row, 7);
+    assert_eq!(row["status"], "permission", "{row}");
+    c.press("grant", &["1"]);
+    let row = c.wait_status("grant", "done", TURN);
+    assert_eq!(row["message"], "Tool finished.", "{row}");
+    assert!(c.project.join("granted").exists());
+    // The idle notification comes 5 s after the turn (set so in Claude::new).
+    let row = row_after(&c, "grant", &row, 6);
+    assert_eq!(row["status"], "done", "{row}");
+}
+
+#[test]
+fn no_to_a_permission_is_not_left_as_permission() {
+    let c = Claude::new();
+    c.start("refuse");
+    c.wait_ready("refuse");
+    let (code, _, err) = c.send("refuse", "RUN-TOOL: touch refused");
+    assert_eq!(code, 0, "{err}");
+    c.wait_status("refuse", "permission", TURN);
+    c.press("refuse", &["3"]);
+    let row = c.wait_status("refuse", "idle", TURN);
+    assert_eq!(row["message"], "Interrupted", "{row}");
+    assert!(!c.project.join("refused").exists());
+}
+
+#[test]
+fn esc_during_a_turn_is_not_left_as_working() {
+    let c = Claude::new();
+    c.start("esc");
+    c.wait_ready("esc");
+    let text = "a reply held until Esc";
+    let _gate = api().gate(text);
+    let (code, _, err) = c.send("esc", text);
+    assert_eq!(code, 0, "{err}");
+    c.wait_status("esc", "working", TURN);
+    c.press("esc", &["Escape"]);
+    c.wait_status("esc", "idle", TURN);
+}
+
+#[test]
+fn questions_and_plans_wait_with_what_they_ask() {
+    let c = Claude::new();
+    c.start("ask");
+    c.start_with("plan", "--permission-mode plan");
+    c.wait_ready("ask");
+    let question = r#"RUN-JSON: AskUserQuestion {"questions":[{"question":"Which colour?","header":"Colour","multiSelect":false,"options":[{"label":"Red","description":"warm"},{"label":"Blue","description":"cool"}]}]}"#;
+    let (code, _, err) = c.send("ask", question);
+    assert_eq!(code, 0, "{err}");
+    let row = c.wait_status("ask", "waiting", TURN);
+    let message = row["message"].as_str().unwrap();
+    assert!(message.contains("Which colour?") && message.contains("Red") && message.contains("Blue"), "{row}");
+    let row = row_after(&c, "ask", &row, 7);
+    assert_eq!(row["status"], "waiting", "{row}");
+
+    c.wait_ready("plan");
+    let (code, _, err) = c.send("plan", r#"RUN-JSON: ExitPlanMode {"plan":"1. Paint the shed"}"#);
+    assert_eq!(code, 0, "{err}");
+    let row = c.wait_status("plan", "waiting", TURN);
+    assert!(row["message"].as_str().unwrap().starts_with("Plan ready for approval: "), "{row}");
+    assert!(row["message"].as_str().unwrap().contains("Paint the shed"), "{row}");
+}
+
+#[test]
+fn an_api_failure_is_an_error_with_its_reason() {
+    let c = Claude::new();
+    c.start("fail");
+    c.wait_ready("fail");
+    let (code, _, err) = c.send("fail", "API-FAIL please");
+    assert_eq!(code, 0, "{err}");
+    let row = c.wait_status("fail", "error", TURN);
+    assert!(row["message"].as_str().unwrap().contains("stand-in failed on purpose"), "{row}");
+}
+
+#[test]
+fn a_new_session_whose_agent_is_not_there_is_an_error_with_what_the_pane_says() {
+    let c = Claude::new();
+    let (code, _, err) = common::tmux::outcome(
+        c.navi().env("PATH", "/usr/local/bin:/usr/bin:/bin").args(["new", "nowhere", "--dir"]).arg(&c.project),
+    );
+    assert_eq!(code, 0, "navi new: {err}");
+    let row = c.wait_status("nowhere", "error", START);
+    assert!(row["message"].as_str().unwrap().contains("claude: command not found"), "{row}");
+}

@@ -399,3 +399,21 @@ fn inside_tmux_enter_switches_the_client_and_the_user_can_come_back() {
         outer.capture("term")
     );
 }
+
+#[test]
+fn a_session_whose_agent_never_started_shows_the_error_its_pane_shows() {
+    let d = Dash::prepare();
+    let dir = d.t.home.join("broken");
+    std::fs::create_dir_all(&dir).unwrap();
+    d.t.new_session("broken", &dir, "");
+    d.t.tmux(&["send-keys", "-t", "=broken:", "nope", "Enter"]);
+    assert!(wait_for(WAIT, || d.t.capture("broken").contains("nope: command not found")));
+    // As `navi new` leaves it, long enough ago; no hook will ever write again.
+    d.t.write_status(&json!({"tmux_session": "broken", "status": "working", "cwd": dir,
+        "timestamp": navi::text::now_unix() - 60, "message": "Starting Claude Code"}));
+    d.launch();
+    d.wait("Starting Claude Code");
+    // The dashboard's slow tmux check reads the pane and corrects the file.
+    d.wait("nope: command not found");
+    assert_eq!(d.t.read_status("broken").unwrap()["status"], "error");
+}

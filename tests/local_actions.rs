@@ -90,6 +90,7 @@ fn git_reports_branch_dirty_remote_commit_and_ahead_behind() {
     assert!(out.contains("main ● +2 -1 ↑1"), "{out}");
 
     t.new_session("nogit", t.dir.path(), "");
+    t.wait_pane_dir("nogit", t.dir.path());
     let (code, _, err) = t.run_navi(&["git", "nogit"]);
     assert_ne!(code, 0);
     assert!(err.contains("not a git repository"), "{err}");

@@ -116,7 +116,7 @@ fn dismiss_rewrites_the_file_under_the_remote_home() {
     assert!(file["timestamp"].as_i64().unwrap() > 1_700_000_000);
     assert_eq!(file["session_id"], "abc");
     assert_eq!(file["agents"], json!(["kept"]), "unknown fields survive");
-    // Written atomically: no temp file left behind.
+    // Written atomically: no temp file left behind (the folder lock's file stays).
     let leftovers: Vec<_> = std::fs::read_dir(env.sshd.remote_home.join(".claude-sessions"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -245,4 +245,25 @@ fn a_poll_killed_midway_is_an_error_not_an_empty_remote() {
     let (code, out, err) = env.navi(&["list", "--json", "--filter", "remote"]);
     assert!(err.contains("box unreachable") && err.contains("poll"), "the remote is reported: {code} {out} {err}");
     assert!(env.sshd.status_path("alpha").exists(), "nothing was cleaned up on a half answer");
+}
+
+#[test]
+fn list_corrects_a_remote_session_whose_agent_never_started_from_its_pane() {
+    let env = Env::new();
+    env.sshd.new_session("broken", "");
+    env.sshd.tmux(&["send-keys", "-t", "=broken:", "nope", "Enter"]);
+    let pane =
+        || String::from_utf8_lossy(&env.sshd.tmux(&["capture-pane", "-p", "-t", "=broken:"]).stdout).into_owned();
+    assert!(wait_for(WAIT, || pane().contains("nope: command not found")), "{}", pane());
+    let mut file = status("broken", "working", "Starting Claude Code");
+    file["timestamp"] = json!(navi::text::now_unix() - 60);
+    env.sshd.write_status(&file);
+
+    let rows = env.list();
+    let row = rows.iter().find(|r| r["tmux_session"] == "broken").expect("listed");
+    assert_eq!(row["status"], "error", "{row}");
+    assert!(row["message"].as_str().unwrap().contains("nope: command not found"), "{row}");
+    let written = env.sshd.read_status("broken").unwrap();
+    assert_eq!(written["status"], "error", "the correction is written on the remote: {written}");
+    assert_eq!(written["agents"], json!(["kept"]));
 }

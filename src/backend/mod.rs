@@ -7,6 +7,7 @@ pub mod git;
 pub mod local;
 pub mod names;
 pub mod pane;
+pub mod panecheck;
 pub mod process;
 pub mod remote;
 pub mod remote_files;
@@ -63,6 +64,8 @@ pub struct Snapshot {
 pub struct Listing {
     pub sessions: Vec<Session>,
     pub warnings: Vec<String>,
+    /// tmux answered the listing: without it, nothing about the panes can be known.
+    pub tmux_answered: bool,
 }
 
 /// The result of a script run on a host.
@@ -197,12 +200,13 @@ pub trait SessionBackend: Send + Sync {
     /// removed, but only after tmux answered.
     async fn list(&self) -> Result<Listing, BackendError> {
         let snap = self.snapshot().await?;
-        let mut listing = Listing { sessions: Vec::new(), warnings: snap.files.errors };
+        let mut listing = Listing { sessions: Vec::new(), warnings: snap.files.errors, tmux_answered: false };
         let Some(alive) = snap.tmux_sessions else {
             listing.warnings.extend(snap.tmux_error);
             listing.sessions = snap.files.files.into_iter().map(|file| self.tag(file)).collect();
             return Ok(listing);
         };
+        listing.tmux_answered = true;
         let alive: std::collections::HashSet<String> = alive.into_iter().collect();
         let (live, stale): (Vec<_>, Vec<_>) =
             snap.files.files.into_iter().partition(|f| alive.contains(&f.tmux_session));
@@ -348,9 +352,31 @@ pub trait SessionBackend: Send + Sync {
     }
 
     /// Pastes `text` (newlines and all) into the session and presses Enter; with Claude
-    /// Code in the pane, returns once it submitted the text (see [`send::submit`]).
+    /// Code in the pane, returns once it submitted the text (see [`send::submit`]). Then
+    /// checks the pane at once: an answer to a dialog sends no hook event.
     async fn send(&self, name: &str, text: &str) -> Result<(), BackendError> {
-        send::submit(self, name, text).await
+        send::submit(self, name, text).await?;
+        // Best effort: the text is sent; a failed check is retried by the next listing's.
+        if let Ok(Some(file)) = self.read_status(name).await {
+            self.check_panes(&[file], crate::text::now_unix()).await;
+        }
+        Ok(())
+    }
+
+    /// Corrects the statuses among `files` that may be stale from what their panes show
+    /// (see [`panecheck`]); returns the files it corrected and per-session warnings.
+    async fn check_panes(&self, files: &[StatusFile], now: i64) -> panecheck::Checked {
+        panecheck::check(self, files, now).await
+    }
+
+    /// [`SessionBackend::list`] with the pane check applied to what it found (when tmux
+    /// answered: a stopped tmux would make every look wait out its timeout).
+    async fn list_checked(&self) -> Result<Listing, BackendError> {
+        let mut listing = self.list().await?;
+        if listing.tmux_answered {
+            panecheck::apply(self, &mut listing, crate::text::now_unix()).await;
+        }
+        Ok(listing)
     }
 }
 

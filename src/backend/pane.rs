@@ -26,7 +26,7 @@
 mod policy;
 mod read;
 
-pub use policy::{Correction, STARTING, Thresholds, correct};
+pub use policy::{Correction, QUIET_ENV, START_ENV, STARTING, Thresholds, correct, needs_look};
 pub use read::{input_text, read, split_input};
 
 /// One numbered answer of a dialog: `❯ 1. Yes` is `{number: 1, label: "Yes", selected: true}`.

@@ -113,12 +113,16 @@ exit 0",
             .map_err(|e| BackendError::Command(format!("{}'s status file on {}: {e}", session, self.remote.name)))
     }
 
-    /// Runs a script of [`remote_files`]; `Ok(false)` when it found the file changed.
-    async fn run_write(&self, script: &str, stdin: &[u8]) -> Result<bool, BackendError> {
+    /// Runs a script of [`remote_files`]: `None` when it wrote, else the file as it found it
+    /// changed (`Some(None)`: gone, or not readable as a status file).
+    async fn run_write(&self, script: &str, stdin: &[u8]) -> Result<Option<Option<Vec<u8>>>, BackendError> {
         let out = self.exec(script, Some(stdin)).await?;
         match out.status {
-            Some(0) => Ok(true),
-            Some(remote_files::CHANGED) => Ok(false),
+            Some(0) => Ok(None),
+            Some(remote_files::CHANGED) => {
+                let limit = crate::sessions::read::MAX_FILE_BYTES as usize;
+                Ok(Some((!out.stdout.is_empty() && out.stdout.len() <= limit).then_some(out.stdout)))
+            }
             _ => Err(BackendError::Command(out.error_text())),
         }
     }
@@ -131,8 +135,15 @@ exit 0",
     }
 }
 
-/// How often a read-modify-write starts over on a file that changed under it.
-const RETRIES: usize = 5;
+/// How often a read-modify-write starts over on a file that changed under it. Each try
+/// holds the remote's lock only for its write, so a session whose hook writes very often
+/// may need a few; the pause between them grows and is random, so tries spread out.
+const RETRIES: usize = 20;
+
+async fn back_off(attempt: usize) {
+    let ms = rand::random_range(2..=20) * (attempt as u64 + 1).min(10);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
 
 /// The poll's marker lines that are not file names (those end in `.json`).
 const TMUX_PART: &str = ":tmux";
@@ -261,22 +272,31 @@ impl SessionBackend for RemoteBackend {
 
     async fn update_status(&self, name: &str, edit: Edit) -> Result<Option<StatusFile>, BackendError> {
         let Ok(file_name) = file_name_for(name) else { return Ok(None) };
-        for _ in 0..RETRIES {
-            let Some(bytes) = self.read_raw(name).await? else { return Ok(None) };
+        let mut known = None;
+        for attempt in 0..RETRIES {
+            let bytes = match known.take() {
+                Some(b) => b,
+                None => match self.read_raw(name).await? {
+                    Some(b) => b,
+                    None => return Ok(None),
+                },
+            };
             let mut file = self.parse(name, &bytes)?;
             edit(&mut file);
             let json = file.to_json();
             let expect = remote_files::Expect::read(Some(&bytes));
-            if self.run_write(&remote_files::write(&self.dir(), &file_name, json.len(), &expect), &json).await? {
-                return Ok(Some(file));
+            match self.run_write(&remote_files::write(&self.dir(), &file_name, json.len(), &expect), &json).await? {
+                None => return Ok(Some(file)),
+                Some(now) => known = now,
             }
+            back_off(attempt).await;
         }
         Err(self.kept_changing(name))
     }
 
     async fn rename_moving_status(&self, old: &str, new: &str) -> Result<(), BackendError> {
         let old_file = file_name_for(old).unwrap_or_default();
-        for _ in 0..RETRIES {
+        for attempt in 0..RETRIES {
             let bytes = self.read_raw(old).await?;
             let (expect, rest) = match &bytes {
                 _ if old_file.is_empty() => (remote_files::Expect::Anything, None),
@@ -296,7 +316,7 @@ impl SessionBackend for RemoteBackend {
             let out = self.exec(&script, rest.as_deref()).await?;
             match out.status {
                 Some(0) => return Ok(()),
-                Some(remote_files::CHANGED) => continue,
+                Some(remote_files::CHANGED) => back_off(attempt).await,
                 Some(tmux::NO_SESSION) => return Err(BackendError::NoSuchSession(old.into())),
                 _ => return Err(BackendError::Command(out.error_text())),
             }

@@ -1,7 +1,8 @@
 //! The scripts that change status files on a remote, with no navi needed there: each takes
 //! the folder lock the remote's `navi hook` takes (`flock -w 5` on `.navi.lock`, where
 //! `flock` exists), and a read-modify-write only goes ahead when the file is still the one
-//! navi read (POSIX `cksum`); otherwise it exits [`CHANGED`] and navi reads again.
+//! navi read (POSIX `cksum`); otherwise it prints the file as it is now and exits [`CHANGED`], and navi tries again
+//! from that.
 
 use super::Tmux;
 use super::shell::quote;
@@ -29,11 +30,17 @@ impl Expect {
 
 /// Sets `$d` to the folder and `$f` to the file, takes the lock, and checks `expect`.
 fn locked(dir: &str, file: &str, expect: &Expect) -> String {
+    // A file that changed is printed (bounded, a regular file only) as it is now, so the
+    // next try starts from it without another round trip.
+    let changed = format!(
+        "{{ [ -f \"$f\" ] && dd if=\"$f\" bs={} count=1 2>/dev/null; exit {CHANGED}; }}",
+        crate::sessions::read::MAX_FILE_BYTES + 1
+    );
     let check = match expect {
         Expect::Anything => String::new(),
-        Expect::Absent => format!("[ -e \"$f\" ] && exit {CHANGED}\n"),
+        Expect::Absent => format!("[ -e \"$f\" ] && {changed}\n"),
         Expect::Same(sum) => {
-            format!("[ -e \"$f\" ] && set -- $(cksum < \"$f\") && [ \"$1 $2\" = {} ] || exit {CHANGED}\n", quote(sum))
+            format!("[ -e \"$f\" ] && set -- $(cksum < \"$f\") && [ \"$1 $2\" = {} ] || {changed}\n", quote(sum))
         }
     };
     format!(

@@ -164,7 +164,7 @@ pub async fn poll_all(ctx: &Context, filter: Filter) -> (Vec<Session>, Vec<Strin
     for b in backends {
         tasks.push(async move {
             let label = b.remote().unwrap_or("local").to_string();
-            (label, b.list().await)
+            (label, b.list_checked().await)
         });
     }
     for (label, result) in futures::future::join_all(tasks).await {

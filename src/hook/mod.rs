@@ -17,6 +17,11 @@ use std::time::{Duration, Instant};
 /// a larger one is logged and ignored, so memory stays bounded.
 pub const MAX_EVENT_BYTES: u64 = 32 << 20;
 
+/// How long the hook waits for the folder lock. Each holder keeps it for one tmux question
+/// and one small write, but a burst of hooks (many sessions, a busy machine) queues up;
+/// the wait stays bounded so a wedged holder cannot hang Claude Code.
+const LOCK_WAIT: Duration = Duration::from_secs(20);
+
 /// The log rolls over to `hook.log.1` past this size.
 const LOG_LIMIT: u64 = 1 << 20;
 /// How long the hook waits for tmux to name the pane's session.
@@ -41,7 +46,7 @@ fn handle(
     };
     let event: mapping::HookEvent = serde_json::from_slice(input).context("hook input is not valid JSON")?;
     let store = Store::new(sessions_dir);
-    let _lock = store.lock().context("locking the sessions folder")?;
+    let _lock = store.lock_within(LOCK_WAIT).context("locking the sessions folder")?;
     // Asked under the lock: a rename holds it over the tmux rename and the file's move, so
     // this sees the old name and file or the new ones, never the new name and no file.
     let session = session_of_pane(pane)?;

@@ -1,10 +1,13 @@
 //! Background listing: one task per backend, at most one listing in flight and at most
 //! one queued (a `Notify` permit), so a slow host never piles up polls. The local folder
 //! is watched for changes; tmux is checked at a slow interval; remotes poll on a timer.
+//! The pane check (statuses no hook event corrects, see `backend::panecheck`) runs on the
+//! slow interval: for local sessions in the tmux check, for a remote in its poller.
 
 use crate::app::Msg;
 use crate::app::remotes::{HostKeyPrompt, LinkState, RemoteStatus};
-use crate::backend::{BackendError, LocalBackend, SessionBackend, tmux};
+use crate::backend::{BackendError, LocalBackend, SessionBackend, panecheck, tmux};
+use crate::sessions::StatusFile;
 use crate::ssh::{ConnState, Pool, SshError};
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::HashMap;
@@ -31,8 +34,8 @@ pub type HostKeys = Arc<Mutex<HashMap<String, SshError>>>;
 pub struct Poller {
     pub remote: Option<String>,
     pub wake: Arc<Notify>,
-    /// The session names of the last successful listing (what the dashboard shows).
-    pub listed: Arc<Mutex<Vec<String>>>,
+    /// The status files of the last successful listing (what the dashboard shows).
+    pub listed: Arc<Mutex<Vec<StatusFile>>>,
     task: JoinHandle<()>,
 }
 
@@ -58,13 +61,21 @@ impl Poller {
         let listed_names = Arc::new(Mutex::new(Vec::new()));
         let names_w = listed_names.clone();
         let task = tokio::spawn(async move {
+            let mut panes_checked: Option<tokio::time::Instant> = None;
             loop {
                 if paused.wait_for(|p| !*p).await.is_err() {
                     break;
                 }
-                let listed = backend.list().await;
-                if let (Ok(l), Ok(mut names)) = (&listed, names_w.lock()) {
-                    *names = l.sessions.iter().map(|s| s.name().to_string()).collect();
+                let mut listed = backend.list().await;
+                // A remote's pane check rides on its poll, at the tmux check's pace.
+                if let (Ok(l), Some(_)) = (&mut listed, &r)
+                    && panes_checked.is_none_or(|t| t.elapsed() >= TMUX_CHECK)
+                {
+                    panes_checked = Some(tokio::time::Instant::now());
+                    panecheck::apply(&*backend, l, crate::text::now_unix()).await;
+                }
+                if let (Ok(l), Ok(mut files)) = (&listed, names_w.lock()) {
+                    *files = l.sessions.iter().map(|s| s.file.clone()).collect();
                 }
                 if let (Err(BackendError::Ssh(e)), Some(name)) = (&listed, &r)
                     && let Some(prompt) = host_key_prompt(e)
@@ -111,7 +122,9 @@ pub fn watch_folder(dir: &Path, wake: Arc<Notify>) -> notify::Result<notify::Rec
 /// Every `TMUX_CHECK`, asks tmux for its session names (cheap) and wakes the local poller
 /// only when they changed, or when a session on screen is gone from tmux: sessions start
 /// and end without touching a status file, and one may come and go between two checks.
-pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>, listed: Arc<Mutex<Vec<String>>>) -> JoinHandle<()> {
+/// Then checks the panes of the sessions on screen whose status may be stale; a
+/// correction is a write to the folder, which the watcher turns into a listing.
+pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>, listed: Arc<Mutex<Vec<StatusFile>>>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut last: Option<Vec<String>> = None;
         // The poller lists at start; the first check can wait a full period.
@@ -123,11 +136,15 @@ pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>, listed: Arc<Mutex
             let Ok(mut names) = tmux::parse_list_sessions(out.status, &out.stdout, &out.stderr) else { continue };
             names.sort();
             let changed = last.as_ref().is_some_and(|l| *l != names);
-            let gone = listed.lock().is_ok_and(|shown| shown.iter().any(|s| names.binary_search(s).is_err()));
+            let shown: Vec<StatusFile> = listed.lock().map(|l| l.clone()).unwrap_or_default();
+            let gone = shown.iter().any(|f| names.binary_search(&f.tmux_session).is_err());
             if changed || gone {
                 wake.notify_one();
             }
             last = Some(names);
+            // Its warnings are dropped: a pane that cannot be read is a session going away,
+            // which the listing reports.
+            local.check_panes(&shown, crate::text::now_unix()).await;
         }
     })
 }

@@ -17,6 +17,8 @@ pub const VERSION: &str = "2.1.197";
 const KEY: &str = "sk-ant-api03-navi-test-key-0000000000000000000000000000000000000000-AAAAAAAA";
 /// Long enough for a slow start on a loaded machine.
 pub const START: Duration = Duration::from_secs(60);
+/// The pane check's quiet and start thresholds in these tests, in seconds.
+pub const QUIET_SECS: u64 = 4;
 
 /// The native binary npm put in the test cache (override with `NAVI_TEST_CLAUDE`).
 pub fn binary() -> PathBuf {
@@ -94,10 +96,30 @@ impl Claude {
     /// Starts Claude Code in session `name` (the pane stays after it exits, so `/exit`
     /// leaves an offline session); does not wait for it.
     pub fn start(&self, name: &str) {
+        self.start_with(name, "");
+    }
+
+    /// [`Claude::start`] with arguments for Claude Code (e.g. `--permission-mode plan`).
+    pub fn start_with(&self, name: &str, args: &str) {
         // By its path: tmux gives a new session the PATH of the client that asked for it.
         let claude = self.t.dir.path().join("bin/claude");
-        self.t.new_session(name, &self.project, &claude.to_string_lossy());
+        self.t.new_session(name, &self.project, format!("{} {args}", claude.to_string_lossy()).trim());
         self.t.tmux(&["set-option", "-t", name, "remain-on-exit", "on"]);
+    }
+
+    /// Presses `keys` (tmux key names) in the session.
+    pub fn press(&self, name: &str, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", name];
+        args.extend(keys);
+        assert!(self.t.tmux(&args).status.success(), "send-keys {keys:?} to {name}");
+    }
+
+    /// navi with the pane check's thresholds shortened (the defaults make tests slow).
+    pub fn navi(&self) -> std::process::Command {
+        let mut c = self.t.navi();
+        c.env(navi::backend::pane::QUIET_ENV, QUIET_SECS.to_string());
+        c.env(navi::backend::pane::START_ENV, QUIET_SECS.to_string());
+        c
     }
 
     /// Waits until Claude Code shows its input box and SessionStart made the session idle.
@@ -120,7 +142,7 @@ impl Claude {
 
     /// `navi list --json`, the session named `name`.
     pub fn row(&self, name: &str) -> Option<Value> {
-        let (code, out, err) = self.t.run_navi(&["list", "--json"]);
+        let (code, out, err) = super::tmux::outcome(self.navi().args(["list", "--json"]));
         assert_eq!(code, 0, "navi list: {err}");
         let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
         rows.into_iter().find(|r| r["tmux_session"] == name)
@@ -139,6 +161,6 @@ impl Claude {
 
     /// `navi send NAME TEXT`: (exit code, stdout, stderr).
     pub fn send(&self, name: &str, text: &str) -> (i32, String, String) {
-        self.t.run_navi(&["send", name, text])
+        super::tmux::outcome(self.navi().args(["send", name, text]))
     }
 }

@@ -28,6 +28,39 @@ impl Default for Thresholds {
     }
 }
 
+/// Overrides [`Thresholds::quiet_secs`] (tests shorten it; see docs/hooks.md).
+pub const QUIET_ENV: &str = "NAVI_PANE_QUIET_SECONDS";
+/// Overrides [`Thresholds::start_secs`].
+pub const START_ENV: &str = "NAVI_PANE_START_SECONDS";
+
+impl Thresholds {
+    /// The defaults, with the environment's overrides: the one place they are read. A
+    /// value that is not a whole number of seconds is ignored.
+    pub fn from_env() -> Self {
+        let secs = |var: &str| std::env::var(var).ok().and_then(|v| v.trim().parse::<u32>().ok()).map(i64::from);
+        let mut t = Thresholds::default();
+        t.quiet_secs = secs(QUIET_ENV).unwrap_or(t.quiet_secs);
+        t.start_secs = secs(START_ENV).unwrap_or(t.start_secs);
+        t
+    }
+}
+
+/// True when `file`'s status may be stale and [`correct`] could change it now: a question
+/// (`permission`, `waiting`) past the settle time, a `working` one quiet for long enough.
+/// Only these are worth a capture of their pane.
+pub fn needs_look(file: &StatusFile, now: i64, t: &Thresholds) -> bool {
+    let age = now - file.timestamp();
+    if age < t.settle_secs {
+        return false;
+    }
+    match file.status {
+        Status::Permission | Status::Waiting => true,
+        Status::Working if file.message.as_deref() == Some(STARTING) => age >= t.start_secs.min(t.quiet_secs),
+        Status::Working => age >= t.quiet_secs,
+        _ => false,
+    }
+}
+
 /// The status and message the file should have (`message: None`: no message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Correction {

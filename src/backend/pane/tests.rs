@@ -224,3 +224,32 @@ fn a_session_that_never_started_is_an_error_with_the_reason() {
         to("error", Some("claude --resume 94898bab-eaff-45c3-bb6e-3965f934818f"))
     );
 }
+
+#[test]
+fn only_statuses_that_may_be_stale_are_looked_at() {
+    let t = Thresholds::default();
+    let now = 1000;
+    let look = |status: Status, message: Option<&str>, age: i64| needs_look(&file(status, message, now - age), now, &t);
+    assert!(look(Status::Permission, Some("Bash (touch x)"), 5));
+    assert!(look(Status::Waiting, None, 5));
+    assert!(!look(Status::Permission, None, 1), "a hook just wrote it");
+    assert!(!look(Status::Working, Some("Bash"), 10), "a turn with recent events");
+    assert!(look(Status::Working, Some("Bash"), 20));
+    assert!(look(Status::Working, Some(STARTING), 10), "a start that takes long");
+    for quiet in [Status::Idle, Status::Done, Status::Error, Status::Offline] {
+        assert!(!look(quiet.clone(), None, 500), "{quiet:?}");
+    }
+}
+
+#[test]
+fn a_host_with_many_stale_sessions_gets_a_bounded_number_of_captures_questions_first() {
+    let t = Thresholds::default();
+    let now = 10_000;
+    let mut files: Vec<StatusFile> = (0..40).map(|i| file(Status::Working, None, now - 100 - i)).collect();
+    files.push(file(Status::Permission, None, now - 5));
+    files.push(file(Status::Idle, None, now - 900));
+    let picked = crate::backend::panecheck::candidates(&files, now, &t);
+    assert_eq!(picked.len(), crate::backend::panecheck::MAX_CAPTURES);
+    assert_eq!(picked[0].status, Status::Permission);
+    assert!(picked.iter().all(|f| f.status != Status::Idle));
+}

@@ -135,6 +135,7 @@ fn a_correction_from_the_pane_counts_time_and_ends_the_question() {
     assert!(!f.extra.contains_key(PROMPT_KEY), "the question is over");
     assert_eq!(f.metrics.unwrap().time.unwrap().waiting_seconds, 30);
 }
+
 #[test]
 fn hostile_times_counts_and_tool_names_neither_overflow_nor_grow_the_message() {
     let mut start: StatusFile = serde_json::from_value(json!({
@@ -149,5 +150,5 @@ fn hostile_times_counts_and_tool_names_neither_overflow_nor_grow_the_message() {
     assert_eq!(metrics.tools.unwrap().counts["Bash"], u64::MAX);
     start.timestamp = Some(i64::MAX);
     let f = step(Some(start), json!({"hook_event_name":"PermissionRequest","tool_name":"x".repeat(5000)}), 0).unwrap();
-    assert_eq!(f.message.unwrap().chars().count(), MESSAGE_MAX);
+    assert!(f.message.unwrap().chars().count() <= MESSAGE_MAX);
 }
