@@ -34,11 +34,28 @@ pub fn read_text(path: &Path, max: u64) -> io::Result<Option<String>> {
     Ok(Some(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)))
 }
 
+/// Appends `line` (made one clean line) to the log at `path`, after a Unix time; past
+/// 1 MiB the log moves to `<path>.1` first. Best effort: a log must never fail its caller.
+pub fn append_log(path: &Path, line: &str) {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.len() > 1 << 20) {
+        let mut old = path.as_os_str().to_owned();
+        old.push(".1");
+        let _ = std::fs::rename(path, old);
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(f, "{} {}", crate::text::now_unix(), crate::text::sanitize_line(line));
+    }
+}
+
 /// `1 MiB`, `64 KiB`, `12 bytes`.
 pub fn size(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
-    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
         format!("{} KiB", bytes >> 10)
     } else {
         format!("{bytes} bytes")

@@ -39,6 +39,7 @@ fn hook(t: &TmuxServer, pane: &str, event: Value) {
     let mut child = t
         .navi()
         .arg("hook")
+        .current_dir(t.dir.path())
         .env("TMUX", format!("{},1,0", t.socket.display()))
         .env("TMUX_PANE", pane)
         .stdin(Stdio::piped())
@@ -106,17 +107,14 @@ fn hostile_names_and_messages_never_run_anything() {
     let t = TmuxServer::new();
     let log = t.dir.path().join("notices.txt");
     configure(&t, &log, "");
+    // Run from the test's folder: anything run by mistake would make `pwned` there.
     let pwned = t.dir.path().join("pwned");
-    let name = format!("x$(touch {p})`touch {p}`;touch {p}", p = pwned.display());
-    t.new_session(&name, &t.home, "");
-    let pane = pane_id(&t, &name);
-    hook(
-        &t,
-        &pane,
-        json!({"hook_event_name":"Stop","last_assistant_message":format!("$(touch {p}) \u{1b}]0;t\u{7}ok", p = pwned.display())}),
-    );
+    let name = "x$(touch pwned)`touch pwned`;touch pwned";
+    t.new_session(name, &t.home, "");
+    let pane = pane_id(&t, name);
+    hook(&t, &pane, json!({"hook_event_name":"Stop","last_assistant_message":"$(touch pwned) \u{1b}]0;t\u{7}ok"}));
     let got = wait_lines(&log, 1);
-    assert!(got[0].starts_with(&format!("{name}||done|done|$(touch ")), "{got:?}");
+    assert!(got[0].starts_with(&format!("{name}||done|done|$(touch pwned)")), "{got:?}");
     assert!(got[0].ends_with(" ok") && !got[0].contains('\u{1b}'), "{got:?}");
     assert!(!pwned.exists());
 }

@@ -22,8 +22,6 @@ pub const MAX_EVENT_BYTES: u64 = 32 << 20;
 /// the wait stays bounded so a wedged holder cannot hang Claude Code.
 const LOCK_WAIT: Duration = Duration::from_secs(20);
 
-/// The log rolls over to `hook.log.1` past this size.
-const LOG_LIMIT: u64 = 1 << 20;
 /// How long the hook waits for tmux to name the pane's session.
 const TMUX_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -63,9 +61,14 @@ fn handle(
     if let Some(file) = mapping::apply(existing.clone(), &session, &event, now) {
         store.write(&file).context("writing the status file")?;
         drop(_lock);
-        let config = crate::notify::config::load(config_file);
-        if let Some(notice) = crate::notify::notice_for(existing.as_ref(), &file, None, &config.config) {
-            hand_off(&notice, pane).context("starting the notice")?;
+        // Most events are no notice whatever the settings (the defaults want every status):
+        // only a possible one costs a read of config.yaml.
+        let any = crate::notify::NotifyConfig::default();
+        if crate::notify::notice_for(existing.as_ref(), &file, None, &any).is_some() {
+            let config = crate::notify::config::load(config_file).config;
+            if let Some(notice) = crate::notify::notice_for(existing.as_ref(), &file, None, &config) {
+                hand_off(&notice, pane).context("starting the notice")?;
+            }
         }
     }
     Ok(())
@@ -166,12 +169,5 @@ fn copy_aside(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// Appends one line to the hook log, rolling it over when it grows too big.
 pub fn log(state_dir: &Path, msg: &str) {
-    let path = state_dir.join("hook.log");
-    let _ = std::fs::create_dir_all(state_dir);
-    if std::fs::metadata(&path).map(|m| m.len() > LOG_LIMIT).unwrap_or(false) {
-        let _ = std::fs::rename(&path, state_dir.join("hook.log.1"));
-    }
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
-        let _ = writeln!(f, "{} navi hook: {}", crate::text::now_unix(), msg.replace('\n', " "));
-    }
+    crate::files::append_log(&state_dir.join("hook.log"), &format!("navi hook: {msg}"));
 }

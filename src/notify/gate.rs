@@ -9,7 +9,7 @@
 //! Claims older than a day are pruned now and then.
 
 use super::Notice;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -62,10 +62,11 @@ impl Gate {
         let last = self.dir.join("last");
         std::fs::create_dir_all(&last)?;
         let last = last.join(notice.session_key());
-        if let Some(then) = read_number(&last) {
-            if now.saturating_sub(then) < cooldown as i64 && then <= now {
-                return Ok(Admission::Cooling);
-            }
+        if let Some(then) = read_number(&last)
+            && now.saturating_sub(then) < cooldown as i64
+            && then <= now
+        {
+            return Ok(Admission::Cooling);
         }
         crate::sessions::store::write_atomic(&last, now.to_string().as_bytes())?;
         Ok(Admission::Send)
@@ -90,14 +91,7 @@ impl Gate {
 
     /// Appends a line to `notices.log` beside the claims (rolled over past 1 MiB).
     pub fn log(&self, msg: &str) {
-        let path = self.dir.join("notices.log");
-        let _ = std::fs::create_dir_all(&self.dir);
-        if std::fs::symlink_metadata(&path).map(|m| m.len() > 1 << 20).unwrap_or(false) {
-            let _ = std::fs::rename(&path, self.dir.join("notices.log.1"));
-        }
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
-            let _ = writeln!(f, "{} {}", crate::text::now_unix(), crate::text::sanitize_line(msg));
-        }
+        crate::files::append_log(&self.dir.join("notices.log"), msg);
     }
 }
 
