@@ -2,7 +2,8 @@
 //!
 //! Layers, imports pointing downward only (see DESIGN.md):
 //! `cli` → `app`/`ui`/`tui` → `backend` → `ssh` → `sessions`; `sessionmgr`/`mcp` beside
-//! them; `config`, `text` and `escapes` at the bottom.
+//! them; `notify` (notices) beside `hook`; `config`, `text`, `escapes` and `files` at the
+//! bottom.
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -10,8 +11,10 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod escapes;
+pub mod files;
 pub mod hook;
 pub mod mcp;
+pub mod notify;
 pub mod sessionmgr;
 pub mod sessions;
 pub mod ssh;

@@ -142,6 +142,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Silence notices for a while (`1h`, `30m`, `90s`, `2d`), or `off` to hear them again;
+    /// without an argument, say whether they are muted
+    Mute { duration: Option<String> },
+    /// Sends one notice (started by the hook)
+    #[command(hide = true)]
+    Notice {
+        /// The pane of the session: no notice while a tmux client shows it
+        #[arg(long)]
+        pane: Option<String>,
+        notice: String,
+    },
     /// Serve the connect_session MCP tool on stdio
     Mcp,
     /// Print a shell completion script

@@ -60,10 +60,56 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::InstallHooks { settings, uninstall } => install_hooks(&ctx, &global, settings, uninstall)?,
         Command::Remotes { json } => return crate::ssh::cli::remotes(&ctx, json).await,
+        Command::Mute { duration } => mute(&ctx, duration.as_deref())?,
+        Command::Notice { pane, notice } => send_notice(&ctx, pane.as_deref(), &notice).await,
         Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
         Command::Hook | Command::Completions { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `navi notice`, started by the hook: sends one notice unless a tmux client shows the
+/// session right now. Never prints: problems go to the notices log.
+async fn send_notice(ctx: &Context, pane: Option<&str>, json: &str) {
+    let gate = crate::notify::gate::Gate::new(&ctx.paths.state_dir);
+    let notice: crate::notify::Notice = match serde_json::from_str(json) {
+        Ok(n) => n,
+        Err(e) => return gate.log(&format!("navi notice: {e}")),
+    };
+    if let Some(pane) = pane
+        && crate::notify::watched(pane).await
+    {
+        return gate.log(&format!("not sent, the user is looking: {}", notice.line()));
+    }
+    let loaded = crate::notify::config::load(&ctx.paths.config_dir.join("config.yaml"));
+    for w in &loaded.warnings {
+        gate.log(w);
+    }
+    crate::notify::dispatch(&notice, &loaded.config, &ctx.paths.state_dir, Default::default()).await;
+}
+
+/// `navi mute [DURATION|off]`.
+fn mute(ctx: &Context, duration: Option<&str>) -> Result<()> {
+    let gate = crate::notify::gate::Gate::new(&ctx.paths.state_dir);
+    let now = now_unix();
+    match duration {
+        None => match gate.muted_until(now) {
+            Some(until) => println!("notices are muted for {}", crate::text::duration(until - now)),
+            None => println!("notices are on"),
+        },
+        Some("off") => {
+            gate.set_mute(None).context("unmuting")?;
+            println!("notices are on");
+        }
+        Some(text) => {
+            let secs = crate::notify::parse_duration(text).ok_or_else(|| {
+                anyhow::anyhow!("{:?} is not a duration such as 1h, 30m, 90s or 2d (or off)", sanitize_line(text))
+            })?;
+            gate.set_mute(Some(now.saturating_add(secs))).context("muting")?;
+            println!("notices are muted for {}", crate::text::duration(secs));
+        }
+    }
+    Ok(())
 }
 
 /// `navi hook`: never fails, never prints.
@@ -82,7 +128,13 @@ pub fn hook(global: &Global) {
         return;
     }
     let pane = std::env::var("TMUX_PANE").ok();
-    crate::hook::run(&input, pane.as_deref(), &paths.sessions_dir, &paths.state_dir);
+    crate::hook::run(
+        &input,
+        pane.as_deref(),
+        &paths.sessions_dir,
+        &paths.state_dir,
+        &paths.config_dir.join("config.yaml"),
+    );
 }
 
 /// The text of `navi send NAME -`: UTF-8, at most [`send::MAX_TEXT`] bytes, without the

@@ -22,19 +22,23 @@ pub const MAX_EVENT_BYTES: u64 = 32 << 20;
 /// the wait stays bounded so a wedged holder cannot hang Claude Code.
 const LOCK_WAIT: Duration = Duration::from_secs(20);
 
-/// The log rolls over to `hook.log.1` past this size.
-const LOG_LIMIT: u64 = 1 << 20;
 /// How long the hook waits for tmux to name the pane's session.
 const TMUX_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs the hook; the caller exits 0 whatever happens.
-pub fn run(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path) {
-    if let Err(e) = handle(input, tmux_pane, sessions_dir, state_dir) {
+pub fn run(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path, config_file: &Path) {
+    if let Err(e) = handle(input, tmux_pane, sessions_dir, state_dir, config_file) {
         log(state_dir, &format!("{e:#}"));
     }
 }
 
-fn handle(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path) -> Result<()> {
+fn handle(
+    input: &[u8],
+    tmux_pane: Option<&str>,
+    sessions_dir: &Path,
+    state_dir: &Path,
+    config_file: &Path,
+) -> Result<()> {
     let Some(pane) = tmux_pane.filter(|p| !p.is_empty()) else {
         return Ok(()); // Not inside tmux: nothing to track.
     };
@@ -54,9 +58,34 @@ fn handle(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir:
         Err(e) => return Err(e).context("reading the status file"),
     };
     let now = crate::text::now_unix();
-    if let Some(file) = mapping::apply(existing, &session, &event, now) {
+    if let Some(file) = mapping::apply(existing.clone(), &session, &event, now) {
         store.write(&file).context("writing the status file")?;
+        drop(_lock);
+        // Most events are no notice whatever the settings (the defaults want every status):
+        // only a possible one costs a read of config.yaml.
+        let any = crate::notify::NotifyConfig::default();
+        if crate::notify::notice_for(existing.as_ref(), &file, None, &any).is_some() {
+            let config = crate::notify::config::load(config_file).config;
+            if let Some(notice) = crate::notify::notice_for(existing.as_ref(), &file, None, &config) {
+                hand_off(&notice, pane).context("starting the notice")?;
+            }
+        }
     }
+    Ok(())
+}
+
+/// Sends a notice from a process of its own (`navi notice`), so Claude Code never waits on
+/// a notification service or the user's command: the hook returns at once.
+fn hand_off(notice: &crate::notify::Notice, pane: &str) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    let json = serde_json::to_string(notice)?;
+    Command::new(std::env::current_exe()?)
+        .args(["notice", "--pane", pane, "--", &json])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()?;
     Ok(())
 }
 
@@ -140,12 +169,5 @@ fn copy_aside(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// Appends one line to the hook log, rolling it over when it grows too big.
 pub fn log(state_dir: &Path, msg: &str) {
-    let path = state_dir.join("hook.log");
-    let _ = std::fs::create_dir_all(state_dir);
-    if std::fs::metadata(&path).map(|m| m.len() > LOG_LIMIT).unwrap_or(false) {
-        let _ = std::fs::rename(&path, state_dir.join("hook.log.1"));
-    }
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
-        let _ = writeln!(f, "{} navi hook: {}", crate::text::now_unix(), msg.replace('\n', " "));
-    }
+    crate::files::append_log(&state_dir.join("hook.log"), &format!("navi hook: {msg}"));
 }

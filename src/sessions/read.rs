@@ -5,9 +5,7 @@
 
 use super::model::StatusFile;
 use super::stream::{Parsed, parse_stream};
-use rustix::fs::{Mode, OFlags};
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 
 /// A status file past this size is skipped: no real one comes near it.
@@ -39,23 +37,13 @@ impl From<ReadError> for io::Error {
 
 /// The bytes of the status file at `path` (a symlink to a regular file is fine).
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
-    let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC, Mode::empty())
-        .map_err(io::Error::from)?;
-    let file = File::from(fd);
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(ReadError::NotRegular);
+    match crate::files::read_regular(path, MAX_FILE_BYTES) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(ReadError::Io(io::Error::from(io::ErrorKind::NotFound))),
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => Err(ReadError::NotRegular),
+        Err(e) if e.kind() == io::ErrorKind::FileTooLarge => Err(ReadError::TooLarge),
+        Err(e) => Err(ReadError::Io(e)),
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ReadError::TooLarge);
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // The file may grow after the check: the read is bounded all the same.
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(ReadError::TooLarge);
-    }
-    Ok(bytes)
 }
 
 fn without_bom(bytes: &[u8]) -> &[u8] {

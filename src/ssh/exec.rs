@@ -187,10 +187,5 @@ async fn talk(
 
 /// "output larger than 16 MiB": the one wording of a bound on output, local or remote.
 pub fn too_large(max_output: usize) -> String {
-    const MIB: usize = 1 << 20;
-    if max_output >= MIB && max_output.is_multiple_of(MIB) {
-        format!("output larger than {} MiB", max_output / MIB)
-    } else {
-        format!("output larger than {max_output} bytes")
-    }
+    format!("output larger than {}", crate::files::size(max_output as u64))
 }
