@@ -20,18 +20,7 @@ fn pane_id(t: &TmuxServer, session: &str) -> String {
 
 /// Runs `navi hook` as Claude Code would from inside the pane `pane` of the test server.
 fn hook_in_pane(t: &TmuxServer, pane: &str, event: &Value) -> std::process::Output {
-    let mut child = t
-        .navi()
-        .arg("hook")
-        .env("TMUX", format!("{},1,0", t.socket.display()))
-        .env("TMUX_PANE", pane)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(event.to_string().as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    t.spawn_hook(pane, event.to_string().as_bytes()).wait_with_output().unwrap()
 }
 
 #[test]
@@ -76,18 +65,7 @@ fn bad_input_exits_0_and_is_logged() {
     let t = TmuxServer::new();
     t.new_session("s", &t.home, "");
     let pane = pane_id(&t, "s");
-    let mut child = t
-        .navi()
-        .arg("hook")
-        .env("TMUX", format!("{},1,0", t.socket.display()))
-        .env("TMUX_PANE", &pane)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"{not json").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = t.spawn_hook(&pane, b"{not json").wait_with_output().unwrap();
     assert!(out.status.success());
     assert!(out.stdout.is_empty() && out.stderr.is_empty(), "a hook prints nothing");
     let log = std::fs::read_to_string(t.home.join(".local/state/navi/hook.log")).unwrap();

@@ -7,9 +7,7 @@ mod common;
 
 use common::tmux::{TmuxServer, wait_for};
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 /// A config whose command appends one line per notice to `log` (the notice only in the
@@ -34,19 +32,9 @@ fn pane_id(t: &TmuxServer, session: &str) -> String {
     text.lines().find_map(|l| l.strip_prefix(&format!("{session}\t")).map(str::to_string)).unwrap()
 }
 
-/// Runs `navi hook` as Claude Code would from inside `pane`.
+/// Runs `navi hook` as Claude Code would from inside `pane`, from the test's folder.
 fn hook(t: &TmuxServer, pane: &str, event: Value) {
-    let mut child = t
-        .navi()
-        .arg("hook")
-        .current_dir(t.dir.path())
-        .env("TMUX", format!("{},1,0", t.socket.display()))
-        .env("TMUX_PANE", pane)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(event.to_string().as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success());
+    assert!(t.spawn_hook(pane, event.to_string().as_bytes()).wait().unwrap().success());
 }
 
 fn lines(log: &Path) -> Vec<String> {

@@ -5,7 +5,6 @@
 mod common;
 use common::tmux::{TmuxServer, wait_for};
 use serde_json::json;
-use std::io::Write;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -48,17 +47,7 @@ fn the_hook_exits_0_quickly_when_tmux_does_not_answer() {
     let out = t.tmux(&["display-message", "-p", "-t", "=s:", "#{pane_id}"]);
     let pane = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let _stopped = Stopped::server_of(&t);
-    let mut child = t
-        .navi()
-        .arg("hook")
-        .env("TMUX", format!("{},1,0", t.socket.display()))
-        .env("TMUX_PANE", &pane)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(br#"{"hook_event_name":"PostToolUse","tool_name":"Bash"}"#).unwrap();
+    let child = t.spawn_hook(&pane, br#"{"hook_event_name":"PostToolUse","tool_name":"Bash"}"#);
     let out = finishes_within(child, Duration::from_secs(10), "navi hook");
     assert!(out.status.success());
     let log = std::fs::read_to_string(t.home.join(".local/state/navi/hook.log")).unwrap();

@@ -125,6 +125,25 @@ impl TmuxServer {
         self.tmux(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
     }
 
+    /// `navi hook` as Claude Code starts it from inside `pane` (its TMUX and TMUX_PANE), run
+    /// in the test's folder, with `input` on its stdin (then closed).
+    pub fn spawn_hook(&self, pane: &str, input: &[u8]) -> std::process::Child {
+        use std::io::Write;
+        let mut child = self
+            .navi()
+            .arg("hook")
+            .current_dir(self.dir.path())
+            .env("TMUX", format!("{},1,0", self.socket.display()))
+            .env("TMUX_PANE", pane)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child
+    }
+
     /// Runs navi with `args`; returns (exit code, stdout, stderr).
     pub fn run_navi(&self, args: &[&str]) -> (i32, String, String) {
         outcome(self.navi().args(args))
