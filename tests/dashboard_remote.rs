@@ -58,16 +58,15 @@ fn unknown_host_key_is_asked_then_remote_rows_appear_and_attach() {
 #[test]
 fn a_remote_session_whose_agent_never_started_shows_the_error_its_pane_shows() {
     let sshd = Sshd::start();
-    sshd.new_session("broken", "");
-    sshd.tmux(&["send-keys", "-t", "=broken:", "nope", "Enter"]);
-    let pane = || String::from_utf8_lossy(&sshd.tmux(&["capture-pane", "-p", "-t", "=broken:"]).stdout).into_owned();
-    assert!(common::tmux::wait_for(WAIT, || pane().contains("nope: command not found")), "{}", pane());
+    sshd.session_that_ran("broken", "nope");
     sshd.write_status(&json!({"tmux_session": "broken", "status": "working", "cwd": sshd.remote_home,
         "timestamp": navi::text::now_unix() - 60, "message": "Starting Claude Code"}));
 
     let t = TmuxServer::new();
     t.launch_dashboard(Some(&sshd.remotes_yaml("box")));
     // The remote's poll checks the pane and corrects the file over ssh.
-    wait(&t, "nope: command not found");
+    // bash says "nope: command not found", dash "nope: not found".
+    wait(&t, "nope: ");
+    wait(&t, "not found");
     assert_eq!(sshd.read_status("broken").unwrap()["status"], "error");
 }

@@ -236,7 +236,7 @@ impl Sshd {
 
     /// Runs tmux against the remote user's server.
     pub fn tmux(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux").arg("-S").arg(self.tmux_socket()).args(args).env_remove("TMUX").output().unwrap()
+        Command::new("tmux").arg("-u").arg("-S").arg(self.tmux_socket()).args(args).env_remove("TMUX").output().unwrap()
     }
 
     /// A remotes.yaml entry for this server (no leading `remotes:`).
@@ -320,6 +320,20 @@ impl Sshd {
             c.arg(cmd);
         }
         run(&mut c);
+    }
+
+    /// A session whose shell ran `command` and failed: typed only once the shell's prompt
+    /// shows (keys sent earlier end up above the prompt). Returns the pane's text, which
+    /// holds the shell's "not found" (bash: "command not found", dash: "not found").
+    pub fn session_that_ran(&self, name: &str, command: &str) -> String {
+        self.new_session(name, "");
+        let target = format!("={name}:");
+        let pane = || String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", &target]).stdout).into_owned();
+        let wait = std::time::Duration::from_secs(20);
+        assert!(super::tmux::wait_for(wait, || pane().trim_end().ends_with(['$', '#'])), "no prompt: {}", pane());
+        self.tmux(&["send-keys", "-t", &target, command, "Enter"]);
+        assert!(super::tmux::wait_for(wait, || pane().contains("not found")), "{}", pane());
+        pane()
     }
 
     pub fn sessions_alive(&self) -> Vec<String> {

@@ -33,7 +33,7 @@ impl TmuxServer {
     /// `tmux -S <socket> ARGS`, with a clean environment.
     pub fn tmux_cmd(&self) -> Command {
         let mut c = Command::new("tmux");
-        c.arg("-S").arg(&self.socket).env_remove("TMUX").env_remove("TMUX_PANE").env("HOME", &self.home);
+        c.arg("-u").arg("-S").arg(&self.socket).env_remove("TMUX").env_remove("TMUX_PANE").env("HOME", &self.home);
         c
     }
 
