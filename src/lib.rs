@@ -21,3 +21,4 @@ pub mod ssh;
 pub mod text;
 pub mod tui;
 pub mod ui;
+pub mod watch;

@@ -124,7 +124,7 @@ fn no_notice_while_a_client_shows_the_session_and_none_while_muted() {
     hook(&t, &pane_id(&t, "watched"), json!({"hook_event_name":"Stop","last_assistant_message":"seen"}));
     assert!(
         wait_for(Duration::from_secs(15), || std::fs::read_to_string(notices_log(&t))
-            .is_ok_and(|l| l.contains("not sent, the user is looking: watched is done"))),
+            .is_ok_and(|l| l.contains("not sent (Looking): watched is done"))),
         "{:?}",
         std::fs::read_to_string(notices_log(&t))
     );

@@ -139,6 +139,7 @@ fn list(m: &mut Model, action: Action) -> Update {
             m.dialog = Some(Dialog::Send { key: k, input: TextInput::default(), error: None });
             Update::redraw()
         }),
+        Action::Mute => Update::default().with(Effect::ToggleMute),
         Action::Refresh => {
             m.set_status("refreshing…", Level::Info);
             Update::redraw().with(Effect::Refresh(None))

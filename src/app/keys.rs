@@ -44,6 +44,7 @@ actions! {
     Dismiss, "dismiss", "dismiss: mark seen, clear message", [Key::ch('d')];
     Send, "send", "type a prompt into the session", [Key::ch('m')];
     Refresh, "refresh", "refresh now", [Key::ch('r')];
+    Mute, "mute", "mute notices for an hour / unmute", [Key::ch('M')];
     TogglePreview, "preview", "toggle preview", [Key::ch('p')];
     FocusPreview, "focus_preview", "focus preview / back", [k(KeyCode::Tab)];
     PreviewShrink, "preview_shrink", "shrink preview", [Key::ch('[')];

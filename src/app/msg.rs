@@ -60,6 +60,8 @@ pub enum Effect {
     Kill(SessionKey),
     Rename(SessionKey, String),
     Dismiss(SessionKey),
+    /// Mute notices for an hour, or unmute when they are muted.
+    ToggleMute,
     Create {
         remote: Option<String>,
         name: String,

@@ -23,7 +23,13 @@ impl SessionBackend for Scripted {
     }
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
         let files = Parsed { files: self.files.clone(), errors: Vec::new() };
-        Ok(Snapshot { files, tmux_sessions: Some(self.alive.clone()), tmux_error: None })
+        Ok(Snapshot {
+            files,
+            tmux_sessions: Some(
+                self.alive.iter().map(|n| tmux::TmuxSession { name: n.clone(), attached: false }).collect(),
+            ),
+            tmux_error: None,
+        })
     }
     async fn read_status(&self, _: &str) -> Result<Option<StatusFile>, BackendError> {
         unimplemented!()

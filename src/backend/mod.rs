@@ -54,7 +54,7 @@ impl Session {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub files: Parsed,
-    pub tmux_sessions: Option<Vec<String>>,
+    pub tmux_sessions: Option<Vec<tmux::TmuxSession>>,
     /// Why tmux did not answer, when it did not.
     pub tmux_error: Option<String>,
 }
@@ -66,6 +66,8 @@ pub struct Listing {
     pub warnings: Vec<String>,
     /// tmux answered the listing: without it, nothing about the panes can be known.
     pub tmux_answered: bool,
+    /// The sessions a tmux client shows right now (the user is looking at them).
+    pub attached: Vec<String>,
 }
 
 /// The result of a script run on a host.
@@ -200,14 +202,16 @@ pub trait SessionBackend: Send + Sync {
     /// removed, but only after tmux answered.
     async fn list(&self) -> Result<Listing, BackendError> {
         let snap = self.snapshot().await?;
-        let mut listing = Listing { sessions: Vec::new(), warnings: snap.files.errors, tmux_answered: false };
+        let mut listing =
+            Listing { sessions: Vec::new(), warnings: snap.files.errors, tmux_answered: false, attached: Vec::new() };
         let Some(alive) = snap.tmux_sessions else {
             listing.warnings.extend(snap.tmux_error);
             listing.sessions = snap.files.files.into_iter().map(|file| self.tag(file)).collect();
             return Ok(listing);
         };
         listing.tmux_answered = true;
-        let alive: std::collections::HashSet<String> = alive.into_iter().collect();
+        listing.attached = alive.iter().filter(|s| s.attached).map(|s| s.name.clone()).collect();
+        let alive: std::collections::HashSet<String> = alive.into_iter().map(|s| s.name).collect();
         let (live, stale): (Vec<_>, Vec<_>) =
             snap.files.files.into_iter().partition(|f| alive.contains(&f.tmux_session));
         if !stale.is_empty() {

@@ -47,8 +47,10 @@ impl Tmux {
         )
     }
 
+    /// Every session: how many clients show it, a space, its name (see
+    /// [`parse_list_sessions`]).
     pub fn list_sessions(&self) -> String {
-        format!("{} list-sessions -F '#{{session_name}}'", self.prefix)
+        format!("{} list-sessions -F '#{{session_attached}} #{{session_name}}'", self.prefix)
     }
 
     /// Exits 0 when the session exists, [`NO_SESSION`] when it does not.
@@ -195,12 +197,28 @@ pub fn parse_created(stdout: &str) -> Option<(String, String)> {
     (!name.is_empty() && !dir.is_empty()).then(|| (dir.to_string(), name.to_string()))
 }
 
-/// Parses `list-sessions`: exit 0 gives the names; "no server running" (or no socket at
-/// all) is an answer too, with no sessions. Anything else is an error: nothing is known.
-pub fn parse_list_sessions(status: Option<i32>, stdout: &[u8], stderr: &[u8]) -> Result<Vec<String>, String> {
+/// One tmux session as `list-sessions` gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TmuxSession {
+    pub name: String,
+    /// A client shows it right now: the user is looking at it.
+    pub attached: bool,
+}
+
+/// Parses [`Tmux::list_sessions`]: exit 0 gives the sessions; "no server running" (or no
+/// socket at all) is an answer too, with no sessions. Anything else is an error: nothing
+/// is known. tmux escapes control characters in names, so each session is one line.
+pub fn parse_list_sessions(status: Option<i32>, stdout: &[u8], stderr: &[u8]) -> Result<Vec<TmuxSession>, String> {
     let out = String::from_utf8_lossy(stdout);
     if status == Some(0) {
-        return Ok(out.lines().filter(|l| !l.is_empty()).map(str::to_string).collect());
+        return Ok(out
+            .lines()
+            .filter_map(|l| {
+                let (clients, name) = l.split_once(' ')?;
+                let clients: u32 = clients.parse().ok()?;
+                (!name.is_empty()).then(|| TmuxSession { name: name.to_string(), attached: clients > 0 })
+            })
+            .collect());
     }
     let err = String::from_utf8_lossy(stderr);
     // The shell could not run tmux at all: nothing is known (and nothing may be cleaned).
@@ -263,7 +281,8 @@ mod tests {
 
     #[test]
     fn list_sessions_outcomes() {
-        assert_eq!(parse_list_sessions(Some(0), b"a\nb c\n", b""), Ok(vec!["a".into(), "b c".into()]));
+        let s = |name: &str, attached| TmuxSession { name: name.into(), attached };
+        assert_eq!(parse_list_sessions(Some(0), b"0 a\n2 b c\n", b""), Ok(vec![s("a", false), s("b c", true)]));
         assert_eq!(parse_list_sessions(Some(1), b"", b"no server running on /tmp/x"), Ok(vec![]));
         assert_eq!(
             parse_list_sessions(Some(1), b"", b"error connecting to /tmp/tmux-0/default (No such file or directory)"),

@@ -145,6 +145,9 @@ pub enum Command {
     /// Silence notices for a while (`1h`, `30m`, `90s`, `2d`), or `off` to hear them again;
     /// without an argument, say whether they are muted
     Mute { duration: Option<String> },
+    /// Follow every session, local and remote, without a terminal: send notices and keep
+    /// the summary for `navi status` fresh, until stopped (one per user)
+    Watch,
     /// Sends one notice (started by the hook)
     #[command(hide = true)]
     Notice {

@@ -61,6 +61,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::InstallHooks { settings, uninstall } => install_hooks(&ctx, &global, settings, uninstall)?,
         Command::Remotes { json } => return crate::ssh::cli::remotes(&ctx, json).await,
         Command::Mute { duration } => mute(&ctx, duration.as_deref())?,
+        Command::Watch => crate::watch::run(&ctx).await?,
         Command::Notice { pane, notice } => send_notice(&ctx, pane.as_deref(), &notice).await,
         Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
         Command::Hook | Command::Completions { .. } => {}
@@ -76,16 +77,15 @@ async fn send_notice(ctx: &Context, pane: Option<&str>, json: &str) {
         Ok(n) => n,
         Err(e) => return gate.log(&format!("navi notice: {e}")),
     };
-    if let Some(pane) = pane
-        && crate::notify::watched(pane).await
-    {
-        return gate.log(&format!("not sent, the user is looking: {}", notice.line()));
-    }
+    let attached = match pane {
+        Some(pane) => crate::notify::watched(pane).await,
+        None => false,
+    };
     let loaded = crate::notify::config::load(&ctx.paths.config_dir.join("config.yaml"));
     for w in &loaded.warnings {
         gate.log(w);
     }
-    crate::notify::dispatch(&notice, &loaded.config, &ctx.paths.state_dir, Default::default()).await;
+    crate::notify::dispatch(&notice, &loaded.config, &ctx.paths.state_dir, Default::default(), attached).await;
 }
 
 /// `navi mute [DURATION|off]`.

@@ -4,7 +4,9 @@
 //! - `claims/<key>`: created by the first process to admit a transition (the key hashes the
 //!   remote, session, status, message and the file's timestamp);
 //! - `last/<session key>`: when the session last had a notice (the cooldown);
-//! - `mute`: Unix seconds until which nothing is sent (`navi mute`).
+//! - `mute`: Unix seconds until which nothing is sent (`navi mute`);
+//! - `looking/<pid>`: the row a running dashboard has selected (`{"remote", "session"}`):
+//!   the user sees that session, so it gets no notice. Files of dead processes are removed.
 //!
 //! Claims older than a day are pruned now and then.
 
@@ -29,6 +31,9 @@ pub enum Admission {
     Muted,
     /// The session had a notice less than the cooldown ago.
     Cooling,
+    /// The user is looking at the session: a tmux client shows it, or a dashboard has it
+    /// selected. The transition is claimed all the same: nobody tells it later.
+    Looking,
 }
 
 #[derive(Debug, Clone)]
@@ -41,10 +46,11 @@ impl Gate {
         Gate { dir: state_dir.join("notices") }
     }
 
-    /// Whether `notice` may be sent now, recording that it is. False when another process
-    /// already admitted it, when navi is muted, or when the session had a notice less than
-    /// `cooldown` seconds ago.
-    pub fn admit(&self, notice: &Notice, cooldown: u64, now: i64) -> io::Result<Admission> {
+    /// Whether `notice` may be sent now, recording that it is. Not when another process
+    /// already admitted it, when the user is looking at the session (`attached`: a tmux
+    /// client shows it; or a dashboard has it selected), when navi is muted, or when the
+    /// session had a notice less than `cooldown` seconds ago.
+    pub fn admit(&self, notice: &Notice, cooldown: u64, now: i64, attached: bool) -> io::Result<Admission> {
         let _lock = crate::sessions::lock::lock_dir(&self.dir, LOCK_WAIT)?;
         let claims = self.dir.join("claims");
         std::fs::create_dir_all(&claims)?;
@@ -55,6 +61,9 @@ impl Gate {
         }
         if rand::random::<u8>() < 4 {
             prune(&claims, now);
+        }
+        if attached || self.selected_in_a_dashboard(notice) {
+            return Ok(Admission::Looking);
         }
         if self.muted_until(now).is_some() {
             return Ok(Admission::Muted);
@@ -70,6 +79,48 @@ impl Gate {
         }
         crate::sessions::store::write_atomic(&last, now.to_string().as_bytes())?;
         Ok(Admission::Send)
+    }
+
+    /// Records the row the dashboard of process `pid` has selected (`None`: none, or the
+    /// dashboard is going away).
+    pub fn set_selected(&self, pid: u32, selected: Option<(Option<&str>, &str)>) -> io::Result<()> {
+        let dir = self.dir.join("looking");
+        let path = dir.join(pid.to_string());
+        match selected {
+            Some((remote, session)) => {
+                std::fs::create_dir_all(&dir)?;
+                let body = serde_json::json!({"remote": remote, "session": session}).to_string();
+                crate::sessions::store::write_atomic(&path, body.as_bytes())
+            }
+            None => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+        }
+    }
+
+    /// Whether a live dashboard has the notice's session selected. Records of processes
+    /// that are gone are removed.
+    fn selected_in_a_dashboard(&self, notice: &Notice) -> bool {
+        let dir = self.dir.join("looking");
+        let Ok(entries) = std::fs::read_dir(&dir) else { return false };
+        let mut looking = false;
+        for e in entries.flatten().take(256) {
+            let path = e.path();
+            let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+            if !alive(pid) {
+                let _ = std::fs::remove_file(&path);
+                continue;
+            }
+            let Ok(Some(text)) = crate::files::read_text(&path, STATE_MAX) else { continue };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+            // The record holds the raw names; the notice's are cleaned and bounded alike.
+            let clean = |s: &str| super::bounded(s, super::NAME_MAX);
+            let session = v["session"].as_str().map(clean);
+            let remote = v["remote"].as_str().map(clean);
+            looking |= session.as_deref() == Some(notice.session.as_str()) && remote == notice.remote;
+        }
+        looking
     }
 
     /// Unix seconds until which notices are muted, when they are now.
@@ -92,6 +143,13 @@ impl Gate {
     /// Appends a line to `notices.log` beside the claims (rolled over past 1 MiB).
     pub fn log(&self, msg: &str) {
         crate::files::append_log(&self.dir.join("notices.log"), msg);
+    }
+}
+
+fn alive(pid: i32) -> bool {
+    match rustix::process::Pid::from_raw(pid) {
+        Some(p) => !matches!(rustix::process::test_kill_process(p), Err(rustix::io::Errno::SRCH)),
+        None => false,
     }
 }
 
@@ -134,10 +192,10 @@ mod tests {
     fn exactly_once_per_transition() {
         let d = tempfile::tempdir().unwrap();
         let g = Gate::new(d.path());
-        assert!(sent(g.admit(&notice("a", 1), 0, 100).unwrap()));
-        assert!(!sent(g.admit(&notice("a", 1), 0, 100).unwrap()), "the same transition again");
-        assert!(sent(Gate::new(d.path()).admit(&notice("b", 1), 0, 100).unwrap()));
-        assert!(sent(g.admit(&notice("a", 2), 0, 100).unwrap()), "a new transition");
+        assert!(sent(g.admit(&notice("a", 1), 0, 100, false).unwrap()));
+        assert!(!sent(g.admit(&notice("a", 1), 0, 100, false).unwrap()), "the same transition again");
+        assert!(sent(Gate::new(d.path()).admit(&notice("b", 1), 0, 100, false).unwrap()));
+        assert!(sent(g.admit(&notice("a", 2), 0, 100, false).unwrap()), "a new transition");
     }
 
     #[test]
@@ -148,7 +206,7 @@ mod tests {
             for _ in 0..8 {
                 s.spawn(|| {
                     for i in 0..20 {
-                        if sent(Gate::new(d.path()).admit(&notice(&format!("s{i}"), 7), 30, 100).unwrap()) {
+                        if sent(Gate::new(d.path()).admit(&notice(&format!("s{i}"), 7), 30, 100, false).unwrap()) {
                             count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         }
                     }
@@ -159,17 +217,39 @@ mod tests {
     }
 
     #[test]
+    fn no_notice_for_the_row_a_live_dashboard_has_selected() {
+        let d = tempfile::tempdir().unwrap();
+        let g = Gate::new(d.path());
+        g.set_selected(std::process::id(), Some((None, "a"))).unwrap();
+        assert_eq!(g.admit(&notice("a", 1), 0, 100, false).unwrap(), Admission::Looking);
+        assert!(sent(g.admit(&notice("b", 1), 0, 100, false).unwrap()), "another row");
+        g.set_selected(std::process::id(), Some((Some("box"), "a"))).unwrap();
+        assert!(sent(g.admit(&notice("a", 2), 0, 100, false).unwrap()), "the same name on a remote");
+        g.set_selected(std::process::id(), None).unwrap();
+        // A dashboard that died without cleaning up looks at nothing.
+        let dead = std::process::Command::new("true").spawn().unwrap();
+        let pid = dead.id();
+        let mut dead = dead;
+        dead.wait().unwrap();
+        g.set_selected(pid, Some((None, "a"))).unwrap();
+        assert!(sent(g.admit(&notice("a", 3), 0, 100, false).unwrap()));
+        assert!(!d.path().join("notices/looking").join(pid.to_string()).exists());
+    }
+
+    #[test]
     fn cooldown_and_mute() {
         let d = tempfile::tempdir().unwrap();
         let g = Gate::new(d.path());
-        assert!(sent(g.admit(&notice("a", 1), 30, 100).unwrap()));
-        assert!(!sent(g.admit(&notice("a", 2), 30, 110).unwrap()), "within the cooldown");
-        assert!(sent(g.admit(&notice("a", 3), 30, 131).unwrap()), "after it");
+        assert!(sent(g.admit(&notice("a", 1), 30, 100, false).unwrap()));
+        assert!(!sent(g.admit(&notice("a", 2), 30, 110, false).unwrap()), "within the cooldown");
+        assert!(sent(g.admit(&notice("a", 3), 30, 131, false).unwrap()), "after it");
         g.set_mute(Some(200)).unwrap();
         assert_eq!(g.muted_until(150), Some(200));
-        assert!(!sent(g.admit(&notice("b", 1), 30, 150).unwrap()), "muted");
-        assert!(!sent(g.admit(&notice("b", 1), 30, 250).unwrap()), "a muted transition stays unsent");
-        assert!(sent(g.admit(&notice("b", 2), 30, 250).unwrap()), "mute over");
+        assert!(!sent(g.admit(&notice("b", 1), 30, 150, false).unwrap()), "muted");
+        assert!(!sent(g.admit(&notice("b", 1), 30, 250, false).unwrap()), "a muted transition stays unsent");
+        assert!(sent(g.admit(&notice("b", 2), 30, 250, false).unwrap()), "mute over");
+        assert_eq!(g.admit(&notice("c", 1), 30, 300, true).unwrap(), Admission::Looking);
+        assert_eq!(g.admit(&notice("c", 1), 30, 300, false).unwrap(), Admission::Duplicate, "claimed while looked at");
         g.set_mute(Some(1000)).unwrap();
         g.set_mute(None).unwrap();
         g.set_mute(None).unwrap();

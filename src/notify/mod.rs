@@ -13,7 +13,9 @@
 
 pub mod channels;
 pub mod config;
+pub mod follow;
 pub mod gate;
+pub mod tracker;
 
 use crate::sessions::{Status, StatusFile};
 pub use config::NotifyConfig;
@@ -23,7 +25,7 @@ use std::path::Path;
 /// The longest message a notice carries, in characters.
 pub const MESSAGE_MAX: usize = 200;
 /// The longest session or remote name a notice shows, in characters.
-const NAME_MAX: usize = 64;
+pub(crate) const NAME_MAX: usize = 64;
 
 /// Why a session wants the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,7 +170,7 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 }
 
 /// One line of clean text of at most `max` characters.
-fn bounded(s: &str, max: usize) -> String {
+pub(crate) fn bounded(s: &str, max: usize) -> String {
     let clean = crate::text::sanitize_line(s);
     let clean = clean.trim();
     if clean.chars().count() <= max {
@@ -196,14 +198,21 @@ pub async fn watched(pane: &str) -> bool {
 }
 
 /// Sends `notice` on every configured channel unless the gate says no (already sent by
-/// another process, cooling down, muted). Failures are logged under `state_dir`, never
-/// printed. Returns whether it was sent.
-pub async fn dispatch(notice: &Notice, config: &NotifyConfig, state_dir: &Path, out: channels::Outputs<'_>) -> bool {
+/// another process, the user is looking — `attached`: a tmux client shows the session —,
+/// cooling down, muted). Failures are logged under `state_dir`, never printed. Returns
+/// whether it was sent.
+pub async fn dispatch(
+    notice: &Notice,
+    config: &NotifyConfig,
+    state_dir: &Path,
+    out: channels::Outputs<'_>,
+    attached: bool,
+) -> bool {
     let now = crate::text::now_unix();
     let gate = gate::Gate::new(state_dir);
     let state = gate.clone();
     let (n, c) = (notice.clone(), config.cooldown_seconds);
-    let admitted = tokio::task::spawn_blocking(move || state.admit(&n, c, now)).await;
+    let admitted = tokio::task::spawn_blocking(move || state.admit(&n, c, now, attached)).await;
     match admitted {
         Ok(Ok(gate::Admission::Send)) => {}
         Ok(Ok(gate::Admission::Duplicate)) => return false,

@@ -30,6 +30,8 @@ pub struct Runner {
     pub host_keys: super::pollers::HostKeys,
     /// The SSH pool, when remotes exist (it appends accepted host keys).
     pub pool: Option<Arc<crate::ssh::Pool>>,
+    /// navi's state folder (notices, mute).
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Runner {
@@ -48,6 +50,7 @@ impl Runner {
             preview: None,
             host_keys: Default::default(),
             pool: None,
+            state_dir: None,
         }
     }
 
@@ -92,6 +95,30 @@ impl Runner {
     pub fn dismiss(&self, key: &SessionKey) {
         let done = format!("dismissed {}", key.name);
         self.action(key, done, |b, n| Box::pin(async move { b.dismiss(&n).await.map_err(|e| e.to_string()) }));
+    }
+
+    /// Mutes notices for an hour, or unmutes them when they are muted (as `navi mute`).
+    pub fn toggle_mute(&self) {
+        let Some(dir) = self.state_dir.clone() else { return };
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let toggled = tokio::task::spawn_blocking(move || {
+                let gate = crate::notify::gate::Gate::new(&dir);
+                let now = crate::text::now_unix();
+                if gate.muted_until(now).is_some() {
+                    gate.set_mute(None).map(|_| "notices are on (M mutes them for an hour)".to_string())
+                } else {
+                    gate.set_mute(Some(now + 3600)).map(|_| "notices muted for 1h (M again: on)".to_string())
+                }
+            })
+            .await;
+            let (done, result) = match toggled {
+                Ok(Ok(done)) => (done, Ok(())),
+                Ok(Err(e)) => (String::new(), Err(format!("mute: {e}"))),
+                Err(e) => (String::new(), Err(format!("mute: {e}"))),
+            };
+            let _ = tx.send(Msg::ActionDone { done, result });
+        });
     }
 
     pub fn send(&self, key: &SessionKey, text: String) {

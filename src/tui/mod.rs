@@ -5,7 +5,7 @@
 pub mod demo;
 mod effects;
 pub mod input;
-mod pollers;
+pub mod pollers;
 mod prs;
 pub mod terminal;
 
@@ -15,6 +15,7 @@ use crate::app::{Effect, Model, Msg, update};
 use crate::backend::{NewSession, SessionBackend};
 use crate::cli::args::Filter;
 use crate::cli::context::Context;
+use crate::notify::follow::Follow;
 use anyhow::Result;
 use effects::Runner;
 use input::InputReader;
@@ -40,6 +41,15 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     terminal::install_panic_hook();
     let (keys, key_warning) = KeyMap::load(&ctx.paths.config_dir.join("keys.yaml"));
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let notify = crate::notify::config::load(&ctx.paths.config_dir.join("config.yaml"));
+    let (term_tx, term_rx) = mpsc::unbounded_channel();
+    let follow = Arc::new(Follow {
+        config: notify.config,
+        state_dir: ctx.paths.state_dir.clone(),
+        tmux_socket: ctx.local.socket().map(Into::into),
+        terminal: Some(term_tx),
+        inside_tmux: std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()),
+    });
     let mut backends: HashMap<Option<String>, Arc<dyn SessionBackend>> = HashMap::new();
     let mut pollers = Vec::new();
     let host_keys = pollers::HostKeys::default();
@@ -47,7 +57,8 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     for b in ctx.backends(Filter::All) {
         let remote = b.remote().map(str::to_string);
         let every = remote.as_ref().map(|_| pollers::REMOTE_POLL);
-        pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone(), paused.clone()));
+        let f = Some(follow.clone());
+        pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone(), paused.clone(), f));
         backends.insert(remote, b);
     }
     let local = pollers.iter().find(|p| p.remote.is_none());
@@ -67,7 +78,9 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
         local_wake.clone().zip(local_listed).map(|(w, listed)| pollers::tmux_check(ctx.local.clone(), w, listed));
     // Shown in the status line; the remotes file's problems were also printed on stderr,
     // where they are read after quitting.
-    for w in key_warning.into_iter().chain(ctx.remotes.warnings.iter().map(|w| format!("remotes: {w}"))) {
+    let config_warnings = notify.warnings.iter().map(|w| format!("config.yaml: {w}"));
+    let remotes_warnings = ctx.remotes.warnings.iter().map(|w| format!("remotes: {w}"));
+    for w in key_warning.into_iter().chain(config_warnings).chain(remotes_warnings) {
         let _ = tx.send(Msg::Warning(w));
     }
     let cwd = cwd
@@ -77,13 +90,15 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     let mut model = Model::new(keys, ctx.paths.home_str(), cwd, remote_names, crate::text::now_unix());
     let mut runner = Runner::new(backends, tx.clone(), ctx.paths.home.clone());
     runner.host_keys = host_keys;
+    runner.state_dir = Some(ctx.paths.state_dir.clone());
     let mut status_task = None;
     if !ctx.remotes.config.remotes.is_empty() {
         let pool = ctx.pool();
         status_task = Some(pollers::remote_statuses(pool.clone(), tx.clone()));
         runner.pool = Some(pool);
     }
-    let result = event_loop(&mut model, &mut runner, &pollers, &pause, tx, &mut rx).await;
+    let looking = Looking::new(&ctx.paths.state_dir);
+    let result = event_loop(&mut model, &mut runner, &pollers, &pause, tx, &mut rx, term_rx, looking).await;
     for t in [tmux_check, status_task].into_iter().flatten() {
         t.abort();
     }
@@ -95,6 +110,7 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
 /// frame. The screen is taken over and repainted in full again shortly after.
 const REPAINTS_AFTER_ATTACH: [u64; 2] = [150, 1000];
 
+#[allow(clippy::too_many_arguments)]
 async fn event_loop(
     model: &mut Model,
     runner: &mut Runner,
@@ -102,6 +118,8 @@ async fn event_loop(
     pause: &tokio::sync::watch::Sender<bool>,
     tx: mpsc::UnboundedSender<Msg>,
     rx: &mut mpsc::UnboundedReceiver<Msg>,
+    mut term_rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut looking: Looking,
 ) -> Result<()> {
     let mut tui = Tui::new()?;
     let epoch = Instant::now();
@@ -127,6 +145,13 @@ async fn event_loop(
                 continue;
             }
             _ = signals.recv() => break,
+            Some(bytes) = term_rx.recv() => {
+                // A notice's escape sequences and bell, between two frames.
+                use std::io::Write as _;
+                let mut out = std::io::stdout();
+                let _ = out.write_all(&bytes).and_then(|_| out.flush());
+                continue;
+            }
         };
         if terminal::panicked() {
             break;
@@ -144,6 +169,7 @@ async fn event_loop(
             break;
         }
         runner.set_on_screen(crate::app::update::git_keys_on_screen(model));
+        looking.show(model.selected_session().map(|s| (s.remote.clone(), s.name().to_string())));
         // Draw first: background work the effects start must not delay the frame.
         if redraw {
             tui.terminal.draw(|f| crate::ui::draw(f, model))?;
@@ -156,6 +182,8 @@ async fn event_loop(
                 Effect::Attach(key) => {
                     reader.stop().await;
                     pause.send_replace(true);
+                    // Attached, the user sees that session through tmux, not this list.
+                    looking.show(None);
                     let result = attach(&mut tui, runner, &key).await;
                     pause.send_replace(false);
                     let result = result?;
@@ -173,9 +201,33 @@ async fn event_loop(
         }
     }
     reader.stop().await;
+    looking.show(None);
     tui.exit()?;
     anyhow::ensure!(!terminal::panicked(), "stopped after an internal error (the panic message is above)");
     Ok(())
+}
+
+/// The row this dashboard has selected, recorded for the notice gate: the user sees that
+/// session, so it gets no notice. Written only when it changes.
+struct Looking {
+    gate: crate::notify::gate::Gate,
+    shown: Option<Option<(Option<String>, String)>>,
+}
+
+impl Looking {
+    fn new(state_dir: &std::path::Path) -> Self {
+        Looking { gate: crate::notify::gate::Gate::new(state_dir), shown: None }
+    }
+
+    fn show(&mut self, row: Option<(Option<String>, String)>) {
+        if self.shown.as_ref() == Some(&row) {
+            return;
+        }
+        let selected = row.as_ref().map(|(r, n)| (r.as_deref(), n.as_str()));
+        // A few bytes to a local file; a failure only means notices for the selected row.
+        let _ = self.gate.set_selected(std::process::id(), selected);
+        self.shown = Some(row);
+    }
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {
@@ -196,6 +248,7 @@ fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
             Effect::Kill(k) => runner.kill(&k),
             Effect::Rename(k, new) => runner.rename(&k, new),
             Effect::Dismiss(k) => runner.dismiss(&k),
+            Effect::ToggleMute => runner.toggle_mute(),
             Effect::Send(k, text) => runner.send(&k, text),
             Effect::Create { remote, name, dir, skip_permissions } => {
                 runner.create(remote, NewSession { name, dir, skip_permissions })
@@ -244,14 +297,14 @@ async fn attach(tui: &mut Tui, runner: &Runner, key: &SessionKey) -> Result<Resu
 }
 
 /// SIGTERM, SIGHUP and SIGINT end the loop cleanly (the terminal is restored on the way).
-struct Signals {
+pub struct Signals {
     term: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    fn new() -> Result<Self> {
+    pub fn new() -> Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Signals {
             term: signal(SignalKind::terminate())?,
@@ -266,7 +319,7 @@ impl Signals {
         self.recv().now_or_never().is_some()
     }
 
-    async fn recv(&mut self) {
+    pub async fn recv(&mut self) {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.hup.recv() => {}

@@ -7,6 +7,7 @@
 use crate::app::Msg;
 use crate::app::remotes::{HostKeyPrompt, LinkState, RemoteStatus};
 use crate::backend::{BackendError, LocalBackend, SessionBackend, panecheck, tmux};
+use crate::notify::follow::{Follow, Follower};
 use crate::sessions::StatusFile;
 use crate::ssh::{ConnState, Pool, SshError};
 use notify::{EventKind, RecursiveMode, Watcher};
@@ -46,13 +47,15 @@ impl Drop for Poller {
 }
 
 impl Poller {
-    /// Lists `backend` now and whenever woken; remotes also every `every`.
+    /// Lists `backend` now and whenever woken; remotes also every `every`. With `follow`,
+    /// the transitions between listings are notices.
     pub fn start(
         backend: Arc<dyn SessionBackend>,
         every: Option<Duration>,
         tx: mpsc::UnboundedSender<Msg>,
         host_keys: HostKeys,
         mut paused: Paused,
+        follow: Option<Arc<Follow>>,
     ) -> Self {
         let wake = Arc::new(Notify::new());
         let remote = backend.remote().map(str::to_string);
@@ -62,6 +65,7 @@ impl Poller {
         let names_w = listed_names.clone();
         let task = tokio::spawn(async move {
             let mut panes_checked: Option<tokio::time::Instant> = None;
+            let mut follower = follow.map(Follower::new);
             loop {
                 if paused.wait_for(|p| !*p).await.is_err() {
                     break;
@@ -74,8 +78,14 @@ impl Poller {
                     panes_checked = Some(tokio::time::Instant::now());
                     panecheck::apply(&*backend, l, crate::text::now_unix()).await;
                 }
-                if let (Ok(l), Ok(mut files)) = (&listed, names_w.lock()) {
-                    *files = l.sessions.iter().map(|s| s.file.clone()).collect();
+                if let Ok(l) = &listed {
+                    let files: Vec<StatusFile> = l.sessions.iter().map(|s| s.file.clone()).collect();
+                    if let Some(f) = &mut follower {
+                        f.listing(r.as_deref(), &files, &l.attached);
+                    }
+                    if let Ok(mut shown) = names_w.lock() {
+                        *shown = files;
+                    }
                 }
                 if let (Err(BackendError::Ssh(e)), Some(name)) = (&listed, &r)
                     && let Some(prompt) = host_key_prompt(e)
@@ -133,7 +143,8 @@ pub fn tmux_check(local: Arc<LocalBackend>, wake: Arc<Notify>, listed: Arc<Mutex
         loop {
             every.tick().await;
             let Ok(out) = local.exec(&local.tmux().list_sessions(), None).await else { continue };
-            let Ok(mut names) = tmux::parse_list_sessions(out.status, &out.stdout, &out.stderr) else { continue };
+            let Ok(found) = tmux::parse_list_sessions(out.status, &out.stdout, &out.stderr) else { continue };
+            let mut names: Vec<String> = found.into_iter().map(|s| s.name).collect();
             names.sort();
             let changed = last.as_ref().is_some_and(|l| *l != names);
             let shown: Vec<StatusFile> = listed.lock().map(|l| l.clone()).unwrap_or_default();
@@ -210,7 +221,7 @@ mod tests {
         let backend = Arc::new(LocalBackend::new(dir.path().join("sessions"), Some(dir.path().join("no.sock"))));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (pause, paused) = watch::channel(false);
-        let poller = Poller::start(backend, Some(Duration::from_millis(5)), tx, HostKeys::default(), paused);
+        let poller = Poller::start(backend, Some(Duration::from_millis(5)), tx, HostKeys::default(), paused, None);
         let first = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await.unwrap();
         assert!(matches!(first, Some(Msg::Listing { .. })));
         pause.send_replace(true);
