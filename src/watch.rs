@@ -134,17 +134,21 @@ pub async fn run(ctx: &Context) -> Result<()> {
 #[derive(Default)]
 struct Problems {
     failing: std::collections::HashMap<Option<String>, String>,
+    listed: std::collections::HashSet<Option<String>>,
 }
 
 impl Problems {
     fn note(&mut self, msg: Msg) {
         match msg {
             Msg::Listing { remote, result } => {
-                let place = remote.clone().unwrap_or_else(|| "this machine".into());
+                let place = crate::text::sanitize_line(remote.as_deref().unwrap_or("this machine"));
                 match result {
-                    Ok(_) => {
+                    Ok((sessions, _)) => {
                         if self.failing.remove(&remote).is_some() {
                             eprintln!("navi watch: {place} is listed again");
+                        }
+                        if self.listed.insert(remote.clone()) {
+                            eprintln!("navi watch: {place}: {} sessions", sessions.len());
                         }
                     }
                     Err(e) => {

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::dbus::Bus;
+use common::sshd::Sshd;
 use common::tmux::{TmuxServer, wait_for};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -13,6 +15,10 @@ use std::time::Duration;
 /// A config whose command appends one line per notice to `log` (the notice only in the
 /// environment, as a user's ntfy or script would get it).
 fn configure(t: &TmuxServer, log: &Path, extra: &str) {
+    configure_with(t, log, false, extra)
+}
+
+fn configure_with(t: &TmuxServer, log: &Path, desktop: bool, extra: &str) {
     let dir = t.home.join(".config/navi");
     std::fs::create_dir_all(&dir).unwrap();
     let script = format!(
@@ -20,7 +26,7 @@ fn configure(t: &TmuxServer, log: &Path, extra: &str) {
         log.display()
     );
     let yaml = format!(
-        "notify:\n  desktop: false\n  tmux: false\n  cooldown_seconds: 0\n  command: [sh, -c, {}]\n{extra}",
+        "notify:\n  desktop: {desktop}\n  tmux: false\n  cooldown_seconds: 0\n  command: [sh, -c, {}]\n{extra}",
         serde_json::to_string(&script).unwrap()
     );
     std::fs::write(dir.join("config.yaml"), yaml).unwrap();
@@ -143,4 +149,179 @@ fn no_notice_while_a_client_shows_the_session_and_none_while_muted() {
     assert_eq!(got[1], "away||permission|permission|Permission needed: Read", "the muted error stayed unsent: {got:?}");
     let (code, _, err) = t.run_navi(&["mute", "soon"]);
     assert!(code != 0 && err.contains("not a duration"), "{err}");
+}
+
+/// `navi watch` run by a test: its stderr goes to a file; stopped with SIGTERM on drop.
+struct Watch {
+    child: std::process::Child,
+    err: PathBuf,
+}
+
+impl Watch {
+    fn start(t: &TmuxServer) -> Watch {
+        let err = t.dir.path().join(format!("watch-{}.err", uuid()));
+        let child = t
+            .navi()
+            .arg("watch")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&err).unwrap())
+            .spawn()
+            .unwrap();
+        Watch { child, err }
+    }
+
+    fn said(&self) -> String {
+        std::fs::read_to_string(&self.err).unwrap_or_default()
+    }
+
+    fn wait_said(&self, what: &str) {
+        assert!(
+            wait_for(Duration::from_secs(30), || self.said().contains(what)),
+            "waited for {what:?}: {}",
+            self.said()
+        );
+    }
+
+    /// SIGTERM; returns whether it exited cleanly.
+    fn stop(&mut self) -> bool {
+        let _ = std::process::Command::new("kill").arg(self.child.id().to_string()).status();
+        self.child.wait().unwrap().success()
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn uuid() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+#[test]
+fn watch_tells_a_remote_transition_once_on_the_desktop_and_is_one_per_user() {
+    let bus = Bus::start();
+    let sshd = Sshd::start();
+    let mut t = TmuxServer::new();
+    t.env.push(("DBUS_SESSION_BUS_ADDRESS".into(), bus.address.clone()));
+    let log = t.dir.path().join("notices.txt");
+    configure_with(&t, &log, true, "");
+    std::fs::write(t.home.join(".config/navi/remotes.yaml"), sshd.remotes_yaml("box")).unwrap();
+    sshd.new_session("far", "");
+    let now = navi::text::now_unix();
+    sshd.write_status(&json!({"tmux_session": "far", "status": "working", "timestamp": now - 10}));
+
+    let mut watch = Watch::start(&t);
+    watch.wait_said("box: 1 sessions");
+    let (code, _, err) = t.run_navi(&["watch"]);
+    assert!(code != 0 && err.contains("navi watch is already running (pid"), "{err}");
+
+    sshd.write_status(&json!({"tmux_session": "far", "status": "permission", "timestamp": now,
+        "message": "Permission needed: Bash (terraform plan)", "prompt": {"kind": "permission"}}));
+    let calls = bus.wait_calls(1);
+    assert_eq!(
+        calls[0],
+        ("far (box) needs permission".to_string(), "Permission needed: Bash (terraform plan)".to_string())
+    );
+    assert_eq!(wait_lines(&log, 1), ["far|box|permission|permission|Permission needed: Bash (terraform plan)"]);
+
+    // A local session's notice, from the hook, reaches the same desktop.
+    t.new_session("api", &t.home, "");
+    hook(&t, &pane_id(&t, "api"), json!({"hook_event_name":"Stop","last_assistant_message":"All <b>tests</b> pass"}));
+    let calls = bus.wait_calls(2);
+    assert_eq!(calls[1], ("api is done".to_string(), "All &lt;b&gt;tests&lt;/b&gt; pass".to_string()));
+
+    assert!(watch.stop(), "navi watch exits cleanly on SIGTERM: {}", watch.said());
+    assert!(watch.said().contains("navi watch: stopped"), "{}", watch.said());
+    assert!(!t.home.join(".local/state/navi/watch/pid").exists());
+    assert_eq!(bus.calls().len(), 2, "one Notify per notice: {:?}", bus.calls());
+    assert_eq!(lines(&log).len(), 2);
+}
+
+#[test]
+fn hook_dashboard_and_watch_together_tell_each_of_20_transitions_once() {
+    let t = TmuxServer::new();
+    let log = t.dir.path().join("notices.txt");
+    configure(&t, &log, "");
+    let names: Vec<String> = (0..20).map(|i| format!("s{i:02}")).chain(["quiet".to_string()]).collect();
+    let mut panes = Vec::new();
+    for name in &names {
+        // Not a shell: the dashboard's pane check would take a shell prompt for an agent
+        // that exited (an error: a notice of its own).
+        t.new_session(name, &t.home, "cat");
+        let pane = pane_id(&t, name);
+        hook(&t, &pane, json!({"hook_event_name":"UserPromptSubmit","prompt":"go"}));
+        panes.push(pane);
+    }
+    t.launch_dashboard(None);
+    t.wait_text("ui", "21 sessions", Duration::from_secs(20));
+    // The dashboard's selected row is looked at (no notice for it): select the quiet one.
+    t.keys("ui", &["/", "quiet", "Enter"]);
+    t.wait_text("ui", "/quiet  1/1 matches", Duration::from_secs(20));
+    let watch = Watch::start(&t);
+    watch.wait_said("this machine: 21 sessions");
+
+    let hooks: Vec<_> = panes[..20]
+        .iter()
+        .map(|p| {
+            t.spawn_hook(
+                p,
+                json!({"hook_event_name":"Stop","last_assistant_message":"finished"}).to_string().as_bytes(),
+            )
+        })
+        .collect();
+    for mut h in hooks {
+        assert!(h.wait().unwrap().success());
+    }
+    wait_lines(&log, 20);
+    // The dashboard and the watch saw the same transitions: give their dispatches time to
+    // land (there is no event for "nothing more came").
+    std::thread::sleep(Duration::from_secs(4));
+    let mut got = lines(&log);
+    got.sort();
+    let want: Vec<String> = names[..20].iter().map(|n| format!("{n}||done|done|finished")).collect();
+    assert_eq!(got, want, "each transition exactly once");
+    drop(watch);
+}
+
+#[test]
+fn the_dashboard_rings_its_terminal_for_a_notice() {
+    let t = TmuxServer::new();
+    let log = t.dir.path().join("notices.txt");
+    configure(&t, &log, "");
+    for name in ["api", "quiet"] {
+        t.new_session(name, &t.home, "cat");
+        hook(&t, &pane_id(&t, name), json!({"hook_event_name":"UserPromptSubmit","prompt":"go"}));
+    }
+    // The dashboard on a pty of its own whose every byte `script` records (outside tmux:
+    // no passthrough wrapping).
+    let bytes = t.dir.path().join("terminal.bytes");
+    let cmd = format!(
+        "env -u TMUX -u DBUS_SESSION_BUS_ADDRESS HOME={home} NAVI_TMUX_SOCKET={sock} script -qfc {navi} {out}",
+        home = shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
+        sock = shlex::try_quote(&t.socket.to_string_lossy()).unwrap(),
+        navi = env!("CARGO_BIN_EXE_navi"),
+        out = shlex::try_quote(&bytes.to_string_lossy()).unwrap(),
+    );
+    let out = t.tmux_cmd().args(["new-session", "-d", "-x", "110", "-y", "30", "-s", "ui", &cmd]).output().unwrap();
+    assert!(out.status.success());
+    t.wait_text("ui", "2 sessions", Duration::from_secs(20));
+    t.keys("ui", &["/", "quiet", "Enter"]);
+    t.wait_text("ui", "/quiet  1/1 matches", Duration::from_secs(20));
+
+    hook(&t, &pane_id(&t, "api"), json!({"hook_event_name":"Stop","last_assistant_message":"All good"}));
+    assert_eq!(wait_lines(&log, 1), ["api||done|done|All good"]);
+    let osc777 = b"\x1b]777;notify;api is done;All good\x1b\\".to_vec();
+    let osc9 = b"\x1b]9;api is done: All good\x1b\\".to_vec();
+    let has = |needle: &[u8]| std::fs::read(&bytes).unwrap_or_default().windows(needle.len()).any(|w| w == needle);
+    assert!(wait_for(Duration::from_secs(20), || has(&osc777)), "no OSC 777 on the terminal");
+    let mut rung = osc9.clone();
+    rung.push(0x07);
+    assert!(has(&rung), "OSC 9 then a bell");
+    t.keys("ui", &["q"]);
 }

@@ -3,6 +3,7 @@
 //! [`dispatch`](super::dispatch) on a task of its own, so a slow notification service
 //! never delays a listing.
 
+use super::gate::Admission;
 use super::tracker::Tracker;
 use super::{NotifyConfig, channels::Outputs, dispatch};
 use crate::sessions::StatusFile;
@@ -44,7 +45,9 @@ impl Follower {
             let follow = self.follow.clone();
             tokio::spawn(async move {
                 let out = Outputs { terminal: None, inside_tmux: false, tmux_socket: follow.tmux_socket.clone() };
-                let sent = dispatch(&notice, &follow.config, &follow.state_dir, out, looking).await;
+                let said = dispatch(&notice, &follow.config, &follow.state_dir, out, looking).await;
+                // This terminal hears of every notice sent, whichever process sent it.
+                let sent = matches!(said, Some(Admission::Send | Admission::Duplicate { sent: true }));
                 if sent
                     && follow.config.terminal
                     && let Some(term) = &follow.terminal

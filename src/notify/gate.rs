@@ -19,6 +19,8 @@ use std::time::Duration;
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 /// Claims are kept this long: far longer than any process takes to see a transition.
 const CLAIM_TTL: i64 = 86_400;
+/// What a claim holds when its transition was sent.
+const SENT: &str = "sent";
 /// Small state files are read up to this size.
 const STATE_MAX: u64 = 4096;
 
@@ -26,8 +28,11 @@ const STATE_MAX: u64 = 4096;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     Send,
-    /// Another process already sent (or held back) this transition.
-    Duplicate,
+    /// Another process already decided this transition; `sent`: it was sent (the
+    /// dashboard still rings its own terminal then).
+    Duplicate {
+        sent: bool,
+    },
     Muted,
     /// The session had a notice less than the cooldown ago.
     Cooling,
@@ -54,14 +59,26 @@ impl Gate {
         let _lock = crate::sessions::lock::lock_dir(&self.dir, LOCK_WAIT)?;
         let claims = self.dir.join("claims");
         std::fs::create_dir_all(&claims)?;
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(claims.join(notice.key())) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(Admission::Duplicate),
+        let claim = claims.join(notice.key());
+        let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(&claim) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let said = crate::files::read_text(&claim, STATE_MAX).ok().flatten().unwrap_or_default();
+                return Ok(Admission::Duplicate { sent: said.trim() == SENT });
+            }
             Err(e) => return Err(e),
-        }
+        };
         if rand::random::<u8>() < 4 {
             prune(&claims, now);
         }
+        // The claim says what became of the transition (read by later duplicates).
+        let admission = self.decide(notice, cooldown, now, attached)?;
+        let said = if admission == Admission::Send { SENT } else { "held" };
+        std::io::Write::write_all(&mut file, said.as_bytes())?;
+        Ok(admission)
+    }
+
+    fn decide(&self, notice: &Notice, cooldown: u64, now: i64, attached: bool) -> io::Result<Admission> {
         if attached || self.selected_in_a_dashboard(notice) {
             return Ok(Admission::Looking);
         }
@@ -249,7 +266,9 @@ mod tests {
         assert!(!sent(g.admit(&notice("b", 1), 30, 250, false).unwrap()), "a muted transition stays unsent");
         assert!(sent(g.admit(&notice("b", 2), 30, 250, false).unwrap()), "mute over");
         assert_eq!(g.admit(&notice("c", 1), 30, 300, true).unwrap(), Admission::Looking);
-        assert_eq!(g.admit(&notice("c", 1), 30, 300, false).unwrap(), Admission::Duplicate, "claimed while looked at");
+        let again = g.admit(&notice("c", 1), 30, 300, false).unwrap();
+        assert_eq!(again, Admission::Duplicate { sent: false }, "claimed while looked at");
+        assert_eq!(g.admit(&notice("a", 1), 30, 300, false).unwrap(), Admission::Duplicate { sent: true });
         g.set_mute(Some(1000)).unwrap();
         g.set_mute(None).unwrap();
         g.set_mute(None).unwrap();

@@ -197,42 +197,41 @@ pub async fn watched(pane: &str) -> bool {
     }
 }
 
-/// Sends `notice` on every configured channel unless the gate says no (already sent by
+/// Sends `notice` on every configured channel unless the gate says no (already decided by
 /// another process, the user is looking — `attached`: a tmux client shows the session —,
 /// cooling down, muted). Failures are logged under `state_dir`, never printed. Returns
-/// whether it was sent.
+/// what the gate said (`None`: it could not be asked; logged).
 pub async fn dispatch(
     notice: &Notice,
     config: &NotifyConfig,
     state_dir: &Path,
     out: channels::Outputs<'_>,
     attached: bool,
-) -> bool {
+) -> Option<gate::Admission> {
     let now = crate::text::now_unix();
     let gate = gate::Gate::new(state_dir);
     let state = gate.clone();
     let (n, c) = (notice.clone(), config.cooldown_seconds);
-    let admitted = tokio::task::spawn_blocking(move || state.admit(&n, c, now, attached)).await;
+    let admitted = tokio::task::spawn_blocking(move || state.admit(&n, c, now, attached))
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .and_then(|r| r);
     match admitted {
-        Ok(Ok(gate::Admission::Send)) => {}
-        Ok(Ok(gate::Admission::Duplicate)) => return false,
-        Ok(Ok(why)) => {
+        Ok(gate::Admission::Send) => {}
+        Ok(dup @ gate::Admission::Duplicate { .. }) => return Some(dup),
+        Ok(why) => {
             gate.log(&format!("not sent ({why:?}): {}", notice.line()));
-            return false;
-        }
-        Ok(Err(e)) => {
-            gate.log(&format!("notice for {}: {e}", notice.place()));
-            return false;
+            return Some(why);
         }
         Err(e) => {
             gate.log(&format!("notice for {}: {e}", notice.place()));
-            return false;
+            return None;
         }
     }
     for problem in channels::send_all(notice, config, out).await {
         gate.log(&problem);
     }
-    true
+    Some(gate::Admission::Send)
 }
 
 #[cfg(test)]

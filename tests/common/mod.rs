@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod claude;
+pub mod dbus;
 pub mod netns;
 pub mod sshd;
 pub mod tmux;

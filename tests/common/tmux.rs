@@ -11,6 +11,8 @@ pub struct TmuxServer {
     pub socket: PathBuf,
     pub home: PathBuf,
     pub sessions: PathBuf,
+    /// More environment for every navi this server's tests run (e.g. a session bus).
+    pub env: Vec<(String, String)>,
 }
 
 /// Fails (never skips) when a program the tests need is missing.
@@ -27,7 +29,7 @@ impl TmuxServer {
         std::fs::create_dir_all(&home).unwrap();
         let sessions = home.join(".claude-sessions");
         let socket = dir.path().join("tmux.sock");
-        TmuxServer { dir, socket, home, sessions }
+        TmuxServer { dir, socket, home, sessions, env: Vec::new() }
     }
 
     /// `tmux -S <socket> ARGS`, with a clean environment.
@@ -101,7 +103,10 @@ impl TmuxServer {
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_STATE_HOME")
             .env_remove("NAVI_SESSIONS_DIR")
-            .env_remove("NAVI_REMOTES");
+            .env_remove("NAVI_REMOTES")
+            // Desktop notices only where a test gives its own bus.
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         c
     }
 
@@ -113,10 +118,13 @@ impl TmuxServer {
             std::fs::create_dir_all(&config).unwrap();
             std::fs::write(config.join("remotes.yaml"), yaml).unwrap();
         }
+        let extra: Vec<String> =
+            self.env.iter().map(|(k, v)| format!("{k}={}", shlex::try_quote(v).unwrap())).collect();
         let cmd = format!(
-            "env HOME={} NAVI_TMUX_SOCKET={} {}",
+            "env -u DBUS_SESSION_BUS_ADDRESS HOME={} NAVI_TMUX_SOCKET={} {} {}",
             shlex::try_quote(&self.home.to_string_lossy()).unwrap(),
             shlex::try_quote(&self.socket.to_string_lossy()).unwrap(),
+            extra.join(" "),
             env!("CARGO_BIN_EXE_navi")
         );
         let out =
