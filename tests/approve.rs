@@ -137,6 +137,10 @@ impl Remote {
         std::fs::create_dir_all(&project).unwrap();
         let project = std::fs::canonicalize(&project).unwrap();
         configure(&sshd.remote_home, &project);
+        // navi's hooks there too, as a user of the remote would have them.
+        let settings = sshd.remote_home.join(".claude/settings.json");
+        let (code, _, err) = local.t.run_navi(&["install-hooks", "--settings", &settings.to_string_lossy()]);
+        assert_eq!(code, 0, "{err}");
         let owned = std::process::Command::new("chown").args(["-R", sshd.user]).arg(&sshd.remote_home).status();
         assert!(owned.unwrap().success());
         let remotes = local.t.dir.path().join("remotes.yaml");
@@ -151,7 +155,7 @@ impl Remote {
             environment(&self.sshd.remote_home, &path).iter().map(|(k, v)| q(&format!("{k}={v}"))).collect();
         let claude = self.sshd.dir.path().join("bin/claude");
         let cmd = format!(
-            "cd {} && exec env -i TERM=\"$TERM\" {} {}",
+            "cd {} && exec env -i TERM=\"$TERM\" TMUX=\"$TMUX\" TMUX_PANE=\"$TMUX_PANE\" {} {}",
             q(&self.project.to_string_lossy()),
             vars.join(" "),
             claude.display()
@@ -185,29 +189,32 @@ fn approve_and_deny_over_ssh() {
     r.start("far");
     r.start("far-no");
 
-    r.ask(&local, "far", "touch approved-far");
+    // Claude Code asks a user other than root only for files outside the project.
+    let home = |f: &str| r.sshd.remote_home.join(f);
+    r.ask(&local, "far", "touch ../approved-far");
     let (code, out, err) = r.navi(&local, &["approve", "--remote", "box", "far"]);
     assert_eq!(code, 0, "navi approve --remote: {err}");
     assert!(out.contains("pressed 1. Yes"), "{out}");
-    assert!(wait_for(TURN, || r.project.join("approved-far").exists()), "{}", r.capture("far"));
+    assert!(wait_for(TURN, || home("approved-far").exists()), "{}", r.capture("far"));
 
-    r.ask(&local, "far-no", "touch denied-far");
+    r.ask(&local, "far-no", "touch ../denied-far");
     let (code, out, err) = r.navi(&local, &["deny", "--remote", "box", "far-no"]);
     assert_eq!(code, 0, "navi deny --remote: {err}");
     assert!(out.contains("pressed 3. No"), "{out}");
     let ok = wait_for(TURN, || matches!(pane::read(&r.capture("far-no")), PaneView::Input { interrupted: true, .. }));
     assert!(ok, "{}", r.capture("far-no"));
-    assert!(!r.project.join("denied-far").exists());
+    assert!(!home("denied-far").exists());
 
     // Once more on the far side, where the answer was "always".
-    r.ask(&local, "far", "touch always-far");
-    let (code, _, err) = r.navi(&local, &["approve", "--always", "--remote", "box", "far"]);
+    r.ask(&local, "far", "touch ../always-far");
+    let (code, out, err) = r.navi(&local, &["approve", "--always", "--remote", "box", "far"]);
     assert_eq!(code, 0, "{err}");
-    assert!(wait_for(TURN, || r.project.join("always-far").exists()));
-    std::fs::remove_file(r.project.join("always-far")).unwrap();
-    let (code, _, err) = r.navi(&local, &["send", "--remote", "box", "far", "RUN-TOOL: touch always-far"]);
+    assert!(out.contains("pressed 2. Yes, and"), "{out}");
+    assert!(wait_for(TURN, || home("always-far").exists()));
+    std::fs::remove_file(home("always-far")).unwrap();
+    let (code, _, err) = r.navi(&local, &["send", "--remote", "box", "far", "RUN-TOOL: touch ../always-far"]);
     assert_eq!(code, 0, "{err}");
-    assert!(wait_for(TURN, || r.project.join("always-far").exists()), "asked again:\n{}", r.capture("far"));
+    assert!(wait_for(TURN, || home("always-far").exists()), "asked again:\n{}", r.capture("far"));
 
     // A remote shell prompt gets nothing.
     r.sshd.new_session("far-shell", "");

@@ -227,20 +227,24 @@ fn last_prompt(body: &Value) -> Turn {
     let blocks = content.as_array().cloned().unwrap_or_default();
     let results: Vec<String> =
         blocks.iter().filter(|b| b["type"] == "tool_result").map(|b| b["content"].to_string()).collect();
-    if !results.is_empty() {
-        return Turn::ToolResult(results.join("\n"));
-    }
-    let words: Vec<&str> = blocks
+    // A prompt typed after a tool call may come in the same message as its result.
+    let after = blocks.iter().rposition(|b| b["type"] == "tool_result").map_or(0, |i| i + 1);
+    let words: Vec<&str> = blocks[after..]
         .iter()
         .filter(|b| b["type"] == "text")
         .filter_map(|b| b["text"].as_str())
         .filter(|t| !t.starts_with("<system-reminder>"))
         .collect();
+    if !results.is_empty() && words.is_empty() {
+        return Turn::ToolResult(results.join("\n"));
+    }
     Turn::Prompt(words.join("\n"))
 }
 
 fn reply_to(prompt: &str, ids: &AtomicU64) -> Vec<Value> {
     let id = format!("toolu_navi{:06}", ids.fetch_add(1, Ordering::Relaxed));
+    // After a refused tool the prompt comes behind Claude Code's own note of the refusal.
+    let prompt = prompt.lines().rev().find(|l| l.starts_with("RUN-")).unwrap_or(prompt);
     if let Some(cmd) = prompt.strip_prefix("RUN-TOOL: ") {
         let input = json!({"command": cmd, "description": "Run the test command"});
         return vec![text("Running it."), json!({"type": "tool_use", "id": id, "name": "Bash", "input": input})];
