@@ -142,7 +142,9 @@ fn dialog(lines: &[&str]) -> Option<PaneView> {
             // The dialog's own rule is the last one above the question; the title is the
             // first line below it, what the tool would do (the command, a diff) follows.
             let top = lines[from..at].iter().rposition(|l| is_rule(l)).map_or(at, |r| from + r + 1);
-            let mut text = lines[top..at].iter().map(|l| l.trim()).filter(|l| !l.is_empty());
+            // Dashed rules frame a file's lines; they are layout, not text.
+            let mut text =
+                lines[top..at].iter().map(|l| l.trim()).filter(|l| !l.is_empty() && !l.chars().all(|c| c == '╌'));
             let title = text.next().unwrap_or("").to_string();
             let body = text.map(str::to_string).collect();
             PaneView::Permission { title, body, question: t.to_string(), choices: choices(below) }

@@ -69,6 +69,19 @@ fn every_captured_screen_is_read() {
         ("screens/not-found.txt", shell(Some("-bash: claude: command not found"))),
         ("screens/permission-refused.txt", input("", true)),
         (
+            "screens/permission-write.txt",
+            PaneView::Permission {
+                title: "Create file".into(),
+                body: vec!["notes.txt".into(), "1 first line".into(), "2 second line".into()],
+                question: "Do you want to create notes.txt?".into(),
+                choices: vec![
+                    choice(1, "Yes", true),
+                    choice(2, "Yes, allow all edits during this session (shift+tab)", false),
+                    choice(3, "No", false),
+                ],
+            },
+        ),
+        (
             "screens/plan-mode-approval.txt",
             PaneView::Plan { choices: vec![choice(1, "Yes", true), choice(2, "No", false)] },
         ),
@@ -271,6 +284,14 @@ fn pick(choices: &[Choice], answer: Answer) -> Option<u32> {
 #[test]
 fn the_captured_dialog_answers_yes_always_and_no_with_its_digits() {
     let choices = permission_choices(&screen("permission-dialog.txt"));
+    assert_eq!(pick(&choices, Answer::Approve), Some(1));
+    assert_eq!(pick(&choices, Answer::ApproveAlways), Some(2));
+    assert_eq!(pick(&choices, Answer::Deny), Some(3));
+}
+
+#[test]
+fn the_captured_write_dialog_answers_with_its_digits_too() {
+    let choices = permission_choices(&screen("screens/permission-write.txt"));
     assert_eq!(pick(&choices, Answer::Approve), Some(1));
     assert_eq!(pick(&choices, Answer::ApproveAlways), Some(2));
     assert_eq!(pick(&choices, Answer::Deny), Some(3));
