@@ -92,4 +92,6 @@ impl PaneView {
 }
 
 #[cfg(test)]
+mod answer_tests;
+#[cfg(test)]
 mod tests;
