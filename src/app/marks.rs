@@ -112,7 +112,6 @@ pub fn dialogs_read(m: &mut Model, answer: Answer, found: Vec<Found>) -> Update 
         m.set_status(why.join("; "), Level::Error);
         return Update::redraw();
     }
-    m.status = None;
     m.dialog = Some(Dialog::Answer { answer, found });
     Update::redraw()
 }
