@@ -152,6 +152,35 @@ fn dismiss_marks_the_session_working() {
 }
 
 #[test]
+fn marked_rows_are_dismissed_and_killed_after_one_confirmation_listing_them() {
+    let d = Dash::start();
+    // alpha (waiting) and gamma (working) marked; beta is not.
+    d.keys(&["Space", "j", "Space"]);
+    d.wait("2 marked");
+    d.keys(&["d"]);
+    d.wait("these 2 sessions?");
+    let screen = d.screen();
+    let at = screen.find("these 2 sessions?").unwrap();
+    assert!(screen[at..].contains("alpha") && screen[at..].contains("gamma"), "{screen}");
+    assert_eq!(d.t.read_status("alpha").unwrap()["status"], "waiting", "nothing before the answer");
+    d.keys(&["y"]);
+    let both = || ["alpha", "gamma"].iter().all(|n| d.t.read_status(n).is_some_and(|f| f.get("message").is_none()));
+    assert!(wait_for(WAIT, both), "{}", d.screen());
+    assert_eq!(d.t.read_status("alpha").unwrap()["status"], "working");
+    assert_eq!(d.t.read_status("beta").unwrap()["message"], "beta says hi", "the unmarked row is left alone");
+    d.wait_gone("marked");
+
+    // Marks survive a refresh; killing two asks once and leaves the third.
+    d.keys(&["Space", "j", "Space", "r"]);
+    d.wait("2 marked");
+    d.keys(&["x"]);
+    d.wait("these 2 sessions?");
+    d.keys(&["y"]);
+    assert!(wait_for(WAIT, || d.t.sessions_alive().len() == 2), "{:?}", d.t.sessions_alive());
+    d.wait("1 sessions");
+}
+
+#[test]
 fn create_a_session_from_the_form() {
     let d = Dash::start();
     d.keys(&["n"]);

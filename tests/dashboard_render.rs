@@ -134,6 +134,42 @@ fn dialog_kill() {
     insta::assert_snapshot!(render(&m));
 }
 
+/// Two marked rows (one remote), then `a`: the confirmation shows each dialog as read
+/// (hostile text sanitised), and the session without one with the reason.
+#[test]
+fn dialog_approve_on_marked_rows() {
+    use navi::app::dialog::Found;
+    use navi::backend::pane::{Answer, Choice};
+    let mut m = model(100, 30);
+    key(&mut m, Key::ch(' '));
+    for _ in 0..4 {
+        key(&mut m, Key::ch('j'));
+    }
+    key(&mut m, Key::ch(' '));
+    let list = render(&m);
+    assert!(list.contains("2 marked"), "{list}");
+    let choice = |number, label: &str| Choice { number, label: label.into(), selected: number == 1 };
+    let dialog = navi::backend::answer::Dialog {
+        title: "Bash command".into(),
+        body: vec!["rm -rf build \x1b[31mred".into(), "Clean the build".into()],
+        question: "Do you want to proceed?".into(),
+        choices: vec![
+            choice(1, "Yes"),
+            choice(2, "Yes, and always allow access to build/ from this project"),
+            choice(3, "No"),
+        ],
+    };
+    let found = vec![
+        Found { key: SessionKey { remote: None, name: "api".into() }, dialog: Ok(dialog) },
+        Found {
+            key: SessionKey { remote: Some("gpu-box".into()), name: "batch".into() },
+            dialog: Err("nothing typed: the pane of \"batch\" shows a shell prompt".into()),
+        },
+    ];
+    update(&mut m, Msg::DialogsRead { answer: Answer::ApproveAlways, found });
+    insta::assert_snapshot!(render(&m));
+}
+
 #[test]
 fn dialog_rename_with_error() {
     let mut m = model(80, 24);

@@ -47,6 +47,11 @@ fn every_action_on_hostile_names() {
         assert_eq!(run(&t, &["send", name, "echo hi"]).0, 0, "send {name:?}");
         assert_eq!(run(&t, &["dismiss", name]).0, 0, "dismiss {name:?}");
         assert_eq!(run(&t, &["preview", name]).0, 0, "preview {name:?}");
+        // A shell, no permission dialog: a clear refusal naming the session, nothing typed.
+        for verb in ["approve", "deny"] {
+            let (code, _, err) = run(&t, &[verb, name]);
+            assert!(code == 1 && err.contains("nothing typed"), "{verb} {name:?}: {err}");
+        }
     }
     let renamed = format!("{}-2", NAMES[0]);
     assert_eq!(run(&t, &["rename", NAMES[0], &renamed]).0, 0);

@@ -4,10 +4,12 @@ use super::dialog::{Dialog, NewForm, TextInput};
 use super::geometry;
 use super::input::{Key, KeyCode};
 use super::keys::Action;
+use super::marks;
 use super::model::{FILTER_STATUSES, Level, Location, Model, PreviewLayout, Row, Search, SessionKey};
 use super::msg::Effect;
 use super::update::{Update, git_due};
 use super::view;
+use crate::backend::pane::Answer;
 
 pub fn key(m: &mut Model, key: Key) -> Update {
     if m.search.as_ref().is_some_and(|s| s.editing) {
@@ -124,17 +126,17 @@ fn list(m: &mut Model, action: Action) -> Update {
         Action::SearchPrev if search_active(m) => jump(m, -1, false),
         Action::SearchPrev => Update::default(),
         Action::New => open_new(m),
-        Action::Kill => with_key(m, &|m, k| {
-            let text = format!("Kill session {:?}{}? Its tmux session ends. (y/n)", k.name, on_remote(&k));
-            m.dialog = Some(Dialog::Confirm { title: "Kill".into(), text, effect: Effect::Kill(k) });
-            Update::redraw()
-        }),
+        Action::Kill => marks::kill(m),
         Action::Rename => with_key(m, &|m, k| {
             let input = TextInput::new(&k.name);
             m.dialog = Some(Dialog::Rename { key: k, input, error: None });
             Update::redraw()
         }),
-        Action::Dismiss => with_key(m, &|_, k| Update::default().with(Effect::Dismiss(k))),
+        Action::Dismiss => marks::dismiss(m),
+        Action::Approve => marks::answer(m, Answer::Approve),
+        Action::ApproveAlways => marks::answer(m, Answer::ApproveAlways),
+        Action::Deny => marks::answer(m, Answer::Deny),
+        Action::Mark => marks::toggle(m),
         Action::Send => with_key(m, &|m, k| {
             m.dialog = Some(Dialog::Send { key: k, input: TextInput::default(), error: None });
             Update::redraw()
@@ -263,10 +265,6 @@ fn list(m: &mut Model, action: Action) -> Update {
             Update::default()
         }
     }
-}
-
-fn on_remote(k: &SessionKey) -> String {
-    k.remote.as_ref().map(|r| format!(" on {r}")).unwrap_or_default()
 }
 
 fn open_new(m: &mut Model) -> Update {

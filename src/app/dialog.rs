@@ -5,6 +5,15 @@ use super::model::SessionKey;
 use super::msg::Effect;
 use super::remotes::HostKeyPrompt;
 use crate::backend::GitInfo;
+use crate::backend::answer::Dialog as PermissionDialog;
+use crate::backend::pane::Answer;
+
+/// A session's permission dialog as read before asking the user, or why it has none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub key: SessionKey,
+    pub dialog: Result<PermissionDialog, String>,
+}
 
 /// A one-line text input with a cursor (in characters).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,12 +97,39 @@ impl NewForm {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
-    Confirm { title: String, text: String, effect: Effect },
-    Rename { key: SessionKey, input: TextInput, error: Option<String> },
+    /// `text` may hold several lines (a list of the sessions it acts on).
+    Confirm {
+        title: String,
+        text: String,
+        effect: Effect,
+    },
+    /// Approve or deny: what each session's dialog asks, before anything is typed.
+    Answer {
+        answer: Answer,
+        found: Vec<Found>,
+    },
+    Rename {
+        key: SessionKey,
+        input: TextInput,
+        error: Option<String>,
+    },
     New(NewForm),
-    Send { key: SessionKey, input: TextInput, error: Option<String> },
-    Git { key: SessionKey, info: Option<Result<GitInfo, String>>, scroll: usize },
-    Metrics { key: SessionKey, scroll: usize },
-    Help { scroll: usize },
+    Send {
+        key: SessionKey,
+        input: TextInput,
+        error: Option<String>,
+    },
+    Git {
+        key: SessionKey,
+        info: Option<Result<GitInfo, String>>,
+        scroll: usize,
+    },
+    Metrics {
+        key: SessionKey,
+        scroll: usize,
+    },
+    Help {
+        scroll: usize,
+    },
     HostKey(HostKeyPrompt),
 }

@@ -15,7 +15,11 @@ pub fn key(m: &mut Model, key: Key) -> Update {
     let Some(dialog) = m.dialog.take() else { return Update::default() };
     let (dialog, up) = match dialog {
         Dialog::Confirm { title, text, effect } => match key.code {
-            KeyCode::Char('y' | 'Y') => (None, Update::redraw().with(effect)),
+            KeyCode::Char('y' | 'Y') => {
+                // With marks, the confirmation was for all of them: done with them.
+                m.marks.clear();
+                (None, Update::redraw().with(effect))
+            }
             KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => (None, Update::redraw()),
             _ => (Some(Dialog::Confirm { title, text, effect }), Update::default()),
         },
@@ -54,6 +58,14 @@ pub fn key(m: &mut Model, key: Key) -> Update {
                 edit(&mut input, key);
                 (Some(Dialog::Send { key: k, input, error: None }), Update::redraw())
             }
+        },
+        Dialog::Answer { answer, found } => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                m.marks.clear();
+                (None, Update::redraw().with(super::marks::answers(answer, &found)))
+            }
+            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => (None, Update::redraw()),
+            _ => (Some(Dialog::Answer { answer, found }), Update::default()),
         },
         Dialog::New(form) => new_form(m, form, key),
         // Only an uppercase Y trusts: a stray `y` typed for something else must not.

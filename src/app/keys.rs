@@ -43,6 +43,10 @@ actions! {
     Rename, "rename", "rename session", [Key::ch('R')];
     Dismiss, "dismiss", "dismiss: mark seen, clear message", [Key::ch('d')];
     Send, "send", "type a prompt into the session", [Key::ch('m')];
+    Approve, "approve", "approve the permission dialog (shows it first)", [Key::ch('a')];
+    ApproveAlways, "approve_always", "approve, don't ask again (shows it first)", [Key::ch('A')];
+    Deny, "deny", "deny the permission dialog (shows it first)", [Key::ch('D')];
+    Mark, "mark", "mark / unmark: kill, dismiss, approve, deny act on all marked", [Key::ch(' ')];
     Refresh, "refresh", "refresh now", [Key::ch('r')];
     Mute, "mute", "mute notices for an hour / unmute", [Key::ch('M')];
     TogglePreview, "preview", "toggle preview", [Key::ch('p')];

@@ -8,6 +8,7 @@ pub mod forms;
 pub mod geometry;
 pub mod input;
 pub mod keys;
+pub mod marks;
 pub mod model;
 pub mod mouse;
 pub mod msg;

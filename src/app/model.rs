@@ -215,6 +215,8 @@ pub struct Model {
     pub asked_host_keys: Vec<(String, String)>,
     /// The newest unknown host key per remote: Enter on its unreachable row asks again.
     pub host_key_prompts: BTreeMap<String, super::remotes::HostKeyPrompt>,
+    /// Rows marked with `space`: actions apply to all of them (see `marks`).
+    pub marks: std::collections::BTreeSet<SessionKey>,
     pub quit: bool,
 }
 
@@ -252,6 +254,7 @@ impl Model {
             remotes_from_pool: false,
             asked_host_keys: Vec::new(),
             host_key_prompts: BTreeMap::new(),
+            marks: Default::default(),
             quit: false,
         }
     }

@@ -4,6 +4,8 @@
 use super::input::{Key, Mouse};
 use super::model::{GitKey, SessionKey};
 use super::remotes::{HostKeyPrompt, RemoteStatus};
+use crate::backend::answer::Dialog as PermissionDialog;
+use crate::backend::pane::Answer;
 use crate::backend::{GitInfo, Session};
 
 #[derive(Debug, Clone)]
@@ -47,6 +49,11 @@ pub enum Msg {
     RemoteStatuses(Vec<RemoteStatus>),
     /// A remote (or its jump host) offered a key that is not in known_hosts.
     UnknownHostKey(HostKeyPrompt),
+    /// The permission dialogs read for an approve or deny, in the order asked.
+    DialogsRead {
+        answer: Answer,
+        found: Vec<super::dialog::Found>,
+    },
     /// Came back from an attached session.
     Attached(Result<(), String>),
     Warning(String),
@@ -69,6 +76,19 @@ pub enum Effect {
         skip_permissions: bool,
     },
     Send(SessionKey, String),
+    /// Read these sessions' permission dialogs (answered with `Msg::DialogsRead`).
+    ReadDialogs {
+        keys: Vec<SessionKey>,
+        answer: Answer,
+    },
+    /// Answer the permission dialog the user was shown (refused when it changed).
+    Answer {
+        key: SessionKey,
+        answer: Answer,
+        dialog: PermissionDialog,
+    },
+    /// Several effects confirmed at once (an action on the marked rows).
+    Batch(Vec<Effect>),
     FetchPreview(SessionKey),
     /// Fire `Msg::PreviewDue` after this many milliseconds (replaces a pending timer).
     SchedulePreview(u64),

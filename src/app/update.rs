@@ -123,6 +123,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
             m.dialog = Some(super::dialog::Dialog::HostKey(prompt));
             Update::redraw()
         }
+        Msg::DialogsRead { answer, found } => super::marks::dialogs_read(m, answer, found),
         Msg::Attached(result) => {
             if let Err(e) = result {
                 m.set_status(format!("attach failed: {e}"), Level::Error);

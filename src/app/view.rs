@@ -19,6 +19,7 @@ pub fn rebuild(m: &mut Model) {
         }
     }
     m.rows = rows;
+    super::marks::drop_vanished(m);
     refilter(m);
 }
 

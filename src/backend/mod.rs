@@ -1,8 +1,9 @@
 //! The per-session backend. [`SessionBackend`] has a few transport primitives (run a
 //! script, read and write status files) that the local and remote implementations
-//! provide; every action (list, preview, git, kill, rename, dismiss, create, send) is
+//! provide; every action (list, preview, git, kill, rename, dismiss, create, send, answer) is
 //! written once on top of them, with the shared tmux and git command builders.
 
+pub mod answer;
 pub mod git;
 pub mod local;
 pub mod names;

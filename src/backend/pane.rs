@@ -13,6 +13,8 @@
 //!   user ended the last turn: Esc, "No", a rejected plan), a shell prompt (Claude Code is
 //!   not running; the last meaningful line, e.g. "-bash: claude: command not found"), or
 //!   unknown.
+//! - [`choose`]`(choices, answer)`: the permission dialog's choice that approves, approves
+//!   without asking again, or denies; [`PaneView::describe`] names any other screen.
 //! - [`input_text`]`(capture)`: the text in the input box, busy or not (`None`: no box in
 //!   sight). `navi send` uses it to check that a submit left the box.
 //! - [`correct`]`(file, view, now, thresholds) -> Option<`[`Correction`]`>`: the status the
@@ -23,9 +25,11 @@
 //!
 //! Shapes follow the real screens of Claude Code 2.1.197 in tests/fixtures/claude-code/.
 
+mod answer;
 mod policy;
 mod read;
 
+pub use answer::{Answer, choose};
 pub use policy::{Correction, QUIET_ENV, START_ENV, STARTING, Thresholds, correct, needs_look};
 pub use read::{input_text, read, split_input};
 
@@ -40,9 +44,13 @@ pub struct Choice {
 /// What the pane shows at its bottom, where Claude Code draws its dialogs and input box.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaneView {
-    /// "Do you want to proceed?": `title` is the dialog's first line ("Bash command").
+    /// A permission dialog: `title` is its first line ("Bash command"), `body` the lines
+    /// between it and the question (the command and its description, or a diff), blank
+    /// lines left out; `question` is "Do you want to proceed?" (or "… make this edit …?").
     Permission {
         title: String,
+        body: Vec<String>,
+        question: String,
         choices: Vec<Choice>,
     },
     /// An AskUserQuestion dialog: its header chip ("Colour"), question and choices (the
@@ -83,5 +91,7 @@ impl PaneView {
     }
 }
 
+#[cfg(test)]
+mod answer_tests;
 #[cfg(test)]
 mod tests;

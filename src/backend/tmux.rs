@@ -117,6 +117,11 @@ impl Tmux {
         format!("{}{}", self.resolve(name), self.enter_to_t())
     }
 
+    /// Types `keys` into the session as they are (no Enter): a dialog's choice digit.
+    pub fn type_keys(&self, name: &str, keys: &str) -> String {
+        format!("{}{} send-keys -t \"$t:\" -l -- {}", self.resolve(name), self.prefix, quote(keys))
+    }
+
     fn screen_of_t(&self) -> String {
         format!(
             "{p} display-message -p -t \"$t:\" '#{{pane_dead}} #{{pane_current_command}}' && {p} capture-pane -p -t \"$t:\"",

@@ -126,6 +126,25 @@ pub enum Command {
         #[command(flatten)]
         on: On,
     },
+    /// Answer "Yes" to the permission dialog in a session (nothing is typed unless the pane
+    /// shows one)
+    Approve {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        /// Pick the dialog's "Yes, and don't ask again" choice (an error when it has none)
+        #[arg(long)]
+        always: bool,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Answer "No" to the permission dialog in a session (nothing is typed unless the pane
+    /// shows one)
+    Deny {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        #[command(flatten)]
+        on: On,
+    },
     /// Claude Code hook handler: reads the event JSON on stdin (always exits 0)
     Hook,
     /// Add navi's handlers to Claude Code's settings.json

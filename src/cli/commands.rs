@@ -2,6 +2,7 @@
 
 use super::args::{Cli, Command, Filter, Global};
 use super::context::Context;
+use crate::backend::pane::Answer;
 use crate::backend::{GitInfo, NewSession, Session, git, send};
 use crate::hook::install::{self, Outcome};
 use crate::sessions::model::default_order;
@@ -58,6 +59,11 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let text = if text == "-" { read_text(std::io::stdin().lock())? } else { text };
             ctx.backend(on.remote.as_deref())?.send(&name, &text).await?;
         }
+        Command::Approve { name, always, on } => {
+            let how = if always { Answer::ApproveAlways } else { Answer::Approve };
+            return answer(&ctx, &name, how, on.remote.as_deref()).await;
+        }
+        Command::Deny { name, on } => return answer(&ctx, &name, Answer::Deny, on.remote.as_deref()).await,
         Command::InstallHooks { settings, uninstall } => install_hooks(&ctx, &global, settings, uninstall)?,
         Command::Remotes { json } => return crate::ssh::cli::remotes(&ctx, json).await,
         Command::Mute { duration } => mute(&ctx, duration.as_deref())?,
@@ -66,6 +72,27 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
         Command::Hook | Command::Completions { .. } => {}
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `navi approve` / `navi deny`: what was answered on stdout; exit 1 (the error on stderr)
+/// when nothing could be answered.
+async fn answer(ctx: &Context, name: &str, how: Answer, remote: Option<&str>) -> Result<ExitCode> {
+    let backend = ctx.backend(remote)?;
+    let done = crate::backend::answer::answer(&*backend, name, how, None).await?;
+    let d = &done.dialog;
+    let what = match d.body.first() {
+        Some(first) => format!("{}: {first}", d.title),
+        None => d.title.clone(),
+    };
+    println!(
+        "{} {}: pressed {}. {} ({})",
+        how.done(),
+        sanitize_line(name),
+        done.choice.number,
+        sanitize_line(&done.choice.label),
+        truncate(&sanitize_line(&what), 120)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,8 +2,11 @@
 //! with an owned message. Attach, the preview timer and quitting live in the loop.
 
 use crate::app::Msg;
+use crate::app::dialog::Found;
 use crate::app::model::SessionKey;
 use crate::app::remotes::HostKeyPrompt;
+use crate::backend::answer::Dialog as AnswerDialog;
+use crate::backend::pane::Answer;
 use crate::backend::{NewSession, SessionBackend};
 use crate::config::expand_tilde;
 use crate::ssh::SshError;
@@ -124,6 +127,41 @@ impl Runner {
     pub fn send(&self, key: &SessionKey, text: String) {
         let done = format!("sent to {}", key.name);
         self.action(key, done, move |b, n| Box::pin(async move { b.send(&n, &text).await.map_err(|e| e.to_string()) }));
+    }
+
+    /// Reads the permission dialogs of `keys`, all at once; one message with them all.
+    pub fn read_dialogs(&self, keys: Vec<SessionKey>, answer: Answer) {
+        let tx = self.tx.clone();
+        let reads: Vec<_> = keys
+            .into_iter()
+            .map(|key| {
+                let backend = self.backend(&key.remote);
+                async move {
+                    let dialog = match backend {
+                        Ok(b) => crate::backend::answer::read(&*b, &key.name).await.map_err(|e| e.to_string()),
+                        Err(e) => Err(e),
+                    };
+                    Found { key, dialog }
+                }
+            })
+            .collect();
+        tokio::spawn(async move {
+            let found = futures::future::join_all(reads).await;
+            let _ = tx.send(Msg::DialogsRead { answer, found });
+        });
+    }
+
+    /// Answers the dialog the user saw; the footer says what was pressed, or why not.
+    pub fn answer(&self, key: &SessionKey, answer: Answer, dialog: AnswerDialog) {
+        let done = format!("{} {}", answer.done(), key.name);
+        self.action(key, done, move |b, n| {
+            Box::pin(async move {
+                match crate::backend::answer::answer(&*b, &n, answer, Some(&dialog)).await {
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(e.to_string()),
+                }
+            })
+        });
     }
 
     pub fn create(&self, remote: Option<String>, new: NewSession) {

@@ -250,6 +250,9 @@ fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
             Effect::Dismiss(k) => runner.dismiss(&k),
             Effect::ToggleMute => runner.toggle_mute(),
             Effect::Send(k, text) => runner.send(&k, text),
+            Effect::ReadDialogs { keys, answer } => runner.read_dialogs(keys, answer),
+            Effect::Answer { key, answer, dialog } => runner.answer(&key, answer, dialog),
+            Effect::Batch(list) => run_effects(list, runner, pollers),
             Effect::Create { remote, name, dir, skip_permissions } => {
                 runner.create(remote, NewSession { name, dir, skip_permissions })
             }

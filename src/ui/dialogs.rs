@@ -1,4 +1,5 @@
-//! Popups: the kill confirmation and the rename / new-session / send forms.
+//! Popups: confirmations (one line, or a list of the marked sessions) and the rename /
+//! new-session / send forms.
 
 use super::{centered, panels, theme};
 use crate::app::dialog::{Dialog, NewForm, TextInput};
@@ -13,18 +14,13 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 pub fn draw(frame: &mut Frame, area: Rect, m: &Model, d: &Dialog) {
     match d {
         Dialog::Confirm { title, text, .. } => {
-            let lines = vec![
-                Line::raw(sanitize_line(text)),
-                Line::raw(""),
-                Line::from(vec![
-                    Span::styled("y", theme::accent()),
-                    Span::styled(" yes   ", theme::dim()),
-                    Span::styled("n/esc", theme::accent()),
-                    Span::styled(" no", theme::dim()),
-                ]),
-            ];
-            popup(frame, area, title, 60, 7, lines, theme::error());
+            let mut lines: Vec<Line> = text.split('\n').map(|l| Line::raw(sanitize_line(l))).collect();
+            // One line of text wraps to two in the box; a list has one row per line.
+            let h = if lines.len() == 1 { 7 } else { lines.len() as u16 + 4 };
+            lines.extend([Line::raw(""), yes_no("yes")]);
+            popup(frame, area, title, 60, h.min(area.height), lines, theme::error());
         }
+        Dialog::Answer { answer, found } => super::answer::draw(frame, area, *answer, found),
         Dialog::Rename { key, input, error } => {
             let title = format!("Rename {}", sanitize_line(&key.name));
             let mut lines = vec![Line::styled("New name:", theme::dim()), input_line(input, true, 54)];
@@ -82,6 +78,16 @@ pub(super) fn popup(frame: &mut Frame, area: Rect, title: &str, w: u16, h: u16, 
     clear_wide_edge(frame, r);
     let block = Block::bordered().title(format!(" {title} ")).border_style(border);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
+}
+
+/// `y yes   n/esc no`.
+pub(super) fn yes_no(what: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled("y", theme::accent()),
+        Span::styled(format!(" {what}   "), theme::dim()),
+        Span::styled("n/esc", theme::accent()),
+        Span::styled(" no", theme::dim()),
+    ])
 }
 
 fn error_line(error: Option<&str>) -> Line<'static> {

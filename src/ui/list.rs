@@ -14,12 +14,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
 use unicode_width::UnicodeWidthStr;
 
+/// Before the name of a marked row.
+const MARK: &str = "◆ ";
+
 pub fn header(frame: &mut Frame, area: Rect, m: &Model) {
     let shown = m.visible.iter().filter(|i| m.rows[**i].session().is_some()).count();
     let total = m.rows.iter().filter(|r| r.session().is_some()).count();
     let mut spans = vec![Span::styled(" navi ", theme::bold().fg(ratatui::style::Color::Cyan))];
     let count = if shown == total { format!(" {total} sessions") } else { format!(" {shown} of {total} sessions") };
     spans.push(Span::styled(count, theme::dim()));
+    if !m.marks.is_empty() {
+        spans.push(Span::styled(format!(" · {} marked", m.marks.len()), theme::warn()));
+    }
     if let Some(search) = &m.search {
         let hits = view::match_positions(m);
         let cursor = if search.editing { "▏" } else { "" };
@@ -77,15 +83,17 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
     let ts = age(m.now, f.timestamp());
     let ts = if f.timestamp.is_some() { ts } else { String::new() };
     let remote = s.remote.as_ref().map(|r| format!(" [{}]", sanitize_line(r))).unwrap_or_default();
-    // marker(1) + icon(2) + space(1), age on the right with a space before it.
-    let room = width.saturating_sub(4 + ts.width() + 1 + remote.width());
+    let mark = if m.marks.contains(&crate::app::model::SessionKey::of(s)) { MARK } else { "" };
+    // marker(1) + icon(2) + space(1) + the mark, age on the right with a space before it.
+    let room = width.saturating_sub(4 + mark.width() + ts.width() + 1 + remote.width());
     let name = truncate(&sanitize_line(s.name()), room.max(1));
-    let pad = width.saturating_sub(4 + name.width() + remote.width() + ts.width());
+    let pad = width.saturating_sub(4 + mark.width() + name.width() + remote.width() + ts.width());
     let name_style = if hit { theme::bold().patch(theme::warn()).underlined() } else { theme::bold() };
     let l1 = Line::from(vec![
         Span::raw(" "),
         Span::styled(icon, theme::status(&f.status)),
         Span::raw(" "),
+        Span::styled(mark, theme::warn()),
         Span::styled(name, name_style),
         Span::styled(remote, theme::dim()),
         Span::raw(" ".repeat(pad)),

@@ -1,6 +1,7 @@
 //! Drawing only: turns the model into ratatui widgets. No I/O, no state changes; the only
 //! layer that knows ratatui's widgets. Every outside text passes `crate::text` first.
 
+mod answer;
 mod dialogs;
 mod footer;
 mod list;

@@ -36,6 +36,46 @@ pub fn binary() -> PathBuf {
     path
 }
 
+/// Writes Claude Code's `~/.claude.json` in `home`: onboarding done, the fake key approved,
+/// `project` trusted, so it starts straight at its prompt there.
+pub fn configure(home: &std::path::Path, project: &std::path::Path) {
+    let config = json!({
+        "hasCompletedOnboarding": true,
+        "lastOnboardingVersion": VERSION,
+        "numStartups": 1,
+        "customApiKeyResponses": {"approved": [&KEY[KEY.len() - 20..]], "rejected": []},
+        "messageIdleNotifThresholdMs": 5000,
+        "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true}},
+    });
+    std::fs::write(home.join(".claude.json"), serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+}
+
+/// Claude Code's whole environment: only the stand-in is reachable (any other traffic goes
+/// to a closed local port), and nothing of the caller's leaks in (a CLAUDECODE from a
+/// surrounding Claude Code session would change its behaviour).
+pub fn environment(home: &std::path::Path, path: &str) -> Vec<(&'static str, String)> {
+    let base = format!("http://127.0.0.1:{}", api().port);
+    [
+        ("HOME", &*home.to_string_lossy()),
+        ("PATH", path),
+        ("LANG", "C.UTF-8"),
+        ("SHELL", "/bin/bash"),
+        ("ANTHROPIC_API_KEY", KEY),
+        ("ANTHROPIC_BASE_URL", base.as_str()),
+        ("DISABLE_AUTOUPDATER", "1"),
+        ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+        ("DISABLE_TELEMETRY", "1"),
+        ("DISABLE_ERROR_REPORTING", "1"),
+        ("CLAUDE_CODE_MAX_RETRIES", "0"),
+        ("HTTP_PROXY", "http://127.0.0.1:9"),
+        ("HTTPS_PROXY", "http://127.0.0.1:9"),
+        ("NO_PROXY", "127.0.0.1,localhost"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
+}
+
 /// An isolated HOME with Claude Code set up, its project folder and a private tmux server.
 pub struct Claude {
     pub t: TmuxServer,
@@ -52,42 +92,13 @@ impl Claude {
         std::fs::create_dir_all(&bin).unwrap();
         std::os::unix::fs::symlink(&claude, bin.join("claude")).unwrap();
         let project = std::fs::canonicalize(&project).unwrap();
-        let config = json!({
-            "hasCompletedOnboarding": true,
-            "lastOnboardingVersion": VERSION,
-            "numStartups": 1,
-            "customApiKeyResponses": {"approved": [&KEY[KEY.len() - 20..]], "rejected": []},
-            "messageIdleNotifThresholdMs": 5000,
-            "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true}},
-        });
-        std::fs::write(t.home.join(".claude.json"), serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+        configure(&t.home, &project);
         let (code, _, err) = t.run_navi(&["install-hooks"]);
         assert_eq!(code, 0, "navi install-hooks: {err}");
-        // The server's environment is every session's: only the stand-in is reachable (any
-        // other traffic goes to a closed local port), and nothing of the caller's leaks in
-        // (a CLAUDECODE from a surrounding Claude Code session would change its behaviour).
+        // The server's environment is every session's (see [`environment`]).
         let path = format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display());
-        let base = format!("http://127.0.0.1:{}", api().port);
         let mut start = t.tmux_cmd();
-        start
-            .env_clear()
-            .envs([
-                ("HOME", t.home.to_string_lossy().as_ref()),
-                ("PATH", &path),
-                ("LANG", "C.UTF-8"),
-                ("SHELL", "/bin/bash"),
-                ("ANTHROPIC_API_KEY", KEY),
-                ("ANTHROPIC_BASE_URL", &base),
-                ("DISABLE_AUTOUPDATER", "1"),
-                ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
-                ("DISABLE_TELEMETRY", "1"),
-                ("DISABLE_ERROR_REPORTING", "1"),
-                ("CLAUDE_CODE_MAX_RETRIES", "0"),
-                ("HTTP_PROXY", "http://127.0.0.1:9"),
-                ("HTTPS_PROXY", "http://127.0.0.1:9"),
-                ("NO_PROXY", "127.0.0.1,localhost"),
-            ])
-            .args(["new-session", "-d", "-s", "keep"]);
+        start.env_clear().envs(environment(&t.home, &path)).args(["new-session", "-d", "-s", "keep"]);
         let out = start.output().unwrap();
         assert!(out.status.success(), "starting tmux: {}", String::from_utf8_lossy(&out.stderr));
         Claude { t, project }

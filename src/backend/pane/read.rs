@@ -139,13 +139,15 @@ fn dialog(lines: &[&str]) -> Option<PaneView> {
         let view = if t == "Exit plan mode?" {
             PaneView::Plan { choices: choices(below) }
         } else if t.starts_with("Do you want to") && t.ends_with('?') {
-            let title = lines[from..at]
-                .iter()
-                .rposition(|l| is_rule(l))
-                .and_then(|r| lines[from + r + 1..at].iter().map(|l| l.trim()).find(|l| !l.is_empty()))
-                .unwrap_or("")
-                .to_string();
-            PaneView::Permission { title, choices: choices(below) }
+            // The dialog's own rule is the last one above the question; the title is the
+            // first line below it, what the tool would do (the command, a diff) follows.
+            let top = lines[from..at].iter().rposition(|l| is_rule(l)).map_or(at, |r| from + r + 1);
+            // Dashed rules frame a file's lines; they are layout, not text.
+            let mut text =
+                lines[top..at].iter().map(|l| l.trim()).filter(|l| !l.is_empty() && !l.chars().all(|c| c == '╌'));
+            let title = text.next().unwrap_or("").to_string();
+            let body = text.map(str::to_string).collect();
+            PaneView::Permission { title, body, question: t.to_string(), choices: choices(below) }
         } else if let Some((_, chip)) = t.split_once('☐').filter(|_| t.starts_with('☐') || t.starts_with('←')) {
             // The header chip(s), then the question, then its choices.
             let header = chip.split("  ").next().map(str::trim).filter(|h| !h.is_empty()).map(str::to_string);

@@ -5,12 +5,12 @@ use super::*;
 use crate::sessions::{Status, StatusFile};
 use std::path::PathBuf;
 
-fn screen(name: &str) -> String {
+pub(super) fn screen(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn choice(number: u32, label: &str, selected: bool) -> Choice {
+pub(super) fn choice(number: u32, label: &str, selected: bool) -> Choice {
     Choice { number, label: label.into(), selected }
 }
 
@@ -47,6 +47,8 @@ fn every_captured_screen_is_read() {
             "permission-dialog.txt",
             PaneView::Permission {
                 title: "Bash command".into(),
+                body: vec!["touch navi-perm-probe".into(), "Run the probe command".into()],
+                question: "Do you want to proceed?".into(),
                 choices: vec![
                     choice(1, "Yes", true),
                     choice(2, "Yes, and always allow access to repo/ from this project", false),
@@ -66,6 +68,19 @@ fn every_captured_screen_is_read() {
         ("screens/multiline-typed.txt", input("first line\nsecond line", false)),
         ("screens/not-found.txt", shell(Some("-bash: claude: command not found"))),
         ("screens/permission-refused.txt", input("", true)),
+        (
+            "screens/permission-write.txt",
+            PaneView::Permission {
+                title: "Create file".into(),
+                body: vec!["notes.txt".into(), "1 first line".into(), "2 second line".into()],
+                question: "Do you want to create notes.txt?".into(),
+                choices: vec![
+                    choice(1, "Yes", true),
+                    choice(2, "Yes, allow all edits during this session (shift+tab)", false),
+                    choice(3, "No", false),
+                ],
+            },
+        ),
         (
             "screens/plan-mode-approval.txt",
             PaneView::Plan { choices: vec![choice(1, "Yes", true), choice(2, "No", false)] },

@@ -6,7 +6,7 @@
 //! - `API-FAIL` anywhere → an HTTP 500 error;
 //! - anything else → the text `Received N characters.` (N: the prompt's characters).
 //!
-//! After a tool result the reply is `Tool finished.`. A prompt given to [`Api::gate`] gets
+//! After a tool result (recorded, see [`Api::tool_results`]) the reply is `Tool finished.`. A prompt given to [`Api::gate`] gets
 //! the start of its reply at once and the rest only when the gate opens.
 
 use serde_json::{Value, json};
@@ -30,6 +30,7 @@ pub struct Api {
 #[derive(Default)]
 struct State {
     prompts: Mutex<Vec<String>>,
+    tool_results: Mutex<Vec<String>>,
     gates: Mutex<HashMap<String, Gate>>,
     ids: AtomicU64,
 }
@@ -73,6 +74,11 @@ impl Api {
     /// Every prompt received so far, oldest first.
     pub fn prompts(&self) -> Vec<String> {
         self.state.prompts.lock().unwrap().clone()
+    }
+
+    /// The content of every tool result sent back (as JSON text), oldest first.
+    pub fn tool_results(&self) -> Vec<String> {
+        self.state.tool_results.lock().unwrap().clone()
     }
 
     /// How many times `prompt` was received.
@@ -166,7 +172,10 @@ fn respond(out: &mut TcpStream, req: &Request, state: &State) -> std::io::Result
         (vec![text(r#"{"title":"navi test"}"#)], None)
     } else {
         match last_prompt(&body) {
-            Turn::ToolResult => (vec![text("Tool finished.")], None),
+            Turn::ToolResult(content) => {
+                state.tool_results.lock().unwrap().push(content);
+                (vec![text("Tool finished.")], None)
+            }
             Turn::Prompt(p) => {
                 state.prompts.lock().unwrap().push(p.clone());
                 if p.contains("API-FAIL") {
@@ -204,7 +213,8 @@ fn respond(out: &mut TcpStream, req: &Request, state: &State) -> std::io::Result
 
 enum Turn {
     Prompt(String),
-    ToolResult,
+    /// The tool result blocks' content, as JSON text.
+    ToolResult(String),
 }
 
 /// The user's words in the last user message, without Claude Code's reminders.
@@ -215,20 +225,26 @@ fn last_prompt(body: &Value) -> Turn {
         return Turn::Prompt(s.to_string());
     }
     let blocks = content.as_array().cloned().unwrap_or_default();
-    if blocks.iter().any(|b| b["type"] == "tool_result") {
-        return Turn::ToolResult;
-    }
-    let words: Vec<&str> = blocks
+    let results: Vec<String> =
+        blocks.iter().filter(|b| b["type"] == "tool_result").map(|b| b["content"].to_string()).collect();
+    // A prompt typed after a tool call may come in the same message as its result.
+    let after = blocks.iter().rposition(|b| b["type"] == "tool_result").map_or(0, |i| i + 1);
+    let words: Vec<&str> = blocks[after..]
         .iter()
         .filter(|b| b["type"] == "text")
         .filter_map(|b| b["text"].as_str())
         .filter(|t| !t.starts_with("<system-reminder>"))
         .collect();
+    if !results.is_empty() && words.is_empty() {
+        return Turn::ToolResult(results.join("\n"));
+    }
     Turn::Prompt(words.join("\n"))
 }
 
 fn reply_to(prompt: &str, ids: &AtomicU64) -> Vec<Value> {
     let id = format!("toolu_navi{:06}", ids.fetch_add(1, Ordering::Relaxed));
+    // After a refused tool the prompt comes behind Claude Code's own note of the refusal.
+    let prompt = prompt.lines().rev().find(|l| l.starts_with("RUN-")).unwrap_or(prompt);
     if let Some(cmd) = prompt.strip_prefix("RUN-TOOL: ") {
         let input = json!({"command": cmd, "description": "Run the test command"});
         return vec![text("Running it."), json!({"type": "tool_use", "id": id, "name": "Bash", "input": input})];

@@ -1,0 +1,89 @@
+//! The checks around an answer, on panes that show a real captured screen of Claude Code
+//! 2.1.197 (printed by `cat`, so the screen stays put whatever is typed): a dialog other
+//! than the one the user was shown, `--always` without such a choice, a question dialog,
+//! and a dialog that does not go away. Whatever was typed shows on the pane's last line,
+//! before a marker typed afterwards.
+
+mod common;
+
+use common::tmux::{TmuxServer, outcome, wait_for};
+use navi::backend::LocalBackend;
+use navi::backend::answer::{self, AnswerError};
+use navi::backend::pane::Answer;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn fixture(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code").join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// A session whose pane shows `screen` and then waits; returns once it is drawn.
+fn showing(t: &TmuxServer, name: &str, screen: &str) {
+    let file = t.dir.path().join(format!("{name}.txt"));
+    std::fs::write(&file, format!("{}\n", screen.trim_end())).unwrap();
+    t.new_session(name, t.dir.path(), &format!("cat {}; exec sleep 600", file.display()));
+    let last = screen.trim_end().lines().last().unwrap().trim().to_string();
+    t.wait_text(&format!("={name}:"), &last, WAIT);
+}
+
+/// What was typed into the pane since it was drawn (echoed by its terminal).
+fn typed(t: &TmuxServer, name: &str) -> String {
+    let target = format!("={name}:");
+    t.tmux(&["send-keys", "-t", &target, "-l", "MARK"]);
+    t.wait_text(&target, "MARK", WAIT);
+    let screen = t.capture(&target);
+    let line = screen.lines().find(|l| l.contains("MARK")).unwrap().to_string();
+    line.trim_end().strip_suffix("MARK").unwrap().trim_start().to_string()
+}
+
+fn navi(t: &TmuxServer, args: &[&str]) -> (i32, String, String) {
+    outcome(t.navi().args(args))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dialog_other_than_the_one_shown_gets_nothing() {
+    let t = TmuxServer::new();
+    showing(&t, "perm", &fixture("permission-dialog.txt"));
+    let b = LocalBackend::new(t.sessions.clone(), Some(t.socket.clone()));
+    let mut shown = answer::read(&b, "perm").await.unwrap();
+    assert_eq!(shown.body, ["touch navi-perm-probe", "Run the probe command"]);
+    shown.body[0] = "rm -rf something-else".into();
+    match answer::answer(&b, "perm", Answer::Approve, Some(&shown)).await {
+        Err(AnswerError::Changed { now, .. }) => assert!(now.contains("touch navi-perm-probe"), "{now}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(typed(&t, "perm"), "");
+}
+
+#[test]
+fn always_without_such_a_choice_and_a_question_get_nothing() {
+    let t = TmuxServer::new();
+    let two = fixture("permission-dialog.txt")
+        .replace("   2. Yes, and always allow access to repo/ from this project\n", "")
+        .replace("3. No", "2. No");
+    showing(&t, "two", &two);
+    let (code, _, err) = navi(&t, &["approve", "--always", "two"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("offers no \"Yes, and don't ask again\" choice") && err.contains("1. Yes / 2. No"), "{err}");
+    assert_eq!(typed(&t, "two"), "");
+
+    showing(&t, "ask", &fixture("askuserquestion-dialog.txt"));
+    let (code, _, err) = navi(&t, &["approve", "ask"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("a question from Claude Code") && err.contains("Which colour do you want?"), "{err}");
+    assert_eq!(typed(&t, "ask"), "");
+}
+
+#[test]
+fn a_dialog_that_stays_is_reported() {
+    let t = TmuxServer::new();
+    showing(&t, "stuck", &fixture("permission-dialog.txt"));
+    let (code, _, err) = navi(&t, &["deny", "stuck"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("pressed 3 (No)") && err.contains("still there"), "{err}");
+    assert!(wait_for(WAIT, || t.capture("=stuck:").contains('3')));
+    assert_eq!(typed(&t, "stuck"), "3", "the digit alone, no Enter");
+}
