@@ -3,6 +3,8 @@
 //! stand-in API gets its result) or is refused, `--always` stops the next identical call
 //! from asking, and a pane that shows no permission dialog gets nothing typed.
 
+#[path = "approve/checks.rs"]
+mod checks;
 mod common;
 
 use common::claude::{Claude, START, api, binary, configure, environment};

@@ -3,6 +3,8 @@
 //! sshd dies shows as unreachable and its rows come back by themselves when it returns.
 
 mod common;
+#[path = "dashboard_faults/dashboard_remote.rs"]
+mod dashboard_remote;
 
 use common::sshd::Sshd;
 use common::tmux::TmuxServer;

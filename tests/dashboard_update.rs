@@ -1,6 +1,9 @@
 //! Update logic without a terminal: keys, mouse and background results in, state and
 //! effects out.
 
+#[path = "dashboard_update/marks.rs"]
+mod marks;
+
 use navi::app::dialog::Dialog;
 use navi::app::input::{Key, KeyCode, Mouse, MouseKind};
 use navi::app::keys::KeyMap;

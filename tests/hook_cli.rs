@@ -3,6 +3,8 @@
 //! `navi install-hooks` through the CLI with HOME in a temp folder.
 
 mod common;
+#[path = "hook_cli/stuck_tmux.rs"]
+mod stuck_tmux;
 use common::tmux::{TmuxServer, outcome_within, wait_for};
 use serde_json::{Value, json};
 use std::io::Write;

@@ -3,6 +3,8 @@
 //! rename, kill, create, git; hostile names; the original's quoted-`$HOME` bug.
 
 mod common;
+#[path = "remote_actions/remote_faults.rs"]
+mod remote_faults;
 
 use common::sshd::Sshd;
 use common::tmux::{TmuxServer, wait_for};

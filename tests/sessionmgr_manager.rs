@@ -1,6 +1,10 @@
 //! The manager's rules with real local shells: the 64-session cap, the idle reaper (and 0 =
 //! never), FIFO sends, every state transition, closing a busy session, unknown hosts.
 
+mod common;
+#[path = "sessionmgr_manager/sessionmgr_remote.rs"]
+mod sessionmgr_remote;
+
 use async_trait::async_trait;
 use navi::sessionmgr::{
     Connected, Driver, DriverError, Drivers, LocalDriver, Manager, ManagerConfig, SessionState, Shell, Stop,

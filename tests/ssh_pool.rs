@@ -2,6 +2,8 @@
 //! OpenSSH's default channel limit, and a server that dies and comes back.
 
 mod common;
+#[path = "ssh_pool/ssh_hostkeys.rs"]
+mod ssh_hostkeys;
 
 use common::sshd::{Options, Sshd, processes_with};
 use navi::config::{HostKeyChecking, RemotesConfig, parse_remotes};

@@ -2,15 +2,13 @@
 //! encrypted key with and without ssh-agent. Local sessions keep working and every
 //! failure is named; `navi remotes` reports each remote's state.
 
-mod common;
-
-use common::sshd::{Sshd, keygen};
-use common::tmux::TmuxServer;
+use crate::common::sshd::{Sshd, keygen};
+use crate::common::tmux::TmuxServer;
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 
 fn navi(t: &TmuxServer, remotes: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    common::tmux::outcome(t.navi().env("NAVI_REMOTES", remotes).env_remove("SSH_AUTH_SOCK").args(args))
+    crate::common::tmux::outcome(t.navi().env("NAVI_REMOTES", remotes).env_remove("SSH_AUTH_SOCK").args(args))
 }
 
 #[test]
@@ -20,7 +18,7 @@ fn dead_remotes_are_named_and_the_rest_still_list() {
     // Accepts connections (the kernel completes the handshake) and never says a word.
     let black_hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let hole_port = black_hole.local_addr().unwrap().port();
-    let closed_port = common::sshd::free_port();
+    let closed_port = crate::common::sshd::free_port();
     let remotes = t.dir.path().join("remotes.yaml");
     let mut yaml = sshd.remotes_yaml("box");
     yaml.push_str(&format!(
@@ -72,7 +70,7 @@ impl Agent {
     fn start(dir: &std::path::Path) -> Self {
         let sock = dir.join("agent.sock");
         let child = Command::new("ssh-agent").arg("-D").arg("-a").arg(&sock).stdout(Stdio::null()).spawn().unwrap();
-        assert!(common::tmux::wait_for(std::time::Duration::from_secs(10), || sock.exists()));
+        assert!(crate::common::tmux::wait_for(std::time::Duration::from_secs(10), || sock.exists()));
         Agent { child, sock }
     }
 

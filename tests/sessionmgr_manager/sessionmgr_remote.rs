@@ -1,11 +1,9 @@
 //! The remote driver against a real OpenSSH sshd on loopback: the same guarantees as the
 //! local shell, and a server killed mid-command ends the session with the reason (no hang).
 
-mod common;
+use crate::common::agent::{finish, five_mib_truncates_with_an_exact_cursor, run};
 
-use common::agent::{finish, five_mib_truncates_with_an_exact_cursor, run};
-
-use common::sshd::Sshd;
+use crate::common::sshd::Sshd;
 use navi::config::parse_remotes;
 use navi::sessionmgr::{Drivers, Manager, ManagerConfig, RemoteDriver, SessionState};
 use navi::ssh::Pool;

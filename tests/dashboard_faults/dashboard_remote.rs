@@ -2,10 +2,8 @@
 //! asked about in a dialog and trusted, then the remote's sessions appear with their
 //! `[remote]` label, the footer counts the connection, and attach/detach works over ssh.
 
-mod common;
-
-use common::sshd::Sshd;
-use common::tmux::TmuxServer;
+use crate::common::sshd::Sshd;
+use crate::common::tmux::TmuxServer;
 use serde_json::json;
 use std::time::Duration;
 

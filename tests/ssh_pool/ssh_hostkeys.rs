@@ -2,9 +2,7 @@
 //! signatures, a key of a type known_hosts does not hold for a known host is refused as
 //! changed, and parallel first connections under `accept-new` record the key once.
 
-mod common;
-
-use common::sshd::{Options, Sshd};
+use crate::common::sshd::{Options, Sshd};
 use navi::config::{RemotesConfig, parse_remotes};
 use navi::ssh::{Pool, SshError};
 use std::path::Path;
@@ -38,7 +36,7 @@ async fn a_known_host_offering_an_unrecorded_key_type_is_refused_as_changed() {
     // The server has only an ECDSA key; known_hosts holds an ed25519 key for it.
     let sshd = Sshd::start_with(opts("ecdsa", None));
     let other = sshd.dir.path().join("other");
-    common::sshd::keygen(&other, "ed25519", "");
+    crate::common::sshd::keygen(&other, "ed25519", "");
     let public = std::fs::read_to_string(other.with_extension("pub")).unwrap();
     let words: Vec<&str> = public.split_whitespace().collect();
     let text = format!("[127.0.0.1]:{} {} {}\n", sshd.port, words[0], words[1]);

@@ -4,9 +4,7 @@
 //! and a dialog that does not go away. Whatever was typed shows on the pane's last line,
 //! before a marker typed afterwards.
 
-mod common;
-
-use common::tmux::{TmuxServer, outcome, wait_for};
+use crate::common::tmux::{TmuxServer, outcome, wait_for};
 use navi::backend::LocalBackend;
 use navi::backend::answer::{self, AnswerError};
 use navi::backend::pane::Answer;

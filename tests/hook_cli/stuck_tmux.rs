@@ -2,8 +2,7 @@
 //! quickly (Claude Code waits on it), and `navi list` still lists the status files it can
 //! read, with a warning, and cleans nothing.
 
-mod common;
-use common::tmux::{TmuxServer, wait_for};
+use crate::common::tmux::{TmuxServer, wait_for};
 use serde_json::json;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
