@@ -4,6 +4,8 @@
 pub mod args;
 pub mod commands;
 pub mod context;
+pub mod jump;
+pub mod status;
 
 use args::{Cli, Command};
 use clap::Parser;

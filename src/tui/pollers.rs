@@ -9,6 +9,8 @@ use crate::app::remotes::{HostKeyPrompt, LinkState, RemoteStatus};
 use crate::backend::{BackendError, LocalBackend, SessionBackend, panecheck, tmux};
 use crate::sessions::StatusFile;
 use crate::ssh::{ConnState, Pool, SshError};
+use crate::summary::RemoteState;
+use crate::summary::keeper::Keeper;
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::HashMap;
 use std::path::Path;
@@ -53,6 +55,7 @@ impl Poller {
         tx: mpsc::UnboundedSender<Msg>,
         host_keys: HostKeys,
         mut paused: Paused,
+        summary: Option<Keeper>,
     ) -> Self {
         let wake = Arc::new(Notify::new());
         let remote = backend.remote().map(str::to_string);
@@ -76,6 +79,9 @@ impl Poller {
                 }
                 if let (Ok(l), Ok(mut files)) = (&listed, names_w.lock()) {
                     *files = l.sessions.iter().map(|s| s.file.clone()).collect();
+                }
+                if let (Some(keeper), Some(name)) = (&summary, &r) {
+                    record(keeper, name, &listed);
                 }
                 if let (Err(BackendError::Ssh(e)), Some(name)) = (&listed, &r)
                     && let Some(prompt) = host_key_prompt(e)
@@ -102,6 +108,18 @@ impl Poller {
             }
         });
         Poller { remote, wake, listed: listed_names, task }
+    }
+}
+
+/// Puts a remote's listing (or its failure) in the summary `navi status` reads.
+fn record(keeper: &Keeper, name: &str, listed: &Result<crate::backend::Listing, BackendError>) {
+    let now = crate::text::now_unix();
+    match listed {
+        Ok(l) => {
+            let files: Vec<StatusFile> = l.sessions.iter().map(|s| s.file.clone()).collect();
+            keeper.record(name, RemoteState::Up, &files, now);
+        }
+        Err(e) => keeper.record(name, RemoteState::from_error(e), &[], now),
     }
 }
 
@@ -210,7 +228,7 @@ mod tests {
         let backend = Arc::new(LocalBackend::new(dir.path().join("sessions"), Some(dir.path().join("no.sock"))));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (pause, paused) = watch::channel(false);
-        let poller = Poller::start(backend, Some(Duration::from_millis(5)), tx, HostKeys::default(), paused);
+        let poller = Poller::start(backend, Some(Duration::from_millis(5)), tx, HostKeys::default(), paused, None);
         let first = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await.unwrap();
         assert!(matches!(first, Some(Msg::Listing { .. })));
         pause.send_replace(true);
