@@ -117,5 +117,35 @@ fn main() {
             std::hint::black_box(navi::cli::status::render(&report, navi::cli::args::StatusFormat::Tmux, now));
         }),
     );
+    stats::print(
+        "in process: local status files",
+        time(|| {
+            std::hint::black_box(store.read_all());
+        }),
+    );
+    let paths: Vec<_> = (0..LOCAL).map(|i| sessions.join(format!("local-{i}.json"))).collect();
+    stats::print(
+        "in process: bytes of the files",
+        time(|| {
+            for p in &paths {
+                std::hint::black_box(navi::files::read_regular(p, 1 << 20).expect("read"));
+            }
+        }),
+    );
+    let bytes: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).expect("read")).collect();
+    stats::print(
+        "in process: parse the files",
+        time(|| {
+            for b in &bytes {
+                std::hint::black_box(navi::sessions::read::parse_file("x.json", b));
+            }
+        }),
+    );
+    stats::print(
+        "in process: summary",
+        time(|| {
+            std::hint::black_box(navi::summary::read(&state).expect("summary"));
+        }),
+    );
     let _ = tmux(&["kill-server"]);
 }

@@ -93,10 +93,10 @@ fn a_stale_or_missing_summary_is_said() {
 fn hostile_session_names_inject_no_tmux_format_and_no_escape() {
     let t = TmuxServer::new();
     let now = navi::text::now_unix();
-    t.write_status(&json!({"tmux_session": "#[fg=red]x#(touch /tmp/navi-pwned)\u{1b}[2J", "status": "waiting",
+    t.write_status(&json!({"tmux_session": "#[fg=red]x#(echo pwned)\u{1b}[2J", "status": "waiting",
         "timestamp": now - 10, "message": "#{pane_id}\u{1b}]0;title\u{7}"}));
     let line = status(&t, "tmux");
-    assert!(line.contains("##[fg=red]x##(touch /tmp/navi-pwned)"), "{line}");
+    assert!(line.contains("##[fg=red]x##(echo pwned)"), "{line}");
     assert!(!line.replace("##", "").contains('#'), "{line}");
     assert!(!line.chars().any(|c| c.is_control() && c != '\n'), "{line:?}");
     // What tmux itself makes of the line: the text, no style, no command run.
@@ -104,7 +104,7 @@ fn hostile_session_names_inject_no_tmux_format_and_no_escape() {
     assert!(out.status.success());
     let shown = t.tmux(&["display-message", "-p", "-t", "bar", line.trim_end()]);
     let shown = String::from_utf8_lossy(&shown.stdout);
-    assert!(shown.contains("#[fg=red]x#(touch /tmp/navi-pwned)"), "{shown}");
+    assert!(shown.contains("#[fg=red]x#(echo pwned)"), "{shown}");
     for format in ["plain", "json"] {
         let out = status(&t, format);
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{format}: {out:?}");

@@ -59,12 +59,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             ctx.backend(on.remote.as_deref())?.send(&name, &text).await?;
         }
         Command::InstallHooks { settings, uninstall } => install_hooks(&ctx, &global, settings, uninstall)?,
-        Command::Status { format } => {
-            let names: Vec<String> = ctx.remotes.config.remotes.iter().map(|r| r.name.clone()).collect();
-            let now = now_unix();
-            let report = super::status::gather(&ctx.paths.sessions_dir, &ctx.paths.state_dir, &names, now);
-            print!("{}", super::status::render(&report, format, now));
-        }
+        Command::Status { format } => super::status::run(&ctx, format),
         Command::Jump { remote } => return super::jump::jump(&ctx, remote.as_deref()).await,
         Command::Remotes { json } => return crate::ssh::cli::remotes(&ctx, json).await,
         Command::Mute { duration } => mute(&ctx, duration.as_deref())?,

@@ -4,6 +4,7 @@
 //! (no SSH connection), whose age is said once it is stale.
 
 use super::args::StatusFormat;
+use super::context::Context;
 use crate::sessions::Status;
 use crate::sessions::store::Store;
 use crate::summary::attention::{self, Candidate};
@@ -58,6 +59,14 @@ pub enum SummaryNote {
     Unreadable(String),
 }
 
+/// `navi status`: prints the report in `format`.
+pub fn run(ctx: &Context, format: StatusFormat) {
+    let names: Vec<String> = ctx.remotes.config.remotes.iter().map(|r| r.name.clone()).collect();
+    let now = crate::text::now_unix();
+    let report = gather(&ctx.paths.sessions_dir, &ctx.paths.state_dir, &names, now);
+    print!("{}", render(&report, format, now));
+}
+
 /// The summary's remote sessions, for every configured remote it knows of.
 pub fn remote_candidates(summary: &Summary, remotes: &[String]) -> Vec<Candidate> {
     remotes
@@ -70,8 +79,9 @@ pub fn remote_candidates(summary: &Summary, remotes: &[String]) -> Vec<Candidate
 /// Reads the local status files and the summary; `remotes`: the names in remotes.yaml
 /// (the summary may still hold remotes taken out of it).
 pub fn gather(sessions_dir: &Path, state_dir: &Path, remotes: &[String], now: i64) -> Report {
-    let local = Store::new(sessions_dir).read_all();
-    let mut sessions: Vec<Candidate> = local.files.iter().map(|f| Candidate::of_file(None, f)).collect();
+    // Problems with files are for `navi list` to report: a status bar has no room.
+    let (local, _) = Store::new(sessions_dir).read_heads();
+    let mut sessions: Vec<Candidate> = local.into_iter().map(|h| Candidate::of_head(None, h)).collect();
     let mut report = Report { local: sessions.len(), ..Report::default() };
     let summary = match summary::read(state_dir) {
         Ok(Some(s)) => s,

@@ -2,6 +2,7 @@
 //! takes them to: permission, then waiting, then error, then done; oldest first inside a
 //! status. One chooser for the command line and the dashboard.
 
+use crate::sessions::read::Head;
 use crate::sessions::{Status, StatusFile};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -21,12 +22,16 @@ pub struct Candidate {
 
 impl Candidate {
     pub fn of_file(remote: Option<&str>, file: &StatusFile) -> Self {
+        Self::of_head(remote, Head::from(file))
+    }
+
+    pub fn of_head(remote: Option<&str>, head: Head) -> Self {
         Candidate {
-            session: file.tmux_session.clone(),
+            session: head.tmux_session,
             remote: remote.map(str::to_string),
-            status: file.status.clone(),
-            since: file.timestamp,
-            message: file.message.clone(),
+            status: head.status,
+            since: head.timestamp,
+            message: head.message,
         }
     }
 
