@@ -108,7 +108,8 @@ impl Store {
         };
         let mut paths: Vec<PathBuf> =
             entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_status_file(p)).collect();
-        paths.sort();
+        // One folder: comparing whole paths as bytes orders by name, without splitting them.
+        paths.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         Ok(paths)
     }
 
