@@ -18,6 +18,7 @@ pub mod notify;
 pub mod sessionmgr;
 pub mod sessions;
 pub mod ssh;
+pub mod summary;
 pub mod text;
 pub mod tui;
 pub mod ui;

@@ -12,6 +12,7 @@ use crate::cli::args::Filter;
 use crate::cli::context::Context;
 use crate::notify::follow::Follow;
 use crate::sessions::lock::{FolderLock, lock_dir};
+use crate::summary::keeper::Keeper;
 use crate::tui::pollers::{self, Poller};
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -76,13 +77,30 @@ pub async fn run(ctx: &Context) -> Result<()> {
         inside_tmux: false,
     });
     let (tx, mut rx) = mpsc::unbounded_channel();
+    // Remote listings go to the summary that `navi status` and `navi jump` read.
+    let (keeper, keeper_task) = match ctx.remotes.config.remotes.is_empty() {
+        true => (None, None),
+        false => {
+            let (k, task) = Keeper::start(ctx.paths.state_dir.clone(), |e| eprintln!("navi watch: summary: {e}"));
+            (Some(k), Some(task))
+        }
+    };
     // Never paused: nobody attaches through `navi watch`.
     let (_pause, paused) = tokio::sync::watch::channel(false);
     let host_keys = pollers::HostKeys::default();
     let mut list = Vec::new();
     for b in ctx.backends(Filter::All) {
         let every = b.remote().map(|_| pollers::REMOTE_POLL);
-        list.push(Poller::start(b, every, tx.clone(), host_keys.clone(), paused.clone(), Some(follow.clone())));
+        let summary = b.remote().and(keeper.clone());
+        list.push(Poller::start(
+            b,
+            every,
+            tx.clone(),
+            host_keys.clone(),
+            paused.clone(),
+            Some(follow.clone()),
+            summary,
+        ));
     }
     let local = list.iter().find(|p| p.remote.is_none());
     let _watcher = match local {
@@ -105,6 +123,7 @@ pub async fn run(ctx: &Context) -> Result<()> {
     if !ctx.remotes.config.remotes.is_empty() {
         tasks.push(pollers::remote_statuses(ctx.pool(), tx.clone()));
     }
+    drop(keeper);
     let names: Vec<String> = ctx.remotes.config.remotes.iter().map(|r| r.name.clone()).collect();
     eprintln!(
         "navi watch: following this machine{}; notices log: {}",
@@ -124,6 +143,11 @@ pub async fn run(ctx: &Context) -> Result<()> {
     }
     for t in tasks {
         t.abort();
+    }
+    // The pollers hold the keeper: once they are gone, it writes what it has and ends.
+    drop(list);
+    if let Some(task) = keeper_task {
+        let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
     }
     eprintln!("navi watch: stopped");
     Ok(())

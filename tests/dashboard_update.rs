@@ -112,6 +112,34 @@ fn enter_attaches_the_selected_session() {
 }
 
 #[test]
+fn j_selects_and_attaches_the_session_waiting_longest() {
+    let mut m = model();
+    let far = Session { remote: Some("box".into()), ..s("far", Status::Permission, 20, "Allow Bash") };
+    update(&mut m, Msg::Listing { remote: Some("box".into()), result: Ok((vec![far], vec![])) });
+    ch(&mut m, 'j');
+    // Permission before waiting, wherever it lives, even hidden by a filter.
+    ch(&mut m, '1');
+    let up = ch(&mut m, 'J');
+    let far_key = SessionKey { remote: Some("box".into()), name: "far".into() };
+    assert_eq!(up.effects.last(), Some(&Effect::Attach(far_key)));
+    ch(&mut m, '0');
+    let up = ch(&mut m, 'J');
+    assert_eq!(selected(&m), "far", "the row is selected when shown");
+    assert!(up.effects.contains(&Effect::Attach(SessionKey { remote: Some("box".into()), name: "far".into() })));
+    // Without it: waiting (beta) before done (alpha), however old alpha is.
+    update(&mut m, Msg::Listing { remote: Some("box".into()), result: Ok((vec![], vec![])) });
+    let up = ch(&mut m, 'J');
+    assert_eq!(selected(&m), "beta");
+    assert_eq!(up.effects.last(), Some(&Effect::Attach(key("beta"))));
+    // Nothing waiting: said, nothing attached.
+    let mut quiet = Model::new(KeyMap::default(), "/home/u".into(), "/src".into(), vec![], NOW);
+    update(&mut quiet, Msg::Listing { remote: None, result: Ok((vec![s("w", Status::Working, 1, "")], vec![])) });
+    let up = ch(&mut quiet, 'J');
+    assert!(!up.effects.iter().any(|e| matches!(e, Effect::Attach(_))), "{:?}", up.effects);
+    assert!(format!("{:?}", quiet.status).contains("nothing is waiting for you"));
+}
+
+#[test]
 fn kill_asks_first() {
     let mut m = model();
     let up = ch(&mut m, 'x');

@@ -122,6 +122,7 @@ fn list(m: &mut Model, action: Action) -> Update {
             }
             _ => with_key(m, &|_, k| Update::default().with(Effect::Attach(k))),
         },
+        Action::Jump => jump_to_waiting(m),
         Action::New if search_active(m) => jump(m, 1, false),
         Action::SearchPrev if search_active(m) => jump(m, -1, false),
         Action::SearchPrev => Update::default(),
@@ -265,6 +266,25 @@ fn list(m: &mut Model, action: Action) -> Update {
             Update::default()
         }
     }
+}
+
+/// Selects and attaches the session `navi jump` would pick among those listed (see
+/// [`crate::summary::attention`]), shown under the current filters or not.
+fn jump_to_waiting(m: &mut Model) -> Update {
+    use crate::summary::attention::{Candidate, pick};
+    let candidates: Vec<Candidate> =
+        m.rows.iter().filter_map(Row::session).map(|s| Candidate::of_file(s.remote.as_deref(), &s.file)).collect();
+    let Some(c) = pick(&candidates) else {
+        m.set_status("nothing is waiting for you", Level::Info);
+        return Update::redraw();
+    };
+    let key = SessionKey { remote: c.remote.clone(), name: c.session.clone() };
+    let mut up = match m.visible.iter().position(|i| m.rows[*i].key() == key) {
+        Some(pos) => select(m, pos),
+        None => Update::redraw(),
+    };
+    up.effects.push(Effect::Attach(key));
+    up
 }
 
 fn open_new(m: &mut Model) -> Update {

@@ -37,6 +37,7 @@ actions! {
     Down, "down", "next session (wraps)", [Key::ch('j'), k(KeyCode::Down)];
     Up, "up", "previous session (wraps)", [Key::ch('k'), k(KeyCode::Up)];
     Attach, "attach", "attach (detach to come back)", [k(KeyCode::Enter)];
+    Jump, "jump", "attach the session waiting longest for you", [Key::ch('J')];
     New, "new", "new session (next match while searching)", [Key::ch('n')];
     SearchPrev, "search_prev", "previous search match", [Key::ch('N')];
     Kill, "kill", "kill session (asks first)", [Key::ch('x')];

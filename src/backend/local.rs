@@ -29,7 +29,7 @@ impl LocalBackend {
         LocalBackend { tmux: Tmux::with_socket(socket.as_deref()), socket, store: Store::new(sessions_dir) }
     }
 
-    /// The private tmux server's socket, when navi uses one.
+    /// The private tmux server's socket, `None` for the user's own.
     pub fn socket(&self) -> Option<&std::path::Path> {
         self.socket.as_deref()
     }

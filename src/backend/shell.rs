@@ -29,6 +29,27 @@ pub fn path(p: &str) -> String {
     }
 }
 
+/// A command as one shell line that runs it as given: its environment changes (`env -u
+/// VAR`, `VAR=value`), program and arguments, each quoted. For handing a command to a
+/// program that takes a shell line (`tmux new-window`).
+pub fn command_line(cmd: &std::process::Command) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let envs: Vec<_> = cmd.get_envs().collect();
+    if !envs.is_empty() {
+        words.push("env".into());
+        for (key, value) in envs {
+            let key = key.to_string_lossy();
+            match value {
+                Some(v) => words.push(quote(&format!("{key}={}", v.to_string_lossy()))),
+                None => words.extend(["-u".to_string(), quote(&key)]),
+            }
+        }
+    }
+    words.push(quote(&cmd.get_program().to_string_lossy()));
+    words.extend(cmd.get_args().map(|a| quote(&a.to_string_lossy())));
+    words.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +71,14 @@ mod tests {
         {
             assert_eq!(sh_echo(&quote(s)), s, "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_command_line_runs_the_command_as_given() {
+        let mut cmd = std::process::Command::new("sh");
+        cmd.args(["-c", "printf '%s|%s' \"$1\" \"${TMUX-unset}\"", "sh", "a b; $(x)"]).env_remove("TMUX");
+        let out = std::process::Command::new("sh").arg("-c").arg(command_line(&cmd)).env("TMUX", "set").output();
+        assert_eq!(String::from_utf8(out.unwrap().stdout).unwrap(), "a b; $(x)|unset");
     }
 
     #[test]

@@ -42,6 +42,18 @@ pub enum Filter {
     Remote,
 }
 
+/// What `navi status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum StatusFormat {
+    /// Lines for a person
+    #[default]
+    Plain,
+    /// One line for tmux's `status-right`
+    Tmux,
+    /// One JSON object
+    Json,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct On {
     /// Act on a session of this remote (a name from remotes.yaml)
@@ -144,6 +156,19 @@ pub enum Command {
         name: String,
         #[command(flatten)]
         on: On,
+    },
+    /// Count sessions by status, for tmux's status bar; opens no SSH connection (remote
+    /// sessions come from the summary the dashboard keeps)
+    Status {
+        #[arg(long, value_enum, default_value_t = StatusFormat::Plain)]
+        format: StatusFormat,
+    },
+    /// Go to the session that has waited longest for you: permission, then waiting, then
+    /// error, then done, oldest first (inside tmux: switch to it; outside: attach)
+    Jump {
+        /// Only sessions of this remote (`local`: this machine's)
+        #[arg(long, value_name = "REMOTE")]
+        remote: Option<String>,
     },
     /// Claude Code hook handler: reads the event JSON on stdin (always exits 0)
     Hook,

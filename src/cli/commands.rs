@@ -65,6 +65,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Deny { name, on } => return answer(&ctx, &name, Answer::Deny, on.remote.as_deref()).await,
         Command::InstallHooks { settings, uninstall } => install_hooks(&ctx, &global, settings, uninstall)?,
+        Command::Status { format } => super::status::run(&ctx, format),
+        Command::Jump { remote } => return super::jump::jump(&ctx, remote.as_deref()).await,
         Command::Remotes { json } => return crate::ssh::cli::remotes(&ctx, json).await,
         Command::Mute { duration } => mute(&ctx, duration.as_deref())?,
         Command::Watch => crate::watch::run(&ctx).await?,

@@ -1,9 +1,12 @@
 //! The command line: argument parsing (`args`) and one function per subcommand
-//! (`commands`). The hook runs before any async runtime starts, to stay fast.
+//! (`commands`). The hook and `navi status` run before any async runtime starts, to stay
+//! fast.
 
 pub mod args;
 pub mod commands;
 pub mod context;
+pub mod jump;
+pub mod status;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -14,6 +17,19 @@ pub fn main() -> ExitCode {
     if let Some(Command::Hook) = cli.command {
         commands::hook(&cli.global);
         return ExitCode::SUCCESS;
+    }
+    // A status bar runs this every few seconds: no async runtime to start and stop.
+    if let Some(Command::Status { format }) = cli.command {
+        return match context::Context::new(&cli.global) {
+            Ok(ctx) => {
+                status::run(&ctx, format);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("navi: {}", crate::text::sanitize_line(&format!("{e:#}")));
+                ExitCode::FAILURE
+            }
+        };
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,

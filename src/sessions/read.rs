@@ -3,7 +3,9 @@
 //! [`MAX_FILE_BYTES`] each; then a UTF-8 BOM is dropped and the stream parser reads them,
 //! every problem naming its file.
 
+use super::fields::{MESSAGE_CHARS, seconds, text_chars};
 use super::model::StatusFile;
+use super::status::Status;
 use super::stream::{Parsed, parse_stream};
 use std::io;
 use std::path::Path;
@@ -83,6 +85,50 @@ pub fn parse_files<B: AsRef<[u8]>>(files: impl IntoIterator<Item = (String, Resu
         }
     }
     out
+}
+
+/// The fields a status line needs of one session's file: name, status, timestamp, message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    pub tmux_session: String,
+    pub status: Status,
+    pub timestamp: Option<i64>,
+    pub message: Option<String>,
+}
+
+impl From<&StatusFile> for Head {
+    fn from(f: &StatusFile) -> Self {
+        Head {
+            tmux_session: f.tmux_session.clone(),
+            status: f.status.clone(),
+            timestamp: f.timestamp,
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// The file's [`Head`], skipping everything else (metrics, tools): several times faster
+/// than the whole model, which `navi status` in a status bar needs. Each value is read by
+/// the model's own field readers, so it means what it means there. `None` when the bytes
+/// are not one plain status object (a BOM aside): the caller then reads them with
+/// [`parse_file`], which keeps what can be kept and says why.
+pub fn parse_head(bytes: &[u8]) -> Option<Head> {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        tmux_session: String,
+        status: String,
+        #[serde(default)]
+        timestamp: Option<serde_json::Value>,
+        #[serde(default)]
+        message: Option<serde_json::Value>,
+    }
+    let raw: Raw = serde_json::from_slice(without_bom(bytes)).ok()?;
+    Some(Head {
+        tmux_session: raw.tmux_session,
+        status: Status::parse(&raw.status),
+        timestamp: raw.timestamp.as_ref().and_then(|v| seconds(v).value),
+        message: raw.message.as_ref().and_then(|v| text_chars(v, MESSAGE_CHARS).value),
+    })
 }
 
 /// One session's file: exactly one JSON object (after a BOM).

@@ -4,7 +4,7 @@
 pub use super::lock::FolderLock;
 use super::lock::{DEFAULT_WAIT, lock_dir};
 use super::model::StatusFile;
-use super::read::{ReadError, parse_files, parse_one, read_bounded};
+use super::read::{Head, ReadError, parse_files, parse_head, parse_one, read_bounded};
 use super::stream::Parsed;
 use std::fs;
 use std::io::{self, Write};
@@ -14,6 +14,11 @@ use std::path::{Path, PathBuf};
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, synced, renamed.
 /// Readers see the old content or the new one, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_mode(path, bytes, 0o644)
+}
+
+/// [`write_atomic`] with the file's permission bits (`0o600` for private state).
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -22,7 +27,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".navi-")
         .suffix(".tmp")
-        .permissions(fs::Permissions::from_mode(0o644))
+        .permissions(fs::Permissions::from_mode(mode))
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_data()?;
@@ -65,26 +70,47 @@ impl Store {
     /// Every status file in the folder. A missing folder holds no sessions. Problems come
     /// back as messages naming the file; the other files are still read.
     pub fn read_all(&self) -> Parsed {
+        match self.status_paths() {
+            Ok(paths) => parse_files(paths.iter().map(|p| read_entry(p))),
+            Err(e) => Parsed { files: Vec::new(), errors: vec![e] },
+        }
+    }
+
+    /// The [`Head`] of every status file in the folder (see [`parse_head`]): what a status
+    /// line needs, fast. A file the quick read cannot take is read whole, as by
+    /// [`Store::read_all`], which reports its problems.
+    pub fn read_heads(&self) -> (Vec<Head>, Vec<String>) {
+        let paths = match self.status_paths() {
+            Ok(paths) => paths,
+            Err(e) => return (Vec::new(), vec![e]),
+        };
+        let mut heads = Vec::with_capacity(paths.len());
+        let mut errors = Vec::new();
+        for path in &paths {
+            let (name, read) = read_entry(path);
+            if let Some(head) = read.as_ref().ok().and_then(|b| parse_head(b)) {
+                heads.push(head);
+                continue;
+            }
+            let parsed = parse_files([(name, read)]);
+            heads.extend(parsed.files.iter().map(Head::from));
+            errors.extend(parsed.errors);
+        }
+        (heads, errors)
+    }
+
+    /// The status files' paths, sorted; none when the folder is missing.
+    fn status_paths(&self) -> Result<Vec<PathBuf>, String> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Parsed::default(),
-            Err(e) => return Parsed { files: Vec::new(), errors: vec![format!("{}: {e}", self.dir.display())] },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(format!("{}: {e}", self.dir.display())),
         };
         let mut paths: Vec<PathBuf> =
             entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_status_file(p)).collect();
-        paths.sort();
-        parse_files(paths.iter().map(|path| {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let read = match read_bounded(path) {
-                // A symlink to nothing: named, as a remote's poll names it, not taken for a
-                // file removed since the folder was listed.
-                Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::NotFound && path.is_symlink() => {
-                    Err(ReadError::NotRegular)
-                }
-                read => read,
-            };
-            (name, read)
-        }))
+        // One folder: comparing whole paths as bytes orders by name, without splitting them.
+        paths.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+        Ok(paths)
     }
 
     /// The status file of one session; `Ok(None)` when there is none. A file that is not
@@ -125,6 +151,18 @@ impl Store {
     pub fn lock_within(&self, wait: std::time::Duration) -> io::Result<FolderLock> {
         lock_dir(&self.dir, wait)
     }
+}
+
+/// A listed file's name and bytes.
+fn read_entry(path: &Path) -> (String, Result<Vec<u8>, ReadError>) {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let read = match read_bounded(path) {
+        // A symlink to nothing: named, as a remote's poll names it, not taken for a file
+        // removed since the folder was listed.
+        Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::NotFound && path.is_symlink() => Err(ReadError::NotRegular),
+        read => read,
+    };
+    (name, read)
 }
 
 fn is_status_file(p: &Path) -> bool {
@@ -210,6 +248,37 @@ mod tests {
             assert!(store.path_for(bad).is_err(), "{bad:?}");
         }
         assert!(store.path_for("-x $(y) 'z'").is_ok());
+    }
+
+    #[test]
+    fn heads_say_what_the_whole_files_say() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mut full = StatusFile::new("full", Status::Permission);
+        full.timestamp = Some(7);
+        full.message = Some("m".repeat(3000));
+        full.metrics = serde_json::from_str(r#"{"tools": {"recent": ["Bash"], "counts": {"Bash": 2}}}"#).ok();
+        Store::new(d).write(&full).unwrap();
+        fs::write(d.join("bom.json"), "\u{feff}{\"tmux_session\":\"bom\",\"status\":\"waiting\"}").unwrap();
+        let odd = r#"{"tmux_session":"odd","status":"zzz","timestamp":"12.5","message":{"x":1},"metrics":7}"#;
+        fs::write(d.join("odd.json"), odd).unwrap();
+        let float = r#"{"tmux_session":"float","status":"done","timestamp":3.9e1}"#;
+        fs::write(d.join("float.json"), float).unwrap();
+        // What the quick read does not take is read whole: two objects, a duplicate key.
+        fs::write(d.join("two.json"), r#"{"tmux_session":"a","status":"done"}{"tmux_session":"b","status":"done"}"#)
+            .unwrap();
+        fs::write(d.join("dup.json"), r#"{"tmux_session":"x","status":"done","status":"error"}"#).unwrap();
+        fs::write(d.join("broken.json"), "{").unwrap();
+        fs::write(d.join("noname.json"), r#"{"status":"done"}"#).unwrap();
+        let store = Store::new(d);
+        let all = store.read_all();
+        let (heads, errors) = store.read_heads();
+        assert_eq!(heads, all.files.iter().map(Head::from).collect::<Vec<_>>());
+        assert_eq!(errors, all.errors);
+        assert_eq!(heads.len(), 7, "{heads:?}");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        let odd = heads.iter().find(|h| h.tmux_session == "odd").unwrap();
+        assert_eq!((odd.timestamp, odd.message.as_deref()), (Some(12), None));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::backend::{NewSession, SessionBackend};
 use crate::cli::args::Filter;
 use crate::cli::context::Context;
 use crate::notify::follow::Follow;
+use crate::summary::keeper::Keeper;
 use anyhow::Result;
 use effects::Runner;
 use input::InputReader;
@@ -54,11 +55,23 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     let mut pollers = Vec::new();
     let host_keys = pollers::HostKeys::default();
     let (pause, paused) = tokio::sync::watch::channel(false);
+    // Remote listings go to the summary that `navi status` and `navi jump` read.
+    let (keeper, keeper_task) = match ctx.remotes.config.remotes.is_empty() {
+        true => (None, None),
+        false => {
+            let warn = tx.clone();
+            let (k, task) = Keeper::start(ctx.paths.state_dir.clone(), move |e| {
+                let _ = warn.send(Msg::Warning(e));
+            });
+            (Some(k), Some(task))
+        }
+    };
     for b in ctx.backends(Filter::All) {
         let remote = b.remote().map(str::to_string);
         let every = remote.as_ref().map(|_| pollers::REMOTE_POLL);
         let f = Some(follow.clone());
-        pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone(), paused.clone(), f));
+        let summary = remote.as_ref().and(keeper.clone());
+        pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone(), paused.clone(), f, summary));
         backends.insert(remote, b);
     }
     let local = pollers.iter().find(|p| p.remote.is_none());
@@ -97,10 +110,16 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
         status_task = Some(pollers::remote_statuses(pool.clone(), tx.clone()));
         runner.pool = Some(pool);
     }
+    drop(keeper);
     let looking = Looking::new(&ctx.paths.state_dir);
     let result = event_loop(&mut model, &mut runner, &pollers, &pause, tx, &mut rx, term_rx, looking).await;
     for t in [tmux_check, status_task].into_iter().flatten() {
         t.abort();
+    }
+    // The pollers hold the keeper: once they are gone, it writes what it has and ends.
+    drop(pollers);
+    if let Some(task) = keeper_task {
+        let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
     }
     result
 }

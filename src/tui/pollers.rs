@@ -10,6 +10,8 @@ use crate::backend::{BackendError, LocalBackend, SessionBackend, panecheck, tmux
 use crate::notify::follow::{Follow, Follower};
 use crate::sessions::StatusFile;
 use crate::ssh::{ConnState, Pool, SshError};
+use crate::summary::RemoteState;
+use crate::summary::keeper::Keeper;
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::HashMap;
 use std::path::Path;
@@ -56,6 +58,7 @@ impl Poller {
         host_keys: HostKeys,
         mut paused: Paused,
         follow: Option<Arc<Follow>>,
+        summary: Option<Keeper>,
     ) -> Self {
         let wake = Arc::new(Notify::new());
         let remote = backend.remote().map(str::to_string);
@@ -87,6 +90,9 @@ impl Poller {
                         *shown = files;
                     }
                 }
+                if let (Some(keeper), Some(name)) = (&summary, &r) {
+                    record(keeper, name, &listed);
+                }
                 if let (Err(BackendError::Ssh(e)), Some(name)) = (&listed, &r)
                     && let Some(prompt) = host_key_prompt(e)
                 {
@@ -112,6 +118,18 @@ impl Poller {
             }
         });
         Poller { remote, wake, listed: listed_names, task }
+    }
+}
+
+/// Puts a remote's listing (or its failure) in the summary `navi status` reads.
+fn record(keeper: &Keeper, name: &str, listed: &Result<crate::backend::Listing, BackendError>) {
+    let now = crate::text::now_unix();
+    match listed {
+        Ok(l) => {
+            let files: Vec<StatusFile> = l.sessions.iter().map(|s| s.file.clone()).collect();
+            keeper.record(name, RemoteState::Up, &files, now);
+        }
+        Err(e) => keeper.record(name, RemoteState::from_error(e), &[], now),
     }
 }
 
@@ -221,7 +239,8 @@ mod tests {
         let backend = Arc::new(LocalBackend::new(dir.path().join("sessions"), Some(dir.path().join("no.sock"))));
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (pause, paused) = watch::channel(false);
-        let poller = Poller::start(backend, Some(Duration::from_millis(5)), tx, HostKeys::default(), paused, None);
+        let poller =
+            Poller::start(backend, Some(Duration::from_millis(5)), tx, HostKeys::default(), paused, None, None);
         let first = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await.unwrap();
         assert!(matches!(first, Some(Msg::Listing { .. })));
         pause.send_replace(true);
