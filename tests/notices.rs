@@ -229,6 +229,17 @@ fn watch_tells_a_remote_transition_once_on_the_desktop_and_is_one_per_user() {
         ("far (box) needs permission".to_string(), "Permission needed: Bash (terraform plan)".to_string())
     );
     assert_eq!(wait_lines(&log, 1), ["far|box|permission|permission|Permission needed: Bash (terraform plan)"]);
+    // The watch keeps the summary `navi status` reads (no SSH connection of its own).
+    let status = || {
+        let (code, out, err) = t.run_navi(&["status", "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    assert!(wait_for(Duration::from_secs(20), || status()["counts"]["permission"] == 1), "{}", status());
+    let s = status();
+    assert_eq!(s["remotes"]["box"]["state"], "up", "{s}");
+    assert_eq!(s["attention"][0]["session"], "far", "{s}");
+    assert_eq!(s["attention"][0]["remote"], "box", "{s}");
 
     // A local session's notice, from the hook, reaches the same desktop.
     t.new_session("api", &t.home, "");

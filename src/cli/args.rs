@@ -158,7 +158,7 @@ pub enum Command {
         on: On,
     },
     /// Count sessions by status, for tmux's status bar; opens no SSH connection (remote
-    /// sessions come from the summary the dashboard keeps)
+    /// sessions come from the summary the dashboard and navi watch keep)
     Status {
         #[arg(long, value_enum, default_value_t = StatusFormat::Plain)]
         format: StatusFormat,

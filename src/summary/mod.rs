@@ -1,6 +1,6 @@
 //! The summary of remote sessions that `navi status` and `navi jump` read without opening
 //! an SSH connection: per remote, its link state, when that was learned, and its sessions'
-//! status rows. The dashboard keeps it (and `navi watch` will); see docs/status-bar.md.
+//! status rows. The dashboard and `navi watch` keep it; see docs/status-bar.md.
 //!
 //! One file, `<state dir>/summary.json` (mode 0600), replaced atomically. A writer takes
 //! the state folder's lock, reads the file, puts in each of its remotes unless the file
