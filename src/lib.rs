@@ -2,7 +2,8 @@
 //!
 //! Layers, imports pointing downward only (see DESIGN.md):
 //! `cli` → `app`/`ui`/`tui` → `backend` → `ssh` → `sessions`; `sessionmgr`/`mcp` beside
-//! them; `notify` (notices) beside `hook`; `config`, `text`, `escapes` and `files` at the
+//! them; `summary` (remote sessions for `navi status`/`jump`) above `backend`; `notify`
+//! (notices) beside `hook`; `config`, `text`, `escapes` and `files` at the
 //! bottom.
 #![forbid(unsafe_code)]
 

@@ -27,10 +27,10 @@ impl Setup {
         for n in names {
             t.new_session(n, &t.home, "");
         }
-        // `navi jump` as the documented binding runs it, with this test's HOME and no
-        // private-socket flag: $TMUX names the server.
+        // `navi jump` as the documented binding runs it (docs/status-bar.md), with this
+        // test's HOME and no private-socket flag: $TMUX names the server.
         let navi = format!(
-            "env -u NAVI_TMUX_SOCKET -u XDG_STATE_HOME -u XDG_CONFIG_HOME -u NAVI_SESSIONS_DIR -u NAVI_REMOTES HOME={} {} jump",
+            "env -u NAVI_TMUX_SOCKET -u XDG_STATE_HOME -u XDG_CONFIG_HOME -u NAVI_SESSIONS_DIR -u NAVI_REMOTES HOME={} {} jump 2>&1",
             shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
             env!("CARGO_BIN_EXE_navi")
         );
@@ -75,6 +75,15 @@ fn the_key_binding_switches_the_client_to_the_session_waiting_longest() {
     t.write_status(&json!({"tmux_session": "older", "status": "working", "timestamp": now}));
     s.press_jump();
     assert!(wait_for(WAIT, || s.client_session() == "newer"), "client on {:?}", s.client_session());
+    t.write_status(&json!({"tmux_session": "newer", "status": "working", "timestamp": now}));
+    s.press_jump();
+    assert!(wait_for(WAIT, || s.client_session() == "busy"), "client on {:?}", s.client_session());
+    // Nothing waits: the binding shows navi's message in the client (tmux's view mode).
+    t.write_status(&json!({"tmux_session": "busy", "status": "working", "timestamp": now}));
+    s.press_jump();
+    let said = wait_for(WAIT, || s.outer.capture("term").contains("navi: nothing is waiting for you"));
+    assert!(said, "{}", s.outer.capture("term"));
+    assert_eq!(s.client_session(), "busy");
 }
 
 #[test]

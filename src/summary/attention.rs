@@ -4,11 +4,10 @@
 
 use crate::sessions::read::Head;
 use crate::sessions::{Status, StatusFile};
-use serde::Serialize;
 use std::cmp::Ordering;
 
 /// A session that may need the user, wherever it lives.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     pub session: String,
     /// `None`: this machine.
@@ -16,7 +15,6 @@ pub struct Candidate {
     pub status: Status,
     /// Since when it is in this status (its status file's timestamp).
     pub since: Option<i64>,
-    #[serde(skip)]
     pub message: Option<String>,
 }
 

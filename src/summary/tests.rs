@@ -112,3 +112,26 @@ fn a_listing_error_says_how_the_remote_is() {
     let failed = BackendError::Command("tmux \x1b[31mbroke".into());
     assert_eq!(RemoteState::from_error(&failed), RemoteState::Down("tmux broke".into()));
 }
+
+#[test]
+fn two_writers_at_once_lose_nothing_of_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let writers: Vec<_> = ["dashboard", "watch"]
+        .into_iter()
+        .map(|remote| {
+            let state = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                for at in 1..=40 {
+                    let mut s = Summary::default();
+                    s.record_remote(remote, RemoteState::Up, &[], at);
+                    write(&state, &s).unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let s = read(dir.path()).unwrap().unwrap();
+    assert_eq!((s.remotes["dashboard"].at, s.remotes["watch"].at), (40, 40), "{s:?}");
+}
