@@ -360,6 +360,7 @@ fn send_git_metrics_help_quit() {
     assert_eq!(ch(&mut m, 'q').effects, vec![Effect::Quit]);
     assert_eq!(ch(&mut m, 'd').effects, vec![Effect::Dismiss(key("beta"))]);
     assert_eq!(ch(&mut m, 'r').effects, vec![Effect::Refresh(None)]);
+    assert_eq!(ch(&mut m, 'M').effects, vec![Effect::ToggleMute]);
 }
 
 #[test]

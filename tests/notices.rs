@@ -334,5 +334,13 @@ fn the_dashboard_rings_its_terminal_for_a_notice() {
     let mut rung = osc9.clone();
     rung.push(0x07);
     assert!(has(&rung), "OSC 9 then a bell");
+    // M mutes for an hour (what `navi mute` reports), M again unmutes.
+    t.keys("ui", &["M"]);
+    t.wait_text("ui", "notices muted for 1h", Duration::from_secs(20));
+    let (_, out, _) = t.run_navi(&["mute"]);
+    assert!(out.starts_with("notices are muted for 59m") || out.starts_with("notices are muted for 1h"), "{out}");
+    t.keys("ui", &["M"]);
+    t.wait_text("ui", "notices are on", Duration::from_secs(20));
+    assert_eq!(t.run_navi(&["mute"]).1.trim(), "notices are on");
     t.keys("ui", &["q"]);
 }
