@@ -104,12 +104,33 @@ fn remote_rows_come_back_after_sshd_restarts() {
 
     sshd.kill();
     keys(&t, &["r"]);
+    // Its sessions stay, as last seen, marked; the reason on the status line.
     wait(&t, "box unreachable");
-    assert!(screen(&t).contains("loc is local"));
+    wait(&t, "unreachable for");
+    let s = screen(&t);
+    assert!(s.contains("far away") && s.contains("loc is local"), "{s}");
+    // Acting on them says why, instead of failing somewhere in ssh.
+    let line = s.lines().position(|l| l.contains("far [box]")).expect("far's row");
+    let mut row = 0;
+    while !screen(&t).lines().nth(line).is_some_and(|l| l.starts_with('▌')) && row < 5 {
+        keys(&t, &["j"]);
+        row += 1;
+    }
+    keys(&t, &["x"]);
+    wait(&t, "box is unreachable (for");
+    // `navi list` prints them from the summary the dashboard keeps, marked.
+    let (code, out, _) = t.run_navi(&["list", "--json"]);
+    assert_eq!(code, 0);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let far = rows.iter().find(|r| r["tmux_session"] == "far").expect("far as last seen");
+    assert_eq!(far["reachable"], false, "{far}");
+    assert_eq!(far["remote"], "box");
+    assert!(far["as_of"].as_i64().is_some_and(|t| t > navi::text::now_unix() - 120), "{far}");
+    let (_, text, _) = t.run_navi(&["list"]);
+    assert!(text.contains("box is unreachable; its sessions as last seen"), "{text}");
 
     sshd.restart();
     keys(&t, &["r"]);
-    wait(&t, "far away");
-    wait_gone(&t, "box unreachable");
-    assert!(screen(&t).contains("loc is local"));
+    wait_gone(&t, "unreachable for");
+    assert!(screen(&t).contains("far away") && screen(&t).contains("loc is local"));
 }

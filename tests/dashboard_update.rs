@@ -647,3 +647,44 @@ fn a_git_fetch_dropped_off_screen_is_fetched_again_when_the_row_returns() {
     let up = ch(&mut m, 'j');
     assert!(up.effects.iter().any(|e| matches!(e, Effect::FetchGit { git, .. } if *git == first)), "{:?}", up.effects);
 }
+
+#[test]
+fn a_remote_that_drops_keeps_its_rows_as_last_seen_and_refuses_actions_on_them() {
+    let mut m = model_with(vec!["box".into()]);
+    let mut far = s("far", Status::Permission, 1, "on box");
+    far.remote = Some("box".into());
+    let box_ok = |f: &Session| Msg::Listing { remote: Some("box".into()), result: Ok((vec![f.clone()], vec![])) };
+    update(&mut m, box_ok(&far));
+    let at = m.visible.iter().position(|i| m.rows[*i].session().is_some_and(|s| s.name() == "far")).unwrap();
+    navi::app::update(&mut m, Msg::Mouse(Mouse { kind: MouseKind::Click, col: 5, row: 1 + 3 * at as u16, at_ms: 10 }));
+    update(&mut m, Msg::Listing { remote: Some("box".into()), result: Err("box unreachable: timeout".into()) });
+    // Still listed, as last seen, with the reason on the status line.
+    assert_eq!(selected(&m), "far");
+    assert!(m.down(&Some("box".into())).is_some());
+    assert!(
+        m.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("box unreachable: box unreachable: timeout (its sessions as last seen)")
+    );
+    update(&mut m, Msg::Tick(NOW + 125));
+    for k in ['x', 'd', 'a', ' '] {
+        let up = ch(&mut m, k);
+        assert!(up.effects.is_empty(), "{k}: {:?}", up.effects);
+        assert!(m.dialog.is_none(), "{k}");
+        let text = &m.status.as_ref().unwrap().text;
+        assert!(text.starts_with("box is unreachable (for 2m 5s)"), "{k}: {text}");
+    }
+    assert!(press(&mut m, Key::plain(KeyCode::Enter)).effects.is_empty(), "no attach");
+    // Back: refreshed in place.
+    let mut newer = far.clone();
+    newer.file.status = Status::Working;
+    update(&mut m, box_ok(&newer));
+    assert!(m.down(&Some("box".into())).is_none());
+    assert_eq!(selected(&m), "far");
+    assert_eq!(
+        ch(&mut m, 'd').effects,
+        vec![Effect::Dismiss(SessionKey { remote: Some("box".into()), name: "far".into() })]
+    );
+}

@@ -90,7 +90,13 @@ fn step(m: &mut Model, delta: isize) -> Update {
 
 pub(super) fn selected_key(m: &mut Model) -> Option<SessionKey> {
     match m.selected_row() {
-        Some(Row::Session(s)) => Some(SessionKey::of(s)),
+        Some(Row::Session(s)) => match m.unreachable_text(&s.remote) {
+            Some(text) => {
+                m.set_status(format!("{text}; its sessions are shown as last seen"), Level::Error);
+                None
+            }
+            None => Some(SessionKey::of(s)),
+        },
         Some(Row::Unreachable { remote, reason }) => {
             let text = format!("{remote} is unreachable: {reason}");
             m.set_status(text, Level::Error);

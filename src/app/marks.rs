@@ -36,7 +36,12 @@ fn targets(m: &mut Model) -> Option<Vec<SessionKey>> {
     let order = |k: &SessionKey| m.visible.iter().position(|i| m.rows[*i].key() == *k).unwrap_or(usize::MAX);
     let mut keys: Vec<SessionKey> = m.marks.iter().cloned().collect();
     keys.sort_by_key(|k| (order(k), k.clone()));
-    Some(keys)
+    // Sessions of a remote that does not answer cannot be acted on.
+    let (keys, down): (Vec<SessionKey>, Vec<SessionKey>) = keys.into_iter().partition(|k| m.down(&k.remote).is_none());
+    if let Some(text) = down.first().and_then(|k| m.unreachable_text(&k.remote)) {
+        m.set_status(format!("{text}; its marked sessions are left out"), Level::Error);
+    }
+    (!keys.is_empty()).then_some(keys)
 }
 
 /// `Ok`: the selected row (no marks); `Err`: the marked rows.

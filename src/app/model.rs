@@ -66,8 +66,11 @@ impl Row {
 /// What one backend last answered.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Source {
+    /// While `error` is set (a remote that cannot be listed), the sessions last seen there.
     pub sessions: Vec<Session>,
     pub error: Option<String>,
+    /// When the listing started failing (Unix seconds).
+    pub down_since: Option<i64>,
     pub warnings: Vec<String>,
 }
 
@@ -257,6 +260,21 @@ impl Model {
             marks: Default::default(),
             quit: false,
         }
+    }
+
+    /// A remote that cannot be listed now: since when, and why. Its sessions are shown as
+    /// last seen.
+    pub fn down(&self, remote: &Option<String>) -> Option<(i64, &str)> {
+        remote.as_ref()?;
+        let src = self.sources.get(remote)?;
+        Some((src.down_since?, src.error.as_deref()?))
+    }
+
+    /// "box is unreachable (for 2m 5s): reason", when it is.
+    pub fn unreachable_text(&self, remote: &Option<String>) -> Option<String> {
+        let (since, why) = self.down(remote)?;
+        let name = remote.as_deref().unwrap_or_default();
+        Some(format!("{name} is unreachable (for {}): {why}", crate::text::duration(self.now.saturating_sub(since))))
     }
 
     pub fn selected_row(&self) -> Option<&Row> {

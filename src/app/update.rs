@@ -149,10 +149,28 @@ fn listing(
     let src = match result {
         Ok((mut sessions, warnings)) => {
             sessions.sort_by(|a, b| a.name().cmp(b.name()));
-            Source { sessions, error: None, warnings }
+            Source { sessions, error: None, warnings, down_since: None }
         }
+        // A remote that drops keeps its sessions as last seen, marked, until it answers.
         // An unknown host key also arrives as `Msg::UnknownHostKey`, which asks the user.
-        Err(e) => Source { sessions: Vec::new(), error: Some(crate::text::sanitize_line(&e)), warnings: Vec::new() },
+        Err(e) => {
+            let before = m.sources.get(&remote).filter(|_| remote.is_some()).cloned();
+            let error = crate::text::sanitize_line(&e);
+            if let (Some(r), Some(b)) = (&remote, &before)
+                && b.error.is_none()
+                && !b.sessions.is_empty()
+            {
+                let text = format!("{r} unreachable: {error} (its sessions as last seen)");
+                m.set_status(text, Level::Error);
+            }
+            let down_since = Some(before.as_ref().and_then(|b| b.down_since).unwrap_or(m.now));
+            Source {
+                sessions: before.map(|b| b.sessions).unwrap_or_default(),
+                error: Some(error),
+                warnings: Vec::new(),
+                down_since,
+            }
+        }
     };
     let mut redraw = first_local;
     if let Some(name) = remote.as_ref().filter(|_| !m.remotes_from_pool) {

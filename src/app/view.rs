@@ -14,7 +14,10 @@ pub fn rebuild(m: &mut Model) {
     let mut rows = Vec::new();
     for (remote, src) in &m.sources {
         match (&src.error, remote) {
-            (Some(reason), Some(r)) => rows.push(Row::Unreachable { remote: r.clone(), reason: reason.clone() }),
+            // Nothing known of it: one row saying why.
+            (Some(reason), Some(r)) if src.sessions.is_empty() => {
+                rows.push(Row::Unreachable { remote: r.clone(), reason: reason.clone() })
+            }
             _ => rows.extend(src.sessions.iter().cloned().map(Row::Session)),
         }
     }

@@ -185,10 +185,11 @@ fn read_text(input: impl Read) -> Result<String> {
 }
 
 /// Polls every selected host once, in parallel.
-pub async fn poll_all(ctx: &Context, filter: Filter) -> (Vec<Session>, Vec<String>) {
+pub async fn poll_all(ctx: &Context, filter: Filter) -> (Vec<Session>, Vec<String>, Vec<String>) {
     let backends = ctx.backends(filter);
     let mut sessions = Vec::new();
     let mut problems = Vec::new();
+    let mut down = Vec::new();
     let mut tasks = Vec::new();
     for b in backends {
         tasks.push(async move {
@@ -203,22 +204,51 @@ pub async fn poll_all(ctx: &Context, filter: Filter) -> (Vec<Session>, Vec<Strin
                 problems.extend(listing.warnings.into_iter().map(|w| format!("{label}: {w}")));
             }
             Err(e) if label == "local" => problems.push(format!("local: {e}")),
-            Err(e) => problems.push(format!("{label} unreachable: {e}")),
+            Err(e) => {
+                problems.push(format!("{label} unreachable: {e}"));
+                down.push(label);
+            }
         }
     }
     sessions.sort_by(|a, b| default_order(&a.file, &b.file));
-    (sessions, problems)
+    (sessions, problems, down)
+}
+
+/// The sessions of the remotes in `down` as last seen, from the summary the dashboard and
+/// `navi watch` keep, with when they were listed.
+fn last_seen(ctx: &Context, down: &[String]) -> Vec<(Session, Option<i64>)> {
+    let Ok(Some(summary)) = crate::summary::read(&ctx.paths.state_dir) else { return Vec::new() };
+    let mut rows = Vec::new();
+    for name in down {
+        let Some(entry) = summary.remotes.get(name) else { continue };
+        for row in &entry.sessions {
+            let mut file = crate::sessions::StatusFile::new(&row.name, row.status.clone());
+            file.timestamp = row.since;
+            file.message = row.message.clone();
+            rows.push((Session { file, remote: Some(name.clone()) }, entry.listed_at));
+        }
+    }
+    rows
 }
 
 async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
     ctx.warn_remotes();
-    let (sessions, problems) = poll_all(ctx, filter).await;
+    let (sessions, problems, down) = poll_all(ctx, filter).await;
     for p in &problems {
         eprintln!("navi: {}", sanitize_line(p));
     }
+    let stale = last_seen(ctx, &down);
     if json {
         // Machine-readable, yet often printed as is: cleaned like every other output.
         let mut rows = serde_json::to_value(&sessions)?;
+        if let serde_json::Value::Array(list) = &mut rows {
+            for (s, as_of) in &stale {
+                let mut row = serde_json::to_value(s)?;
+                row["reachable"] = false.into();
+                row["as_of"] = (*as_of).into();
+                list.push(row);
+            }
+        }
         crate::text::sanitize_json(&mut rows);
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
@@ -227,7 +257,18 @@ async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
         println!("No sessions. Run `navi install-hooks`, then start claude inside tmux (or `navi new NAME`).");
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", render_rows(&sessions, now_unix(), &ctx.paths.home_str()));
+    let now = now_unix();
+    print!("{}", render_rows(&sessions, now, &ctx.paths.home_str()));
+    for name in &down {
+        let rows: Vec<Session> =
+            stale.iter().filter(|(s, _)| s.remote.as_ref() == Some(name)).map(|(s, _)| s.clone()).collect();
+        let Some(as_of) = stale.iter().find(|(s, _)| s.remote.as_ref() == Some(name)).map(|(_, t)| *t) else {
+            continue;
+        };
+        let when = as_of.map(|t| age(now, t)).unwrap_or_else(|| "at an unknown time".into());
+        println!("{} is unreachable; its sessions as last seen {when}:", sanitize_line(name));
+        print!("{}", render_rows(&rows, now, &ctx.paths.home_str()));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

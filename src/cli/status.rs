@@ -67,11 +67,13 @@ pub fn run(ctx: &Context, format: StatusFormat) {
     print!("{}", render(&report, format, now));
 }
 
-/// The summary's remote sessions, for every configured remote it knows of.
+/// The summary's remote sessions, for every configured remote it knows of and last found
+/// up (the sessions kept for one that fails are only its last-seen rows).
 pub fn remote_candidates(summary: &Summary, remotes: &[String]) -> Vec<Candidate> {
     remotes
         .iter()
         .filter_map(|r| summary.remotes.get(r).map(|e| (r, e)))
+        .filter(|(_, e)| e.state == RemoteState::Up)
         .flat_map(|(r, e)| e.sessions.iter().map(move |row| Candidate::of_row(r, row)))
         .collect()
 }

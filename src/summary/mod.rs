@@ -55,8 +55,13 @@ pub struct RemoteEntry {
     pub state: RemoteState,
     /// When the listing (or its failure) landed, Unix seconds.
     pub at: i64,
+    /// The sessions as last listed: while the remote fails, those of its last successful
+    /// listing (see `listed_at`).
     #[serde(default)]
     pub sessions: Vec<SessionRow>,
+    /// When `sessions` were listed (`None`: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed_at: Option<i64>,
 }
 
 /// A remote's link as its last listing found it.
@@ -164,16 +169,30 @@ impl SessionRow {
 impl Summary {
     /// Records what a listing of remote `name` found at `now`: its state and the status
     /// files it listed (none when it failed).
+    /// A failure keeps the sessions last listed (and when), for the rows shown as last seen.
     pub fn record_remote(&mut self, name: &str, state: RemoteState, files: &[StatusFile], now: i64) {
-        let sessions = files.iter().filter_map(SessionRow::of).take(MAX_SESSIONS).collect();
-        self.remotes.insert(name.to_string(), RemoteEntry { state, at: now, sessions });
+        let (sessions, listed_at) = match (&state, self.remotes.get(name)) {
+            (RemoteState::Up, _) => (files.iter().filter_map(SessionRow::of).take(MAX_SESSIONS).collect(), Some(now)),
+            (_, Some(before)) => {
+                let listed = before.listed_at.or((before.state == RemoteState::Up).then_some(before.at));
+                (before.sessions.clone(), listed)
+            }
+            (_, None) => (Vec::new(), None),
+        };
+        self.remotes.insert(name.to_string(), RemoteEntry { state, at: now, sessions, listed_at });
     }
 
-    /// Takes each of `other`'s remotes unless this summary knows fresher news of it.
+    /// Takes each of `other`'s remotes unless this summary knows fresher news of it. A
+    /// failure that knows no sessions keeps the ones this summary last listed there.
     pub fn merge(&mut self, other: &Summary) {
         for (name, entry) in &other.remotes {
             match self.remotes.get(name) {
                 Some(mine) if mine.at > entry.at => {}
+                Some(mine) if entry.state != RemoteState::Up && entry.listed_at.is_none() => {
+                    let listed_at = mine.listed_at.or((mine.state == RemoteState::Up).then_some(mine.at));
+                    let kept = RemoteEntry { sessions: mine.sessions.clone(), listed_at, ..entry.clone() };
+                    self.remotes.insert(name.clone(), kept);
+                }
                 _ => {
                     self.remotes.insert(name.clone(), entry.clone());
                 }

@@ -135,3 +135,27 @@ fn two_writers_at_once_lose_nothing_of_each_other() {
     let s = read(dir.path()).unwrap().unwrap();
     assert_eq!((s.remotes["dashboard"].at, s.remotes["watch"].at), (40, 40), "{s:?}");
 }
+
+#[test]
+fn a_failure_keeps_the_sessions_last_listed_and_when() {
+    let d = tempfile::tempdir().unwrap();
+    let mut up = Summary::default();
+    up.record_remote("box", RemoteState::Up, &[file("a", Status::Waiting, 90)], 100);
+    write(d.path(), &up).unwrap();
+    // What a keeper sends when the listing fails: the failure alone.
+    let mut down = Summary::default();
+    down.record_remote("box", RemoteState::Unreachable("timeout".into()), &[], 160);
+    write(d.path(), &down).unwrap();
+    let e = read(d.path()).unwrap().unwrap().remotes["box"].clone();
+    assert_eq!(e.state, RemoteState::Unreachable("timeout".into()));
+    assert_eq!((e.at, e.listed_at), (160, Some(100)));
+    assert_eq!(e.sessions.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["a"]);
+    // In one process too, and a later failure keeps the first listing's time.
+    up.record_remote("box", RemoteState::Down("dropped".into()), &[], 170);
+    up.record_remote("box", RemoteState::Down("dropped".into()), &[], 180);
+    assert_eq!(up.remotes["box"].listed_at, Some(100));
+    assert_eq!(up.remotes["box"].sessions.len(), 1);
+    // Back up: what it lists now.
+    up.record_remote("box", RemoteState::Up, &[], 190);
+    assert_eq!((up.remotes["box"].listed_at, up.remotes["box"].sessions.len()), (Some(190), 0));
+}

@@ -80,8 +80,14 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model) {
 fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'static>> {
     let f = &s.file;
     let icon = theme::icon(&f.status);
+    let down = m.down(&s.remote).map(|(since, _)| since);
     let ts = age(m.now, f.timestamp());
     let ts = if f.timestamp.is_some() { ts } else { String::new() };
+    // A remote that does not answer: its sessions as last seen, dimmed, saying for how long.
+    let ts = match down {
+        Some(since) => format!("unreachable for {}", crate::text::duration(m.now.saturating_sub(since))),
+        None => ts,
+    };
     let remote = s.remote.as_ref().map(|r| format!(" [{}]", sanitize_line(r))).unwrap_or_default();
     let mark = if m.marks.contains(&crate::app::model::SessionKey::of(s)) { MARK } else { "" };
     // marker(1) + icon(2) + space(1) + the mark, age on the right with a space before it.
@@ -125,7 +131,12 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
         None => Span::styled(truncate(&sanitize_line(f.status.as_str()), avail), theme::dim()),
     };
     let pad = Style::default();
-    vec![Line::from(l1.spans), Line::from(l2), Line::from(vec![Span::styled(" ", pad), Span::raw("   "), msg])]
+    let lines =
+        vec![Line::from(l1.spans), Line::from(l2), Line::from(vec![Span::styled(" ", pad), Span::raw("   "), msg])];
+    match down {
+        Some(_) => lines.into_iter().map(|l| l.patch_style(theme::dim())).collect(),
+        None => lines,
+    }
 }
 
 /// `1h 5m · 31 tools · 2 agents · team core`: what the status file's metrics say.
