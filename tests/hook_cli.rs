@@ -271,3 +271,24 @@ fn a_set_aside_never_replaces_an_earlier_one() {
     assert_eq!(kept.iter().filter(|k| *k == "earlier").count(), 31, "every earlier one kept");
     assert!(kept.contains(&"{broken".to_string()));
 }
+
+#[test]
+fn empty_navi_variables_are_unset_ones_and_never_fail_the_hook() {
+    let mut t = TmuxServer::new();
+    for var in ["NAVI_SESSIONS_DIR", "NAVI_REMOTES", "NAVI_TMUX_SOCKET"] {
+        t.env.push((var.into(), String::new()));
+    }
+    t.new_session("api", &t.home, "");
+    let out = hook_in_pane(&t, &pane_id(&t, "api"), &json!({"hook_event_name":"Stop","last_assistant_message":"ok"}));
+    // Claude Code takes a hook's exit 2 (what a usage error gives) for "block".
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(t.read_status("api").unwrap()["status"], "done", "written where an unset variable puts it");
+    // Any bad argument too.
+    let out = t.navi().args(["hook", "--no-such-flag"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Other commands take them as unset as well.
+    let (code, out, err) = t.run_navi(&["status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 done"), "{out}");
+}

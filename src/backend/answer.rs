@@ -12,7 +12,7 @@
 //! Written on [`SessionBackend`] primitives: local and remote share it.
 
 use super::pane::{self, Answer, Choice, PaneView};
-use super::{BackendError, SessionBackend};
+use super::{BackendError, SessionBackend, tmux};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -77,8 +77,26 @@ pub enum AnswerError {
     Backend(#[from] BackendError),
 }
 
-/// The permission dialog the session's pane shows, or an error naming what it shows.
+/// The permission dialog the session's pane shows, or an error naming what it shows. Only
+/// a pane whose program can be Claude Code, and not in copy mode, counts: a shell under
+/// the screen Claude Code left when it exited, or `cat` printing one, would take the key.
 pub async fn read<B: SessionBackend + ?Sized>(b: &B, name: &str) -> Result<Dialog, AnswerError> {
+    let out = b.run_on(name, &b.tmux().pane_state(name)).await?;
+    let state = tmux::parse_pane_state(&out.stdout_str());
+    let command = crate::text::sanitize_line(&state.command);
+    let not = |shows: String| AnswerError::NotAPermission { name: name.into(), shows };
+    if state.dead {
+        return Err(not("a program that has ended".into()));
+    }
+    if pane::SHELLS.contains(&state.command.as_str()) {
+        return Err(not(format!("a shell prompt ({command}): Claude Code is not running there")));
+    }
+    if !pane::runs_agent(&state.command) {
+        return Err(not(format!("{command}, not Claude Code")));
+    }
+    if state.in_mode {
+        return Err(not("tmux's copy mode (press q there to leave it)".into()));
+    }
     let capture = b.preview(name, LINES).await?;
     Dialog::of(pane::read(&capture))
         .map_err(|other| AnswerError::NotAPermission { name: name.into(), shows: other.describe() })

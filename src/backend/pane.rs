@@ -33,6 +33,19 @@ pub use answer::{Answer, choose};
 pub use policy::{Correction, QUIET_ENV, START_ENV, STARTING, Thresholds, correct, needs_look};
 pub use read::{input_text, read, split_input};
 
+/// Programs that never show Claude Code's screens: a shell whose screen still shows them
+/// shows what Claude Code left behind when it exited.
+pub const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "tcsh", "csh", "ash", "busybox"];
+
+/// Whether tmux's `pane_current_command` can be Claude Code: `claude` (also a symlink's
+/// name), the npm package's `claude.exe`, `node` (older npm installs), or the version
+/// number Claude Code may set as its process title. Keys meant for its dialogs go to
+/// nothing else (a pager or `cat` showing an old screen would take them as input).
+pub fn runs_agent(command: &str) -> bool {
+    let version = !command.is_empty() && command.chars().all(|c| c.is_ascii_digit() || c == '.');
+    command.starts_with("claude") || command == "node" || version
+}
+
 /// One numbered answer of a dialog: `❯ 1. Yes` is `{number: 1, label: "Yes", selected: true}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {

@@ -27,8 +27,6 @@ const NO_BOX_WAIT: Duration = Duration::from_secs(2);
 const SETTLE: Duration = Duration::from_secs(1);
 /// The whole send gives up after this long.
 const DEADLINE: Duration = Duration::from_secs(15);
-/// Programs that never show an input box: their line is typed once, not watched.
-const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "tcsh", "csh", "ash", "busybox"];
 
 /// What one look at the screen says about the text sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +59,8 @@ pub async fn submit<B: SessionBackend + ?Sized>(b: &B, name: &str, text: &str) -
         Some(tmux::NO_SESSION) => return Err(BackendError::NoSuchSession(name.into())),
         _ => return Err(BackendError::Command(out.error_text())),
     };
-    let shell = SHELLS.contains(&before.command.as_str());
+    // A shell's line is typed once, not watched: it never shows an input box.
+    let shell = pane::SHELLS.contains(&before.command.as_str());
     let start = Instant::now();
     let (mut enters, mut last_enter) = (1, start);
     let (mut held, mut cleared_since) = (false, None);
@@ -75,7 +74,7 @@ pub async fn submit<B: SessionBackend + ?Sized>(b: &B, name: &str, text: &str) -
             Seen::Submitted => return Ok(()),
             // Held in the box before and gone now; or gone for good (not a passing redraw).
             Seen::Cleared if held || cleared_since.is_some_and(|t| t.elapsed() >= SETTLE) => return Ok(()),
-            Seen::NoBox if shell || SHELLS.contains(&now.command.as_str()) => return Ok(()),
+            Seen::NoBox if shell || pane::SHELLS.contains(&now.command.as_str()) => return Ok(()),
             Seen::NoBox if start.elapsed() >= NO_BOX_WAIT => return Ok(()),
             Seen::Holding if last_enter.elapsed() < RETRY_AFTER => held = true,
             Seen::Holding => {

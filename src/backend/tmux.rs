@@ -112,6 +112,16 @@ impl Tmux {
         format!("{}{}", self.resolve(name), self.screen_of_t())
     }
 
+    /// Whether the pane is dead, in a mode (copy mode), and its foreground program (see
+    /// [`parse_pane_state`]).
+    pub fn pane_state(&self, name: &str) -> String {
+        format!(
+            "{}{} display-message -p -t \"$t:\" '#{{pane_dead}} #{{pane_in_mode}} #{{pane_current_command}}'",
+            self.resolve(name),
+            self.prefix
+        )
+    }
+
     /// Presses Enter in the session.
     pub fn press_enter(&self, name: &str) -> String {
         format!("{}{}", self.resolve(name), self.enter_to_t())
@@ -187,6 +197,21 @@ pub fn parse_screen(stdout: &str) -> Screen {
     let (head, text) = stdout.split_once('\n').unwrap_or((stdout, ""));
     let (dead, command) = head.split_once(' ').unwrap_or((head, ""));
     Screen { dead: dead == "1", command: command.trim().to_string(), text: text.to_string() }
+}
+
+/// A pane as [`Tmux::pane_state`] gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaneState {
+    pub dead: bool,
+    /// In copy mode (or another mode): keys go to tmux, not to the program.
+    pub in_mode: bool,
+    pub command: String,
+}
+
+pub fn parse_pane_state(stdout: &str) -> PaneState {
+    let mut parts = stdout.trim_end_matches('\n').splitn(3, ' ');
+    let (dead, mode) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    PaneState { dead: dead == "1", in_mode: mode == "1", command: parts.next().unwrap_or("").trim().to_string() }
 }
 
 /// Starts what [`Tmux::create`] prints: output before it (a remote shell's startup files)
@@ -276,6 +301,8 @@ mod tests {
         let s = parse_screen("0 claude\n❯ hi\n\n");
         assert_eq!((s.dead, s.command.as_str(), s.text.as_str()), (false, "claude", "❯ hi\n\n"));
         assert!(parse_screen("1 claude\n").dead);
+        let p = parse_pane_state("0 1 claude.exe\n");
+        assert_eq!((p.dead, p.in_mode, p.command.as_str()), (false, true, "claude.exe"));
     }
 
     #[test]

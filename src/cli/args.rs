@@ -21,17 +21,35 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct Global {
     /// Folder of status files [default: ~/.claude-sessions]
-    #[arg(long, global = true, value_name = "DIR", env = "NAVI_SESSIONS_DIR")]
+    #[arg(long, global = true, value_name = "DIR", env = "NAVI_SESSIONS_DIR", value_parser = path_or_empty)]
     pub sessions_dir: Option<PathBuf>,
     /// Remotes file [default: $XDG_CONFIG_HOME/navi/remotes.yaml]
-    #[arg(long, global = true, value_name = "FILE", env = "NAVI_REMOTES")]
+    #[arg(long, global = true, value_name = "FILE", env = "NAVI_REMOTES", value_parser = path_or_empty)]
     pub remotes: Option<PathBuf>,
     /// Socket of the local tmux server to use [default: tmux's own]
-    #[arg(long, global = true, value_name = "PATH", env = "NAVI_TMUX_SOCKET")]
+    #[arg(long, global = true, value_name = "PATH", env = "NAVI_TMUX_SOCKET", value_parser = path_or_empty)]
     pub tmux_socket: Option<PathBuf>,
+}
+
+/// A path option; an empty one (`NAVI_SESSIONS_DIR=` in a hook's environment) is taken
+/// as not given (see [`Global::without_empty`]), never as an error: the hook must not fail.
+fn path_or_empty(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(s))
+}
+
+impl Global {
+    /// The options with empty paths taken as not given.
+    pub fn without_empty(self) -> Global {
+        let given = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty());
+        Global {
+            sessions_dir: given(self.sessions_dir),
+            remotes: given(self.remotes),
+            tmux_socket: given(self.tmux_socket),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -13,7 +13,17 @@ use clap::Parser;
 use std::process::ExitCode;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Claude Code reads a hook's exit 2 as "block this": the hook never fails, whatever
+        // its arguments or environment.
+        Err(_) if std::env::args_os().nth(1).is_some_and(|a| a == "hook") => {
+            commands::hook(&args::Global::default());
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => e.exit(),
+    };
+    cli.global = cli.global.without_empty();
     if let Some(Command::Hook) = cli.command {
         commands::hook(&cli.global);
         return ExitCode::SUCCESS;

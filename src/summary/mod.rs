@@ -38,6 +38,9 @@ const REASON_MAX: usize = 300;
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 /// A remote not heard of for this long is dropped (it left remotes.yaml, or nothing runs).
 const FORGET_AFTER: i64 = 7 * 86_400;
+/// How far ahead of this machine's clock a written time may be (another machine's clock,
+/// a small step back).
+const FUTURE_SLACK: i64 = 300;
 /// News older than this is stale: the dashboard and `navi watch` refresh it far sooner.
 pub const STALE_AFTER: i64 = 60;
 
@@ -236,8 +239,12 @@ pub fn read(state_dir: &Path) -> Result<Option<Summary>, ReadError> {
 pub fn write(state_dir: &Path, fresh: &Summary) -> io::Result<()> {
     let _lock = lock_dir(state_dir, LOCK_WAIT)?;
     let mut merged = read(state_dir).ok().flatten().unwrap_or_default();
+    // News "from the future" (the clock stepped back, or a hand-edited file) would never be
+    // replaced, and would make every other remote look a week old: it is dropped.
+    let now = crate::text::now_unix();
+    merged.remotes.retain(|_, e| e.at <= now.saturating_add(FUTURE_SLACK));
     merged.merge(fresh);
-    let newest = merged.remotes.values().map(|e| e.at).max().unwrap_or(0);
+    let newest = merged.remotes.values().map(|e| e.at).max().unwrap_or(0).min(now);
     merged.remotes.retain(|_, e| newest.saturating_sub(e.at) < FORGET_AFTER);
     let mut bytes = serde_json::to_vec(&merged).map_err(io::Error::other)?;
     bytes.push(b'\n');

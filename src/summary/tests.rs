@@ -159,3 +159,22 @@ fn a_failure_keeps_the_sessions_last_listed_and_when() {
     up.record_remote("box", RemoteState::Up, &[], 190);
     assert_eq!((up.remotes["box"].listed_at, up.remotes["box"].sessions.len()), (Some(190), 0));
 }
+
+#[test]
+fn news_from_the_future_is_dropped_not_kept_forever() {
+    let d = tempfile::tempdir().unwrap();
+    let now = crate::text::now_unix();
+    let mut future = Summary::default();
+    future.record_remote("box", RemoteState::Up, &[file("ghost", Status::Permission, now)], now + 3600);
+    future.record_remote("box2", RemoteState::Up, &[], now + 9 * 86_400);
+    future.record_remote("db", RemoteState::Up, &[], now - 10);
+    std::fs::write(path(d.path()), serde_json::to_vec(&future).unwrap()).unwrap();
+    let mut fresh = Summary::default();
+    fresh.record_remote("box", RemoteState::Unreachable("timeout".into()), &[], now);
+    write(d.path(), &fresh).unwrap();
+    let s = read(d.path()).unwrap().unwrap();
+    assert_eq!(s.remotes["box"].state, RemoteState::Unreachable("timeout".into()));
+    assert!(s.remotes["box"].sessions.is_empty(), "the ghost from the future is gone");
+    assert!(!s.remotes.contains_key("box2"));
+    assert!(s.remotes.contains_key("db"), "a remote heard of 10 s ago is kept");
+}

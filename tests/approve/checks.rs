@@ -18,11 +18,33 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-/// A session whose pane shows `screen` and then waits; returns once it is drawn.
+/// A session whose pane shows `screen` and then waits, in a program named `claude` (a
+/// `sleep` under that name: navi types only into what can be Claude Code); returns once
+/// it is drawn.
 fn showing(t: &TmuxServer, name: &str, screen: &str) {
+    shown_by(t, name, screen, &stand_in(t).to_string_lossy());
+}
+
+/// `sleep`, under the name `claude`.
+fn stand_in(t: &TmuxServer) -> PathBuf {
+    let bin = t.dir.path().join("fake-bin");
+    let claude = bin.join("claude");
+    if !claude.exists() {
+        std::fs::create_dir_all(&bin).unwrap();
+        let sleep = String::from_utf8(
+            std::process::Command::new("sh").args(["-c", "command -v sleep"]).output().unwrap().stdout,
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(sleep.trim(), &claude).unwrap();
+    }
+    claude
+}
+
+/// A session whose pane shows `screen`, then runs `then` (with the argument 600).
+fn shown_by(t: &TmuxServer, name: &str, screen: &str, then: &str) {
     let file = t.dir.path().join(format!("{name}.txt"));
     std::fs::write(&file, format!("{}\n", screen.trim_end())).unwrap();
-    t.new_session(name, t.dir.path(), &format!("cat {}; exec sleep 600", file.display()));
+    t.new_session(name, t.dir.path(), &format!("cat {}; exec {then} 600", file.display()));
     let last = screen.trim_end().lines().last().unwrap().trim().to_string();
     t.wait_text(&format!("={name}:"), &last, WAIT);
 }
@@ -84,4 +106,35 @@ fn a_dialog_that_stays_is_reported() {
     assert!(err.contains("pressed 3 (No)") && err.contains("still there"), "{err}");
     assert!(wait_for(WAIT, || t.capture("=stuck:").contains('3')));
     assert_eq!(typed(&t, "stuck"), "3", "the digit alone, no Enter");
+}
+
+#[test]
+fn a_dialog_left_on_screen_by_an_exited_claude_code_or_shown_by_another_program_gets_nothing() {
+    let t = TmuxServer::new();
+    // Claude Code exited: its last screen stays above the shell's prompt.
+    let screen = format!("{}\n", fixture("permission-dialog.txt").trim_end());
+    let file = t.dir.path().join("left.txt");
+    std::fs::write(&file, &screen).unwrap();
+    t.new_session("left", t.dir.path(), &format!("cat {}; exec bash --norc", file.display()));
+    t.wait_text("=left:", "Esc to cancel", WAIT);
+    for args in [&["approve", "left"][..], &["deny", "left"], &["approve", "--always", "left"]] {
+        let (code, _, err) = navi(&t, args);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(err.contains("nothing typed") && err.contains("a shell prompt (bash)"), "{err}");
+    }
+    // Only the prompt before the marker: nothing was typed at it.
+    let line = typed(&t, "left");
+    assert!(line.trim_end().ends_with(['#', '$']), "{line:?}");
+    // A program that is not Claude Code printing one.
+    shown_by(&t, "pager", &fixture("permission-dialog.txt"), "sleep");
+    let (code, _, err) = navi(&t, &["approve", "pager"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("sleep, not Claude Code"), "{err}");
+    assert_eq!(typed(&t, "pager"), "");
+    // Claude Code's pane in copy mode: the digit would be a repeat count.
+    showing(&t, "copy", &fixture("permission-dialog.txt"));
+    t.tmux(&["copy-mode", "-t", "=copy:"]);
+    let (code, _, err) = navi(&t, &["approve", "copy"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("copy mode"), "{err}");
 }
