@@ -87,6 +87,27 @@ fn the_key_binding_switches_the_client_to_the_session_waiting_longest() {
 }
 
 #[test]
+fn with_navi_socket_set_to_the_clients_own_server_the_client_switches_too() {
+    let s = Setup::new(&["home", "wants"]);
+    let t = &s.t;
+    let navi = format!(
+        "env -u XDG_STATE_HOME -u XDG_CONFIG_HOME HOME={} NAVI_TMUX_SOCKET={} {} jump 2>&1",
+        shlex::try_quote(&t.home.to_string_lossy()).unwrap(),
+        shlex::try_quote(&t.socket.to_string_lossy()).unwrap(),
+        env!("CARGO_BIN_EXE_navi")
+    );
+    assert!(t.tmux(&["bind-key", "J", "run-shell", &navi]).status.success());
+    let now = navi::text::now_unix();
+    t.write_status(&json!({"tmux_session": "wants", "status": "permission", "timestamp": now}));
+    s.press_jump();
+    assert!(wait_for(WAIT, || s.client_session() == "wants"), "client on {:?}", s.client_session());
+    // Switched, not a new window holding tmux inside itself.
+    let windows = t.tmux(&["list-windows", "-a", "-F", "#{session_name}:#{window_name}"]);
+    let windows = String::from_utf8_lossy(&windows.stdout).into_owned();
+    assert_eq!(windows.lines().count(), 2, "{windows}");
+}
+
+#[test]
 fn nothing_waiting_is_exit_1_with_a_message() {
     let t = TmuxServer::new();
     t.new_session("busy", &t.home, "");

@@ -29,6 +29,20 @@ impl LocalBackend {
         LocalBackend { tmux: Tmux::with_socket(socket.as_deref()), socket, store: Store::new(sessions_dir) }
     }
 
+    /// Whether navi's tmux server is the one the tmux client navi runs in belongs to (no
+    /// socket of its own, or the same socket as `$TMUX`): then a client switches to a
+    /// session instead of attaching tmux inside itself.
+    pub fn serves_this_client(&self) -> bool {
+        let Some(socket) = &self.socket else { return true };
+        let Some(tmux) = std::env::var_os("TMUX") else { return false };
+        let tmux = tmux.to_string_lossy();
+        let client = std::path::Path::new(tmux.split(',').next().unwrap_or(""));
+        match (std::fs::canonicalize(socket), std::fs::canonicalize(client)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => socket.as_path() == client,
+        }
+    }
+
     /// The private tmux server's socket, `None` for the user's own.
     pub fn socket(&self) -> Option<&std::path::Path> {
         self.socket.as_deref()

@@ -11,10 +11,15 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 /// Kills the script's process group when dropped armed: on a timeout, an output past the
 /// bound, or a caller that stopped waiting.
-struct Group(Option<Pid>);
+pub(crate) struct Group(Option<Pid>);
 
 impl Group {
-    fn disarm(&mut self) {
+    /// The process group of `child`, which must have been started with `process_group(0)`.
+    pub(crate) fn of(child: &tokio::process::Child) -> Group {
+        Group(child.id().and_then(|id| Pid::from_raw(i32::try_from(id).ok()?)))
+    }
+
+    pub(crate) fn disarm(&mut self) {
         self.0 = None;
     }
 }
@@ -46,7 +51,7 @@ pub async fn run_sh(
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| BackendError::Command(format!("cannot run sh: {e}")))?;
-    let mut group = Group(child.id().and_then(|id| Pid::from_raw(i32::try_from(id).ok()?)));
+    let mut group = Group::of(&child);
     let (out, err, input) = (child.stdout.take(), child.stderr.take(), child.stdin.take());
     let work = async {
         let feed = async {

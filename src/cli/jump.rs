@@ -60,8 +60,12 @@ async fn go(ctx: &Context, target: &Candidate) -> Result<ExitCode> {
     }
     // The user's client can switch to a session of its own server; a session elsewhere (a
     // remote, a private local server) is attached from a new window of the user's tmux.
-    let switch = target.remote.is_none() && ctx.local.socket().is_none();
-    let line = shell::command_line(&backend.attach_command(&target.session, switch));
+    let switch = target.remote.is_none() && ctx.local.serves_this_client();
+    // The client switches, also when navi's socket is the client's own server's.
+    let line = match switch {
+        true => ctx.local.tmux().attach(&target.session, true),
+        false => shell::command_line(&backend.attach_command(&target.session, false)),
+    };
     let script = if switch { line } else { new_window(target, &line) };
     let out = run_sh(&script, None, TMUX_TIMEOUT, TMUX_OUTPUT_MAX).await?;
     if !out.success() {
@@ -80,7 +84,8 @@ fn new_window(target: &Candidate, line: &str) -> String {
     let run = format!(
         "{line} || {{ printf '\\nnavi: the attach failed (above); press Enter to close this window\\n'; read _; }}"
     );
-    format!("tmux new-window -n {} {}", shell::quote(&name), shell::quote(&run))
+    // tmux expands formats in a window name: `#` is doubled so a name shows as it is.
+    format!("tmux new-window -n {} {}", shell::quote(&name.replace('#', "##")), shell::quote(&run))
 }
 
 /// Hands this terminal to the attach command until it ends.

@@ -160,14 +160,22 @@ async fn command(notice: &Notice, argv: &[String], timeout: Duration) -> Result<
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", crate::text::sanitize_line(program)))?;
-    match tokio::time::timeout(timeout, child.wait()).await {
+    // Past the timeout, everything it started goes too (a script's `sleep`, `curl`).
+    let mut group = crate::backend::process::Group::of(&child);
+    let waited = tokio::time::timeout(timeout, child.wait()).await;
+    if waited.is_ok() {
+        group.disarm();
+    }
+    match waited {
         Ok(Ok(status)) if status.success() => Ok(()),
         Ok(Ok(status)) => Err(format!("{} ended with {status}", crate::text::sanitize_line(program))),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => {
+            drop(group);
             let _ = child.kill().await;
             Err(format!("{} was killed after {} s", crate::text::sanitize_line(program), timeout.as_secs()))
         }
@@ -207,5 +215,22 @@ mod tests {
     #[test]
     fn tmux_formats_are_not_expanded() {
         assert_eq!(tmux_text(&notice("#{pane_pid}")), "navi: api ##(touch x) (prod) needs permission: ##{pane_pid}");
+    }
+
+    #[tokio::test]
+    async fn a_command_past_its_timeout_is_killed_with_what_it_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let script = format!("sleep 60 & echo $! > '{}'; wait", pid_file.display());
+        let argv = vec!["sh".to_string(), "-c".to_string(), script];
+        let e = command(&notice("m"), &argv, Duration::from_millis(500)).await.unwrap_err();
+        assert!(e.contains("killed after"), "{e}");
+        let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+        let gone = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            let pid = rustix::process::Pid::from_raw(pid).unwrap();
+            rustix::process::test_kill_process(pid).is_err()
+        });
+        assert!(gone, "the command's child {pid} outlived its timeout");
     }
 }
