@@ -172,7 +172,8 @@ impl Problems {
                             eprintln!("navi watch: {place} is listed again");
                         }
                         if self.listed.insert(remote.clone()) {
-                            eprintln!("navi watch: {place}: {} sessions", sessions.len());
+                            let n = sessions.len();
+                            eprintln!("navi watch: {place}: {n} session{}", if n == 1 { "" } else { "s" });
                         }
                     }
                     Err(e) => {

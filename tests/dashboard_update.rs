@@ -688,3 +688,12 @@ fn a_remote_that_drops_keeps_its_rows_as_last_seen_and_refuses_actions_on_them()
         vec![Effect::Dismiss(SessionKey { remote: Some("box".into()), name: "far".into() })]
     );
 }
+
+#[test]
+fn an_unreachable_remote_listed_first_does_not_keep_the_selection_at_the_bottom() {
+    let mut m = model_with(vec!["box".into()]);
+    update(&mut m, Msg::Listing { remote: Some("box".into()), result: Err("box unreachable: timeout".into()) });
+    update(&mut m, Msg::Listing { remote: None, result: Ok((list(), vec![])) });
+    assert!(m.selected_session().is_some(), "a session is selected, not the warning row");
+    assert_eq!(m.selected, 0);
+}

@@ -217,7 +217,7 @@ fn watch_tells_a_remote_transition_once_on_the_desktop_and_is_one_per_user() {
     sshd.write_status(&json!({"tmux_session": "far", "status": "working", "timestamp": now - 10}));
 
     let mut watch = Watch::start(&t);
-    watch.wait_said("box: 1 sessions");
+    watch.wait_said("box: 1 session\n");
     let (code, _, err) = t.run_navi(&["watch"]);
     assert!(code != 0 && err.contains("navi watch is already running (pid"), "{err}");
 

@@ -34,7 +34,11 @@ pub fn refilter(m: &mut Model) {
     m.visible = visible;
     // The session the user chose if it is back, else the row selected until now.
     let pos = |k: &Option<_>| k.as_ref().and_then(|k| m.visible.iter().position(|i| m.rows[*i].key() == *k));
-    let found = pos(&m.wanted_key).or_else(|| pos(&m.selected_key));
+    // An unreachable remote's row is kept selected only when the user chose it: at start
+    // it may be the first row to arrive, and must not hold the selection at the bottom.
+    let unchosen_warning =
+        m.wanted_key.is_none() && m.selected_key.as_ref().is_some_and(|k| k.remote.is_some() && k.name.is_empty());
+    let found = pos(&m.wanted_key).or_else(|| if unchosen_warning { Some(0) } else { pos(&m.selected_key) });
     m.selected = found.unwrap_or(m.selected.min(m.visible.len().saturating_sub(1)));
     m.selected_key = m.selected_row().map(Row::key);
     keep_in_view(m);

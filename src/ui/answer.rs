@@ -24,14 +24,16 @@ pub fn draw(frame: &mut Frame, area: Rect, answer: Answer, found: &[Found]) {
         let d = match &f.dialog {
             Ok(d) => d,
             Err(e) => {
-                lines
-                    .push(Line::styled(format!("  ✗ {} (skipped)", truncate(&sanitize_line(e), room)), theme::error()));
+                lines.push(Line::styled(
+                    format!("  ✗ {} (skipped)", truncate(&sanitize_line(e), room.saturating_sub(14))),
+                    theme::error(),
+                ));
                 continue;
             }
         };
         lines.push(Line::styled(format!("  {}", truncate(&sanitize_line(&d.title), room)), theme::accent()));
         for l in d.body.iter().take(BODY_MAX) {
-            lines.push(Line::raw(format!("    {}", truncate(&sanitize_line(l), room))));
+            lines.push(Line::raw(format!("    {}", truncate(&sanitize_line(l), room.saturating_sub(2)))));
         }
         if d.body.len() > BODY_MAX {
             lines.push(Line::styled(format!("    … {} more lines", d.body.len() - BODY_MAX), theme::dim()));
