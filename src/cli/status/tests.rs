@@ -96,9 +96,11 @@ fn no_summary_is_said_in_plain_only_and_only_with_remotes() {
 fn hostile_names_and_messages_inject_no_tmux_format_or_escape() {
     let mut s = Summary::default();
     let evil = file("#[fg=red]x#(reboot)\x1b[31m", Status::Permission, NOW - 60, "#{pane_id}\x1b]0;t\x07");
-    s.record_remote("r#{host}", RemoteState::Down("#[bg=red]\x1b[2J".into()), &[evil], NOW - 100);
+    s.record_remote("r#{host}", RemoteState::Up, &[evil], NOW - 100);
+    // A remote found down: its reason is shown (its last-seen sessions are not counted).
+    s.record_remote("q#{host}", RemoteState::Down("#[bg=red]\x1b[2J".into()), &[], NOW - 100);
     let dir = setup(&[file("odd", Status::Other("#[blink]".into()), NOW, "")], Some(&s));
-    let r = report(&dir, &["r#{host}"]);
+    let r = report(&dir, &["r#{host}", "q#{host}"]);
     let tmux = render(&r, StatusFormat::Tmux, NOW);
     // Every `#` navi did not write itself is doubled: tmux shows it as text.
     let ours = tmux.replace("#[dim]", "").replace("#[nodim]", "");
@@ -108,7 +110,7 @@ fn hostile_names_and_messages_inject_no_tmux_format_or_escape() {
     for format in [StatusFormat::Plain, StatusFormat::Tmux, StatusFormat::Json] {
         let out = render(&r, format, NOW);
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{format:?}: {out:?}");
-        assert_eq!(out.matches('\n').count(), if format == StatusFormat::Plain { 3 } else { 1 }, "{out}");
+        assert_eq!(out.matches('\n').count(), if format == StatusFormat::Plain { 4 } else { 1 }, "{out}");
     }
     let json: Value = serde_json::from_str(&render(&r, StatusFormat::Json, NOW)).unwrap();
     assert_eq!(json["counts"], json!({"permission": 1, "other": 1}));
