@@ -128,8 +128,11 @@ pub async fn answer<B: SessionBackend + ?Sized>(
     b.run_on(name, &b.tmux().type_keys(name, &choice.number.to_string())).await?;
     wait_gone(b, name, &dialog, &choice).await?;
     // Best effort: answered; a failed check is retried by the next listing's.
+    // The dialog is gone because navi answered it: the screen is the truth now, even for
+    // a status written less than the usual settle time ago.
     if let Ok(Some(file)) = b.read_status(name).await {
-        b.check_panes(&[file], crate::text::now_unix()).await;
+        let t = pane::Thresholds { settle_secs: 0, ..pane::Thresholds::from_env() };
+        super::panecheck::check_with(b, &[file], crate::text::now_unix(), &t).await;
     }
     Ok(Answered { dialog, choice })
 }

@@ -31,7 +31,18 @@ pub fn candidates<'a>(files: &'a [StatusFile], now: i64, t: &pane::Thresholds) -
 
 /// Checks the panes of `files`' candidates and writes each correction; see the module note.
 pub async fn check<B: SessionBackend + ?Sized>(b: &B, files: &[StatusFile], now: i64) -> Checked {
-    let t = pane::Thresholds::from_env();
+    check_with(b, files, now, &pane::Thresholds::from_env()).await
+}
+
+/// [`check`] with given thresholds: right after navi answered a dialog itself, the pane is
+/// known to be past it, and no settle time is waited (see `backend::answer`).
+pub async fn check_with<B: SessionBackend + ?Sized>(
+    b: &B,
+    files: &[StatusFile],
+    now: i64,
+    t: &pane::Thresholds,
+) -> Checked {
+    let t = *t;
     let mut checked = Checked::default();
     for file in candidates(files, now, &t) {
         let name = file.tmux_session.clone();
