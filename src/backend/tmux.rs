@@ -112,6 +112,11 @@ impl Tmux {
         format!("{}{}", self.resolve(name), self.screen_of_t())
     }
 
+    /// How many clients show the session of pane `pane` (`%3`): the user is looking at it.
+    pub fn pane_session_attached(&self, pane: &str) -> String {
+        format!("{} display-message -p -t {} '#{{session_attached}}'", self.prefix, quote(pane))
+    }
+
     /// Whether the pane is dead, in a mode (copy mode), and its foreground program (see
     /// [`parse_pane_state`]).
     pub fn pane_state(&self, name: &str) -> String {

@@ -260,11 +260,10 @@ async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
     let now = now_unix();
     print!("{}", render_rows(&sessions, now, &ctx.paths.home_str()));
     for name in &down {
-        let rows: Vec<Session> =
-            stale.iter().filter(|(s, _)| s.remote.as_ref() == Some(name)).map(|(s, _)| s.clone()).collect();
-        let Some(as_of) = stale.iter().find(|(s, _)| s.remote.as_ref() == Some(name)).map(|(_, t)| *t) else {
-            continue;
-        };
+        let (rows, as_of): (Vec<Session>, Vec<Option<i64>>) =
+            stale.iter().filter(|(s, _)| s.remote.as_ref() == Some(name)).cloned().unzip();
+        // One listing per remote: every row has the same time.
+        let Some(as_of) = as_of.first().copied() else { continue };
         let when = as_of.map(|t| age(now, t)).unwrap_or_else(|| "at an unknown time".into());
         println!("{} is unreachable; its sessions as last seen {when}:", sanitize_line(name));
         print!("{}", render_rows(&rows, now, &ctx.paths.home_str()));

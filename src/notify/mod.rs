@@ -184,15 +184,11 @@ pub(crate) fn bounded(s: &str, max: usize) -> String {
 /// Whether a tmux client shows the session of `pane` right now (the user is looking). A
 /// tmux that does not answer in time counts as nobody looking.
 pub async fn watched(pane: &str) -> bool {
-    let cmd = tokio::process::Command::new("tmux")
-        .args(["display-message", "-p", "-t", pane, "#{session_attached}"])
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    match tokio::time::timeout(std::time::Duration::from_secs(2), cmd).await {
-        Ok(Ok(out)) if out.status.success() => {
-            String::from_utf8_lossy(&out.stdout).trim().parse::<u32>().is_ok_and(|n| n > 0)
-        }
+    // The server of the pane the hook runs in: tmux finds it through $TMUX.
+    let script = crate::backend::tmux::Tmux::default().pane_session_attached(pane);
+    let wait = std::time::Duration::from_secs(2);
+    match crate::backend::process::run_sh(&script, None, wait, 4096).await {
+        Ok(out) if out.success() => out.stdout_str().trim().parse::<u32>().is_ok_and(|n| n > 0),
         _ => false,
     }
 }
