@@ -39,6 +39,16 @@ pub fn sanitize_json(value: &mut serde_json::Value) {
     }
 }
 
+/// `s` cleaned as [`sanitize_json`] cleans a string: borrowed when it is already clean,
+/// which is almost always.
+pub fn clean_json_str(s: &str) -> std::borrow::Cow<'_, str> {
+    if needs_cleaning(s) {
+        std::borrow::Cow::Owned(strip_escapes(s.as_bytes(), b"\n\t"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// Every escape sequence starts with a control character, so text without controls or
 /// format characters is already clean.
 fn needs_cleaning(s: &str) -> bool {

@@ -10,7 +10,8 @@ use crate::sessions::store::Store;
 use crate::summary::attention::{self, Candidate};
 use crate::summary::{self, RemoteState, STALE_AFTER, Summary};
 use crate::text::{age, sanitize_line, truncate};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// Counts are shown in this order; any other status counts as `other`.
@@ -141,11 +142,7 @@ pub fn render(report: &Report, format: StatusFormat, now: i64) -> String {
     match format {
         StatusFormat::Plain => plain(report, now),
         StatusFormat::Tmux => tmux(report, now),
-        StatusFormat::Json => {
-            let mut value = json_value(report);
-            crate::text::sanitize_json(&mut value);
-            format!("{value}\n")
-        }
+        StatusFormat::Json => json_text(report),
     }
 }
 
@@ -227,24 +224,72 @@ fn tmux(r: &Report, now: i64) -> String {
     line
 }
 
-fn json_value(r: &Report) -> Value {
-    let counts: Map<String, Value> = r.counts.iter().map(|(s, n)| (s.clone(), json!(n))).collect();
-    let attention: Vec<Value> = attention::oldest_first(&r.sessions)
+/// The JSON form, serialised straight from the report: a status bar may run this every
+/// second, and a `serde_json::Value` tree of every waiting session (then cleaned, then
+/// printed) costs more than the rest of the command. Every string is cleaned as
+/// [`crate::text::sanitize_json`] would.
+fn json_text(r: &Report) -> String {
+    let clean = crate::text::clean_json_str;
+    let counts = Pairs(r.counts.iter().map(|(s, n)| (clean(s), *n)).collect());
+    let attention: Vec<Entry> = attention::oldest_first(&r.sessions)
         .into_iter()
-        .map(|c| json!({"session": c.session, "remote": c.remote, "status": c.status, "since": c.since}))
-        .collect();
-    let remotes: Map<String, Value> = r
-        .remotes
-        .iter()
-        .map(|v| {
-            let mut o = json!({"state": v.state.as_ref().map_or("unknown", RemoteState::name), "age_seconds": v.age});
-            if let Some(reason) = v.state.as_ref().and_then(RemoteState::reason) {
-                o["reason"] = json!(reason);
-            }
-            (v.name.clone(), o)
+        .map(|c| Entry {
+            session: clean(&c.session),
+            remote: c.remote.as_deref().map(clean),
+            status: &c.status,
+            since: c.since,
         })
         .collect();
-    json!({"counts": counts, "attention": attention, "remotes": remotes})
+    let remotes = Pairs(
+        r.remotes
+            .iter()
+            .map(|v| {
+                let state = v.state.as_ref();
+                let view = RemoteJson {
+                    state: state.map_or("unknown", RemoteState::name),
+                    age_seconds: v.age,
+                    reason: state.and_then(RemoteState::reason).map(clean),
+                };
+                (clean(&v.name), view)
+            })
+            .collect(),
+    );
+    let out = Json { counts, attention, remotes };
+    let mut text = serde_json::to_string(&out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+#[derive(Serialize)]
+struct Json<'a> {
+    counts: Pairs<Cow<'a, str>, usize>,
+    attention: Vec<Entry<'a>>,
+    remotes: Pairs<Cow<'a, str>, RemoteJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    session: Cow<'a, str>,
+    remote: Option<Cow<'a, str>>,
+    status: &'a Status,
+    since: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct RemoteJson<'a> {
+    state: &'static str,
+    age_seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<Cow<'a, str>>,
+}
+
+/// A JSON object from pairs, in their order.
+struct Pairs<K, V>(Vec<(K, V)>);
+
+impl<K: Serialize, V: Serialize> Serialize for Pairs<K, V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
 }
 
 #[cfg(test)]

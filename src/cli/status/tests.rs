@@ -1,5 +1,6 @@
 use super::*;
 use crate::sessions::StatusFile;
+use serde_json::{Value, json};
 
 const NOW: i64 = 10_000;
 
@@ -114,4 +115,8 @@ fn hostile_names_and_messages_inject_no_tmux_format_or_escape() {
     }
     let json: Value = serde_json::from_str(&render(&r, StatusFormat::Json, NOW)).unwrap();
     assert_eq!(json["counts"], json!({"permission": 1, "other": 1}));
+    // JSON escapes control characters itself: what a script decodes must be clean too.
+    let decoded = json.to_string().replace("\\u001b", "\x1b");
+    assert!(!format!("{json:?}").contains('\x1b') && !decoded.contains('\x1b'), "{json}");
+    assert_eq!(json["remotes"]["q#{host}"]["reason"], json!("#[bg=red]"), "{json}");
 }
