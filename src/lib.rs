@@ -16,6 +16,7 @@ pub mod files;
 pub mod hook;
 pub mod mcp;
 pub mod notify;
+pub mod push;
 pub mod sessionmgr;
 pub mod sessions;
 pub mod ssh;

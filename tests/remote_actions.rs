@@ -3,6 +3,8 @@
 //! rename, kill, create, git; hostile names; the original's quoted-`$HOME` bug.
 
 mod common;
+#[path = "remote_actions/push.rs"]
+mod push;
 #[path = "remote_actions/remote_faults.rs"]
 mod remote_faults;
 

@@ -167,6 +167,17 @@ pub trait SessionBackend: Send + Sync {
 
     fn tmux(&self) -> &Tmux;
 
+    /// Starts following this host's pushed changes (a remote with navi installed, see
+    /// `crate::push`), waking `wake` on each; `None`: it is only polled.
+    fn start_push(&self, _wake: std::sync::Arc<tokio::sync::Notify>) -> Option<tokio::task::JoinHandle<()>> {
+        None
+    }
+
+    /// Listings come from pushed changes now (the remote checks its own panes then).
+    fn pushed(&self) -> bool {
+        false
+    }
+
     /// Runs a POSIX `sh` script on the host, with `stdin` fed to it.
     async fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, BackendError>;
 

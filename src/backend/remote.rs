@@ -6,6 +6,7 @@
 use super::shell::{path, quote};
 use super::{BackendError, Edit, ExecOutput, SessionBackend, Snapshot, Tmux, remote_files, tmux};
 use crate::config::{HostKeyChecking, Remote};
+use crate::push::link::{self, Mode, Push};
 use crate::sessions::StatusFile;
 use crate::sessions::read::{MAX_FILE_BYTES, ReadError, parse_files};
 use crate::sessions::store::file_name_for;
@@ -21,6 +22,9 @@ pub struct RemoteBackend {
     tmux: Tmux,
     known_hosts: std::path::PathBuf,
     policy: HostKeyChecking,
+    /// The stream of pushed changes, when it runs (see `crate::push`).
+    push: Arc<Push>,
+    push_log: Option<std::path::PathBuf>,
 }
 
 impl From<SshError> for BackendError {
@@ -31,7 +35,30 @@ impl From<SshError> for BackendError {
 
 impl RemoteBackend {
     pub fn new(remote: Remote, pool: Arc<Pool>, known_hosts: std::path::PathBuf, policy: HostKeyChecking) -> Self {
-        RemoteBackend { remote, pool, tmux: Tmux::default(), known_hosts, policy }
+        let push = Arc::new(Push::default());
+        RemoteBackend { remote, pool, tmux: Tmux::default(), known_hosts, policy, push, push_log: None }
+    }
+
+    /// Where the stream's problems are written.
+    pub fn with_push_log(mut self, path: std::path::PathBuf) -> Self {
+        self.push_log = Some(path);
+        self
+    }
+
+    /// How this remote's sessions reach us now.
+    pub fn push_mode(&self) -> Mode {
+        self.push.mode()
+    }
+
+    /// The command that starts `navi watch --stream` on the remote, from `~/.local/bin`
+    /// or the PATH, on this remote's sessions folder; 127 when there is no navi.
+    pub fn stream_command(&self) -> String {
+        let script = format!(
+            "PATH=\"$HOME/.local/bin:$PATH\"; export PATH; command -v navi >/dev/null 2>&1 || exit 127\n\
+             NAVI_SESSIONS_DIR={dir} exec navi watch --stream",
+            dir = self.dir()
+        );
+        format!("exec sh -c {}", quote(&script))
     }
 
     pub fn pool(&self) -> &Arc<Pool> {
@@ -246,6 +273,9 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
+        if let Some(pushed) = self.push.snapshot() {
+            return Ok(pushed);
+        }
         let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
         let script = self.poll_script(&marker);
         let _one_at_a_time = self.pool.poll_guard(&self.remote.name).await?;
@@ -254,6 +284,20 @@ impl SessionBackend for RemoteBackend {
         tokio::task::spawn_blocking(move || parse_poll(&out, &marker))
             .await
             .map_err(|e| BackendError::Transport(e.to_string()))?
+    }
+
+    fn start_push(&self, wake: Arc<tokio::sync::Notify>) -> Option<tokio::task::JoinHandle<()>> {
+        let log = match &self.push_log {
+            Some(path) => link::log_to(path.clone()),
+            None => Arc::new(|_: &str| {}),
+        };
+        let (pool, name, command, push) =
+            (self.pool.clone(), self.remote.name.clone(), self.stream_command(), self.push.clone());
+        Some(tokio::spawn(link::run(pool, name, command, push, wake, log)))
+    }
+
+    fn pushed(&self) -> bool {
+        matches!(self.push.mode(), Mode::Push { .. })
     }
 
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {

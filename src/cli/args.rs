@@ -209,7 +209,12 @@ pub enum Command {
     Mute { duration: Option<String> },
     /// Follow every session, local and remote, without a terminal: send notices and keep
     /// the summary for `navi status` fresh, until stopped (one per user)
-    Watch,
+    Watch {
+        /// Stream this machine's sessions as JSON lines on stdout, for a navi elsewhere
+        /// that follows this one over SSH (see docs/remote.md)
+        #[arg(long)]
+        stream: bool,
+    },
     /// Sends one notice (started by the hook)
     #[command(hide = true)]
     Notice {

@@ -69,7 +69,10 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Jump { remote } => return super::jump::jump(&ctx, remote.as_deref()).await,
         Command::Remotes { json } => return crate::ssh::cli::remotes(&ctx, json).await,
         Command::Mute { duration } => mute(&ctx, duration.as_deref())?,
-        Command::Watch => crate::watch::run(&ctx).await?,
+        Command::Watch { stream: false } => crate::watch::run(&ctx).await?,
+        Command::Watch { stream: true } => {
+            crate::push::serve::serve(ctx.paths.sessions_dir.clone(), ctx.local.clone()).await?
+        }
         Command::Notice { pane, notice } => send_notice(&ctx, pane.as_deref(), &notice).await,
         Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
         Command::Hook | Command::Completions { .. } => {}

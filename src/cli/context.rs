@@ -48,7 +48,8 @@ impl Context {
 
     fn remote_backend(&self, remote: &crate::config::Remote) -> Arc<dyn SessionBackend> {
         let cfg = &self.remotes.config;
-        Arc::new(RemoteBackend::new(remote.clone(), self.pool(), cfg.known_hosts.clone(), cfg.host_key_checking))
+        let backend = RemoteBackend::new(remote.clone(), self.pool(), cfg.known_hosts.clone(), cfg.host_key_checking);
+        Arc::new(backend.with_push_log(self.paths.state_dir.join("push.log")))
     }
 
     /// The SSH pool shared by every remote backend (and the MCP server's shells).

@@ -11,7 +11,7 @@
 use super::model::StatusFile;
 
 /// What a stream held: the good status files and one message per skipped stretch.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Parsed {
     pub files: Vec<StatusFile>,
     pub errors: Vec<String>,

@@ -289,6 +289,25 @@ impl Pool {
         }
     }
 
+    /// Runs `command` on `remote`'s connection as a long-lived channel read like a shell
+    /// (pushed changes: see `crate::push`). It holds the connection as a shell does.
+    pub async fn open_command(&self, remote: &str, command: &str) -> Result<ShellChannel, SshError> {
+        let slot = self.slot(remote)?;
+        let conn = slot.connection(Instant::now()).await?;
+        match ShellChannel::open_command(conn.clone(), command).await {
+            Ok(channel) => {
+                slot.mark_ok();
+                Ok(channel)
+            }
+            Err(e) => {
+                if conn.is_closed() {
+                    slot.drop_conn(&conn, &e);
+                }
+                Err(e)
+            }
+        }
+    }
+
     /// Open connections to `remote`: the main one (if any) and the extra shell ones.
     pub fn connections(&self, remote: &str) -> usize {
         let Some(slot) = self.slots.get(remote) else { return 0 };

@@ -45,7 +45,17 @@ impl ShellChannel {
     /// Opens a shell on `conn`; the caller chose the connection and ends it on failure
     /// when nothing else uses it.
     pub(crate) async fn open(conn: Arc<Connection>) -> Result<Self, SshError> {
-        let (channel, early) = Self::requests(&conn).await?;
+        Self::open_for(conn, None).await
+    }
+
+    /// Runs `command` (no PTY) on `conn` as a long-lived channel: its output (stdout and
+    /// stderr, as they come) is read like a shell's, and it ends like one.
+    pub(crate) async fn open_command(conn: Arc<Connection>, command: &str) -> Result<Self, SshError> {
+        Self::open_for(conn, Some(command)).await
+    }
+
+    async fn open_for(conn: Arc<Connection>, command: Option<&str>) -> Result<Self, SshError> {
+        let (channel, early) = Self::requests(&conn, command).await?;
         let (mut reader, writer) = channel.split();
         let (tx, output) = mpsc::channel(256);
         for chunk in early {
@@ -91,9 +101,10 @@ impl ShellChannel {
         Ok(ShellChannel { writer, output })
     }
 
-    /// Opens the channel and asks for a PTY and a shell, each confirmed by the server;
-    /// output that came before the last confirmation is returned with the channel.
-    async fn requests(conn: &Connection) -> Result<(Channel<Msg>, Vec<Vec<u8>>), SshError> {
+    /// Opens the channel and asks for a PTY and a shell (or runs `command`), each confirmed
+    /// by the server; output that came before the last confirmation is returned with the
+    /// channel.
+    async fn requests(conn: &Connection, command: Option<&str>) -> Result<(Channel<Msg>, Vec<Vec<u8>>), SshError> {
         let lost = |e: russh::Error| SshError::Channel(format!("opening a shell: {e}"));
         let mut channel = tokio::time::timeout(REQUEST_TIMEOUT, conn.handle.channel_open_session())
             .await
@@ -107,6 +118,10 @@ impl ShellChannel {
             })?;
         let mut early = Vec::new();
         let granted = async {
+            if let Some(command) = command {
+                channel.exec(true, command.as_bytes()).await.map_err(lost)?;
+                return confirmed(&mut channel, "a command", &mut early).await;
+            }
             channel.request_pty(true, "xterm", DEFAULT_COLS, DEFAULT_ROWS, 0, 0, &[]).await.map_err(lost)?;
             confirmed(&mut channel, "a PTY", &mut early).await?;
             channel.request_shell(true).await.map_err(lost)?;

@@ -40,11 +40,16 @@ pub struct Poller {
     /// The status files of the last successful listing (what the dashboard shows).
     pub listed: Arc<Mutex<Vec<StatusFile>>>,
     task: JoinHandle<()>,
+    /// The remote's stream of pushed changes, when it has one.
+    push: Option<JoinHandle<()>>,
 }
 
 impl Drop for Poller {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(p) = &self.push {
+            p.abort();
+        }
     }
 }
 
@@ -66,6 +71,9 @@ impl Poller {
         let r = remote.clone();
         let listed_names = Arc::new(Mutex::new(Vec::new()));
         let names_w = listed_names.clone();
+        // Pushed changes wake the poller without the settle time: the remote settled them.
+        let pushed = Arc::new(Notify::new());
+        let push = backend.start_push(pushed.clone());
         let task = tokio::spawn(async move {
             let mut panes_checked: Option<tokio::time::Instant> = None;
             let mut follower = follow.map(Follower::new);
@@ -76,6 +84,7 @@ impl Poller {
                 let mut listed = backend.list().await;
                 // A remote's pane check rides on its poll, at the tmux check's pace.
                 if let (Ok(l), Some(_)) = (&mut listed, &r)
+                    && !backend.pushed()
                     && panes_checked.is_none_or(|t| t.elapsed() >= TMUX_CHECK)
                 {
                     panes_checked = Some(tokio::time::Instant::now());
@@ -108,16 +117,21 @@ impl Poller {
                 if tx.send(Msg::Listing { remote: r.clone(), result }).is_err() {
                     break;
                 }
-                match every {
-                    Some(d) => {
-                        let _ = tokio::time::timeout(d, w.notified()).await;
+                let woken = async {
+                    match every {
+                        Some(d) => {
+                            let _ = tokio::time::timeout(d, w.notified()).await;
+                        }
+                        None => w.notified().await,
                     }
-                    None => w.notified().await,
+                };
+                tokio::select! {
+                    _ = woken => tokio::time::sleep(SETTLE).await,
+                    _ = pushed.notified() => {}
                 }
-                tokio::time::sleep(SETTLE).await;
             }
         });
-        Poller { remote, wake, listed: listed_names, task }
+        Poller { remote, wake, listed: listed_names, task, push }
     }
 }
 
