@@ -2,11 +2,14 @@
 //! navi's pool, a fresh `ssh` process per poll, and `ssh` with ControlMaster; on loopback,
 //! then through a user-space proxy that holds every chunk 50 ms in each direction.
 //! All entries share one real sshd (MaxStartups raised so a burst of 50 logins is not
-//! reset). Run as root: `cargo bench --bench poll`.
+//! reset). Then freshness, pushed and polled, over a delayed namespace link (poll/fresh.rs).
+//! Run as root: `cargo bench --bench poll` (`-- fresh`: that part only).
 
 #[path = "../tests/common/mod.rs"]
 #[allow(unused_imports)]
 mod common;
+#[path = "poll/fresh.rs"]
+mod fresh;
 
 use common::sshd::{Options, Sshd};
 use navi::backend::SessionBackend;
@@ -192,6 +195,11 @@ fn bench_control_master(s: &Setup, port: u16, n: usize, script: &str) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // `cargo bench --bench poll -- fresh`: the freshness figures only.
+    if std::env::args().any(|a| a == "fresh") {
+        fresh::run_all().await;
+        return;
+    }
     let sshd = Sshd::start_with(Options { extra: "MaxSessions 64".into(), ..Default::default() });
     for i in 0..5 {
         sshd.new_session(&format!("s{i}"), "");
@@ -216,4 +224,5 @@ async fn main() {
             println!("{label:<24} {n:>7} {pool:>11.1} {fresh:>14.1} {cm:>17.1}");
         }
     }
+    fresh::run_all().await;
 }

@@ -96,6 +96,8 @@ pub struct Remote {
     /// As written (may start with `~`): it is expanded by the remote shell, not here.
     pub sessions_dir: String,
     pub jump_host: Option<HostPort>,
+    /// Follow pushed changes when navi runs there (`push: false`: always poll).
+    pub push: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -137,6 +139,7 @@ struct RawRemote {
     port: Option<u16>,
     sessions_dir: Option<String>,
     jump_host: Option<String>,
+    push: Option<bool>,
 }
 
 /// Reads `remotes.yaml`. No file: no remotes, no warning.
@@ -230,6 +233,8 @@ fn check_fields(value: &mut serde_yaml_ng::Value) -> Result<(), String> {
                 let yaml = serde_yaml_ng::to_string(v).unwrap_or_default();
                 return Err(format!("port: must be a number between 1 and 65535, not {}", shown(yaml.trim())));
             }
+        } else if field == "push" && !matches!(v, Value::Bool(_) | Value::Null) {
+            return Err("push: must be true or false".into());
         } else if TEXT.contains(&field) {
             match v {
                 Value::Number(n) => *v = Value::String(n.to_string()),
@@ -277,6 +282,7 @@ fn parse_remote(mut value: serde_yaml_ng::Value, home: &Path) -> Result<Remote, 
         key,
         sessions_dir: raw.sessions_dir.unwrap_or_else(|| "~/.claude-sessions".into()),
         jump_host,
+        push: raw.push.unwrap_or(true),
     })
 }
 

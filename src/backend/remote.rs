@@ -287,6 +287,9 @@ impl SessionBackend for RemoteBackend {
     }
 
     fn start_push(&self, wake: Arc<tokio::sync::Notify>) -> Option<tokio::task::JoinHandle<()>> {
+        if !self.remote.push {
+            return None;
+        }
         let log = match &self.push_log {
             Some(path) => link::log_to(path.clone()),
             None => Arc::new(|_: &str| {}),
@@ -519,6 +522,7 @@ mod tests {
             key: "/k/id".into(),
             sessions_dir: dir.display().to_string(),
             jump_host: None,
+            push: true,
         };
         RemoteBackend::new(remote, Arc::new(Pool::new(&Default::default())), "/kh".into(), HostKeyChecking::Strict)
     }
@@ -533,6 +537,7 @@ mod tests {
             key: "/k/id".into(),
             sessions_dir: "~/.claude-sessions".into(),
             jump_host: Some(crate::config::HostPort { host: "j".into(), port: 2200 }),
+            push: true,
         };
         let state = tempfile::tempdir().unwrap();
         let openssh =

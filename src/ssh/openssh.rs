@@ -99,6 +99,7 @@ mod tests {
             key: "/k/id".into(),
             sessions_dir: String::new(),
             jump_host: None,
+            push: true,
         };
         let text = o.config_text(&r).unwrap();
         assert!(text.contains("UserKnownHostsFile \"/a b/k%%h\"\n"), "{text}");
