@@ -19,6 +19,7 @@ pub mod notify;
 pub mod push;
 pub mod sessionmgr;
 pub mod sessions;
+pub mod setup;
 pub mod ssh;
 pub mod summary;
 pub mod text;

@@ -123,7 +123,10 @@ pub async fn run_all() {
         "freshness: status written on the remote → its listing here; {SAMPLES} samples, link +{}ms each way",
         super::DELAY.as_millis()
     );
-    println!("{:<6} {:>9} {:>9} {:>9} {:>22} {:>22}", "mode", "p50 ms", "p90 ms", "mean ms", "commands/min idle", "stream CPU ms/min idle");
+    println!(
+        "{:<6} {:>9} {:>9} {:>9} {:>22} {:>22}",
+        "mode", "p50 ms", "p90 ms", "mean ms", "commands/min idle", "stream CPU ms/min idle"
+    );
     for push in [true, false] {
         let f = measure(&sshd, proxy, &known_hosts, push).await;
         let (p50, p90, mean) = stats(f.fresh);

@@ -45,6 +45,35 @@ impl RemoteBackend {
         self
     }
 
+    /// Runs `script` under `sh -c` on the remote, within `limit` (`None`: the pool's).
+    pub async fn exec_within(
+        &self,
+        script: &str,
+        stdin: Option<&[u8]>,
+        limit: Option<std::time::Duration>,
+    ) -> Result<ExecOutput, BackendError> {
+        // `exec`: the login shell hands over to sh instead of waiting beside it. The script
+        // first prints a marker on both streams: what the login shell's startup files
+        // (a chatty ~/.bashrc) printed before it is dropped, whatever the script's parser.
+        let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
+        let script = format!("printf '%s\\n' {marker}; printf '%s\\n' {marker} >&2\n{script}");
+        let command = format!("exec sh -c {}", quote(&script));
+        let out = match limit {
+            Some(limit) => self.pool.exec_within(&self.remote.name, &command, stdin, limit).await?,
+            None => self.pool.exec(&self.remote.name, &command, stdin).await?,
+        };
+        Ok(ExecOutput {
+            status: out.status,
+            stdout: after_marker(out.stdout, &marker),
+            stderr: after_marker(out.stderr, &marker),
+        })
+    }
+
+    /// The remote's sessions folder, quoted for its shell.
+    pub fn sessions_dir_arg(&self) -> String {
+        self.dir()
+    }
+
     /// How this remote's sessions reach us now.
     pub fn push_mode(&self) -> Mode {
         self.push.mode()
@@ -259,17 +288,7 @@ impl SessionBackend for RemoteBackend {
     }
 
     async fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, BackendError> {
-        // `exec`: the login shell hands over to sh instead of waiting beside it. The script
-        // first prints a marker on both streams: what the login shell's startup files
-        // (a chatty ~/.bashrc) printed before it is dropped, whatever the script's parser.
-        let marker = format!("NAVI-{}", uuid::Uuid::new_v4().simple());
-        let script = format!("printf '%s\\n' {marker}; printf '%s\\n' {marker} >&2\n{script}");
-        let out = self.pool.exec(&self.remote.name, &format!("exec sh -c {}", quote(&script)), stdin).await?;
-        Ok(ExecOutput {
-            status: out.status,
-            stdout: after_marker(out.stdout, &marker),
-            stderr: after_marker(out.stderr, &marker),
-        })
+        self.exec_within(script, stdin, None).await
     }
 
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {

@@ -199,6 +199,18 @@ pub enum Command {
         #[arg(long)]
         uninstall: bool,
     },
+    /// Make a remote ready: install this navi there (same OS and architecture), its hooks
+    /// and the sessions folder; says what to do by hand otherwise
+    Setup {
+        /// The remote's name in remotes.yaml
+        remote: String,
+        /// Change nothing: say what is missing (exit 1 when something is)
+        #[arg(long)]
+        check: bool,
+        /// Replace a newer navi there too
+        #[arg(long)]
+        force: bool,
+    },
     /// Try every remote and print its connection state and round-trip time
     Remotes {
         #[arg(long)]

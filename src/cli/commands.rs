@@ -68,6 +68,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Status { format } => super::status::run(&ctx, format),
         Command::Jump { remote } => return super::jump::jump(&ctx, remote.as_deref()).await,
         Command::Remotes { json } => return crate::ssh::cli::remotes(&ctx, json).await,
+        Command::Setup { remote, check, force } => return setup(&ctx, &remote, check, force).await,
         Command::Mute { duration } => mute(&ctx, duration.as_deref())?,
         Command::Watch { stream: false } => crate::watch::run(&ctx).await?,
         Command::Watch { stream: true } => {
@@ -355,6 +356,23 @@ fn install_hooks(ctx: &Context, global: &Global, settings: Option<std::path::Pat
         }
     }
     Ok(())
+}
+
+/// `navi setup`: see `crate::setup`.
+async fn setup(ctx: &Context, name: &str, check: bool, force: bool) -> Result<ExitCode> {
+    ctx.warn_remotes();
+    let cfg = &ctx.remotes.config;
+    let Some(remote) = cfg.get(name) else {
+        anyhow::bail!("no remote named {} in {}", crate::text::sanitize_line(name), ctx.paths.remotes_file.display())
+    };
+    let backend = crate::backend::remote::RemoteBackend::new(
+        remote.clone(),
+        ctx.pool(),
+        cfg.known_hosts.clone(),
+        cfg.host_key_checking,
+    );
+    let ok = crate::setup::run(&backend, name, check, force).await?;
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 #[cfg(test)]

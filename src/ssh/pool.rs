@@ -172,6 +172,17 @@ impl Pool {
     /// Runs `command` with the remote user's login shell (as `ssh host COMMAND` does), with
     /// `stdin` fed to it. Fails when the channel ends without an exit status.
     pub async fn exec(&self, remote: &str, command: &str, stdin: Option<&[u8]>) -> Result<Output, SshError> {
+        self.exec_within(remote, command, stdin, self.command_timeout).await
+    }
+
+    /// [`Pool::exec`] with its own time limit (an upload takes longer than a command).
+    pub async fn exec_within(
+        &self,
+        remote: &str,
+        command: &str,
+        stdin: Option<&[u8]>,
+        limit: Duration,
+    ) -> Result<Output, SshError> {
         let slot = self.slot(remote)?;
         let queued_at = Instant::now();
         let _permit = slot.channels.acquire().await.map_err(|_| SshError::Channel("the pool is closing".into()))?;
@@ -181,7 +192,7 @@ impl Pool {
             let conn = slot.connection(queued_at).await?;
             // A command that times out is killed before `run` returns, so ending the
             // connection below cannot leave it running on the server.
-            let result = exec::run(&conn, command, stdin, self.command_timeout, self.max_output).await;
+            let result = exec::run(&conn, command, stdin, limit, self.max_output).await;
             if !matches!(result, Err(ExecFailure::TimedOut)) {
                 slot.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
             }
@@ -212,10 +223,7 @@ impl Pool {
                     return Err(e);
                 }
                 Err(ExecFailure::TimedOut) => {
-                    let e = SshError::Timeout {
-                        what: format!("running a command on {remote}"),
-                        after: self.command_timeout,
-                    };
+                    let e = SshError::Timeout { what: format!("running a command on {remote}"), after: limit };
                     let in_a_row = slot.timeouts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                     if in_a_row >= TIMEOUTS_BEFORE_RECONNECT {
                         slot.timeouts.store(0, std::sync::atomic::Ordering::SeqCst);
