@@ -3,30 +3,20 @@
 //! nothing and names what is missing; a remote of another OS gets instructions and no
 //! upload; a newer navi there is kept unless `--force`.
 
-use crate::common::sshd::{Sshd, run};
-use crate::common::tmux::TmuxServer;
+use crate::Env;
+use crate::common::sshd::run;
 use std::path::PathBuf;
 use std::process::Command;
 
-struct Env {
-    local: TmuxServer,
-    sshd: Sshd,
-    remotes: PathBuf,
+trait Setup {
+    fn setup(&self, args: &[&str]) -> (i32, String, String);
+    fn installed(&self) -> PathBuf;
+    fn settings(&self) -> PathBuf;
 }
 
-impl Env {
-    fn new() -> Self {
-        let local = TmuxServer::new();
-        let sshd = Sshd::start();
-        let remotes = local.dir.path().join("remotes.yaml");
-        std::fs::write(&remotes, sshd.remotes_yaml("box")).unwrap();
-        Env { local, sshd, remotes }
-    }
-
+impl Setup for Env {
     fn setup(&self, args: &[&str]) -> (i32, String, String) {
-        let mut cmd = self.local.navi();
-        cmd.env("NAVI_REMOTES", &self.remotes).arg("setup").arg("box").args(args);
-        crate::common::tmux::outcome(&mut cmd)
+        self.navi(&[&["setup", "box"], args].concat())
     }
 
     fn installed(&self) -> PathBuf {
