@@ -1,7 +1,10 @@
 //! Paths (HOME and XDG honoured) and `remotes.yaml`. A missing remotes file means no
 //! remotes; a broken entry is skipped with one message naming the entry and the field.
 
+pub mod ssh_config;
+
 use serde::Deserialize;
+use ssh_config::{SshHosts, Tokens, expand};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -86,18 +89,65 @@ pub struct HostPort {
     pub port: u16,
 }
 
+/// One SSH login on the way to a remote: a jump host, or the remote itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub key: PathBuf,
+    /// Only `key` (or the agent's copy of it) is offered (`IdentitiesOnly yes`).
+    pub identities_only: bool,
+    /// `UserKnownHostsFile` from ~/.ssh/config; else the remotes file's `known_hosts`.
+    pub known_hosts: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remote {
     pub name: String,
+    /// The host connected to (after ~/.ssh/config's `HostName`).
     pub host: String,
     pub port: u16,
     pub user: String,
     pub key: PathBuf,
     /// As written (may start with `~`): it is expanded by the remote shell, not here.
     pub sessions_dir: String,
-    pub jump_host: Option<HostPort>,
+    /// Jump hosts, first to last; each is logged into and checked on its own.
+    pub jumps: Vec<Hop>,
+    pub identities_only: bool,
+    pub known_hosts: Option<PathBuf>,
     /// Follow pushed changes when navi runs there (`push: false`: always poll).
     pub push: bool,
+}
+
+impl Remote {
+    /// A remote with nothing but the basics (jump hosts and the rest empty).
+    pub fn new(name: &str, host: &str, port: u16, user: &str, key: PathBuf) -> Remote {
+        Remote {
+            name: name.into(),
+            host: host.into(),
+            port,
+            user: user.into(),
+            key,
+            sessions_dir: "~/.claude-sessions".into(),
+            jumps: Vec::new(),
+            identities_only: false,
+            known_hosts: None,
+            push: true,
+        }
+    }
+
+    /// The last hop: the remote itself.
+    pub fn target(&self) -> Hop {
+        Hop {
+            host: self.host.clone(),
+            port: self.port,
+            user: self.user.clone(),
+            key: self.key.clone(),
+            identities_only: self.identities_only,
+            known_hosts: self.known_hosts.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -134,12 +184,20 @@ struct RawFile {
 struct RawRemote {
     name: String,
     host: String,
-    user: String,
-    key: String,
+    user: Option<String>,
+    key: Option<String>,
     port: Option<u16>,
     sessions_dir: Option<String>,
-    jump_host: Option<String>,
+    jump_host: Option<JumpHosts>,
     push: Option<bool>,
+}
+
+/// `jump_host: HOST` or a list of them, first hop first.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum JumpHosts {
+    One(String),
+    Chain(Vec<String>),
 }
 
 /// Reads `remotes.yaml`. No file: no remotes, no warning.
@@ -198,13 +256,15 @@ pub fn parse_remotes(text: &str, home: &Path) -> Result<LoadedRemotes, String> {
         config: RemotesConfig { remotes: Vec::new(), known_hosts, host_key_checking },
         warnings: Vec::new(),
     };
+    let ssh = if raw.remotes.is_empty() { SshHosts::default() } else { SshHosts::load(home) };
+    out.warnings.extend(ssh.warning.clone());
     let mut names = HashSet::new();
     for (i, value) in raw.remotes.into_iter().enumerate() {
         let label = match value.get("name").and_then(|n| n.as_str()) {
             Some(n) => format!("remote #{} ({})", i + 1, shown(n)),
             None => format!("remote #{}", i + 1),
         };
-        match parse_remote(value, home) {
+        match parse_remote(value, home, &ssh) {
             Ok(r) if r.name == "local" => {
                 out.warnings.push(format!("{label}: name: \"local\" is reserved; entry skipped"))
             }
@@ -225,6 +285,14 @@ fn check_fields(value: &mut serde_yaml_ng::Value) -> Result<(), String> {
     use serde_yaml_ng::Value;
     const TEXT: [&str; 6] = ["name", "host", "user", "key", "sessions_dir", "jump_host"];
     let Value::Mapping(map) = value else { return Err("expected fields (name, host, user, key, …)".into()) };
+    let text = |field: &str, v: &mut Value| -> Result<(), String> {
+        match v {
+            Value::Number(n) => *v = Value::String(n.to_string()),
+            Value::String(_) | Value::Null => {}
+            _ => return Err(format!("{field}: must be text")),
+        }
+        Ok(())
+    };
     for (k, v) in map.iter_mut() {
         let Some(field) = k.as_str() else { continue };
         if field == "port" {
@@ -235,23 +303,34 @@ fn check_fields(value: &mut serde_yaml_ng::Value) -> Result<(), String> {
             }
         } else if field == "push" && !matches!(v, Value::Bool(_) | Value::Null) {
             return Err("push: must be true or false".into());
-        } else if TEXT.contains(&field) {
-            match v {
-                Value::Number(n) => *v = Value::String(n.to_string()),
-                Value::String(_) | Value::Null => {}
-                _ => return Err(format!("{field}: must be text")),
+        } else if field == "jump_host"
+            && let Value::Sequence(hops) = v
+        {
+            for hop in hops.iter_mut() {
+                text("jump_host", hop).map_err(|_| "jump_host: must be text or a list of hosts".to_string())?;
             }
+        } else if TEXT.contains(&field) {
+            text(field, v)?;
         }
     }
     Ok(())
 }
 
-fn parse_remote(mut value: serde_yaml_ng::Value, home: &Path) -> Result<Remote, String> {
+fn parse_remote(mut value: serde_yaml_ng::Value, home: &Path, ssh: &SshHosts) -> Result<Remote, String> {
     check_fields(&mut value)?;
     let raw: RawRemote = serde_yaml_ng::from_value(value).map_err(|e| parser_message(&e))?;
-    let required = [("name", &raw.name), ("host", &raw.host), ("user", &raw.user), ("key", &raw.key)];
-    let optional = [("sessions_dir", &raw.sessions_dir), ("jump_host", &raw.jump_host)];
-    for (field, v) in required.into_iter().chain(optional.into_iter().filter_map(|(f, v)| Some((f, v.as_ref()?)))) {
+    let jump_specs: Option<Vec<String>> = match raw.jump_host {
+        None => None,
+        Some(JumpHosts::One(j)) if j.trim().is_empty() => Some(Vec::new()),
+        Some(JumpHosts::One(j)) => Some(vec![j]),
+        Some(JumpHosts::Chain(list)) => Some(list),
+    };
+    let required = [("name", &raw.name), ("host", &raw.host)];
+    let optional = [("user", &raw.user), ("key", &raw.key), ("sessions_dir", &raw.sessions_dir)];
+    let hops = jump_specs.iter().flatten().map(|j| ("jump_host", j));
+    for (field, v) in
+        required.into_iter().chain(optional.into_iter().filter_map(|(f, v)| Some((f, v.as_ref()?)))).chain(hops)
+    {
         not_too_long(field, v)?;
         if v.chars().any(char::is_control) {
             return Err(format!("{field}: contains a control character"));
@@ -260,30 +339,87 @@ fn parse_remote(mut value: serde_yaml_ng::Value, home: &Path) -> Result<Remote, 
     if let Some((field, _)) = required.iter().find(|(_, v)| v.trim().is_empty()) {
         return Err(format!("{field}: must not be empty"));
     }
+    if let Some(field) = [("user", &raw.user), ("key", &raw.key)]
+        .iter()
+        .find_map(|(f, v)| v.as_ref().filter(|v| v.trim().is_empty()).map(|_| *f))
+    {
+        return Err(format!("{field}: must not be empty (leave it out to take it from ~/.ssh/config)"));
+    }
     if raw.port == Some(0) {
         return Err("port: must be between 1 and 65535".into());
     }
-    let jump_host = match raw.jump_host.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(j) => Some(parse_host_port(j).map_err(|e| format!("jump_host: {e}"))?),
-    };
     plain_word("host", &raw.host, ".-_:")?;
-    plain_word("user", &raw.user, ".-_")?;
-    if let Some(j) = &jump_host {
-        plain_word("jump_host", &j.host, ".-_:")?;
-    }
-    let key = expand_tilde(&raw.key, home);
+    // The alias may be a `Host` of ~/.ssh/config; what remotes.yaml says wins.
+    let found = ssh.host(&raw.host);
+    let local_user = ssh_config::local_user().unwrap_or_default();
+    let alias_tokens = Tokens { alias: &raw.host, host: &raw.host, port: 22, user: "", local_user: &local_user, home };
+    let host = found.host_name.as_deref().map(|h| expand(h, &alias_tokens)).unwrap_or_else(|| raw.host.clone());
+    plain_word("host", &host, ".-_:")?;
+    let port = raw.port.or(found.port).unwrap_or(22);
+    let user = raw.user.clone().or(found.user.clone()).or_else(|| Some(local_user.clone()).filter(|u| !u.is_empty()));
+    let Some(user) = user else { return Err("user: not given here nor in ~/.ssh/config, and $USER is not set".into()) };
+    plain_word("user", &user, ".-_")?;
+    let tokens = Tokens { alias: &raw.host, host: &host, port, user: &user, local_user: &local_user, home };
+    let key = match &raw.key {
+        Some(k) => expand_tilde(k, home),
+        None => pick_key(&found.identity_files, &tokens),
+    };
     absolute("key", &key)?;
+    let known_hosts = found.known_hosts.as_deref().map(|k| PathBuf::from(expand(k, &tokens)));
+    let mut jumps = Vec::new();
+    for spec in jump_specs.or(found.proxy_jump).unwrap_or_default() {
+        jumps.push(parse_hop(&spec, ssh, &user, &key, home, &local_user).map_err(|e| format!("jump_host: {e}"))?);
+    }
     Ok(Remote {
         name: raw.name,
-        host: raw.host,
-        port: raw.port.unwrap_or(22),
-        user: raw.user,
+        host,
+        port,
+        user,
         key,
         sessions_dir: raw.sessions_dir.unwrap_or_else(|| "~/.claude-sessions".into()),
-        jump_host,
+        jumps,
+        identities_only: found.identities_only.unwrap_or(false),
+        known_hosts,
         push: raw.push.unwrap_or(true),
     })
+}
+
+/// The first `IdentityFile` that exists (tokens expanded), else the first given, else
+/// ssh's default keys (the first that exists; a missing key means ssh-agent).
+fn pick_key(files: &[PathBuf], t: &Tokens) -> PathBuf {
+    let expanded: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(expand(&f.to_string_lossy(), t))).collect();
+    let defaults: Vec<PathBuf> =
+        ["id_ed25519", "id_ecdsa", "id_rsa"].iter().map(|k| t.home.join(".ssh").join(k)).collect();
+    let pool = if expanded.is_empty() { &defaults } else { &expanded };
+    pool.iter().find(|p| p.exists()).unwrap_or(&pool[0]).clone()
+}
+
+/// One jump host: `[user@]host[:port]` (`[v6]:port` too), the host possibly an alias of
+/// ~/.ssh/config. Without its own user or key, it logs in with the entry's.
+fn parse_hop(spec: &str, ssh: &SshHosts, user: &str, key: &Path, home: &Path, local_user: &str) -> Result<Hop, String> {
+    let spec = spec.trim();
+    let (hop_user, rest) = match spec.split_once('@') {
+        Some((u, rest)) => (Some(u.to_string()), rest),
+        None => (None, spec),
+    };
+    let hp = parse_host_port(rest)?;
+    plain_word("jump_host", &hp.host, ".-_:")?;
+    let found = ssh.host(&hp.host);
+    let alias_tokens = Tokens { alias: &hp.host, host: &hp.host, port: 22, user: "", local_user, home };
+    let host = found.host_name.as_deref().map(|h| expand(h, &alias_tokens)).unwrap_or_else(|| hp.host.clone());
+    plain_word("jump_host", &host, ".-_:")?;
+    let explicit_port =
+        rest.rsplit_once(':').is_some_and(|(h, _)| !h.is_empty() && (rest.starts_with('[') || !h.contains(':')));
+    let port = if explicit_port { hp.port } else { found.port.unwrap_or(hp.port) };
+    let user = hop_user.or(found.user.clone()).unwrap_or_else(|| user.to_string());
+    plain_word("jump_host", &user, ".-_")?;
+    let (key, known_hosts) = {
+        let tokens = Tokens { alias: &hp.host, host: &host, port, user: &user, local_user, home };
+        let key =
+            if found.identity_files.is_empty() { key.to_path_buf() } else { pick_key(&found.identity_files, &tokens) };
+        (key, found.known_hosts.as_deref().map(|k| PathBuf::from(expand(k, &tokens))))
+    };
+    Ok(Hop { host, port, user, key, identities_only: found.identities_only.unwrap_or(false), known_hosts })
 }
 
 /// Checked before anything else reads the value, so no message repeats a huge one.

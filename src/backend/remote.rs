@@ -533,31 +533,19 @@ mod tests {
     }
 
     fn backend_in(dir: &std::path::Path) -> RemoteBackend {
-        let remote = Remote {
-            name: "r".into(),
-            host: "h".into(),
-            port: 22,
-            user: "u".into(),
-            key: "/k/id".into(),
-            sessions_dir: dir.display().to_string(),
-            jump_host: None,
-            push: true,
-        };
+        let remote =
+            Remote { sessions_dir: dir.display().to_string(), ..Remote::new("r", "h", 22, "u", "/k/id".into()) };
         RemoteBackend::new(remote, Arc::new(Pool::new(&Default::default())), "/kh".into(), HostKeyChecking::Strict)
     }
 
     #[test]
     fn attach_uses_navis_files_on_every_hop_and_exact_target() {
-        let remote = Remote {
-            name: "r".into(),
-            host: "h".into(),
-            port: 2222,
-            user: "u".into(),
-            key: "/k/id".into(),
-            sessions_dir: "~/.claude-sessions".into(),
-            jump_host: Some(crate::config::HostPort { host: "j".into(), port: 2200 }),
-            push: true,
+        let jump = crate::config::Hop {
+            host: "j".into(),
+            port: 2200,
+            ..Remote::new("r", "h", 22, "u", "/k/id".into()).target()
         };
+        let remote = Remote { jumps: vec![jump], ..Remote::new("r", "h", 2222, "u", "/k/id".into()) };
         let state = tempfile::tempdir().unwrap();
         let openssh =
             OpenSsh { known_hosts: "/kh".into(), policy: HostKeyChecking::Strict, config_dir: state.path().into() };

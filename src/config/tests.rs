@@ -29,7 +29,9 @@ remotes:
     assert_eq!(c.host_key_checking, HostKeyChecking::AcceptNew);
     assert_eq!(c.remotes[0].key, PathBuf::from("/home/u/.ssh/id_ed25519"));
     assert_eq!(c.remotes[0].port, 2222);
-    assert_eq!(c.remotes[0].jump_host, Some(HostPort { host: "bastion.example".into(), port: 2200 }));
+    let jump = &c.remotes[0].jumps[0];
+    assert_eq!((jump.host.as_str(), jump.port, jump.user.as_str()), ("bastion.example", 2200, "dev"));
+    assert_eq!(jump.key, c.remotes[0].key, "a jump host logs in with the entry's key");
     assert_eq!(c.remotes[1].port, 22);
     assert_eq!(c.remotes[1].sessions_dir, "~/.claude-sessions");
 }
@@ -206,4 +208,63 @@ fn messages_repeat_at_most_eighty_characters_of_a_bad_value() {
     }
     assert!(warnings[3].contains("remote #1 (\"éé") && warnings[3].contains("kkk…\" is relative"), "{}", warnings[3]);
     assert_eq!(shown("a\u{1}b"), "\"a\\u{1}b\"");
+}
+
+fn home_with_ssh_config(config: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".ssh")).unwrap();
+    std::fs::write(home.path().join(".ssh/config"), config).unwrap();
+    home
+}
+
+#[test]
+fn a_host_alias_takes_its_fields_from_ssh_config_and_the_file_wins() {
+    let home = home_with_ssh_config(
+        "Host box\n  HostName 10.1.2.3\n  Port 2222\n  User me\n  IdentityFile ~/.ssh/key-%h\n  IdentitiesOnly yes\n  UserKnownHostsFile ~/.ssh/kh-%n\n  ProxyJump hop1,admin@hop2:2201\nHost hop1\n  HostName 10.9.0.1\n  User jumper\n  IdentityFile ~/.ssh/jump\n",
+    );
+    let h = home.path();
+    let l = parse_remotes("remotes:\n  - name: b\n    host: box\n", h).unwrap();
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    let r = &l.config.remotes[0];
+    assert_eq!((r.host.as_str(), r.port, r.user.as_str()), ("10.1.2.3", 2222, "me"));
+    assert_eq!(r.key, h.join(".ssh/key-10.1.2.3"));
+    assert!(r.identities_only);
+    assert_eq!(r.known_hosts, Some(h.join(".ssh/kh-box")));
+    assert_eq!(r.jumps.len(), 2);
+    assert_eq!((r.jumps[0].host.as_str(), r.jumps[0].user.as_str()), ("10.9.0.1", "jumper"));
+    assert_eq!(r.jumps[0].key, h.join(".ssh/jump"));
+    assert_eq!((r.jumps[1].host.as_str(), r.jumps[1].port, r.jumps[1].user.as_str()), ("hop2", 2201, "admin"));
+    assert_eq!(r.jumps[1].key, r.key, "a hop without its own key uses the entry's");
+    // What remotes.yaml says wins; a list of jump hosts replaces ProxyJump.
+    let l = parse_remotes("remotes:\n  - name: b\n    host: box\n    user: other\n    port: 22\n    key: ~/k\n    jump_host: [a, 'b:2']\n", h).unwrap();
+    let r = &l.config.remotes[0];
+    assert_eq!((r.host.as_str(), r.port, r.user.as_str()), ("10.1.2.3", 22, "other"));
+    assert_eq!(r.key, h.join("k"));
+    let hops: Vec<(&str, u16)> = r.jumps.iter().map(|j| (j.host.as_str(), j.port)).collect();
+    assert_eq!(hops, [("a", 22), ("b", 2)]);
+    // `jump_host: ""` means none, whatever ProxyJump says.
+    let l = parse_remotes("remotes:\n  - name: b\n    host: box\n    jump_host: ''\n", h).unwrap();
+    assert!(l.config.remotes[0].jumps.is_empty());
+}
+
+#[test]
+fn user_and_key_may_be_left_out() {
+    let home = tempfile::tempdir().unwrap();
+    let l = parse_remotes("remotes:\n  - name: b\n    host: h\n", home.path()).unwrap();
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    let r = &l.config.remotes[0];
+    assert_eq!(Some(r.user.clone()), ssh_config::local_user(), "as ssh, the local user");
+    assert_eq!(r.key, home.path().join(".ssh/id_ed25519"), "ssh's first default key (a missing one means ssh-agent)");
+    std::fs::create_dir_all(home.path().join(".ssh")).unwrap();
+    std::fs::write(home.path().join(".ssh/id_rsa"), "x").unwrap();
+    let l = parse_remotes("remotes:\n  - name: b\n    host: h\n    user: u\n", home.path()).unwrap();
+    assert_eq!(l.config.remotes[0].key, home.path().join(".ssh/id_rsa"), "the first default that exists");
+}
+
+#[test]
+fn a_broken_ssh_config_is_a_warning_and_remotes_still_load() {
+    let home = home_with_ssh_config("Host box\n  Port many\n");
+    let l = parse_remotes("remotes:\n  - name: b\n    host: box\n    user: u\n    key: /k\n", home.path()).unwrap();
+    assert_eq!(l.config.remotes.len(), 1);
+    assert!(l.warnings.iter().any(|w| w.contains(".ssh/config")), "{:?}", l.warnings);
 }

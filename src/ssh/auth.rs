@@ -15,6 +15,8 @@ pub struct Login<'a> {
     pub host: &'a str,
     pub hop: &'a str,
     pub key: &'a Path,
+    /// `IdentitiesOnly`: of ssh-agent's keys, only the one matching `KEY.pub`.
+    pub only: bool,
 }
 
 impl Login<'_> {
@@ -55,8 +57,20 @@ async fn with_agent(handle: &mut Handle<Client>, login: &Login<'_>, why: &str) -
     }
     let wanted = read_public(&login.key.with_extension("pub"))
         .or_else(|| read_public(Path::new(&format!("{}.pub", login.key.display()))));
-    if let Some(w) = wanted {
+    if let Some(w) = &wanted {
         identities.sort_by_key(|i| i.public_key().key_data() != w.key_data());
+    }
+    if login.only {
+        let Some(w) = &wanted else {
+            return Err(login.fail(format!(
+                "{why}, and with IdentitiesOnly navi needs {}.pub to pick the agent's key",
+                login.key.display()
+            )));
+        };
+        identities.retain(|i| i.public_key().key_data() == w.key_data());
+        if identities.is_empty() {
+            return Err(login.fail(format!("{why}, and ssh-agent does not hold that key (IdentitiesOnly)")));
+        }
     }
     let hash = handle.best_supported_rsa_hash().await.ok().flatten().flatten();
     for id in identities {

@@ -55,7 +55,8 @@ pub async fn remotes(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
             host: remote.host.clone(),
             port: remote.port,
             user: remote.user.clone(),
-            jump_host: remote.jump_host.as_ref().map(|j| format!("{}:{}", j.host, j.port)),
+            jump_host: (!remote.jumps.is_empty())
+                .then(|| remote.jumps.iter().map(|j| format!("{}:{}", j.host, j.port)).collect::<Vec<_>>().join(",")),
             state: status.state,
             rtt_ms: result.as_ref().ok().map(|d| (d.as_secs_f64() * 1e5).round() / 100.0),
             last_error: result.as_ref().err().map(|e| e.to_string()).or(status.last_error),

@@ -5,10 +5,10 @@
 use super::auth::{Login, authenticate};
 use super::error::SshError;
 use super::hostkeys::HostCheck;
-use crate::config::{HostKeyChecking, Remote};
+use crate::config::{Hop, HostKeyChecking, Remote};
 use russh::client::{self, DisconnectReason, Handle};
 use russh::keys::{Algorithm, HashAlg, PublicKeyOrCertificate};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -120,13 +120,13 @@ pub struct Target {
 }
 
 impl Target {
-    fn check(&self, hop: &str, host: &str, port: u16) -> HostCheck {
+    fn check(&self, name: &str, hop: &Hop) -> HostCheck {
         HostCheck {
             remote: self.remote.name.clone(),
-            hop: hop.into(),
-            host: host.into(),
-            port,
-            known_hosts: self.known_hosts.clone(),
+            hop: name.into(),
+            host: hop.host.clone(),
+            port: hop.port,
+            known_hosts: hop.known_hosts.clone().unwrap_or_else(|| self.known_hosts.clone()),
             policy: self.policy,
         }
     }
@@ -135,34 +135,52 @@ impl Target {
 /// Opens a connection to the remote, through its jump host when it has one.
 pub async fn connect(target: &Target) -> Result<Connection, SshError> {
     let r = &target.remote;
-    let Some(jump) = &r.jump_host else {
-        let hop = format!("remote {}", r.name);
-        return within(&hop, &r.host, r.port, async {
-            let tcp = tcp(&r.host, r.port, &hop).await?;
-            handshake(tcp, target.check(&hop, &r.host, r.port), &r.user, &r.key).await
+    let hops: Vec<Hop> = r.jumps.iter().cloned().chain(std::iter::once(r.target())).collect();
+    let n = hops.len();
+    let mut previous: Option<Connection> = None;
+    for (i, hop) in hops.iter().enumerate() {
+        let name = if i + 1 == n {
+            match &previous {
+                None => format!("remote {}", r.name),
+                Some(_) => format!("remote {} via {}", r.name, hop_name(&hops[i - 1], i, n)),
+            }
+        } else {
+            hop_name(hop, i + 1, n)
+        };
+        let check = target.check(&name, hop);
+        let login = within(&name, &hop.host, hop.port, async {
+            match &previous {
+                None => handshake(tcp(&hop.host, hop.port, &name).await?, check, hop).await,
+                Some(via) => {
+                    let channel = via
+                        .handle
+                        .channel_open_direct_tcpip(hop.host.clone(), u32::from(hop.port), "127.0.0.1", 0)
+                        .await;
+                    let channel = channel.map_err(|e| SshError::Connect {
+                        host: hop.host.clone(),
+                        port: hop.port,
+                        hop: name.clone(),
+                        reason: format!("the jump host could not open a tunnel: {e}"),
+                    })?;
+                    handshake(channel.into_stream(), check, hop).await
+                }
+            }
         })
         .await;
-    };
-    let jhop = format!("jump host {}:{}", jump.host, jump.port);
-    let jconn = within(&jhop, &jump.host, jump.port, async {
-        let tcp = tcp(&jump.host, jump.port, &jhop).await?;
-        handshake(tcp, target.check(&jhop, &jump.host, jump.port), &r.user, &r.key).await
-    })
-    .await?;
-    let hop = format!("remote {} via {}", r.name, jhop);
-    let mut conn = within(&hop, &r.host, r.port, async {
-        let channel = jconn.handle.channel_open_direct_tcpip(r.host.clone(), u32::from(r.port), "127.0.0.1", 0).await;
-        let channel = channel.map_err(|e| SshError::Connect {
-            host: r.host.clone(),
-            port: r.port,
-            hop: hop.clone(),
-            reason: format!("the jump host could not open a tunnel: {e}"),
-        })?;
-        handshake(channel.into_stream(), target.check(&hop, &r.host, r.port), &r.user, &r.key).await
-    })
-    .await?;
-    conn.jump = Some(Box::new(jconn));
-    Ok(conn)
+        let mut conn = login?;
+        conn.jump = previous.take().map(Box::new);
+        previous = Some(conn);
+    }
+    previous.ok_or_else(|| SshError::Channel("no hop to connect to".into()))
+}
+
+/// `jump host HOST:PORT`, numbered in a chain of more than one: `jump host 2 of 3 HOST:PORT`.
+fn hop_name(hop: &Hop, index: usize, hops: usize) -> String {
+    if hops > 2 {
+        format!("jump host {index} of {} {}:{}", hops - 1, hop.host, hop.port)
+    } else {
+        format!("jump host {}:{}", hop.host, hop.port)
+    }
 }
 
 async fn within<T>(
@@ -223,7 +241,7 @@ fn host_key_algorithms(recorded: &[Algorithm]) -> Vec<Algorithm> {
     out
 }
 
-async fn handshake<S>(stream: S, check: HostCheck, user: &str, key: &Path) -> Result<Connection, SshError>
+async fn handshake<S>(stream: S, check: HostCheck, login: &Hop) -> Result<Connection, SshError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -240,7 +258,8 @@ where
             return Err(SshError::Connect { host, port, hop, reason: e.to_string() });
         }
     };
-    authenticate(&mut handle, &Login { user, host: &host, hop: &hop, key }).await?;
+    let only = login.identities_only;
+    authenticate(&mut handle, &Login { user: &login.user, host: &host, hop: &hop, key: &login.key, only }).await?;
     Ok(Connection { handle, ended, jump: None, shells: Default::default() })
 }
 

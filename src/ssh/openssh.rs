@@ -31,13 +31,21 @@ impl OpenSsh {
     /// the jump host included.
     pub fn config_text(&self, remote: &Remote) -> std::io::Result<String> {
         let strict = if self.policy == HostKeyChecking::Off { "no" } else { "yes" };
-        Ok(format!(
-            "# Written by navi for remote {name:?}; rewritten on every attach.\nHost *\n  \
-             UserKnownHostsFile {kh}\n  StrictHostKeyChecking {strict}\n  IdentityFile {key}\n  IdentitiesOnly yes\n",
-            name = remote.name,
+        let mut text = format!("# Written by navi for remote {:?}; rewritten on every attach.\n", remote.name);
+        // A jump host with its own key or known_hosts (from ~/.ssh/config) gets its own
+        // block: ssh takes the first value it finds, so these come before `Host *`.
+        for hop in remote.jumps.iter().filter(|h| h.key != remote.key || h.known_hosts.is_some()) {
+            text.push_str(&format!("Host {}\n  IdentityFile {}\n", hop.host, config_path(&hop.key)?));
+            if let Some(kh) = &hop.known_hosts {
+                text.push_str(&format!("  UserKnownHostsFile {}\n", config_path(kh)?));
+            }
+        }
+        text.push_str(&format!(
+            "Host *\n  UserKnownHostsFile {kh}\n  StrictHostKeyChecking {strict}\n  IdentityFile {key}\n  IdentitiesOnly yes\n",
             kh = config_path(&self.known_hosts)?,
             key = config_path(&remote.key)?,
-        ))
+        ));
+        Ok(text)
     }
 
     /// Writes the remote's ssh_config (0600) and returns its path.
@@ -72,12 +80,20 @@ impl OpenSsh {
         }
         cmd.arg("-F").arg(config);
         cmd.arg("-i").arg(remote.key.to_string_lossy().replace('%', "%%"));
-        cmd.arg("-o").arg(format!("UserKnownHostsFile={}", config_path(&self.known_hosts)?));
+        let known_hosts = remote.known_hosts.as_ref().unwrap_or(&self.known_hosts);
+        cmd.arg("-o").arg(format!("UserKnownHostsFile={}", config_path(known_hosts)?));
         cmd.arg("-o").arg(format!("StrictHostKeyChecking={strict}"));
         cmd.arg("-p").arg(remote.port.to_string());
-        if let Some(j) = &remote.jump_host {
-            let host = if j.host.contains(':') { format!("[{}]", j.host) } else { j.host.clone() };
-            cmd.arg("-J").arg(format!("{}@{}:{}", remote.user, host, j.port));
+        if !remote.jumps.is_empty() {
+            let hops: Vec<String> = remote
+                .jumps
+                .iter()
+                .map(|j| {
+                    let host = if j.host.contains(':') { format!("[{}]", j.host) } else { j.host.clone() };
+                    format!("{}@{}:{}", j.user, host, j.port)
+                })
+                .collect();
+            cmd.arg("-J").arg(hops.join(","));
         }
         cmd.arg("--").arg(format!("{}@{}", remote.user, remote.host)).arg(remote_command);
         Ok(cmd)
@@ -91,16 +107,7 @@ mod tests {
     #[test]
     fn config_quotes_paths_and_escapes_percent() {
         let o = OpenSsh { known_hosts: "/a b/k%h".into(), policy: HostKeyChecking::Off, config_dir: "/x".into() };
-        let r = Remote {
-            name: "r".into(),
-            host: "h".into(),
-            port: 22,
-            user: "u".into(),
-            key: "/k/id".into(),
-            sessions_dir: String::new(),
-            jump_host: None,
-            push: true,
-        };
+        let r = Remote::new("r", "h", 22, "u", "/k/id".into());
         let text = o.config_text(&r).unwrap();
         assert!(text.contains("UserKnownHostsFile \"/a b/k%%h\"\n"), "{text}");
         assert!(text.contains("StrictHostKeyChecking no\n") && text.contains("IdentityFile \"/k/id\"\n"), "{text}");

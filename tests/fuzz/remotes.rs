@@ -140,8 +140,9 @@ fn check_remote(r: &Remote) -> Result<(), String> {
     }
     word("host", &r.host, 253, ".-_:")?;
     word("user", &r.user, 64, ".-_")?;
-    if let Some(j) = &r.jump_host {
+    for j in &r.jumps {
         word("jump_host", &j.host, 300, ".-_:")?;
+        word("jump_host user", &j.user, 300, ".-_")?;
         if j.port == 0 {
             return Err("jump port 0".into());
         }
