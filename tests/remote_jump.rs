@@ -157,3 +157,100 @@ fn the_attach_ssh_command_checks_and_logs_in_on_both_hops_non_interactively() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Host key verification failed"), "{out:?}");
 }
+
+/// A target known only as a `Host` alias of ~/.ssh/config (found through an `Include`),
+/// whose `ProxyJump` names two more aliases, and whose key is `IdentityFile ~/.ssh/id_%h`;
+/// four namespaces in a row, navi in the first: the target is reachable only through
+/// both hops. remotes.yaml names the alias and nothing else about it.
+#[test]
+fn a_two_hop_proxy_jump_chain_from_ssh_config() {
+    use common::netns::Row;
+    let t = TmuxServer::new();
+    let row = Row::new(4);
+    let sshd =
+        |k: usize| Sshd::start_with(Options { netns: Some((row.ns[k].clone(), Row::addr(k))), ..Default::default() });
+    let (hop1, hop2, target) = (sshd(1), sshd(2), sshd(3));
+    // One key logs in everywhere: the target's file, by the name `%h` gives it.
+    let public = std::fs::read_to_string(hop1.user_key.with_extension("pub")).unwrap();
+    for s in [&hop2, &target] {
+        std::fs::write(s.dir.path().join("authorized_keys"), &public).unwrap();
+    }
+    let ssh = t.home.join(".ssh");
+    std::fs::create_dir_all(ssh.join("conf.d")).unwrap();
+    std::fs::copy(&hop1.user_key, ssh.join(format!("id_{}", Row::addr(3)))).unwrap();
+    std::fs::write(
+        ssh.join("config"),
+        format!(
+            "Include conf.d/*\nHost far\n  HostName {}\n  User navi-test\n  IdentityFile ~/.ssh/id_%h\n  ProxyJump hop1,hop2\n",
+            Row::addr(3)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        ssh.join("conf.d/hops"),
+        format!("Host hop1\n  HostName {}\nHost hop2\n  HostName {}\n", Row::addr(1), Row::addr(2)),
+    )
+    .unwrap();
+    let known_hosts = t.dir.path().join("known_hosts");
+    let lines = [&hop1, &hop2, &target].map(|s| s.known_hosts_line()).concat();
+    std::fs::write(&known_hosts, lines).unwrap();
+    let remotes = t.dir.path().join("remotes.yaml");
+    std::fs::write(
+        &remotes,
+        format!("known_hosts: {}\nremotes:\n  - name: far\n    host: far\n", known_hosts.display()),
+    )
+    .unwrap();
+    target.new_session("deep", "");
+    target.write_status(&serde_json::json!({"tmux_session": "deep", "status": "waiting", "message": "two hops"}));
+    let navi = |args: &[&str]| {
+        common::tmux::outcome(
+            Command::new("ip")
+                .args(["netns", "exec", &row.ns[0], env!("CARGO_BIN_EXE_navi")])
+                .args(args)
+                .env("HOME", &t.home)
+                .env("NAVI_TMUX_SOCKET", &t.socket)
+                .env("NAVI_REMOTES", &remotes)
+                .env_remove("TMUX")
+                .env_remove("XDG_CONFIG_HOME")
+                .env_remove("NAVI_SESSIONS_DIR")
+                .env_remove("SSH_AUTH_SOCK"),
+        )
+    };
+    let (_, out, err) = navi(&["remotes", "--json"]);
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
+    assert_eq!(rows[0]["state"], "connected", "{}", rows[0]);
+    assert_eq!(rows[0]["host"], Row::addr(3));
+    assert_eq!(rows[0]["jump_host"], format!("{}:22,{}:22", Row::addr(1), Row::addr(2)));
+    let (code, out, err) = navi(&["list", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("two hops"), "{out}");
+    for s in [&hop1, &hop2, &target] {
+        assert!(s.log().contains("Accepted publickey"), "{}", s.log());
+    }
+    // The attach command (`echo` for tmux) gets through both hops with ssh itself.
+    let cfg = navi::config::parse_remotes(&std::fs::read_to_string(&remotes).unwrap(), &t.home).unwrap().config;
+    let openssh = navi::ssh::openssh::OpenSsh {
+        known_hosts: cfg.known_hosts.clone(),
+        policy: cfg.host_key_checking,
+        config_dir: t.dir.path().join("state"),
+    };
+    let cmd = openssh.command(cfg.get("far").unwrap(), false, "echo attached-$((40+2))").unwrap();
+    let empty_home = tempfile::tempdir().unwrap();
+    let attach = Command::new("ip")
+        .args(["netns", "exec", &row.ns[0]])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env("HOME", empty_home.path())
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&attach.stdout);
+    assert!(said.contains("attached-42"), "{said}{}", String::from_utf8_lossy(&attach.stderr));
+    // The second hop down: the error names it.
+    drop(hop2);
+    let (_, out, _) = navi(&["remotes", "--json"]);
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let err = rows[0]["last_error"].as_str().unwrap_or_default();
+    assert!(err.contains(&format!("(jump host 2 of 2 {}:22)", Row::addr(2))) && err.contains("tunnel"), "{err}");
+}

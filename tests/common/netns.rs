@@ -62,13 +62,58 @@ impl Chain {
 
 impl Drop for Chain {
     fn drop(&mut self) {
-        for ns in [&self.client, &self.jump, &self.target] {
-            if let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() {
-                for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-                    let _ = Command::new("kill").args(["-9", pid]).output();
-                }
+        remove(&[&self.client, &self.jump, &self.target]);
+    }
+}
+
+fn remove(namespaces: &[&String]) {
+    for ns in namespaces {
+        if let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() {
+            for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                let _ = Command::new("kill").args(["-9", pid]).output();
             }
-            let _ = Command::new("ip").args(["netns", "del", ns]).output();
         }
+        let _ = Command::new("ip").args(["netns", "del", ns]).output();
+    }
+}
+
+/// `n` network namespaces in a row, each linked only to its neighbours (no forwarding):
+/// from the first, the `k`-th is reachable only through every one between.
+pub struct Row {
+    pub ns: Vec<String>,
+}
+
+impl Row {
+    pub fn new(n: usize) -> Self {
+        super::tmux::require("ip", "iproute2");
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let id = format!("{}{}", std::process::id() % 100_000, NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        let row = Row { ns: (0..n).map(|i| format!("navi-r{id}-{i}")).collect() };
+        for ns in &row.ns {
+            ip(&["netns", "add", ns]);
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+        }
+        for k in 0..n - 1 {
+            let (a, b) = (format!("ra{id}{k}"), format!("rb{id}{k}"));
+            ip(&["link", "add", &a, "type", "veth", "peer", "name", &b]);
+            ip(&["link", "set", &a, "netns", &row.ns[k]]);
+            ip(&["link", "set", &b, "netns", &row.ns[k + 1]]);
+            ip(&["-n", &row.ns[k], "addr", "add", &format!("10.{}.0.1/30", 210 + k), "dev", &a]);
+            ip(&["-n", &row.ns[k + 1], "addr", "add", &format!("{}/30", Row::addr(k + 1)), "dev", &b]);
+            ip(&["-n", &row.ns[k], "link", "set", &a, "up"]);
+            ip(&["-n", &row.ns[k + 1], "link", "set", &b, "up"]);
+        }
+        row
+    }
+
+    /// The address of the `k`-th namespace (k ≥ 1), as its left neighbour reaches it.
+    pub fn addr(k: usize) -> String {
+        format!("10.{}.0.2", 210 + k - 1)
+    }
+}
+
+impl Drop for Row {
+    fn drop(&mut self) {
+        remove(&self.ns.iter().collect::<Vec<_>>());
     }
 }
