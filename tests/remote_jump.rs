@@ -128,16 +128,7 @@ fn the_attach_ssh_command_checks_and_logs_in_on_both_hops_non_interactively() {
     // The command `navi attach` runs, with `echo` in place of tmux; an empty HOME, so
     // ssh's own defaults (known_hosts, keys) hold nothing that could help either hop.
     let cmd = openssh.command(cfg.get("tgt").unwrap(), false, "echo attached-$((40+2))").unwrap();
-    let empty_home = tempfile::tempdir().unwrap();
-    let out = Command::new("ip")
-        .args(["netns", "exec", &env.chain.client])
-        .arg(cmd.get_program())
-        .args(cmd.get_args())
-        .env("HOME", empty_home.path())
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let out = run_ssh_in(&env.chain.client, &cmd);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "attached-42\n", "{stderr}");
     assert!(out.status.success(), "{stderr}");
@@ -146,14 +137,7 @@ fn the_attach_ssh_command_checks_and_logs_in_on_both_hops_non_interactively() {
     // A jump host whose key is not on file is refused, not asked about.
     std::fs::write(&cfg.known_hosts, env.target.known_hosts_line()).unwrap();
     let cmd = openssh.command(cfg.get("tgt").unwrap(), false, "echo attached").unwrap();
-    let out = Command::new("ip")
-        .args(["netns", "exec", &env.chain.client])
-        .arg(cmd.get_program())
-        .args(cmd.get_args())
-        .env("HOME", empty_home.path())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let out = run_ssh_in(&env.chain.client, &cmd);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Host key verification failed"), "{out:?}");
 }
@@ -235,16 +219,7 @@ fn a_two_hop_proxy_jump_chain_from_ssh_config() {
         config_dir: t.dir.path().join("state"),
     };
     let cmd = openssh.command(cfg.get("far").unwrap(), false, "echo attached-$((40+2))").unwrap();
-    let empty_home = tempfile::tempdir().unwrap();
-    let attach = Command::new("ip")
-        .args(["netns", "exec", &row.ns[0]])
-        .arg(cmd.get_program())
-        .args(cmd.get_args())
-        .env("HOME", empty_home.path())
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let attach = run_ssh_in(&row.ns[0], &cmd);
     let said = String::from_utf8_lossy(&attach.stdout);
     assert!(said.contains("attached-42"), "{said}{}", String::from_utf8_lossy(&attach.stderr));
     // The second hop down: the error names it.
@@ -253,4 +228,19 @@ fn a_two_hop_proxy_jump_chain_from_ssh_config() {
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
     let err = rows[0]["last_error"].as_str().unwrap_or_default();
     assert!(err.contains(&format!("(jump host 2 of 2 {}:22)", Row::addr(2))) && err.contains("tunnel"), "{err}");
+}
+
+/// Runs an ssh command navi built inside namespace `ns`, with an empty HOME (ssh's own
+/// defaults hold nothing that could help a hop) and no agent.
+fn run_ssh_in(ns: &str, cmd: &Command) -> std::process::Output {
+    let empty_home = tempfile::tempdir().unwrap();
+    Command::new("ip")
+        .args(["netns", "exec", ns])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env("HOME", empty_home.path())
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
 }
