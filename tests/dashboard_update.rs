@@ -3,6 +3,8 @@
 
 #[path = "dashboard_update/marks.rs"]
 mod marks;
+#[path = "dashboard_update/worktree.rs"]
+mod worktree;
 
 use navi::app::dialog::Dialog;
 use navi::app::input::{Key, KeyCode, Mouse, MouseKind};
@@ -195,7 +197,13 @@ fn new_session_form_checks_name_and_directory() {
     let up = press(&mut m, Key::plain(KeyCode::Enter));
     assert_eq!(
         up.effects,
-        vec![Effect::Create { remote: None, name: "claude".into(), dir: "/src".into(), skip_permissions: true }]
+        vec![Effect::Create {
+            remote: None,
+            name: "claude".into(),
+            dir: "/src".into(),
+            skip_permissions: true,
+            worktree: false
+        }]
     );
 }
 
@@ -430,7 +438,7 @@ fn new_session_on_a_remote_host() {
     let up = ch(&mut m, 'n');
     assert!(up.effects.is_empty(), "a remote directory is not checked locally");
     let Some(Dialog::New(f)) = &m.dialog else { panic!("no form") };
-    assert_eq!((f.remote.as_deref(), f.dir.value.as_str(), f.fields()), (Some("box"), "~", 4));
+    assert_eq!((f.remote.as_deref(), f.dir.value.as_str(), f.fields()), (Some("box"), "~", 5));
     for _ in 0..3 {
         press(&mut m, Key::plain(KeyCode::Tab));
     }
@@ -446,7 +454,8 @@ fn new_session_on_a_remote_host() {
             remote: Some("box".into()),
             name: "claude".into(),
             dir: "~".into(),
-            skip_permissions: false
+            skip_permissions: false,
+            worktree: false
         }]
     );
 }

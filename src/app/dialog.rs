@@ -81,7 +81,10 @@ pub struct NewForm {
     pub name: TextInput,
     pub dir: TextInput,
     pub skip_permissions: bool,
-    /// 0 name, 1 directory, 2 skip-permissions checkbox, 3 host (when remotes exist).
+    /// Start in a new git worktree (checkbox, the last field).
+    pub worktree: bool,
+    /// 0 name, 1 directory, 2 skip-permissions checkbox, 3 host (when remotes exist), then
+    /// the worktree checkbox.
     pub field: usize,
     pub name_error: Option<String>,
     pub dir_error: Option<String>,
@@ -91,7 +94,15 @@ pub struct NewForm {
 
 impl NewForm {
     pub fn fields(&self) -> usize {
-        if self.hosts.len() > 1 { 4 } else { 3 }
+        if self.hosts.len() > 1 { 5 } else { 4 }
+    }
+
+    pub fn host_field(&self) -> Option<usize> {
+        (self.hosts.len() > 1).then_some(3)
+    }
+
+    pub fn worktree_field(&self) -> usize {
+        self.fields() - 1
     }
 }
 
@@ -132,4 +143,14 @@ pub enum Dialog {
         scroll: usize,
     },
     HostKey(HostKeyPrompt),
+    /// How to finish a worktree session (see [`super::worktree`]).
+    Finish {
+        key: SessionKey,
+        worktree: crate::sessions::worktree::Worktree,
+    },
+    /// Kill a worktree session: keep its worktree (the default) or remove it too.
+    KillWorktree {
+        key: SessionKey,
+        worktree: crate::sessions::worktree::Worktree,
+    },
 }

@@ -94,6 +94,7 @@ pub fn key(m: &mut Model, key: Key) -> Update {
                 (Some(Dialog::Metrics { key: k, scroll }), Update::redraw())
             }
         }
+        d @ (Dialog::Finish { .. } | Dialog::KillWorktree { .. }) => super::worktree::key(d, key),
         Dialog::Help { mut scroll } => {
             if closes(key, '?') {
                 (None, Update::redraw())
@@ -161,6 +162,11 @@ fn name_error(m: &Model, f: &NewForm) -> Option<String> {
     if let Err(e) = names::validate(&f.name.value) {
         return Some(e);
     }
+    if f.worktree
+        && let Err(e) = names::validate_branch(&format!("navi/{}", f.name.value))
+    {
+        return Some(e);
+    }
     taken(m, &f.remote, &f.name.value).then(|| format!("a session named {:?} already exists", f.name.value))
 }
 
@@ -180,7 +186,7 @@ fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update)
         KeyCode::Esc => return (None, up),
         KeyCode::Tab | KeyCode::Down => f.field = (f.field + 1) % f.fields(),
         KeyCode::BackTab | KeyCode::Up => f.field = (f.field + f.fields() - 1) % f.fields(),
-        KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right if f.field == 3 => {
+        KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right if Some(f.field) == f.host_field() => {
             let i = f.hosts.iter().position(|h| *h == f.remote).unwrap_or(0);
             let n = f.hosts.len();
             let next = if key.code == KeyCode::Left { (i + n - 1) % n } else { (i + 1) % n };
@@ -198,11 +204,16 @@ fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update)
                     name: f.name.value.clone(),
                     dir: f.dir.value.trim().to_string(),
                     skip_permissions: f.skip_permissions,
+                    worktree: f.worktree,
                 };
                 return (None, up.with(effect));
             }
         }
         KeyCode::Char(' ') if f.field == 2 => f.skip_permissions = !f.skip_permissions,
+        KeyCode::Char(' ') if f.field == f.worktree_field() => {
+            f.worktree = !f.worktree;
+            f.name_error = name_error(m, &f);
+        }
         _ if f.field == 0 => {
             if edit(&mut f.name, key) {
                 f.name_error = name_error(m, &f);

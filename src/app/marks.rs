@@ -77,6 +77,7 @@ fn confirm_all(m: &mut Model, title: &str, what: &str, keys: Vec<SessionKey>, ea
 
 pub fn kill(m: &mut Model) -> Update {
     match selected_or_marked(m) {
+        Some(Ok(k)) if super::worktree::kill(m, &k).is_some() => m.dialog = super::worktree::kill(m, &k),
         Some(Ok(k)) => {
             let on = k.remote.as_ref().map(|r| format!(" on {r}")).unwrap_or_default();
             let text = format!("Kill session {:?}{on}? Its tmux session ends. (y/n)", k.name);

@@ -54,6 +54,12 @@ pub enum Msg {
         answer: Answer,
         found: Vec<super::dialog::Found>,
     },
+    /// Finishing a worktree session would lose this work (nothing was changed).
+    FinishRefused {
+        key: SessionKey,
+        how: crate::backend::worktree::Finish,
+        lost: Vec<String>,
+    },
     /// Came back from an attached session.
     Attached(Result<(), String>),
     Warning(String),
@@ -74,6 +80,14 @@ pub enum Effect {
         name: String,
         dir: String,
         skip_permissions: bool,
+        /// In a new git worktree of the directory's repository.
+        worktree: bool,
+    },
+    /// Finish a worktree session (`force`: the user confirmed losing work).
+    Finish {
+        key: SessionKey,
+        how: crate::backend::worktree::Finish,
+        force: bool,
     },
     Send(SessionKey, String),
     /// Read these sessions' permission dialogs (answered with `Msg::DialogsRead`).
