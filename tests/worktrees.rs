@@ -327,6 +327,20 @@ fn hostile_names_and_branches_are_refused_before_anything_exists_or_survive_verb
 }
 
 #[test]
+fn a_name_tmux_stores_otherwise_is_the_one_recorded_everywhere() {
+    let env = Env::new();
+    let out = env.ok(&["new", "w-$HOME", "--worktree", "--dir", env.repo.to_str().unwrap()]);
+    let stored = "w-\\$HOME";
+    assert!(out.contains(&format!("created {stored} in")), "{out}");
+    env.ok(&["kill", stored]);
+    let listed = env.ok(&["worktrees"]);
+    assert!(listed.lines().any(|l| l.starts_with("no session") && l.contains("navi/w-$HOME")), "{listed}");
+    env.ok(&["finish", stored]);
+    assert!(!env.worktree("w-$HOME").exists());
+    assert_eq!(env.branches(), "main");
+}
+
+#[test]
 fn an_existing_branch_or_folder_is_an_error_unless_reused() {
     let env = Env::new();
     let dir = env.repo.to_str().unwrap();

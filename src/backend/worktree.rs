@@ -112,7 +112,12 @@ pub async fn start<B: SessionBackend + ?Sized>(
         worktree: Some(created.worktree.clone()),
     };
     match b.create(&new).await {
-        Ok(session) => Ok(Started { session, created, setup }),
+        Ok(session) => {
+            if session.name() != s.name {
+                b.run_ok(&script::mark(&created.worktree, session.name())).await?;
+            }
+            Ok(Started { session, created, setup })
+        }
         Err(e) => {
             if created.new_worktree {
                 let fate = if created.new_branch { BranchFate::Delete } else { BranchFate::Keep };

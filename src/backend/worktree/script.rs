@@ -149,6 +149,17 @@ const FACTS: &str = r#"facts() {
 }
 "#;
 
+/// Names `session` in the worktree's marker (tmux may store a name other than the one
+/// asked for: `$HOME` becomes `\$HOME`).
+pub fn mark(w: &Worktree, session: &str) -> String {
+    format!(
+        "cd -- {p} && gd=$(cd \"$(git rev-parse --git-dir)\" && pwd -P) && printf 'session %s\\nbase %s\\n' {s} {base} > \"$gd/{MARKER}\"\n",
+        p = quote(&w.path),
+        s = quote(session),
+        base = quote(&w.base),
+    )
+}
+
 /// The facts of one worktree, as one record.
 pub fn inspect(w: &Worktree) -> String {
     format!(
