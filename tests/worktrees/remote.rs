@@ -134,3 +134,36 @@ fn worktree_sessions_over_ssh_from_start_to_merge_and_pull_request() {
     assert_eq!(r.git(&r.sshd.remote_home.join("origin.git"), "log -1 --format=%s navi/w3"), "add c");
     assert!(r.ok(&["worktrees"]).contains("no worktrees"));
 }
+
+#[test]
+fn hostile_names_a_real_merge_and_a_folder_removed_by_hand_over_ssh() {
+    let r = Remote::new();
+    let name = "it's-$(id)-`id`;x\"q";
+    let branch = "feat/$(touch${IFS}pwned)-`touch${IFS}pwned`";
+    let (code, _, err) = r.navi(&["new", "bad", "--worktree", "--dir", "~/src/my repo", "--branch", "a..b"]);
+    assert!(code != 0 && err.contains("must not contain '..'"), "{err}");
+    r.ok(&["new", name, "--worktree", "--dir", "~/src/my repo", "--branch", branch]);
+    let wt = r.worktree(name);
+    assert_eq!(r.git(&wt, "rev-parse --abbrev-ref HEAD"), branch);
+    let listed = r.ok(&["worktrees"]);
+    assert!(listed.contains(branch) && listed.contains(name), "{listed}");
+
+    // The base moved on: a real merge commit.
+    r.commit(&wt, "b.txt", "b", "add b");
+    r.commit(&r.repo, "c.txt", "c", "add c");
+    let out = r.ok(&["finish", name, "--merge"]);
+    assert!(out.contains("into main\n") && !out.contains("fast-forward"), "{out}");
+    assert_eq!(r.git(&r.repo, "rev-list --count --merges HEAD"), "1");
+    assert!(!wt.exists());
+
+    r.ok(&["new", "gone", "--worktree", "--dir", "~/src/my repo"]);
+    std::fs::remove_dir_all(r.worktree("gone")).unwrap();
+    let listed = r.ok(&["worktrees"]);
+    assert!(listed.lines().any(|l| l.starts_with("gone") && l.contains("folder removed")), "{listed}");
+    r.ok(&["finish", "gone"]);
+    assert_eq!(r.git(&r.repo, "worktree list --porcelain | grep -c '^worktree '"), "1");
+    assert_eq!(r.git(&r.repo, "branch --format='%(refname:short)'"), "main");
+    for dir in [&r.sshd.remote_home, &r.repo] {
+        assert!(!dir.join("pwned").exists(), "a name ran a command in {}", dir.display());
+    }
+}

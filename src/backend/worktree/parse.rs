@@ -78,9 +78,13 @@ fn refusal(out: &str, asked: &str) -> Option<WorktreeError> {
             "the branch's worktree {} was removed by hand; run `git worktree prune` in the repository",
             first("PATH")
         )),
-        "mainbranch" => {
-            WorktreeError::MainNotReady(format!("the main checkout is on {:?}, not on the base", first("CURRENT")))
-        }
+        "mainbranch" => WorktreeError::MainNotReady(match first("CURRENT").as_str() {
+            "" => format!("the main checkout has a detached HEAD; check out {:?} there first", first("BASE")),
+            cur => format!(
+                "the main checkout is on {cur:?}, not on the base {:?}; check it out there first",
+                first("BASE")
+            ),
+        }),
         "maindirty" => WorktreeError::MainNotReady(format!(
             "the main checkout has uncommitted changes: {}",
             values("DIRTY").join(", ")

@@ -203,7 +203,7 @@ pub fn merge(w: &Worktree) -> String {
         r#"{PRELUDE}cd -- {r} || exit 1
 b={b}; base={base}
 cur=$(git symbolic-ref -q --short HEAD)
-[ "$cur" = "$base" ] || {{ printf 'ERROR:mainbranch\nCURRENT:%s\n' "$cur"; exit 0; }}
+[ "$cur" = "$base" ] || {{ printf 'ERROR:mainbranch\nCURRENT:%s\nBASE:%s\n' "$cur" "$base"; exit 0; }}
 d=$(git status --porcelain --untracked-files=no)
 [ -z "$d" ] || {{ echo 'ERROR:maindirty'; printf '%s\n' "$d" | head -n 50 | sed 's/^/DIRTY:/'; exit 0; }}
 orig=$(git rev-parse HEAD) || exit 1
