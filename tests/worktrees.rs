@@ -226,7 +226,8 @@ fn an_existing_branch_or_folder_is_an_error_unless_reused() {
     assert_eq!(git(&wt, &["rev-parse", "--abbrev-ref", "HEAD"]), "navi/again");
 
     // The branch's worktree is found again, under another session name.
-    env.ok(&["kill", "again"]);
+    let out = env.ok(&["kill", "again"]);
+    assert!(out.contains(&format!("its worktree {} stays", wt.display())), "{out}");
     assert!(wt.exists(), "kill keeps the worktree");
     let out = env.ok(&["new", "again2", "--worktree", "--dir", dir, "--branch", "navi/again", "--reuse"]);
     assert!(out.contains(&format!("in existing worktree {}", wt.display())), "{out}");

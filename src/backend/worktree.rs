@@ -23,7 +23,7 @@ pub enum WorktreeError {
     NoDir(String),
     #[error("{0} is not inside a git repository")]
     NotARepo(String),
-    #[error("the branch already exists: --reuse (or the form's reuse choice) starts the session in it")]
+    #[error("the branch already exists: `navi new NAME --worktree --reuse` starts the session in it")]
     BranchExists,
     #[error("{0} already exists: pick another name, or remove it first")]
     PathExists(String),

@@ -34,8 +34,13 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             print_git(&info, json)?;
         }
         Command::Kill { name, on } => {
-            ctx.backend(on.remote.as_deref())?.kill(&name).await?;
+            let backend = ctx.backend(on.remote.as_deref())?;
+            let worktree = backend.read_status(&name).await.ok().flatten().and_then(|f| f.worktree());
+            backend.kill(&name).await?;
             println!("killed {}", sanitize_line(&name));
+            if let Some(w) = worktree {
+                println!("its worktree {} stays (navi finish removes it)", sanitize_line(&w.path));
+            }
         }
         Command::Rename { old, new, on } => {
             ctx.backend(on.remote.as_deref())?.rename(&old, &new).await?;
