@@ -60,6 +60,11 @@ pub enum Msg {
         how: crate::backend::worktree::Finish,
         lost: Vec<String>,
     },
+    /// A worktree session was not started: its branch exists (nothing was created).
+    BranchExists {
+        remote: Option<String>,
+        start: crate::backend::worktree::Start,
+    },
     /// Came back from an attached session.
     Attached(Result<(), String>),
     Warning(String),
@@ -82,6 +87,11 @@ pub enum Effect {
         skip_permissions: bool,
         /// In a new git worktree of the directory's repository.
         worktree: bool,
+    },
+    /// Start a session in a worktree as asked (after a confirmation: in an existing branch).
+    CreateWorktree {
+        remote: Option<String>,
+        start: crate::backend::worktree::Start,
     },
     /// Finish a worktree session (`force`: the user confirmed losing work).
     Finish {

@@ -1,6 +1,7 @@
 //! Worktree sessions on the dashboard: the finish key's choice (merge, pull request or
 //! remove), the kill of a worktree session (keep the worktree by default, or remove it),
-//! and the second confirmation when finishing would lose work.
+//! the second confirmation when finishing would lose work, and the offer to start in a
+//! branch that exists already.
 
 use super::actions::selected_key;
 use super::dialog::Dialog;
@@ -9,7 +10,7 @@ use super::marks::label;
 use super::model::{Level, Model, SessionKey};
 use super::msg::Effect;
 use super::update::Update;
-use crate::backend::worktree::Finish;
+use crate::backend::worktree::{Finish, Start};
 use crate::sessions::worktree::Worktree;
 
 /// The selected session's worktree, or a status line saying it has none.
@@ -81,5 +82,18 @@ pub fn refused(m: &mut Model, key: SessionKey, how: Finish, lost: Vec<String>) -
     text.push_str("\nFinish anyway?");
     m.dialog =
         Some(Dialog::Confirm { title: "Lose work?".into(), text, effect: Effect::Finish { key, how, force: true } });
+    Update::redraw()
+}
+
+/// A new worktree session's branch exists: offers to start in it (and in its worktree).
+pub fn branch_exists(m: &mut Model, remote: Option<String>, start: Start) -> Update {
+    let branch = start.branch.clone().unwrap_or_else(|| format!("navi/{}", start.name));
+    if m.dialog.is_some() {
+        m.set_status(format!("branch {branch} exists already; {} not started", start.name), Level::Error);
+        return Update::redraw();
+    }
+    let text = format!("Branch {branch} exists already. Start {} in it (in its worktree, if it has one)?", start.name);
+    let effect = Effect::CreateWorktree { remote, start: Start { reuse: true, ..start } };
+    m.dialog = Some(Dialog::Confirm { title: "Branch exists".into(), text, effect });
     Update::redraw()
 }

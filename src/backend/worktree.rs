@@ -44,7 +44,7 @@ pub enum WorktreeError {
 }
 
 /// A new session in a worktree.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Start {
     pub name: String,
     /// Any folder of the repository.

@@ -175,15 +175,28 @@ impl Runner {
         });
     }
 
-    /// Starts a session in a new worktree (see [`crate::backend::worktree::start`]).
+    /// Starts a session in a new worktree (see [`crate::backend::worktree::start`]); an
+    /// existing branch comes back as [`Msg::BranchExists`] (the offer to reuse it).
     pub fn create_worktree(&self, remote: Option<String>, start: crate::backend::worktree::Start) {
-        let key = SessionKey { remote, name: start.name.clone() };
-        let done = format!("started {} in a worktree of {}", start.name, start.dir);
+        use crate::backend::worktree::{self, WorktreeError};
+        let tx = self.tx.clone();
+        let backend = self.backend(&remote);
         let config = self.worktrees.clone();
-        self.action(&key, done, move |b, _| {
-            Box::pin(async move {
-                crate::backend::worktree::start(&*b, &start, &config).await.map(|_| ()).map_err(|e| e.to_string())
-            })
+        tokio::spawn(async move {
+            let result = match backend {
+                Ok(b) => worktree::start(&*b, &start, &config).await,
+                Err(e) => Err(WorktreeError::Failed(e)),
+            };
+            let msg = match result {
+                Err(WorktreeError::BranchExists) if !start.reuse => Msg::BranchExists { remote, start },
+                Err(e) => Msg::ActionDone { done: String::new(), result: Err(e.to_string()) },
+                Ok(s) => {
+                    let w = &s.created.worktree;
+                    let done = format!("started {} in {} (branch {})", s.session.name(), w.path, w.branch);
+                    Msg::ActionDone { done, result: Ok(()) }
+                }
+            };
+            let _ = tx.send(msg);
         });
     }
 

@@ -284,6 +284,7 @@ fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
                 remote,
                 crate::backend::worktree::Start { name, dir, skip_permissions, ..Default::default() },
             ),
+            Effect::CreateWorktree { remote, start } => runner.create_worktree(remote, start),
             Effect::Finish { key, how, force } => runner.finish(key, how, force),
             Effect::FetchPreview(k) => runner.preview(k),
             Effect::FetchGit { key, git } => runner.git(key, git, false),

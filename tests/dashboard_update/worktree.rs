@@ -110,3 +110,15 @@ fn the_new_session_form_has_a_worktree_box_that_checks_the_branch() {
         up.effects.iter().any(|e| matches!(e, Effect::Create { worktree: true, name, .. } if name == "claude"));
     assert!(created, "{:?}", up.effects);
 }
+
+#[test]
+fn an_existing_branch_is_offered_for_reuse() {
+    use navi::backend::worktree::Start;
+    let mut m = model();
+    let start = Start { name: "again".into(), dir: "/src/r".into(), ..Default::default() };
+    update(&mut m, Msg::BranchExists { remote: None, start: start.clone() });
+    let Some(Dialog::Confirm { text, .. }) = &m.dialog else { panic!("{:?}", m.dialog) };
+    assert!(text.contains("Branch navi/again exists already"), "{text}");
+    let reuse = Start { reuse: true, ..start };
+    assert_eq!(ch(&mut m, 'y').effects, vec![Effect::CreateWorktree { remote: None, start: reuse }]);
+}

@@ -45,3 +45,27 @@ fn the_dashboard_finishes_asks_again_before_losing_work_and_kills_keeping_the_wo
     assert!(kept.join(".git").exists(), "the worktree stays");
     assert!(env.branches().contains("navi/kept"));
 }
+
+#[test]
+fn the_new_session_form_starts_a_worktree_session_and_offers_an_existing_branch() {
+    let env = Env::new();
+    git(&env.repo, &["branch", "navi/again"]);
+    env.t.launch_dashboard(None);
+    let ui = "=ui:";
+    env.t.wait_text(ui, "No Claude Code sessions", WAIT);
+    let form = |name: &str| {
+        env.t.keys(ui, &["n"]);
+        env.t.wait_text(ui, "New session", WAIT);
+        env.t.keys(ui, &["C-u", name, "Tab", "C-u", env.repo.to_str().unwrap(), "Tab", "Tab", "Space", "Enter"]);
+    };
+    form("fresh");
+    assert!(wait_for(WAIT, || env.worktree("fresh").join(".git").exists()), "{}", env.t.capture(ui));
+    env.t.wait_text(ui, "fresh ⎇ navi/fresh", WAIT);
+
+    form("again");
+    env.t.wait_text(ui, "Branch navi/again exists already", WAIT);
+    assert!(!env.worktree("again").exists(), "nothing before the answer");
+    env.t.keys(ui, &["y"]);
+    assert!(wait_for(WAIT, || env.worktree("again").join(".git").exists()), "{}", env.t.capture(ui));
+    assert_eq!(git(&env.worktree("again"), &["rev-parse", "--abbrev-ref", "HEAD"]), "navi/again");
+}
