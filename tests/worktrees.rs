@@ -254,7 +254,13 @@ fn a_killed_session_and_a_worktree_removed_by_hand_are_listed_and_cleaned() {
     assert!(line("navi/gone").contains("↑0 ↓0") && line("navi/gone").contains("clean"), "{listed}");
 
     std::fs::remove_dir_all(&gone).unwrap();
+    // A repository listed twice (two creations at once) is read once.
+    let registry = env.t.home.join(".local/state/navi/worktree-repos");
+    let mut text = std::fs::read_to_string(&registry).unwrap();
+    text.push_str(&format!("{}\n", env.repo.display()));
+    std::fs::write(&registry, text).unwrap();
     let v: Value = serde_json::from_str(&env.ok(&["worktrees", "--json"])).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2, "{v}");
     let gone_row = v.as_array().unwrap().iter().find(|r| r["branch"] == "navi/gone").unwrap().clone();
     assert_eq!(gone_row["exists"], false);
     assert_eq!(gone_row["session"], "gone");

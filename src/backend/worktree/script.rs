@@ -177,7 +177,8 @@ pub fn list() -> String {
     format!(
         r#"{PRELUDE}{FACTS}reg="{REGISTRY}"
 [ -f "$reg" ] || exit 0
-while IFS= read -r repo; do
+# Two creations at once may both have added a repository: each is read once.
+sort -u "$reg" | while IFS= read -r repo; do
   [ -d "$repo" ] || continue
   common=$(cd "$repo" 2>/dev/null && cd "$(git rev-parse --git-common-dir)" && pwd -P) || continue
   for d in "$common"/worktrees/*/; do
@@ -189,7 +190,7 @@ while IFS= read -r repo; do
     printf 'PATH:%s\nBRANCH:%s\nBASE:%s\nREPO:%s\nSESSION:%s\n' "$wt" "$b" "$base" "$repo" "$(sed -n 's/^session //p' "${{d}}{MARKER}")"
     facts "$repo" "$wt" "$b" "$base"
   done
-done < "$reg"
+done
 exit 0
 "#
     )
