@@ -176,6 +176,10 @@ pub fn summary(info: &GitInfo) -> String {
     if let Some(b) = info.behind.filter(|b| *b > 0) {
         s.push_str(&format!(" ↓{b}"));
     }
+    // A worktree session: how far its branch is from the base.
+    if let (Some(base), Some(a), Some(b)) = (&info.base, info.base_ahead, info.base_behind) {
+        s.push_str(&format!(" ({a} ahead, {b} behind {base})"));
+    }
     if let Some(pr) = &info.pr {
         s.push_str(&format!(" [PR#{} {}]", pr.number, pr.state.to_lowercase()));
     }
@@ -257,6 +261,7 @@ mod tests {
         assert_eq!(g.base.as_deref(), Some("main"));
         assert_eq!((g.base_ahead, g.base_behind), (Some(2), Some(1)));
         assert_eq!(g.commits, ["b2 two", "a1 one"]);
+        assert_eq!(summary(&g), "navi/x (2 ahead, 1 behind main)");
     }
 
     #[test]
