@@ -372,4 +372,15 @@ fn worktree_session_row_git_and_finish() {
     key(&mut m, Key::plain(KeyCode::Esc));
     key(&mut m, Key::ch('F'));
     insta::assert_snapshot!("worktree_finish", render(&m));
+    key(&mut m, Key::plain(KeyCode::Esc));
+    key(&mut m, Key::ch('n'));
+    for _ in 0..3 {
+        key(&mut m, Key::plain(KeyCode::Tab));
+    }
+    key(&mut m, Key::ch(' '));
+    key(&mut m, Key::plain(KeyCode::Tab));
+    for c in "feat x".chars() {
+        key(&mut m, Key::ch(c));
+    }
+    insta::assert_snapshot!("worktree_new_form", render(&m));
 }

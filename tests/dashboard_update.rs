@@ -197,13 +197,7 @@ fn new_session_form_checks_name_and_directory() {
     let up = press(&mut m, Key::plain(KeyCode::Enter));
     assert_eq!(
         up.effects,
-        vec![Effect::Create {
-            remote: None,
-            name: "claude".into(),
-            dir: "/src".into(),
-            skip_permissions: true,
-            worktree: false
-        }]
+        vec![Effect::Create { remote: None, name: "claude".into(), dir: "/src".into(), skip_permissions: true }]
     );
 }
 
@@ -454,8 +448,7 @@ fn new_session_on_a_remote_host() {
             remote: Some("box".into()),
             name: "claude".into(),
             dir: "~".into(),
-            skip_permissions: false,
-            worktree: false
+            skip_permissions: false
         }]
     );
 }

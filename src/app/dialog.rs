@@ -81,10 +81,14 @@ pub struct NewForm {
     pub name: TextInput,
     pub dir: TextInput,
     pub skip_permissions: bool,
-    /// Start in a new git worktree (checkbox, the last field).
+    /// Start in a new git worktree (a checkbox after the host; while checked, the branch
+    /// and base inputs follow it; empty: the defaults).
     pub worktree: bool,
+    pub branch: TextInput,
+    pub base: TextInput,
+    pub branch_error: Option<String>,
     /// 0 name, 1 directory, 2 skip-permissions checkbox, 3 host (when remotes exist), then
-    /// the worktree checkbox.
+    /// the worktree checkbox, branch and base.
     pub field: usize,
     pub name_error: Option<String>,
     pub dir_error: Option<String>,
@@ -94,7 +98,7 @@ pub struct NewForm {
 
 impl NewForm {
     pub fn fields(&self) -> usize {
-        if self.hosts.len() > 1 { 5 } else { 4 }
+        self.worktree_field() + if self.worktree { 3 } else { 1 }
     }
 
     pub fn host_field(&self) -> Option<usize> {
@@ -102,7 +106,7 @@ impl NewForm {
     }
 
     pub fn worktree_field(&self) -> usize {
-        self.fields() - 1
+        if self.hosts.len() > 1 { 4 } else { 3 }
     }
 }
 

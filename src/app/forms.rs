@@ -131,7 +131,7 @@ fn scroll_keys(scroll: &mut usize, key: Key, max: usize) {
 }
 
 /// Applies an editing key; true when the text changed.
-fn edit(input: &mut TextInput, key: Key) -> bool {
+pub(super) fn edit(input: &mut TextInput, key: Key) -> bool {
     let before = input.value.clone();
     match key.code {
         KeyCode::Char(c) if !key.ctrl && !key.alt => input.insert(c),
@@ -162,11 +162,6 @@ fn name_error(m: &Model, f: &NewForm) -> Option<String> {
     if let Err(e) = names::validate(&f.name.value) {
         return Some(e);
     }
-    if f.worktree
-        && let Err(e) = names::validate_branch(&format!("navi/{}", f.name.value))
-    {
-        return Some(e);
-    }
     taken(m, &f.remote, &f.name.value).then(|| format!("a session named {:?} already exists", f.name.value))
 }
 
@@ -182,6 +177,9 @@ fn dir_error(f: &NewForm) -> Option<String> {
 
 fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update) {
     let mut up = Update::redraw();
+    if super::worktree::form_key(&mut f, key) {
+        return (Some(Dialog::New(f)), up);
+    }
     match key.code {
         KeyCode::Esc => return (None, up),
         KeyCode::Tab | KeyCode::Down => f.field = (f.field + 1) % f.fields(),
@@ -198,25 +196,25 @@ fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update)
         KeyCode::Enter => {
             f.name_error = name_error(m, &f);
             f.dir_error = dir_error(&f);
-            if f.name_error.is_none() && f.dir_error.is_none() {
-                let effect = Effect::Create {
-                    remote: f.remote.clone(),
-                    name: f.name.value.clone(),
-                    dir: f.dir.value.trim().to_string(),
-                    skip_permissions: f.skip_permissions,
-                    worktree: f.worktree,
+            f.branch_error = super::worktree::branch_error(&f);
+            if f.name_error.is_none() && f.dir_error.is_none() && f.branch_error.is_none() {
+                let effect = match f.worktree {
+                    true => Effect::CreateWorktree { remote: f.remote.clone(), start: super::worktree::start(&f) },
+                    false => Effect::Create {
+                        remote: f.remote.clone(),
+                        name: f.name.value.clone(),
+                        dir: f.dir.value.trim().to_string(),
+                        skip_permissions: f.skip_permissions,
+                    },
                 };
                 return (None, up.with(effect));
             }
         }
         KeyCode::Char(' ') if f.field == 2 => f.skip_permissions = !f.skip_permissions,
-        KeyCode::Char(' ') if f.field == f.worktree_field() => {
-            f.worktree = !f.worktree;
-            f.name_error = name_error(m, &f);
-        }
         _ if f.field == 0 => {
             if edit(&mut f.name, key) {
                 f.name_error = name_error(m, &f);
+                f.branch_error = super::worktree::branch_error(&f);
             }
         }
         _ if f.field == 1 => {

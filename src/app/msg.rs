@@ -85,10 +85,9 @@ pub enum Effect {
         name: String,
         dir: String,
         skip_permissions: bool,
-        /// In a new git worktree of the directory's repository.
-        worktree: bool,
     },
-    /// Start a session in a worktree as asked (after a confirmation: in an existing branch).
+    /// Start a session in a new git worktree (the form's worktree box; or, confirmed, in
+    /// an existing branch).
     CreateWorktree {
         remote: Option<String>,
         start: crate::backend::worktree::Start,

@@ -4,13 +4,13 @@
 //! branch that exists already.
 
 use super::actions::selected_key;
-use super::dialog::Dialog;
+use super::dialog::{Dialog, NewForm};
 use super::input::{Key, KeyCode};
 use super::marks::label;
 use super::model::{Level, Model, SessionKey};
 use super::msg::Effect;
 use super::update::Update;
-use crate::backend::worktree::{Finish, Start};
+use crate::backend::worktree::{Finish, Start, check_start};
 use crate::sessions::worktree::Worktree;
 
 /// The selected session's worktree, or a status line saying it has none.
@@ -96,4 +96,49 @@ pub fn branch_exists(m: &mut Model, remote: Option<String>, start: Start) -> Upd
     let effect = Effect::CreateWorktree { remote, start: Start { reuse: true, ..start } };
     m.dialog = Some(Dialog::Confirm { title: "Branch exists".into(), text, effect });
     Update::redraw()
+}
+
+/// The new-session form's worktree part: `space` on the box, then editing the branch and
+/// base inputs shown while it is checked. True when the key was for it.
+pub fn form_key(f: &mut NewForm, key: Key) -> bool {
+    let at = f.worktree_field();
+    let moves = matches!(
+        key.code,
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down | KeyCode::Enter | KeyCode::Esc
+    );
+    match key.code {
+        KeyCode::Char(' ') if f.field == at => f.worktree = !f.worktree,
+        _ if moves => return false,
+        _ if f.worktree && f.field == at + 1 => {
+            super::forms::edit(&mut f.branch, key);
+        }
+        _ if f.worktree && f.field == at + 2 => {
+            super::forms::edit(&mut f.base, key);
+        }
+        _ => return false,
+    }
+    f.branch_error = branch_error(f);
+    true
+}
+
+/// What the form asks for, as a worktree session.
+pub fn start(f: &NewForm) -> Start {
+    let given = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+    Start {
+        name: f.name.value.clone(),
+        dir: f.dir.value.trim().to_string(),
+        branch: given(&f.branch.value),
+        base: given(&f.base.value),
+        reuse: false,
+        skip_permissions: f.skip_permissions,
+    }
+}
+
+/// What git would reject in the branch (given, or `navi/NAME`) or the base; the name's own
+/// problems are the name's error.
+pub fn branch_error(f: &NewForm) -> Option<String> {
+    if !f.worktree || crate::backend::names::validate(&f.name.value).is_err() {
+        return None;
+    }
+    check_start(&start(f)).err().map(|e| e.to_string())
 }

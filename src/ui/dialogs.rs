@@ -122,7 +122,7 @@ fn input_rows(input: &TextInput, width: usize, max: usize) -> Vec<Line<'static>>
         .collect()
 }
 
-fn input_line(input: &TextInput, focused: bool, width: usize) -> Line<'static> {
+pub(super) fn input_line(input: &TextInput, focused: bool, width: usize) -> Line<'static> {
     let text = sanitize_line(&input.value);
     if !focused {
         return Line::raw(format!("  {}", truncate(&text, width)));
@@ -167,11 +167,7 @@ fn new_form(frame: &mut Frame, area: Rect, f: &NewForm) {
             Span::styled(format!("‹ {} ›", host_name(&f.remote)), theme::bold()),
         ]));
     }
-    let check = if f.worktree { "[x]" } else { "[ ]" };
-    lines.push(Line::from(vec![
-        Span::styled(format!("{check} "), if f.field == f.worktree_field() { theme::accent() } else { theme::dim() }),
-        Span::raw("in a new git worktree (branch navi/NAME)"),
-    ]));
+    lines.extend(super::worktree::form_lines(f, label));
     lines.push(Line::raw(""));
     lines.push(Line::styled("tab next field   space toggle   ↵ create   esc cancel", theme::dim()));
     let h = lines.len() as u16 + 2;

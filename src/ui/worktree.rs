@@ -3,7 +3,7 @@
 
 use super::dialogs::popup;
 use super::theme;
-use crate::app::dialog::Dialog;
+use crate::app::dialog::{Dialog, NewForm, TextInput};
 use crate::sessions::worktree::Worktree;
 use crate::text::sanitize_line;
 use ratatui::Frame;
@@ -52,4 +52,37 @@ pub fn draw(frame: &mut Frame, area: Rect, d: &Dialog) {
     };
     let h = (lines.len() as u16 + 2).min(area.height);
     popup(frame, area, &title, 72, h, lines, theme::warn());
+}
+
+/// The new-session form's worktree box, and its branch and base inputs while it is checked
+/// (an empty one shows its default). `label` draws a field's label as the form does.
+pub fn form_lines(f: &NewForm, label: impl Fn(usize, &'static str) -> Line<'static>) -> Vec<Line<'static>> {
+    let at = f.worktree_field();
+    let check = if f.worktree { "[x]" } else { "[ ]" };
+    let style = if f.field == at { theme::accent() } else { theme::dim() };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{check} "), style),
+        Span::raw("in a new git worktree of its repository"),
+    ])];
+    if !f.worktree {
+        return lines;
+    }
+    let input = |i: usize, t: &TextInput, default: String| {
+        if t.value.is_empty() && f.field != i {
+            Line::styled(format!("  {}", sanitize_line(&default)), theme::dim())
+        } else {
+            super::dialogs::input_line(t, f.field == i, 60)
+        }
+    };
+    let name = if f.name.value.is_empty() { "NAME".into() } else { f.name.value.clone() };
+    lines.extend([
+        label(at + 1, "Branch"),
+        input(at + 1, &f.branch, format!("navi/{name}")),
+        label(at + 2, "From"),
+        input(at + 2, &f.base, "the directory's current branch".into()),
+    ]);
+    if let Some(e) = &f.branch_error {
+        lines.push(Line::styled(format!("✗ {}", sanitize_line(e)), theme::error()));
+    }
+    lines
 }

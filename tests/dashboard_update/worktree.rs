@@ -87,28 +87,45 @@ fn kill_of_a_worktree_session_keeps_the_worktree_unless_asked() {
 }
 
 #[test]
-fn the_new_session_form_has_a_worktree_box_that_checks_the_branch() {
+fn the_new_session_form_has_a_worktree_box_with_a_branch_and_base_checked_as_typed() {
+    use navi::backend::worktree::Start;
     let mut m = model();
+    let tab = |m: &mut Model| update(m, Msg::Key(Key::plain(KeyCode::Tab)));
+    let form = |m: &Model| match &m.dialog {
+        Some(Dialog::New(f)) => f.clone(),
+        other => panic!("{other:?}"),
+    };
     ch(&mut m, 'n');
+    assert_eq!(form(&m).fields(), 4, "name, directory, skip permissions, worktree");
     for _ in 0..3 {
-        update(&mut m, Msg::Key(Key::plain(KeyCode::Tab)));
+        tab(&mut m);
     }
     ch(&mut m, ' ');
-    let Some(Dialog::New(f)) = &m.dialog else { panic!("no form") };
-    assert!(f.worktree);
-    update(&mut m, Msg::Key(Key::plain(KeyCode::Tab)));
+    assert!(form(&m).worktree);
+    assert_eq!(form(&m).fields(), 6, "then branch and base");
+    tab(&mut m);
+    for c in "a..b".chars() {
+        ch(&mut m, c);
+    }
+    assert!(form(&m).branch_error.is_some_and(|e| e.contains("'..'")));
+    assert!(update(&mut m, Msg::Key(Key::plain(KeyCode::Enter))).effects.is_empty(), "refused while wrong");
+    update(&mut m, Msg::Key(Key::ctrl('u')));
+    assert_eq!(form(&m).branch_error, None);
+    tab(&mut m);
+    ch(&mut m, '-');
+    assert!(form(&m).branch_error.is_some_and(|e| e.contains("cannot be a git revision")));
+    update(&mut m, Msg::Key(Key::plain(KeyCode::Backspace)));
+    for c in "dev".chars() {
+        ch(&mut m, c);
+    }
+    tab(&mut m);
+    assert_eq!(form(&m).field, 0, "wraps to the name");
     ch(&mut m, ' ');
-    ch(&mut m, '.');
-    let Some(Dialog::New(f)) = &m.dialog else { panic!("no form") };
-    assert!(f.name_error.is_some(), "{f:?}");
+    assert!(form(&m).branch_error.is_some_and(|e| e.contains("navi/claude ")), "the default branch from the name");
     update(&mut m, Msg::Key(Key::plain(KeyCode::Backspace)));
-    update(&mut m, Msg::Key(Key::plain(KeyCode::Backspace)));
-    let Some(Dialog::New(f)) = &m.dialog else { panic!("no form") };
-    assert_eq!(f.name_error, None);
     let up = update(&mut m, Msg::Key(Key::plain(KeyCode::Enter)));
-    let created =
-        up.effects.iter().any(|e| matches!(e, Effect::Create { worktree: true, name, .. } if name == "claude"));
-    assert!(created, "{:?}", up.effects);
+    let start = Start { name: "claude".into(), dir: "/src".into(), base: Some("dev".into()), ..Default::default() };
+    assert_eq!(up.effects, vec![Effect::CreateWorktree { remote: None, start }]);
 }
 
 #[test]
