@@ -2,6 +2,7 @@
 //! remotes; a broken entry is skipped with one message naming the entry and the field.
 
 pub mod ssh_config;
+pub mod worktrees;
 
 use serde::Deserialize;
 use ssh_config::{SshHosts, Tokens, expand};
@@ -58,6 +59,25 @@ impl Paths {
 
     pub fn home_str(&self) -> String {
         self.home.to_string_lossy().into_owned()
+    }
+}
+
+/// The `name:` section of config.yaml's `text`: `Ok(None)` when it has none. `Err` is the
+/// warning when the file is not YAML (`fallback` says what happens then) or the section is
+/// not a mapping (`fields` names what it should hold).
+pub fn yaml_section(
+    text: &str,
+    name: &str,
+    fields: &str,
+    fallback: &str,
+) -> Result<Option<serde_yaml_ng::Mapping>, String> {
+    use serde_yaml_ng::Value;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| format!("config.yaml: {e}; {fallback}"))?;
+    match doc.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Mapping(m)) => Ok(Some(m.clone())),
+        Some(_) => Err(format!("config.yaml: {name}: expected fields ({fields}); using the defaults")),
     }
 }
 

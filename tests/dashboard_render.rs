@@ -232,6 +232,7 @@ fn dialog_git() {
         behind: Some(0),
         pr: None,
         diff: Some(" a.rs | 2 +-\n\ndiff --git a/a.rs b/a.rs\n@@ -1 +1 @@\n-old \x1b[31mline\n+new line".into()),
+        ..Default::default()
     };
     let k = SessionKey { remote: None, name: "api".into() };
     update(&mut m, Msg::GitDetail { key: k, result: Ok(info) });
@@ -336,4 +337,50 @@ fn hostile_numbers_and_status_never_break_a_frame() {
     assert!(matches!(m.dialog, Some(Dialog::Metrics { .. })));
     let metrics = render(&m);
     assert!(metrics.contains("Bash") && !metrics.contains('\u{1b}'), "{metrics}");
+}
+
+/// A worktree session: its row (mark and branch), `G` with the base, and the finish choice.
+#[test]
+fn worktree_session_row_git_and_finish() {
+    let mut m = Model::new(KeyMap::default(), "/home/u".into(), "/home/u/src".into(), vec![], NOW);
+    update(&mut m, Msg::Resize(90, 24));
+    let mut s = session("login", Status::Working, 30, "/home/u/src/app.worktrees/login", Some("Adding tests"), None);
+    s.file.set_worktree(&navi::sessions::worktree::Worktree {
+        path: "/home/u/src/app.worktrees/login".into(),
+        branch: "navi/login".into(),
+        base: "main".into(),
+        repo: "/home/u/src/app".into(),
+    });
+    let plain = session("web", Status::Done, 300, "/home/u/src/web", None, None);
+    update(&mut m, Msg::Listing { remote: None, result: Ok((vec![s, plain], vec![])) });
+    let list = render(&m);
+    assert!(list.contains("login ⎇ navi/login"), "{list}");
+
+    key(&mut m, Key::ch('G'));
+    let info = GitInfo {
+        branch: "navi/login".into(),
+        base: Some("main".into()),
+        base_ahead: Some(2),
+        base_behind: Some(1),
+        commits: vec!["b2c3d4e Test the login form".into(), "a1b2c3d Add the login form".into()],
+        diff: Some(" a.rs | 1 +\n\ndiff --git a/a.rs b/a.rs\n@@ -0,0 +1 @@\n+login".into()),
+        ..Default::default()
+    };
+    let k = SessionKey { remote: None, name: "login".into() };
+    update(&mut m, Msg::GitDetail { key: k, result: Ok(info) });
+    insta::assert_snapshot!("worktree_git", render(&m));
+    key(&mut m, Key::plain(KeyCode::Esc));
+    key(&mut m, Key::ch('F'));
+    insta::assert_snapshot!("worktree_finish", render(&m));
+    key(&mut m, Key::plain(KeyCode::Esc));
+    key(&mut m, Key::ch('n'));
+    for _ in 0..3 {
+        key(&mut m, Key::plain(KeyCode::Tab));
+    }
+    key(&mut m, Key::ch(' '));
+    key(&mut m, Key::plain(KeyCode::Tab));
+    for c in "feat x".chars() {
+        key(&mut m, Key::ch(c));
+    }
+    insta::assert_snapshot!("worktree_new_form", render(&m));
 }

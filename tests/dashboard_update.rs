@@ -3,6 +3,8 @@
 
 #[path = "dashboard_update/marks.rs"]
 mod marks;
+#[path = "dashboard_update/worktree.rs"]
+mod worktree;
 
 use navi::app::dialog::Dialog;
 use navi::app::input::{Key, KeyCode, Mouse, MouseKind};
@@ -430,7 +432,7 @@ fn new_session_on_a_remote_host() {
     let up = ch(&mut m, 'n');
     assert!(up.effects.is_empty(), "a remote directory is not checked locally");
     let Some(Dialog::New(f)) = &m.dialog else { panic!("no form") };
-    assert_eq!((f.remote.as_deref(), f.dir.value.as_str(), f.fields()), (Some("box"), "~", 4));
+    assert_eq!((f.remote.as_deref(), f.dir.value.as_str(), f.fields()), (Some("box"), "~", 5));
     for _ in 0..3 {
         press(&mut m, Key::plain(KeyCode::Tab));
     }

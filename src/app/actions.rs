@@ -140,6 +140,7 @@ fn list(m: &mut Model, action: Action) -> Update {
             Update::redraw()
         }),
         Action::Dismiss => marks::dismiss(m),
+        Action::Finish => super::worktree::finish(m),
         Action::Approve => marks::answer(m, Answer::Approve),
         Action::ApproveAlways => marks::answer(m, Answer::ApproveAlways),
         Action::Deny => marks::answer(m, Answer::Deny),
@@ -306,6 +307,10 @@ fn open_new(m: &mut Model) -> Update {
         remote: None,
         hosts,
         skip_permissions: false,
+        worktree: false,
+        branch: TextInput::default(),
+        base: TextInput::default(),
+        branch_error: None,
         field: 0,
         name_error: None,
         dir_error: None,

@@ -81,7 +81,14 @@ pub struct NewForm {
     pub name: TextInput,
     pub dir: TextInput,
     pub skip_permissions: bool,
-    /// 0 name, 1 directory, 2 skip-permissions checkbox, 3 host (when remotes exist).
+    /// Start in a new git worktree (a checkbox after the host; while checked, the branch
+    /// and base inputs follow it; empty: the defaults).
+    pub worktree: bool,
+    pub branch: TextInput,
+    pub base: TextInput,
+    pub branch_error: Option<String>,
+    /// 0 name, 1 directory, 2 skip-permissions checkbox, 3 host (when remotes exist), then
+    /// the worktree checkbox, branch and base.
     pub field: usize,
     pub name_error: Option<String>,
     pub dir_error: Option<String>,
@@ -91,6 +98,14 @@ pub struct NewForm {
 
 impl NewForm {
     pub fn fields(&self) -> usize {
+        self.worktree_field() + if self.worktree { 3 } else { 1 }
+    }
+
+    pub fn host_field(&self) -> Option<usize> {
+        (self.hosts.len() > 1).then_some(3)
+    }
+
+    pub fn worktree_field(&self) -> usize {
         if self.hosts.len() > 1 { 4 } else { 3 }
     }
 }
@@ -132,4 +147,14 @@ pub enum Dialog {
         scroll: usize,
     },
     HostKey(HostKeyPrompt),
+    /// How to finish a worktree session (see [`super::worktree`]).
+    Finish {
+        key: SessionKey,
+        worktree: crate::sessions::worktree::Worktree,
+    },
+    /// Kill a worktree session: keep its worktree (the default) or remove it too.
+    KillWorktree {
+        key: SessionKey,
+        worktree: crate::sessions::worktree::Worktree,
+    },
 }

@@ -94,6 +94,7 @@ pub fn key(m: &mut Model, key: Key) -> Update {
                 (Some(Dialog::Metrics { key: k, scroll }), Update::redraw())
             }
         }
+        d @ (Dialog::Finish { .. } | Dialog::KillWorktree { .. }) => super::worktree::key(d, key),
         Dialog::Help { mut scroll } => {
             if closes(key, '?') {
                 (None, Update::redraw())
@@ -130,7 +131,7 @@ fn scroll_keys(scroll: &mut usize, key: Key, max: usize) {
 }
 
 /// Applies an editing key; true when the text changed.
-fn edit(input: &mut TextInput, key: Key) -> bool {
+pub(super) fn edit(input: &mut TextInput, key: Key) -> bool {
     let before = input.value.clone();
     match key.code {
         KeyCode::Char(c) if !key.ctrl && !key.alt => input.insert(c),
@@ -176,11 +177,14 @@ fn dir_error(f: &NewForm) -> Option<String> {
 
 fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update) {
     let mut up = Update::redraw();
+    if super::worktree::form_key(&mut f, key) {
+        return (Some(Dialog::New(f)), up);
+    }
     match key.code {
         KeyCode::Esc => return (None, up),
         KeyCode::Tab | KeyCode::Down => f.field = (f.field + 1) % f.fields(),
         KeyCode::BackTab | KeyCode::Up => f.field = (f.field + f.fields() - 1) % f.fields(),
-        KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right if f.field == 3 => {
+        KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right if Some(f.field) == f.host_field() => {
             let i = f.hosts.iter().position(|h| *h == f.remote).unwrap_or(0);
             let n = f.hosts.len();
             let next = if key.code == KeyCode::Left { (i + n - 1) % n } else { (i + 1) % n };
@@ -192,12 +196,16 @@ fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update)
         KeyCode::Enter => {
             f.name_error = name_error(m, &f);
             f.dir_error = dir_error(&f);
-            if f.name_error.is_none() && f.dir_error.is_none() {
-                let effect = Effect::Create {
-                    remote: f.remote.clone(),
-                    name: f.name.value.clone(),
-                    dir: f.dir.value.trim().to_string(),
-                    skip_permissions: f.skip_permissions,
+            f.branch_error = super::worktree::branch_error(&f);
+            if f.name_error.is_none() && f.dir_error.is_none() && f.branch_error.is_none() {
+                let effect = match f.worktree {
+                    true => Effect::CreateWorktree { remote: f.remote.clone(), start: super::worktree::start(&f) },
+                    false => Effect::Create {
+                        remote: f.remote.clone(),
+                        name: f.name.value.clone(),
+                        dir: f.dir.value.trim().to_string(),
+                        skip_permissions: f.skip_permissions,
+                    },
                 };
                 return (None, up.with(effect));
             }
@@ -206,6 +214,7 @@ fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update)
         _ if f.field == 0 => {
             if edit(&mut f.name, key) {
                 f.name_error = name_error(m, &f);
+                f.branch_error = super::worktree::branch_error(&f);
             }
         }
         _ if f.field == 1 => {

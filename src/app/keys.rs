@@ -43,6 +43,7 @@ actions! {
     Kill, "kill", "kill session (asks first)", [Key::ch('x')];
     Rename, "rename", "rename session", [Key::ch('R')];
     Dismiss, "dismiss", "dismiss: mark seen, clear message", [Key::ch('d')];
+    Finish, "finish", "finish a worktree session: merge, pull request or remove", [Key::ch('F')];
     Send, "send", "type a prompt into the session", [Key::ch('m')];
     Approve, "approve", "approve the permission dialog (shows it first)", [Key::ch('a')];
     ApproveAlways, "approve_always", "approve, don't ask again (shows it first)", [Key::ch('A')];

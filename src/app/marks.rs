@@ -77,11 +77,15 @@ fn confirm_all(m: &mut Model, title: &str, what: &str, keys: Vec<SessionKey>, ea
 
 pub fn kill(m: &mut Model) -> Update {
     match selected_or_marked(m) {
-        Some(Ok(k)) => {
-            let on = k.remote.as_ref().map(|r| format!(" on {r}")).unwrap_or_default();
-            let text = format!("Kill session {:?}{on}? Its tmux session ends. (y/n)", k.name);
-            m.dialog = Some(Dialog::Confirm { title: "Kill".into(), text, effect: Effect::Kill(k) });
-        }
+        // A worktree session asks about its worktree too.
+        Some(Ok(k)) => match super::worktree::kill(m, &k) {
+            Some(asks) => m.dialog = Some(asks),
+            None => {
+                let on = k.remote.as_ref().map(|r| format!(" on {r}")).unwrap_or_default();
+                let text = format!("Kill session {:?}{on}? Its tmux session ends. (y/n)", k.name);
+                m.dialog = Some(Dialog::Confirm { title: "Kill".into(), text, effect: Effect::Kill(k) });
+            }
+        },
         Some(Err(keys)) => confirm_all(m, "Kill", "Kill (their tmux sessions end)", keys, Effect::Kill),
         None => {}
     }

@@ -15,6 +15,7 @@ pub mod msg;
 pub mod remotes;
 pub mod update;
 pub mod view;
+pub mod worktree;
 
 pub use model::Model;
 pub use msg::{Effect, Msg};

@@ -54,6 +54,17 @@ pub enum Msg {
         answer: Answer,
         found: Vec<super::dialog::Found>,
     },
+    /// Finishing a worktree session would lose this work (nothing was changed).
+    FinishRefused {
+        key: SessionKey,
+        how: crate::backend::worktree::Finish,
+        lost: Vec<String>,
+    },
+    /// A worktree session was not started: its branch exists (nothing was created).
+    BranchExists {
+        remote: Option<String>,
+        start: crate::backend::worktree::Start,
+    },
     /// Came back from an attached session.
     Attached(Result<(), String>),
     Warning(String),
@@ -74,6 +85,18 @@ pub enum Effect {
         name: String,
         dir: String,
         skip_permissions: bool,
+    },
+    /// Start a session in a new git worktree (the form's worktree box; or, confirmed, in
+    /// an existing branch).
+    CreateWorktree {
+        remote: Option<String>,
+        start: crate::backend::worktree::Start,
+    },
+    /// Finish a worktree session (`force`: the user confirmed losing work).
+    Finish {
+        key: SessionKey,
+        how: crate::backend::worktree::Finish,
+        force: bool,
     },
     Send(SessionKey, String),
     /// Read these sessions' permission dialogs (answered with `Msg::DialogsRead`).

@@ -103,6 +103,8 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
             }
             Update::redraw().with(Effect::Refresh(None))
         }
+        Msg::FinishRefused { key, how, lost } => super::worktree::refused(m, key, how, lost),
+        Msg::BranchExists { remote, start } => super::worktree::branch_exists(m, remote, start),
         Msg::DirChecked { dir, exists } => forms::dir_checked(m, dir, exists),
         Msg::RemoteStatuses(list) => {
             m.remotes_from_pool = true;

@@ -25,6 +25,16 @@ pub struct GitInfo {
     pub pr: Option<PullRequest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// A worktree session's base, and how far the branch is from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_ahead: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_behind: Option<u32>,
+    /// The commits the base lacks, newest first (at most 50).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commits: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,8 +48,10 @@ pub struct PullRequest {
 const DIFF_MARK: &str = "--navi-diff--";
 
 /// The bundled command: runs in `dir` (a `~` prefix expands on the host) and prints one
-/// `KEY:value` line per fact, then the diff after a marker line when asked.
-pub fn command(dir: &str, with_diff: bool) -> String {
+/// `KEY:value` line per fact, then the diff after a marker line when asked. With a `base`
+/// (a worktree session's), also the commits the base lacks, and the diff is against the
+/// point the branch left the base (committed and uncommitted work together).
+pub fn command(dir: &str, with_diff: bool, base: Option<&str>) -> String {
     let mut s = format!(
         "cd -- {} 2>/dev/null || {{ echo 'NOTDIR:'; exit 0; }}\n\
          git rev-parse --is-inside-work-tree >/dev/null 2>&1 || {{ echo 'NOTGIT:'; exit 0; }}\n\
@@ -52,9 +64,22 @@ pub fn command(dir: &str, with_diff: bool) -> String {
          printf 'AHEADBEHIND:%s\\n' \"$(git rev-list --left-right --count '@{{u}}...HEAD' 2>/dev/null)\"\n",
         path(dir)
     );
+    let mut from = "HEAD";
+    if let Some(base) = base {
+        s.push_str(&format!(
+            "from=HEAD\nif bc=$(git rev-parse --verify --quiet {rev}); then\n\
+             printf 'BASE:%s\\n' {base}\n\
+             printf 'BASEAB:%s\\n' \"$(git rev-list --left-right --count \"$bc...HEAD\" 2>/dev/null)\"\n\
+             git log --format='BASECOMMIT:%h %s' -n 50 \"$bc..HEAD\" 2>/dev/null\n\
+             from=$(git merge-base \"$bc\" HEAD 2>/dev/null) || from=HEAD\nfi\n",
+            rev = quote(&format!("{base}^{{commit}}")),
+            base = quote(base),
+        ));
+        from = "\"$from\"";
+    }
     if with_diff {
         s.push_str(&format!(
-            "printf '%s\\n' {}\ngit --no-pager diff --stat HEAD 2>/dev/null\necho\ngit --no-pager diff --no-color HEAD 2>/dev/null\n",
+            "printf '%s\\n' {}\ngit --no-pager diff --stat {from} 2>/dev/null\necho\ngit --no-pager diff --no-color {from} 2>/dev/null\n",
             quote(DIFF_MARK)
         ));
     }
@@ -82,13 +107,10 @@ pub fn parse(out: &str) -> Result<GitInfo, String> {
             "SHORTSTAT" => (info.insertions, info.deletions) = parse_shortstat(value),
             "REMOTE" if !value.is_empty() => info.remote_url = Some(redact_url(value)),
             "LASTCOMMIT" if !value.is_empty() => info.last_commit = Some(value.to_string()),
-            "AHEADBEHIND" => {
-                let mut it = value.split_whitespace().map(|n| n.parse::<u32>().ok());
-                if let (Some(Some(behind)), Some(Some(ahead))) = (it.next(), it.next()) {
-                    info.behind = Some(behind);
-                    info.ahead = Some(ahead);
-                }
-            }
+            "BASE" if !value.is_empty() => info.base = Some(value.to_string()),
+            "BASEAB" => (info.base_behind, info.base_ahead) = left_right(value).unzip(),
+            "BASECOMMIT" if !value.is_empty() => info.commits.push(value.to_string()),
+            "AHEADBEHIND" => (info.behind, info.ahead) = left_right(value).unzip(),
             _ => {}
         }
     }
@@ -96,6 +118,16 @@ pub fn parse(out: &str) -> Result<GitInfo, String> {
         return Err("git gave no branch".into());
     }
     Ok(info)
+}
+
+/// `git rev-list --left-right --count A...B`'s answer (`3\t1`): the counts of A's own
+/// commits (behind) and B's own (ahead).
+pub fn left_right(value: &str) -> Option<(u32, u32)> {
+    let mut it = value.split_whitespace().map(|n| n.parse::<u32>().ok());
+    match (it.next(), it.next()) {
+        (Some(Some(left)), Some(Some(right))) => Some((left, right)),
+        _ => None,
+    }
 }
 
 /// ` 2 files changed, 3 insertions(+), 1 deletion(-)` → (3, 1).
@@ -143,6 +175,10 @@ pub fn summary(info: &GitInfo) -> String {
     }
     if let Some(b) = info.behind.filter(|b| *b > 0) {
         s.push_str(&format!(" ↓{b}"));
+    }
+    // A worktree session: how far its branch is from the base.
+    if let (Some(base), Some(a), Some(b)) = (&info.base, info.base_ahead, info.base_behind) {
+        s.push_str(&format!(" ({a} ahead, {b} behind {base})"));
     }
     if let Some(pr) = &info.pr {
         s.push_str(&format!(" [PR#{} {}]", pr.number, pr.state.to_lowercase()));
@@ -216,6 +252,16 @@ mod tests {
     fn diff_after_marker() {
         let g = parse(&format!("BRANCH:m\nDIRTY:1\n{DIFF_MARK}\n a | 1 +\n\ndiff --git a/a b/a\n")).unwrap();
         assert!(g.diff.unwrap().starts_with(" a | 1 +"));
+    }
+
+    #[test]
+    fn base_facts() {
+        let g =
+            parse("BRANCH:navi/x\nDIRTY:0\nBASE:main\nBASEAB:1\t2\nBASECOMMIT:b2 two\nBASECOMMIT:a1 one\n").unwrap();
+        assert_eq!(g.base.as_deref(), Some("main"));
+        assert_eq!((g.base_ahead, g.base_behind), (Some(2), Some(1)));
+        assert_eq!(g.commits, ["b2 two", "a1 one"]);
+        assert_eq!(summary(&g), "navi/x (2 ahead, 1 behind main)");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod remote_files;
 pub mod send;
 pub mod shell;
 pub mod tmux;
+pub mod worktree;
 
 use crate::sessions::stream::Parsed;
 use crate::sessions::{Status, StatusFile};
@@ -153,11 +154,16 @@ fn stored_name(out: &ExecOutput, asked: &str) -> String {
 }
 
 /// Options for a new session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewSession {
     pub name: String,
     pub dir: String,
     pub skip_permissions: bool,
+    /// A shell line typed before the agent (a worktree's setup): the agent starts once it
+    /// succeeded, and its output stays in the pane.
+    pub setup: Option<String>,
+    /// The worktree the session runs in, recorded in its status file.
+    pub worktree: Option<crate::sessions::worktree::Worktree>,
 }
 
 #[async_trait]
@@ -284,14 +290,16 @@ pub trait SessionBackend: Send + Sync {
     /// [`SessionBackend::git`] without the pull request (a network call the dashboard
     /// caches on its own).
     async fn git_facts(&self, name: &str, with_diff: bool) -> Result<GitInfo, BackendError> {
-        let cwd = match self.read_status(name).await?.and_then(|f| f.cwd) {
+        let file = self.read_status(name).await?;
+        let base = file.as_ref().and_then(|f| f.worktree()).map(|w| w.base);
+        let cwd = match file.and_then(|f| f.cwd) {
             Some(cwd) => cwd,
             None => {
                 let out = self.run_on(name, &self.tmux().pane_path(name)).await?;
                 out.stdout_str().trim_end_matches('\n').to_string()
             }
         };
-        let out = self.run_ok(&git::command(&cwd, with_diff)).await?;
+        let out = self.run_ok(&git::command(&cwd, with_diff, base.as_deref())).await?;
         git::parse(&out.stdout_str()).map_err(BackendError::Command)
     }
 
@@ -352,13 +360,20 @@ pub trait SessionBackend: Send + Sync {
             return Err(BackendError::AlreadyExists(new.name.clone()));
         }
         let command = if new.skip_permissions { "claude --dangerously-skip-permissions" } else { "claude" };
-        let out = self.run_ok(&self.tmux().create(&new.name, &new.dir, command)).await?;
+        let command = match &new.setup {
+            Some(setup) => format!("{setup} && {command}"),
+            None => command.to_string(),
+        };
+        let out = self.run_ok(&self.tmux().create(&new.name, &new.dir, &command)).await?;
         let (cwd, name) = tmux::parse_created(&out.stdout_str()).unwrap_or_else(|| (new.dir.clone(), new.name.clone()));
         let now = crate::text::now_unix();
         let mut file = StatusFile::new(&name, Status::Working);
         file.cwd = Some(cwd);
         file.timestamp = Some(now);
         file.message = Some(pane::STARTING.into());
+        if let Some(w) = &new.worktree {
+            file.set_worktree(w);
+        }
         if let Err(e) = self.write_status(&file).await {
             // Undone, as a failed rename is: no session left running with `claude` in it.
             let _ = self.run_on(&name, &self.tmux().kill(&name)).await;

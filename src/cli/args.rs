@@ -79,6 +79,23 @@ pub struct On {
     pub remote: Option<String>,
 }
 
+/// `navi new --worktree` and its options.
+#[derive(Debug, Clone, Args)]
+pub struct WorktreeArgs {
+    /// Start the session in a new git worktree of the directory's repository
+    #[arg(long)]
+    pub worktree: bool,
+    /// The worktree's branch [default: navi/NAME]
+    #[arg(long, value_name = "BRANCH", requires = "worktree", allow_hyphen_values = true)]
+    pub branch: Option<String>,
+    /// What the branch starts from [default: the current branch]
+    #[arg(long, value_name = "REF", requires = "worktree", allow_hyphen_values = true)]
+    pub base: Option<String>,
+    /// Start in the branch (and its worktree) when they exist already
+    #[arg(long, requires = "worktree")]
+    pub reuse: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print every session once and exit
@@ -143,6 +160,34 @@ pub enum Command {
         /// Start claude with --dangerously-skip-permissions
         #[arg(long)]
         skip_permissions: bool,
+        #[command(flatten)]
+        worktree: WorktreeArgs,
+        #[command(flatten)]
+        on: On,
+    },
+    /// End a worktree session: merge its branch (--merge) or open a pull request (--pr),
+    /// then remove the worktree and the branch (once merged), the session and its status
+    /// file. Refuses to lose uncommitted changes or unmerged commits without --force
+    Finish {
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+        /// Merge the branch into its base in the main checkout (fast-forward when possible)
+        #[arg(long, conflicts_with = "pr")]
+        merge: bool,
+        /// Push the branch and open a pull request with gh
+        #[arg(long)]
+        pr: bool,
+        /// Go on even when uncommitted changes or unmerged commits would be lost
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        on: On,
+    },
+    /// List navi's worktrees: session (or "no session"), branch, ahead/behind its base,
+    /// uncommitted changes
+    Worktrees {
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         on: On,
     },

@@ -34,8 +34,13 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             print_git(&info, json)?;
         }
         Command::Kill { name, on } => {
-            ctx.backend(on.remote.as_deref())?.kill(&name).await?;
+            let backend = ctx.backend(on.remote.as_deref())?;
+            let worktree = backend.read_status(&name).await.ok().flatten().and_then(|f| f.worktree());
+            backend.kill(&name).await?;
             println!("killed {}", sanitize_line(&name));
+            if let Some(w) = worktree {
+                println!("its worktree {} stays (navi finish removes it)", sanitize_line(&w.path));
+            }
         }
         Command::Rename { old, new, on } => {
             ctx.backend(on.remote.as_deref())?.rename(&old, &new).await?;
@@ -45,15 +50,24 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             ctx.backend(on.remote.as_deref())?.dismiss(&name).await?;
             println!("dismissed {}", sanitize_line(&name));
         }
-        Command::New { name, dir, skip_permissions, on } => {
+        Command::New { name, dir, skip_permissions, worktree, on } => {
             let dir = match dir {
                 Some(d) => d,
                 None if on.remote.is_some() => "~".into(),
                 None => std::env::current_dir()?.to_string_lossy().into_owned(),
             };
             let backend = ctx.backend(on.remote.as_deref())?;
-            let s = backend.create(&NewSession { name, dir, skip_permissions }).await?;
+            if worktree.worktree {
+                return super::worktree::new(&ctx, &*backend, name, dir, skip_permissions, worktree).await;
+            }
+            let s = backend.create(&NewSession { name, dir, skip_permissions, ..Default::default() }).await?;
             println!("created {} in {}", sanitize_line(s.name()), sanitize_line(s.file.cwd.as_deref().unwrap_or("")));
+        }
+        Command::Finish { name, merge, pr, force, on } => {
+            return super::worktree::finish(&*ctx.backend(on.remote.as_deref())?, &name, merge, pr, force).await;
+        }
+        Command::Worktrees { json, on } => {
+            return super::worktree::list(&*ctx.backend(on.remote.as_deref())?, json).await;
         }
         Command::Send { name, text, on } => {
             let text = if text == "-" { read_text(std::io::stdin().lock())? } else { text };
@@ -325,6 +339,13 @@ fn print_git(info: &GitInfo, json: bool) -> Result<()> {
     }
     if let (Some(a), Some(b)) = (info.ahead, info.behind) {
         println!("ahead/behind: {a}/{b}");
+    }
+    if let Some(base) = &info.base {
+        let (a, b) = (info.base_ahead.unwrap_or(0), info.base_behind.unwrap_or(0));
+        println!("base:        {} ({a} ahead, {b} behind)", sanitize_line(base));
+        for c in &info.commits {
+            println!("  {}", sanitize_line(c));
+        }
     }
     if let Some(pr) = &info.pr {
         println!("pull request: #{} {} {}", pr.number, sanitize_line(&pr.state), sanitize_line(&pr.url));

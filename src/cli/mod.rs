@@ -7,6 +7,7 @@ pub mod commands;
 pub mod context;
 pub mod jump;
 pub mod status;
+pub mod worktree;
 
 use args::{Cli, Command};
 use clap::Parser;

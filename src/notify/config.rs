@@ -70,20 +70,12 @@ pub fn load(path: &Path) -> Loaded {
 /// Parses the text of config.yaml.
 pub fn parse(text: &str) -> Loaded {
     let mut out = Loaded::default();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let doc: Value = match serde_yaml_ng::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            out.warnings.push(format!("config.yaml: {e}; notices use the defaults"));
-            return out;
-        }
-    };
-    let section = match doc.get("notify") {
-        None | Some(Value::Null) => return out,
-        Some(Value::Mapping(m)) => m.clone(),
-        Some(_) => {
-            out.warnings
-                .push("config.yaml: notify: expected fields (statuses, channels, …); using the defaults".into());
+    let section = match crate::config::yaml_section(text, "notify", "statuses, channels, …", "notices use the defaults")
+    {
+        Ok(Some(section)) => section,
+        Ok(None) => return out,
+        Err(warning) => {
+            out.warnings.push(warning);
             return out;
         }
     };

@@ -11,6 +11,7 @@ pub mod read;
 pub mod status;
 pub mod store;
 pub mod stream;
+pub mod worktree;
 
 pub use metrics::{Metrics, TimeMetrics, ToolMetrics};
 pub use model::StatusFile;

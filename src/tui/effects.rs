@@ -35,6 +35,8 @@ pub struct Runner {
     pub pool: Option<Arc<crate::ssh::Pool>>,
     /// navi's state folder (notices, mute).
     pub state_dir: Option<PathBuf>,
+    /// Where worktrees go and their setup commands (config.yaml).
+    pub worktrees: crate::config::worktrees::WorktreesConfig,
 }
 
 impl Runner {
@@ -54,6 +56,7 @@ impl Runner {
             host_keys: Default::default(),
             pool: None,
             state_dir: None,
+            worktrees: Default::default(),
         }
     }
 
@@ -169,6 +172,58 @@ impl Runner {
         let done = format!("started {} in {}", new.name, new.dir);
         self.action(&key, done, move |b, _| {
             Box::pin(async move { b.create(&new).await.map(|_| ()).map_err(|e| e.to_string()) })
+        });
+    }
+
+    /// Starts a session in a new worktree (see [`crate::backend::worktree::start`]); an
+    /// existing branch comes back as [`Msg::BranchExists`] (the offer to reuse it).
+    pub fn create_worktree(&self, remote: Option<String>, start: crate::backend::worktree::Start) {
+        use crate::backend::worktree::{self, WorktreeError};
+        let tx = self.tx.clone();
+        let backend = self.backend(&remote);
+        let config = self.worktrees.clone();
+        tokio::spawn(async move {
+            let result = match backend {
+                Ok(b) => worktree::start(&*b, &start, &config).await,
+                Err(e) => Err(WorktreeError::Failed(e)),
+            };
+            let msg = match result {
+                Err(WorktreeError::BranchExists) if !start.reuse => Msg::BranchExists { remote, start },
+                Err(e) => Msg::ActionDone { done: String::new(), result: Err(e.to_string()) },
+                Ok(s) => {
+                    let w = &s.created.worktree;
+                    let done = format!("started {} in {} (branch {})", s.session.name(), w.path, w.branch);
+                    Msg::ActionDone { done, result: Ok(()) }
+                }
+            };
+            let _ = tx.send(msg);
+        });
+    }
+
+    /// Finishes a worktree session; a refusal to lose work comes back as
+    /// [`Msg::FinishRefused`] (the second confirmation).
+    pub fn finish(&self, key: SessionKey, how: crate::backend::worktree::Finish, force: bool) {
+        use crate::backend::worktree::{self, WorktreeError};
+        let tx = self.tx.clone();
+        let backend = self.backend(&key.remote);
+        tokio::spawn(async move {
+            let result = match backend {
+                Ok(b) => worktree::finish(&*b, &key.name, how, force).await,
+                Err(e) => Err(WorktreeError::Failed(e)),
+            };
+            let msg = match result {
+                Err(WorktreeError::WouldLose(lost)) => Msg::FinishRefused { key, how, lost },
+                Err(e) => Msg::ActionDone { done: String::new(), result: Err(e.to_string()) },
+                Ok(f) => {
+                    let what = match (f.fast_forward, &f.pr_url) {
+                        (Some(_), _) => format!("merged {} into {}; ", f.worktree.branch, f.worktree.base),
+                        (_, Some(url)) => format!("opened {url}; "),
+                        _ => String::new(),
+                    };
+                    Msg::ActionDone { done: format!("{what}finished {}", key.name), result: Ok(()) }
+                }
+            };
+            let _ = tx.send(msg);
         });
     }
 

@@ -104,6 +104,11 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     let mut runner = Runner::new(backends, tx.clone(), ctx.paths.home.clone());
     runner.host_keys = host_keys;
     runner.state_dir = Some(ctx.paths.state_dir.clone());
+    let worktrees = crate::config::worktrees::load(&ctx.paths.config_dir.join("config.yaml"));
+    for w in worktrees.warnings {
+        let _ = tx.send(Msg::Warning(w));
+    }
+    runner.worktrees = worktrees.config;
     let mut status_task = None;
     if !ctx.remotes.config.remotes.is_empty() {
         let pool = ctx.pool();
@@ -273,8 +278,10 @@ fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
             Effect::Answer { key, answer, dialog } => runner.answer(&key, answer, dialog),
             Effect::Batch(list) => run_effects(list, runner, pollers),
             Effect::Create { remote, name, dir, skip_permissions } => {
-                runner.create(remote, NewSession { name, dir, skip_permissions })
+                runner.create(remote, NewSession { name, dir, skip_permissions, ..Default::default() })
             }
+            Effect::CreateWorktree { remote, start } => runner.create_worktree(remote, start),
+            Effect::Finish { key, how, force } => runner.finish(key, how, force),
             Effect::FetchPreview(k) => runner.preview(k),
             Effect::FetchGit { key, git } => runner.git(key, git, false),
             Effect::FetchGitDetail(k) => {

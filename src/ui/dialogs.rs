@@ -68,6 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model, d: &Dialog) {
             popup(frame, area, &title, 84, 12, lines, theme::warn());
         }
         Dialog::Git { .. } | Dialog::Metrics { .. } | Dialog::Help { .. } => panels::draw(frame, area, m, d),
+        Dialog::Finish { .. } | Dialog::KillWorktree { .. } => super::worktree::draw(frame, area, d),
     }
 }
 
@@ -121,7 +122,7 @@ fn input_rows(input: &TextInput, width: usize, max: usize) -> Vec<Line<'static>>
         .collect()
 }
 
-fn input_line(input: &TextInput, focused: bool, width: usize) -> Line<'static> {
+pub(super) fn input_line(input: &TextInput, focused: bool, width: usize) -> Line<'static> {
     let text = sanitize_line(&input.value);
     if !focused {
         return Line::raw(format!("  {}", truncate(&text, width)));
@@ -160,12 +161,13 @@ fn new_form(frame: &mut Frame, area: Rect, f: &NewForm) {
             Span::raw("skip permissions (--dangerously-skip-permissions)"),
         ]),
     ];
-    if f.fields() > 3 {
+    if let Some(i) = f.host_field() {
         lines.push(Line::from(vec![
-            Span::styled("Host ", if f.field == 3 { theme::accent() } else { theme::dim() }),
+            Span::styled("Host ", if f.field == i { theme::accent() } else { theme::dim() }),
             Span::styled(format!("‹ {} ›", host_name(&f.remote)), theme::bold()),
         ]));
     }
+    lines.extend(super::worktree::form_lines(f, label));
     lines.push(Line::raw(""));
     lines.push(Line::styled("tab next field   space toggle   ↵ create   esc cancel", theme::dim()));
     let h = lines.len() as u16 + 2;

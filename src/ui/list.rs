@@ -16,6 +16,8 @@ use unicode_width::UnicodeWidthStr;
 
 /// Before the name of a marked row.
 const MARK: &str = "◆ ";
+/// Before the branch of a worktree session.
+const WORKTREE: &str = "⎇";
 
 pub fn header(frame: &mut Frame, area: Rect, m: &Model) {
     let shown = m.visible.iter().filter(|i| m.rows[**i].session().is_some()).count();
@@ -89,6 +91,10 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
         None => ts,
     };
     let remote = s.remote.as_ref().map(|r| format!(" [{}]", sanitize_line(r))).unwrap_or_default();
+    // A worktree session: its mark and branch after the name.
+    let tree =
+        f.worktree().map(|w| format!(" {WORKTREE} {}", truncate(&sanitize_line(&w.branch), 30))).unwrap_or_default();
+    let remote = format!("{tree}{remote}");
     let mark = if m.marks.contains(&crate::app::model::SessionKey::of(s)) { MARK } else { "" };
     // marker(1) + icon(2) + space(1) + the mark, age on the right with a space before it.
     let room = width.saturating_sub(4 + mark.width() + ts.width() + 1 + remote.width());

@@ -8,6 +8,7 @@ mod list;
 mod panels;
 mod preview;
 mod theme;
+mod worktree;
 
 use crate::app::geometry::{self, Area};
 use crate::app::model::Model;

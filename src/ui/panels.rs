@@ -65,8 +65,13 @@ fn git_lines(i: &GitInfo) -> Vec<Line<'static>> {
                 .map_or("none found".into(), |p| format!("#{} {} {}", p.number, p.state.to_lowercase(), p.url)),
         ),
         field("Changes", format!("{} files, +{} -{}", i.changed_files, i.insertions, i.deletions)),
-        Line::raw(""),
     ];
+    if let Some(base) = &i.base {
+        let (a, b) = (i.base_ahead.unwrap_or(0), i.base_behind.unwrap_or(0));
+        out.push(field("Base", format!("{base}: {a} commit(s) ahead, {b} behind (diff below is against it)")));
+        out.extend(i.commits.iter().map(|c| Line::styled(format!("{:14}{}", "", sanitize_line(c)), theme::accent())));
+    }
+    out.push(Line::raw(""));
     match i.diff.as_deref() {
         Some(d) if !d.trim().is_empty() => {
             for line in sanitize(d).lines() {

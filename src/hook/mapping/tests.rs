@@ -112,7 +112,7 @@ fn tools_keep_the_ten_most_recent_and_counts() {
 fn unknown_fields_and_ids_are_kept() {
     let mut start: StatusFile = serde_json::from_value(json!({
         "tmux_session":"s","status":"idle","session_id":"old","agents":[1],"team":"t","x":{"y":1},
-        "metrics":{"tokens":{"in":3}}
+        "metrics":{"tokens":{"in":3}},"worktree":{"path":"/w","branch":"navi/s","base":"main","repo":"/r"}
     }))
     .unwrap();
     start.timestamp = Some(1);
@@ -120,6 +120,7 @@ fn unknown_fields_and_ids_are_kept() {
     assert_eq!(f.session_id.as_deref(), Some("old"));
     assert_eq!(f.extra["agents"], json!([1]));
     assert_eq!(f.extra["x"], json!({"y":1}));
+    assert_eq!(f.worktree().map(|w| w.branch), Some("navi/s".into()), "navi's worktree field survives the hook");
     assert_eq!(f.metrics.as_ref().unwrap().extra["tokens"], json!({"in":3}));
     assert_eq!(f.cwd.as_deref(), Some("/w"));
     let f = step(Some(f), json!({"hook_event_name":"Stop","session_id":"new"}), 3).unwrap();
