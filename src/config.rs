@@ -1,6 +1,7 @@
 //! Paths (HOME and XDG honoured) and `remotes.yaml`. A missing remotes file means no
 //! remotes; a broken entry is skipped with one message naming the entry and the field.
 
+pub mod edit;
 pub mod ssh_config;
 pub mod worktrees;
 

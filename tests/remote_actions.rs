@@ -7,6 +7,8 @@ mod common;
 mod push;
 #[path = "remote_actions/remote_faults.rs"]
 mod remote_faults;
+#[path = "remote_actions/remotes_add.rs"]
+mod remotes_add;
 #[path = "remote_actions/setup.rs"]
 mod setup;
 

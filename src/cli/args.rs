@@ -260,6 +260,8 @@ pub enum Command {
     Remotes {
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        action: Option<RemotesAction>,
     },
     /// Silence notices for a while (`1h`, `30m`, `90s`, `2d`), or `off` to hear them again;
     /// without an argument, say whether they are muted
@@ -286,5 +288,35 @@ pub enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemotesAction {
+    /// Add a remote to remotes.yaml (comments and other entries kept), after one
+    /// successful connection to it
+    Add {
+        /// Its name in navi
+        name: String,
+        /// Take the host from this Host alias of ~/.ssh/config (its HostName, User,
+        /// IdentityFile, ProxyJump apply)
+        #[arg(long, value_name = "HOST", conflicts_with = "host")]
+        from_ssh_config: Option<String>,
+        /// Host name or address (default: NAME)
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        port: Option<u16>,
+        /// Private key file
+        #[arg(long)]
+        key: Option<String>,
+        /// Jump host, `[user@]host[:port]`
+        #[arg(long)]
+        jump_host: Option<String>,
+        /// Sessions folder on the remote (default ~/.claude-sessions)
+        #[arg(long)]
+        sessions_dir: Option<String>,
     },
 }

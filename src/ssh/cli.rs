@@ -3,7 +3,9 @@
 //! Exits 1 when any remote cannot be reached.
 
 use crate::backend::remote::RemoteBackend;
+use crate::cli::args::RemotesAction;
 use crate::cli::context::Context;
+use crate::config::edit::{NewRemote, add_entry};
 use crate::push::link::{Mode, probe};
 use crate::text::sanitize_line;
 use serde::Serialize;
@@ -100,4 +102,61 @@ pub async fn remotes(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `navi remotes add`: the entry is written only after one successful connection to it,
+/// and only when the edited file reads back as before plus the new remote.
+pub async fn remotes_add(ctx: &Context, action: RemotesAction) -> anyhow::Result<ExitCode> {
+    let RemotesAction::Add { name, from_ssh_config, host, user, port, key, jump_host, sessions_dir } = action;
+    let path = &ctx.paths.remotes_file;
+    let home = &ctx.paths.home;
+    if let Some(alias) = &from_ssh_config {
+        let known = crate::config::ssh_config::SshHosts::load(home);
+        if let Some(w) = &known.warning {
+            anyhow::bail!("{w}");
+        }
+        if known.host(alias) == crate::config::ssh_config::HostConfig::default() {
+            anyhow::bail!("~/.ssh/config has no Host {}", sanitize_line(alias));
+        }
+    }
+    let entry = NewRemote {
+        host: from_ssh_config.or(host).unwrap_or_else(|| name.clone()),
+        name,
+        user,
+        port,
+        key,
+        jump_host,
+        sessions_dir,
+    };
+    let text = match crate::files::read_text(path, 1 << 20) {
+        Ok(t) => t.unwrap_or_default(),
+        Err(e) => anyhow::bail!("reading {}: {e}", path.display()),
+    };
+    let edited = add_entry(&text, &entry, home).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let loaded = crate::config::parse_remotes(&edited, home).map_err(anyhow::Error::msg)?;
+    let Some(remote) = loaded.config.get(&entry.name).cloned() else {
+        anyhow::bail!("the new entry did not read back")
+    };
+    let one = crate::config::RemotesConfig { remotes: vec![remote.clone()], ..loaded.config.clone() };
+    let pool = crate::ssh::Pool::new(&one);
+    let rtt = pool.check(&remote.name).await.map_err(|e| {
+        anyhow::anyhow!("{} was not added: {}", sanitize_line(&remote.name), sanitize_line(&e.to_string()))
+    })?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // The file keeps its mode (a new one is private).
+    let mode = std::fs::metadata(path).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777);
+    crate::sessions::store::write_atomic_mode(path, edited.as_bytes(), mode.unwrap_or(0o600))?;
+    let via = remote.jumps.iter().map(|j| format!(" via {}:{}", j.host, j.port)).collect::<String>();
+    println!(
+        "added {} ({}@{}:{}{via}, {:.1} ms) to {}",
+        sanitize_line(&remote.name),
+        sanitize_line(&remote.user),
+        sanitize_line(&remote.host),
+        remote.port,
+        rtt.as_secs_f64() * 1000.0,
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
