@@ -87,7 +87,14 @@ pub fn version_numbers(text: &str) -> Option<Vec<u64>> {
 }
 
 /// `navi setup`: see the module note. Exits non-zero when something is (or stays) missing.
-pub async fn run(b: &RemoteBackend, name: &str, check: bool, force: bool) -> Result<bool> {
+/// Each step's line goes to `say`.
+pub async fn run(
+    b: &RemoteBackend,
+    name: &str,
+    check: bool,
+    force: bool,
+    say: &mut (dyn FnMut(String) + Send),
+) -> Result<bool> {
     let dir = b.sessions_dir_arg();
     let out = b.exec(&probe_script(&dir), None).await.with_context(|| format!("probing {name}"))?;
     if !out.success() {
@@ -100,7 +107,7 @@ pub async fn run(b: &RemoteBackend, name: &str, check: bool, force: bool) -> Res
         (Some(p), None) => format!("a navi at {p} that does not run"),
         _ => "no navi".into(),
     };
-    println!("{name}: {} {}, {found}", or_unknown(&facts.os), or_unknown(&facts.arch));
+    say(format!("{name}: {} {}, {found}", or_unknown(&facts.os), or_unknown(&facts.arch)));
     let (os, archs) = here();
     let runs_here = facts.os == os && archs.contains(&facts.arch.as_str());
     let theirs = facts.version.as_deref().and_then(version_numbers);
@@ -114,34 +121,34 @@ pub async fn run(b: &RemoteBackend, name: &str, check: bool, force: bool) -> Res
     if navi_ok && !(force && newer && !check) {
         let note =
             if newer { format!(" (newer than this navi {mine}: kept; --force replaces it)") } else { String::new() };
-        println!("navi: {} is installed{note}", facts.version.as_deref().unwrap_or(""));
+        say(format!("navi: {} is installed{note}", facts.version.as_deref().unwrap_or("")));
     } else if check {
-        println!("navi: {} (this navi is {mine})", if facts.version.is_some() { "older" } else { "missing" });
+        say(format!("navi: {} (this navi is {mine})", if facts.version.is_some() { "older" } else { "missing" }));
         missing.push("navi");
     } else if !runs_here {
-        println!(
+        say(format!(
             "navi: cannot upload: this navi is built for {os} {}, {name} runs {} {}. Install it there by hand: \
              build navi for that system (cargo build --release in navi's source), copy the binary to \
              ~/.local/bin/navi on {name}, run `navi install-hooks` there, then `navi setup {name} --check`.",
             std::env::consts::ARCH,
             or_unknown(&facts.os),
             or_unknown(&facts.arch)
-        );
+        ));
         return Ok(false);
     } else {
         let Some(tool) = &facts.sum_tool else {
             bail!("{name} has neither sha256sum nor shasum: the upload could not be checked, so nothing was sent")
         };
         upload(b, name, tool).await?;
-        println!("navi: installed {mine} at ~/.local/bin/navi (SHA-256 checked there; it runs)");
+        say(format!("navi: installed {mine} at ~/.local/bin/navi (SHA-256 checked there; it runs)"));
         navi_path = Some("$HOME/.local/bin/navi".into());
     }
 
     // Claude Code's hooks, by the navi there.
     if facts.hooks {
-        println!("hooks: installed in ~/.claude/settings.json");
+        say("hooks: installed in ~/.claude/settings.json".into());
     } else if check || navi_path.is_none() {
-        println!("hooks: missing from ~/.claude/settings.json");
+        say("hooks: missing from ~/.claude/settings.json".into());
         missing.push("hooks");
     } else if let Some(path) = &navi_path {
         let exe = match path.strip_prefix("$HOME/") {
@@ -156,26 +163,26 @@ pub async fn run(b: &RemoteBackend, name: &str, check: bool, force: bool) -> Res
         if !out.success() {
             bail!("installing the hooks on {name} failed: {}", out.error_text());
         }
-        println!("hooks: {}", crate::text::sanitize_line(out.stdout_str().trim()));
+        say(format!("hooks: {}", crate::text::sanitize_line(out.stdout_str().trim())));
     }
 
     // The sessions folder.
     if facts.sessions {
-        println!("sessions folder: present");
+        say("sessions folder: present".into());
     } else if check {
-        println!("sessions folder: missing");
+        say("sessions folder: missing".into());
         missing.push("sessions folder");
     } else {
         let out = b.exec(&format!("mkdir -p {dir}"), None).await?;
         if !out.success() {
             bail!("creating the sessions folder on {name} failed: {}", out.error_text());
         }
-        println!("sessions folder: created");
+        say("sessions folder: created".into());
     }
     if check && !missing.is_empty() {
-        println!("{name} needs: {} (navi setup {name} does it)", missing.join(", "));
+        say(format!("{name} needs: {} (navi setup {name} does it)", missing.join(", ")));
     } else if check {
-        println!("{name} is set up");
+        say(format!("{name} is set up"));
     }
     Ok(missing.is_empty())
 }

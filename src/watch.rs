@@ -121,7 +121,7 @@ pub async fn run(ctx: &Context) -> Result<()> {
         tasks.push(pollers::tmux_check(ctx.local.clone(), p.wake.clone(), p.listed.clone()));
     }
     if !ctx.remotes.config.remotes.is_empty() {
-        tasks.push(pollers::remote_statuses(ctx.pool(), tx.clone()));
+        tasks.push(pollers::remote_statuses(ctx.pool(), Vec::new(), tx.clone()));
     }
     drop(keeper);
     let names: Vec<String> = ctx.remotes.config.remotes.iter().map(|r| r.name.clone()).collect();

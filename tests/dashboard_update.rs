@@ -489,7 +489,7 @@ fn unknown_host_key_dialog_asks_once() {
     update(&mut m, Msg::UnknownHostKey(other.clone()));
     assert_eq!(ch(&mut m, 'Y').effects, vec![Effect::AcceptHostKey(other)], "the key shown is the key accepted");
     // Pool statuses replace those derived from listings.
-    let st = vec![RemoteStatus { name: "box".into(), state: LinkState::Connected, last_error: None }];
+    let st = vec![RemoteStatus { name: "box".into(), state: LinkState::Connected, last_error: None, setup: false }];
     update(&mut m, Msg::RemoteStatuses(st.clone()));
     update(&mut m, Msg::Listing { remote: Some("box".into()), result: Err("box unreachable: x".into()) });
     assert_eq!(m.remotes, st);

@@ -150,6 +150,7 @@ fn list(m: &mut Model, action: Action) -> Update {
             Update::redraw()
         }),
         Action::Mute => Update::default().with(Effect::ToggleMute),
+        Action::Setup => offer_setup(m),
         Action::Refresh => {
             m.set_status("refreshing…", Level::Info);
             Update::redraw().with(Effect::Refresh(None))
@@ -358,5 +359,24 @@ fn preview(m: &mut Model, action: Action) -> Update {
         Action::Quit => return Update::default().with(Effect::Quit),
         _ => return Update::default(),
     }
+    Update::redraw()
+}
+
+/// `S`: sets navi up on the selected row's remote when it lacks navi, else on the first
+/// remote that does; asks first, naming what will happen.
+fn offer_setup(m: &mut Model) -> Update {
+    let lacks = |name: &str| m.remotes.iter().any(|r| r.name == name && r.setup);
+    let selected = m.selected_row().and_then(|r| r.key().remote).filter(|r| lacks(r));
+    let pick = selected.or_else(|| m.remotes.iter().find(|r| r.setup).map(|r| r.name.clone()));
+    let Some(remote) = pick else {
+        m.set_status("no remote lacks navi: nothing to set up", Level::Info);
+        return Update::redraw();
+    };
+    let text = format!(
+        "Install navi {} on {remote} (~/.local/bin/navi, checked there), its hooks and sessions folder?\n\
+         Its changes are then pushed to you instead of polled.",
+        env!("CARGO_PKG_VERSION")
+    );
+    m.dialog = Some(Dialog::Confirm { title: format!("set up {remote}"), text, effect: Effect::Setup(remote) });
     Update::redraw()
 }

@@ -51,6 +51,7 @@ actions! {
     Mark, "mark", "mark / unmark: kill, dismiss, approve, deny act on all marked", [Key::ch(' ')];
     Refresh, "refresh", "refresh now", [Key::ch('r')];
     Mute, "mute", "mute notices for an hour / unmute", [Key::ch('M')];
+    Setup, "setup", "install navi on a remote that lacks it (asks first)", [Key::ch('S')];
     TogglePreview, "preview", "toggle preview", [Key::ch('p')];
     FocusPreview, "focus_preview", "focus preview / back", [k(KeyCode::Tab)];
     PreviewShrink, "preview_shrink", "shrink preview", [Key::ch('[')];

@@ -72,6 +72,8 @@ pub enum Msg {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// `navi setup` on this remote.
+    Setup(String),
     /// `None`: every backend; `Some(r)`: one (`Some(None)` is local).
     Refresh(Option<Option<String>>),
     Attach(SessionKey),

@@ -15,11 +15,13 @@ pub struct RemoteStatus {
     pub name: String,
     pub state: LinkState,
     pub last_error: Option<String>,
+    /// Polled because navi is missing or too old there: `navi setup` would let it stream.
+    pub setup: bool,
 }
 
 impl RemoteStatus {
     pub fn connecting(name: &str) -> Self {
-        RemoteStatus { name: name.to_string(), state: LinkState::Connecting, last_error: None }
+        RemoteStatus { name: name.to_string(), state: LinkState::Connecting, last_error: None, setup: false }
     }
 }
 
@@ -54,6 +56,11 @@ pub fn summary(remotes: &[RemoteStatus]) -> Option<String> {
         let why = bad.last_error.as_deref().unwrap_or("disconnected");
         s.push_str(&format!(" · {}: {}", bad.name, why));
     }
+    let polled: Vec<&str> = remotes.iter().filter(|r| r.setup).map(|r| r.name.as_str()).collect();
+    if let Some(first) = polled.first() {
+        let more = if polled.len() > 1 { format!(" (+{})", polled.len() - 1) } else { String::new() };
+        s.push_str(&format!(" · no navi on {first}{more}: S sets it up"));
+    }
     Some(crate::text::sanitize_line(&s))
 }
 
@@ -64,8 +71,13 @@ mod tests {
     #[test]
     fn summary_names_the_first_failure() {
         assert_eq!(summary(&[]), None);
-        let ok = RemoteStatus { name: "a".into(), state: LinkState::Connected, last_error: None };
-        let bad = RemoteStatus { name: "b".into(), state: LinkState::Error, last_error: Some("refused".into()) };
+        let ok = RemoteStatus { name: "a".into(), state: LinkState::Connected, last_error: None, setup: false };
+        let bad = RemoteStatus {
+            name: "b".into(),
+            state: LinkState::Error,
+            last_error: Some("refused".into()),
+            setup: false,
+        };
         assert_eq!(summary(&[ok, bad]).unwrap(), "remotes 1/2 up · b: refused");
     }
 }

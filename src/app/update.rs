@@ -180,7 +180,7 @@ fn listing(
             None => (LinkState::Connected, None),
             Some(e) => (LinkState::Error, Some(e.clone())),
         };
-        let status = RemoteStatus { name: name.clone(), state, last_error };
+        let status = RemoteStatus { name: name.clone(), state, last_error, setup: false };
         match m.remotes.iter_mut().find(|r| &r.name == name) {
             Some(r) if *r != status => {
                 *r = status;

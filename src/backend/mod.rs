@@ -184,6 +184,14 @@ pub trait SessionBackend: Send + Sync {
         false
     }
 
+    /// How a remote's sessions reach us (`None`: this machine).
+    fn push_mode(&self) -> Option<crate::push::link::Mode> {
+        None
+    }
+
+    /// Tries a remote's stream again now (navi was just set up there).
+    fn retry_push(&self) {}
+
     /// Runs a POSIX `sh` script on the host, with `stdin` fed to it.
     async fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, BackendError>;
 

@@ -322,6 +322,14 @@ impl SessionBackend for RemoteBackend {
         matches!(self.push.mode(), Mode::Push { .. })
     }
 
+    fn push_mode(&self) -> Option<Mode> {
+        Some(self.push.mode())
+    }
+
+    fn retry_push(&self) {
+        self.push.retry_now();
+    }
+
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {
         match self.read_raw(name).await? {
             Some(bytes) => self.parse(name, &bytes).map(Some),

@@ -393,7 +393,7 @@ async fn setup(ctx: &Context, name: &str, check: bool, force: bool) -> Result<Ex
         cfg.known_hosts.clone(),
         cfg.host_key_checking,
     );
-    let ok = crate::setup::run(&backend, name, check, force).await?;
+    let ok = crate::setup::run(&backend, name, check, force, &mut |line| println!("{line}")).await?;
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 

@@ -41,8 +41,10 @@ pub enum Mode {
     Push {
         version: String,
     },
+    /// `setup`: installing (or updating) navi there (`navi setup`) would let it stream.
     Poll {
         reason: String,
+        setup: bool,
     },
 }
 
@@ -61,11 +63,13 @@ impl Mode {
 #[derive(Debug)]
 pub struct Push {
     state: Mutex<(Mode, Mirror)>,
+    /// Cuts the pause before the next try short (navi was just set up there).
+    retry: Notify,
 }
 
 impl Default for Push {
     fn default() -> Self {
-        Push { state: Mutex::new((Mode::Starting, Mirror::default())) }
+        Push { state: Mutex::new((Mode::Starting, Mirror::default())), retry: Notify::new() }
     }
 }
 
@@ -83,6 +87,11 @@ impl Push {
         }
     }
 
+    /// Tries the stream again now instead of after its pause.
+    pub fn retry_now(&self) {
+        self.retry.notify_one();
+    }
+
     fn set(&self, mode: Mode, mirror: Option<Mirror>) {
         if let Ok(mut s) = self.state.lock() {
             s.0 = mode;
@@ -97,11 +106,22 @@ impl Push {
 struct Ended {
     reason: String,
     retry: Duration,
+    /// `navi setup` would fix it.
+    setup: bool,
 }
 
 impl Ended {
     fn soon(reason: impl Into<String>) -> Self {
-        Ended { reason: reason.into(), retry: RETRY_FIRST }
+        Ended { reason: reason.into(), retry: RETRY_FIRST, setup: false }
+    }
+
+    fn after(reason: impl Into<String>, retry: Duration) -> Self {
+        Ended { reason: reason.into(), retry, setup: false }
+    }
+
+    /// navi there is missing or too old: until someone sets it up.
+    fn needs_setup(reason: impl Into<String>) -> Self {
+        Ended { reason: reason.into(), retry: RETRY_MISSING, setup: true }
     }
 }
 
@@ -121,7 +141,7 @@ pub async fn run(pool: Arc<Pool>, remote: String, command: String, push: Arc<Pus
         let started = Instant::now();
         let ended = stream(&pool, &remote, &command, &push, &wake, &log).await;
         log(&format!("{remote}: stream ended: {}", ended.reason));
-        push.set(Mode::Poll { reason: ended.reason }, Some(Mirror::default()));
+        push.set(Mode::Poll { reason: ended.reason, setup: ended.setup }, Some(Mirror::default()));
         wake.notify_one();
         // A stream that ran a good while is started again soon; one that keeps failing
         // waits longer each time.
@@ -130,7 +150,10 @@ pub async fn run(pool: Arc<Pool>, remote: String, command: String, push: Arc<Pus
         }
         let wait = pause.max(ended.retry);
         pause = (pause * 2).min(RETRY_MAX);
-        tokio::time::sleep(wait).await;
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = push.retry.notified() => pause = RETRY_FIRST,
+        }
     }
 }
 
@@ -158,14 +181,11 @@ async fn open(pool: &Pool, remote: &str, command: &str) -> Result<(ShellChannel,
                     return Ok((channel, reader, version));
                 }
                 Ok(Line::Hello { protocol, version }) => {
-                    return Err(Ended {
-                        reason: format!(
-                            "navi {} there speaks stream protocol {protocol}, this navi {PROTOCOL} (navi setup {} updates it)",
-                            clean(&version),
-                            clean(remote)
-                        ),
-                        retry: RETRY_MISSING,
-                    });
+                    return Err(Ended::needs_setup(format!(
+                        "navi {} there speaks stream protocol {protocol}, this navi {PROTOCOL} (navi setup {} updates it)",
+                        clean(&version),
+                        clean(remote)
+                    )));
                 }
                 // A login shell's chatter before navi starts.
                 _ => reader.keep_noise(&line),
@@ -181,7 +201,7 @@ pub async fn probe(pool: &Pool, remote: &str, command: &str) -> Mode {
             channel.close().await;
             Mode::Push { version }
         }
-        Err(e) => Mode::Poll { reason: e.reason },
+        Err(e) => Mode::Poll { reason: e.reason, setup: e.setup },
     }
 }
 
@@ -218,7 +238,7 @@ async fn stream(pool: &Pool, remote: &str, command: &str, push: &Push, wake: &No
             last = now;
             bucket -= batch.len() as f64;
             if bucket < 0.0 {
-                return Ended { reason: format!("the stream sent more than {RATE} lines a second"), retry: RETRY_MAX };
+                return Ended::after(format!("the stream sent more than {RATE} lines a second"), RETRY_MAX);
             }
         }
         let lines = std::mem::take(&mut batch);
@@ -241,7 +261,7 @@ async fn stream(pool: &Pool, remote: &str, command: &str, push: &Push, wake: &No
                 let was_synced = state.1.synced();
                 match state.1.apply(p) {
                     Ok(c) => changed |= c,
-                    Err(e) => return Ended { reason: format!("the stream was dropped: {e}"), retry: RETRY_MAX },
+                    Err(e) => return Ended::after(format!("the stream was dropped: {e}"), RETRY_MAX),
                 }
                 if !was_synced && state.1.synced() {
                     state.0 = Mode::Push { version: version.clone() };
@@ -249,7 +269,7 @@ async fn stream(pool: &Pool, remote: &str, command: &str, push: &Push, wake: &No
             }
         }
         if malformed > MALFORMED_MAX {
-            return Ended { reason: format!("more than {MALFORMED_MAX} malformed lines"), retry: RETRY_MAX };
+            return Ended::after(format!("more than {MALFORMED_MAX} malformed lines"), RETRY_MAX);
         }
         if changed {
             wake.notify_one();
@@ -267,11 +287,9 @@ fn ended(end: Option<ShellEnd>, noise: &[u8], live: bool) -> Ended {
     let said = if said.is_empty() { String::new() } else { format!(": {said}") };
     match end {
         _ if live => Ended::soon("navi there stopped streaming"),
-        Some(ShellEnd::Exited(127)) => {
-            Ended { reason: "navi is not installed there (navi setup installs it)".into(), retry: RETRY_MISSING }
-        }
+        Some(ShellEnd::Exited(127)) => Ended::needs_setup("navi is not installed there (navi setup installs it)"),
         Some(ShellEnd::Exited(2)) => {
-            Ended { reason: format!("navi there has no stream mode (an older version?){said}"), retry: RETRY_MISSING }
+            Ended::needs_setup(format!("navi there has no stream mode (an older version?){said}"))
         }
         Some(ShellEnd::Exited(code)) => Ended::soon(format!("navi there exited with status {code}{said}")),
         Some(ShellEnd::Signalled(sig)) => Ended::soon(format!("navi there was killed ({sig})")),

@@ -69,7 +69,7 @@ pub async fn remotes(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
                 _ => None,
             },
             poll_reason: match &mode {
-                Some(Mode::Poll { reason }) => Some(reason.clone()),
+                Some(Mode::Poll { reason, .. }) => Some(reason.clone()),
                 _ => None,
             },
         });

@@ -142,6 +142,10 @@ impl Pool {
         self.slots.get(name).map(|s| &s.target.remote)
     }
 
+    pub fn host_key_checking(&self, name: &str) -> Option<crate::config::HostKeyChecking> {
+        self.slots.get(name).map(|s| s.target.policy)
+    }
+
     pub fn known_hosts(&self, name: &str) -> Option<&std::path::Path> {
         self.slots.get(name).map(|s| s.target.known_hosts.as_path())
     }

@@ -103,6 +103,32 @@ impl Runner {
         self.action(key, done, |b, n| Box::pin(async move { b.dismiss(&n).await.map_err(|e| e.to_string()) }));
     }
 
+    /// `navi setup REMOTE`, in the background; the stream is tried again at once after it.
+    pub fn setup(&self, remote: String) {
+        let Some(pool) = self.pool.clone() else { return };
+        let tx = self.tx.clone();
+        let following = self.backends.get(&Some(remote.clone())).cloned();
+        tokio::spawn(async move {
+            let target = (pool.remote(&remote).cloned(), pool.known_hosts(&remote), pool.host_key_checking(&remote));
+            let (Some(r), Some(kh), Some(policy)) = target else { return };
+            let b = crate::backend::remote::RemoteBackend::new(r, pool.clone(), kh.to_path_buf(), policy);
+            let mut lines = Vec::new();
+            let outcome = crate::setup::run(&b, &remote, false, false, &mut |l| lines.push(l)).await;
+            let said = lines.iter().skip(1).cloned().collect::<Vec<_>>().join("; ");
+            let (done, result) = match outcome {
+                Ok(true) => {
+                    if let Some(b) = following {
+                        b.retry_push();
+                    }
+                    (format!("{remote} is set up: {said}"), Ok(()))
+                }
+                Ok(false) => (String::new(), Err(format!("{remote}: {said}"))),
+                Err(e) => (String::new(), Err(format!("setting up {remote}: {e:#}"))),
+            };
+            let _ = tx.send(Msg::ActionDone { done, result });
+        });
+    }
+
     /// Mutes notices for an hour, or unmutes them when they are muted (as `navi mute`).
     pub fn toggle_mute(&self) {
         let Some(dir) = self.state_dir.clone() else { return };

@@ -112,7 +112,8 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     let mut status_task = None;
     if !ctx.remotes.config.remotes.is_empty() {
         let pool = ctx.pool();
-        status_task = Some(pollers::remote_statuses(pool.clone(), tx.clone()));
+        let remotes = runner.backends.values().filter(|b| b.remote().is_some()).cloned().collect();
+        status_task = Some(pollers::remote_statuses(pool.clone(), remotes, tx.clone()));
         runner.pool = Some(pool);
     }
     drop(keeper);
@@ -273,6 +274,7 @@ fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
             Effect::Rename(k, new) => runner.rename(&k, new),
             Effect::Dismiss(k) => runner.dismiss(&k),
             Effect::ToggleMute => runner.toggle_mute(),
+            Effect::Setup(remote) => runner.setup(remote),
             Effect::Send(k, text) => runner.send(&k, text),
             Effect::ReadDialogs { keys, answer } => runner.read_dialogs(keys, answer),
             Effect::Answer { key, answer, dialog } => runner.answer(&key, answer, dialog),

@@ -210,9 +210,13 @@ pub(super) fn host_key_prompt(e: &SshError) -> Option<HostKeyPrompt> {
     }
 }
 
-/// Every `STATUS_POLL`, reads the pool's connection states (no I/O) and sends them when
-/// they changed.
-pub fn remote_statuses(pool: Arc<Pool>, tx: mpsc::UnboundedSender<Msg>) -> JoinHandle<()> {
+/// Every `STATUS_POLL`, reads the pool's connection states and the remotes' push modes (no
+/// I/O) and sends them when they changed.
+pub fn remote_statuses(
+    pool: Arc<Pool>,
+    backends: Vec<Arc<dyn SessionBackend>>,
+    tx: mpsc::UnboundedSender<Msg>,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut last: Option<Vec<RemoteStatus>> = None;
         let mut every = tokio::time::interval(STATUS_POLL);
@@ -223,6 +227,10 @@ pub fn remote_statuses(pool: Arc<Pool>, tx: mpsc::UnboundedSender<Msg>) -> JoinH
                 .statuses()
                 .into_iter()
                 .map(|(name, s)| RemoteStatus {
+                    setup: backends.iter().any(|b| {
+                        b.remote() == Some(name.as_str())
+                            && matches!(b.push_mode(), Some(crate::push::link::Mode::Poll { setup: true, .. }))
+                    }),
                     name,
                     state: match s.state {
                         ConnState::Connected => LinkState::Connected,

@@ -336,6 +336,18 @@ impl Sshd {
         pane()
     }
 
+    /// This server's user's `navi watch --stream` processes (told apart by their HOME).
+    pub fn streams(&self) -> Vec<u32> {
+        let home = format!("HOME={}", self.remote_home.display());
+        processes_with("navi watch --stream")
+            .into_iter()
+            .filter(|p| {
+                std::fs::read(format!("/proc/{p}/environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == home.as_bytes()))
+            })
+            .collect()
+    }
+
     pub fn sessions_alive(&self) -> Vec<String> {
         let out = self.tmux(&["list-sessions", "-F", "#{session_name}"]);
         String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()

@@ -68,3 +68,27 @@ fn a_remote_session_whose_agent_never_started_shows_the_error_its_pane_shows() {
     wait(&t, "not found");
     assert_eq!(sshd.read_status("broken").unwrap()["status"], "error");
 }
+
+/// A remote without navi is polled, and the footer offers to set it up; `S`, then `y`,
+/// installs navi there, and its changes are pushed from then on.
+#[test]
+fn a_remote_without_navi_is_offered_setup_and_then_streams() {
+    let sshd = Sshd::start();
+    sshd.new_session("far", "");
+    sshd.write_status(&json!({"tmux_session": "far", "status": "waiting", "message": "polled for now"}));
+    let t = TmuxServer::new();
+    t.launch_dashboard(Some(&sshd.remotes_yaml("box")));
+    wait(&t, "polled for now");
+    wait(&t, "no navi on box: S sets it up");
+    keys(&t, &["S"]);
+    wait(&t, "set up box");
+    keys(&t, &["y"]);
+    wait(&t, "box is set up");
+    assert!(sshd.remote_home.join(".local/bin/navi").exists());
+    // The stream is tried again at once: the offer goes, and a remote navi streams.
+    t.wait_text_gone("ui", "S sets it up", WAIT);
+    let streaming = crate::common::tmux::wait_for(WAIT, || !sshd.streams().is_empty());
+    assert!(streaming, "no stream started after the set-up");
+    sshd.write_status(&json!({"tmux_session": "far", "status": "waiting", "message": "pushed now"}));
+    wait(&t, "pushed now");
+}

@@ -3,7 +3,7 @@
 //! and nothing is lost; a remote without navi stays in poll mode and says why; a stream
 //! that floods or prints garbage is dropped for polling.
 
-use crate::common::sshd::{Sshd, processes_with, run};
+use crate::common::sshd::{Sshd, run};
 use navi::app::Msg;
 use navi::backend::SessionBackend;
 use navi::backend::remote::RemoteBackend;
@@ -96,18 +96,6 @@ fn hook(sshd: &Sshd, session: &str, event: &str) {
     sshd.as_user(&format!("printf '%s' '{payload}' | TMUX_PANE='{pane}' ~/.local/bin/navi hook"));
 }
 
-/// The remote user's `navi watch --stream` processes of this server (by their HOME).
-fn streams(sshd: &Sshd) -> Vec<u32> {
-    let home = format!("HOME={}", sshd.remote_home.display());
-    processes_with("navi watch --stream")
-        .into_iter()
-        .filter(|p| {
-            std::fs::read(format!("/proc/{p}/environ"))
-                .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == home.as_bytes()))
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hook_on_the_remote_arrives_without_a_poll_and_a_killed_stream_comes_back() {
     let sshd = Sshd::start();
@@ -125,7 +113,7 @@ async fn a_hook_on_the_remote_arrives_without_a_poll_and_a_killed_stream_comes_b
     assert!(matches!(f.backend.push_mode(), Mode::Push { .. }), "the stream carried both: no poll ran");
 
     // The remote navi killed: polled meanwhile, then streamed again; nothing is lost.
-    let before = streams(&sshd);
+    let before = sshd.streams();
     assert_eq!(before.len(), 1, "one stream per remote: {before:?}");
     run(Command::new("kill").arg("-9").arg(before[0].to_string()));
     hook(&sshd, "agent", "UserPromptSubmit");
@@ -133,12 +121,12 @@ async fn a_hook_on_the_remote_arrives_without_a_poll_and_a_killed_stream_comes_b
     f.until_mode(|m| matches!(m, Mode::Push { .. })).await;
     hook(&sshd, "agent", "Stop");
     f.until_status("agent", "done").await;
-    let after = streams(&sshd);
+    let after = sshd.streams();
     assert_eq!(after.len(), 1, "the old stream is gone, one new one runs: {after:?}");
     assert_ne!(after, before);
     // Its follower gone (the dashboard quit), the remote navi ends too.
     drop(f);
-    let ended = tokio::task::spawn_blocking(move || crate::common::tmux::wait_for(WAIT, || streams(&sshd).is_empty()));
+    let ended = tokio::task::spawn_blocking(move || crate::common::tmux::wait_for(WAIT, || sshd.streams().is_empty()));
     assert!(ended.await.unwrap(), "the remote navi outlived its channel");
 }
 
@@ -148,7 +136,7 @@ async fn a_remote_without_navi_is_polled_and_says_why() {
     sshd.new_session("agent", "");
     let mut f = Follow::start(&sshd, Duration::from_millis(300));
     let mode = f.until_mode(|m| matches!(m, Mode::Poll { .. })).await;
-    assert!(matches!(&mode, Mode::Poll { reason } if reason.contains("not installed")), "{mode:?}");
+    assert!(matches!(&mode, Mode::Poll { reason, .. } if reason.contains("not installed")), "{mode:?}");
     // Polling still lists it.
     sshd.write_status(&serde_json::json!({"tmux_session": "agent", "status": "waiting"}));
     f.until_status("agent", "waiting").await;
@@ -160,7 +148,7 @@ async fn an_older_navi_without_stream_mode_is_polled() {
     fake_navi(&sshd, "echo \"error: unexpected argument '--stream' found\" >&2; exit 2");
     let f = Follow::start(&sshd, Duration::from_millis(300));
     let mode = f.until_mode(|m| matches!(m, Mode::Poll { .. })).await;
-    assert!(matches!(&mode, Mode::Poll { reason } if reason.contains("no stream mode")), "{mode:?}");
+    assert!(matches!(&mode, Mode::Poll { reason, .. } if reason.contains("no stream mode")), "{mode:?}");
 }
 
 /// A stand-in navi's snapshot: one session, waiting (`printf '%s'`: dash's `echo` would
@@ -179,7 +167,7 @@ async fn a_flooding_stream_is_dropped_for_polling() {
     let mut f = Follow::start(&sshd, NO_POLL);
     f.until_status("agent", "waiting").await;
     let mode = f.until_mode(|m| matches!(m, Mode::Poll { .. })).await;
-    assert!(matches!(&mode, Mode::Poll { reason } if reason.contains("lines a second")), "{mode:?}");
+    assert!(matches!(&mode, Mode::Poll { reason, .. } if reason.contains("lines a second")), "{mode:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,7 +185,7 @@ async fn a_stream_of_garbage_is_skipped_then_dropped_and_nothing_reaches_the_scr
     let mut f = Follow::start(&sshd, NO_POLL);
     f.until_status("agent", "error").await;
     let mode = f.until_mode(|m| matches!(m, Mode::Poll { .. })).await;
-    let Mode::Poll { reason } = &mode else { unreachable!() };
+    let Mode::Poll { reason, .. } = &mode else { unreachable!() };
     assert!(reason.contains("malformed"), "{reason}");
     let log = std::fs::read_to_string(sshd.remote_home.parent().unwrap().join("push.log")).unwrap();
     assert!(log.contains("malformed line") && log.contains("not a status file's name"), "{log}");
