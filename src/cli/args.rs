@@ -190,6 +190,14 @@ pub enum Command {
     },
     /// Claude Code hook handler: reads the event JSON on stdin (always exits 0)
     Hook,
+    /// Claude Code's status line: records model, cost, context and rate limits, then prints
+    /// the user's own status line
+    #[command(hide = true)]
+    Statusline {
+        /// The user's own status line command, run with the same input
+        #[arg(long, value_name = "COMMAND", allow_hyphen_values = true)]
+        then: Option<String>,
+    },
     /// Add navi's handlers to Claude Code's settings.json
     InstallHooks {
         /// Settings file [default: ~/.claude/settings.json]

@@ -72,7 +72,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Watch => crate::watch::run(&ctx).await?,
         Command::Notice { pane, notice } => send_notice(&ctx, pane.as_deref(), &notice).await,
         Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
-        Command::Hook | Command::Completions { .. } => {}
+        Command::Hook | Command::Statusline { .. } | Command::Completions { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -164,6 +164,28 @@ pub fn hook(global: &Global) {
         &paths.state_dir,
         &paths.config_dir.join("config.yaml"),
     );
+}
+
+/// `navi statusline`: reads Claude Code's status-line JSON, records it, prints the line.
+pub fn statusline(global: &Global, then: Option<&str>) {
+    use std::io::Write;
+    let Ok(paths) = crate::config::Paths::resolve(global.sessions_dir.clone(), None) else {
+        return;
+    };
+    let mut input = Vec::new();
+    let limit = crate::hook::statusline::MAX_INPUT;
+    if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut input) {
+        crate::hook::log(&paths.state_dir, &format!("statusline: reading stdin: {e}"));
+        return;
+    }
+    if input.len() as u64 > limit {
+        crate::hook::log(&paths.state_dir, "statusline: an input larger than 1 MiB was ignored");
+        return;
+    }
+    let pane = std::env::var("TMUX_PANE").ok();
+    let line = crate::hook::statusline::run(&input, then, pane.as_deref(), &paths.sessions_dir, &paths.state_dir);
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
 }
 
 /// The text of `navi send NAME -`: UTF-8, at most [`send::MAX_TEXT`] bytes, without the
@@ -340,9 +362,10 @@ fn install_hooks(ctx: &Context, global: &Global, settings: Option<std::path::Pat
         let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
         command.push_str(&format!(" --sessions-dir {}", crate::backend::shell::quote(&dir.to_string_lossy())));
     }
+    let status_line = format!("{command} statusline");
     command.push_str(" hook");
     let verb = if uninstall { "removed navi's hooks from" } else { "installed navi's hooks in" };
-    match install::apply(&settings, &command, uninstall)? {
+    match install::apply(&settings, &command, Some(&status_line), uninstall)? {
         Outcome::Unchanged => println!("{} already up to date", settings.display()),
         Outcome::Written { backup } => {
             println!("{verb} {}", settings.display());

@@ -1,6 +1,6 @@
 //! The command line: argument parsing (`args`) and one function per subcommand
-//! (`commands`). The hook and `navi status` run before any async runtime starts, to stay
-//! fast.
+//! (`commands`). The hook, the status line and `navi status` run before any async runtime
+//! starts, to stay fast.
 
 pub mod args;
 pub mod commands;
@@ -64,11 +64,19 @@ pub fn main() -> ExitCode {
             commands::hook(&args::Global::default());
             return ExitCode::SUCCESS;
         }
+        Err(_) if raw.get(1).is_some_and(|a| a == "statusline") => {
+            commands::statusline(&args::Global::default(), None);
+            return ExitCode::SUCCESS;
+        }
         Err(e) => e.exit(),
     };
     cli.global = cli.global.without_empty();
     if let Some(Command::Hook) = cli.command {
         commands::hook(&cli.global);
+        return ExitCode::SUCCESS;
+    }
+    if let Some(Command::Statusline { then }) = &cli.command {
+        commands::statusline(&cli.global, then.as_deref());
         return ExitCode::SUCCESS;
     }
     // A status bar runs this every few seconds: no async runtime to start and stop.

@@ -1,6 +1,8 @@
 //! `navi install-hooks`: merges navi's handlers into Claude Code's settings.json without
 //! touching any other key or handler, idempotently, with a backup of the old file.
-//! `--uninstall` removes exactly navi's handlers.
+//! `--uninstall` removes exactly navi's handlers. The status line is wired in `statusline`.
+
+pub mod statusline;
 
 use crate::sessions::store::write_atomic;
 use anyhow::{Context, Result, bail};
@@ -18,6 +20,10 @@ pub const EVENTS: &[&str] = &[
     "Stop",
     "StopFailure",
     "SessionEnd",
+    "SubagentStart",
+    "SubagentStop",
+    "TeammateIdle",
+    "TaskCompleted",
 ];
 
 /// Seconds Claude Code waits for the handler; it normally takes a few milliseconds.
@@ -38,8 +44,9 @@ pub fn is_navi_command(command: &str) -> bool {
     program_is_navi && words.last().is_some_and(|w| w == "hook")
 }
 
-/// Installs (or with `uninstall`, removes) navi's handlers in `settings`.
-pub fn apply(settings: &Path, command: &str, uninstall: bool) -> Result<Outcome> {
+/// Installs (or with `uninstall`, removes) navi's handlers in `settings`, and with
+/// `status_line` (navi's `statusline` command) its status line in front of the user's.
+pub fn apply(settings: &Path, command: &str, status_line: Option<&str>, uninstall: bool) -> Result<Outcome> {
     let old = match std::fs::read(settings) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -70,6 +77,9 @@ pub fn apply(settings: &Path, command: &str, uninstall: bool) -> Result<Outcome>
     }
     if hooks.is_empty() && before.get("hooks").is_none() {
         obj.remove("hooks");
+    }
+    if let Some(navi) = status_line {
+        statusline::wire(obj, navi, uninstall);
     }
     if root == before && old.is_some() {
         return Ok(Outcome::Unchanged);
@@ -155,7 +165,7 @@ mod tests {
         });
         std::fs::write(&p, serde_json::to_vec_pretty(&original).unwrap()).unwrap();
 
-        let out = apply(&p, CMD, false).unwrap();
+        let out = apply(&p, CMD, None, false).unwrap();
         let Outcome::Written { backup: Some(backup) } = out else { panic!("{out:?}") };
         assert_eq!(read(&backup), original);
         let v = read(&p);
@@ -166,13 +176,13 @@ mod tests {
             assert_eq!(v["hooks"][e].as_array().unwrap().last().unwrap()["hooks"][0]["command"], CMD, "{e}");
         }
 
-        assert_eq!(apply(&p, CMD, false).unwrap(), Outcome::Unchanged);
+        assert_eq!(apply(&p, CMD, None, false).unwrap(), Outcome::Unchanged);
         // A new binary path replaces the old handler instead of adding a second one.
-        apply(&p, "/new/navi hook", false).unwrap();
+        apply(&p, "/new/navi hook", None, false).unwrap();
         let v = read(&p);
         assert_eq!(v["hooks"]["Stop"].as_array().unwrap().len(), 1);
 
-        apply(&p, CMD, true).unwrap();
+        apply(&p, CMD, None, true).unwrap();
         assert_eq!(read(&p), original);
     }
 
@@ -180,12 +190,12 @@ mod tests {
     fn fresh_file_and_broken_file() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("sub/settings.json");
-        assert_eq!(apply(&p, CMD, false).unwrap(), Outcome::Written { backup: None });
+        assert_eq!(apply(&p, CMD, None, false).unwrap(), Outcome::Written { backup: None });
         assert!(read(&p)["hooks"]["Stop"].is_array());
 
         let bad = dir.path().join("bad.json");
         std::fs::write(&bad, "{ not json").unwrap();
-        let err = apply(&bad, CMD, false).unwrap_err().to_string();
+        let err = apply(&bad, CMD, None, false).unwrap_err().to_string();
         assert!(err.contains("not valid JSON"), "{err}");
         assert_eq!(std::fs::read_to_string(&bad).unwrap(), "{ not json");
     }

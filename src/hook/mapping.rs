@@ -7,6 +7,7 @@
 //! overwrite the more specific status and message the earlier event wrote.
 
 mod prompt;
+mod team;
 
 use crate::sessions::{Metrics, Status, StatusFile, TimeMetrics, ToolMetrics};
 pub use prompt::{Kind, MESSAGE_MAX, TOOL_MAX};
@@ -36,6 +37,11 @@ pub struct HookEvent {
     pub error: Option<Value>,
     pub is_interrupt: Option<Value>,
     pub reason: Option<Value>,
+    pub source: Option<Value>,
+    pub teammate_name: Option<String>,
+    pub team_name: Option<String>,
+    pub agent_id: Option<String>,
+    pub agent_type: Option<String>,
 }
 
 /// What an event does to one field of the file.
@@ -59,8 +65,17 @@ impl Change {
 
 /// Applies `event` to the session's current file. `None`: the event changes nothing.
 pub fn apply(existing: Option<StatusFile>, session: &str, event: &HookEvent, now: i64) -> Option<StatusFile> {
+    match team::role(existing.as_ref(), event) {
+        team::Role::Teammate(name) => return team::teammate(existing, session, event, name, now),
+        team::Role::Other(id) => return team::other(existing, event, id, now),
+        team::Role::Lead => {}
+    }
+    if matches!(event.hook_event_name.as_str(), "SubagentStart" | "SubagentStop") {
+        return team::subagent(existing, session, event, now);
+    }
     let change = map(event, existing.as_ref())?;
     let mut file = advance(existing, session, change.status, now);
+    team::on_lead_event(&mut file, event);
     if matches!(event.hook_event_name.as_str(), "PostToolUse" | "PostToolUseFailure")
         && let Some(tool) = event.tool_name.as_deref().filter(|t| !t.is_empty())
     {
@@ -127,9 +142,9 @@ fn advance(existing: Option<StatusFile>, session: &str, status: Status, now: i64
 
 fn count_tool(metrics: &mut Metrics, tool: &str) {
     let tools = metrics.tools.get_or_insert_with(ToolMetrics::default);
-    tools.recent.push(tool.to_string());
-    let excess = tools.recent.len().saturating_sub(RECENT_TOOLS);
-    tools.recent.drain(..excess);
+    // Newest first, as the original navi writes and reads it.
+    tools.recent.insert(0, tool.to_string());
+    tools.recent.truncate(RECENT_TOOLS);
     let count = tools.counts.get(tool).and_then(Value::as_u64).unwrap_or(0);
     tools.counts.insert(tool.to_string(), Value::from(count.saturating_add(1)));
 }

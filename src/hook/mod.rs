@@ -5,6 +5,7 @@
 
 pub mod install;
 pub mod mapping;
+pub mod statusline;
 
 use crate::sessions::store::Store;
 use anyhow::{Context, Result, bail};
@@ -91,7 +92,7 @@ fn hand_off(notice: &crate::notify::Notice, pane: &str) -> Result<()> {
 
 /// The tmux session that holds `pane`, asked of the tmux server in `$TMUX`. A server that
 /// does not answer (stopped, wedged) gets [`TMUX_TIMEOUT`]: Claude Code waits on the hook.
-fn session_of_pane(pane: &str) -> Result<String> {
+pub(crate) fn session_of_pane(pane: &str) -> Result<String> {
     let mut child = Command::new("tmux")
         .args(["-u", "display-message", "-p", "-t", pane, "#{session_name}"])
         .stdin(Stdio::null())

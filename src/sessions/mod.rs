@@ -1,7 +1,8 @@
 //! Status files: the model (`model`, `metrics`, and how known fields are read and written
 //! in `fields`), statuses and their order (`status`), the parser for a stream of
 //! concatenated JSON objects (`stream`), the one reader of a file's bytes (`read`) and the
-//! local folder store with its lock (`store`, `lock`).
+//! local folder store with its lock (`store`, `lock`); teammates and subagents (`team`); cost, context
+//! and rate limits (`usage`).
 
 pub mod fields;
 pub mod lock;
@@ -11,6 +12,8 @@ pub mod read;
 pub mod status;
 pub mod store;
 pub mod stream;
+pub mod team;
+pub mod usage;
 
 pub use metrics::{Metrics, TimeMetrics, ToolMetrics};
 pub use model::StatusFile;

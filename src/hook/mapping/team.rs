@@ -1,0 +1,96 @@
+//! Events that are not the lead's own turn: an agent-team teammate's (it names itself in
+//! `teammate_name`, or its `session_id` is not the lead's) and the lead's subagents. They
+//! are recorded under `team` and `subagents` (see `sessions::team`) and never change the
+//! lead's status, message or `session_id`: the row keeps saying what the lead does.
+
+use super::{HookEvent, advance, map};
+use crate::sessions::team::{self, set_member, stop_member_by_session, subagent_started, subagent_stopped};
+use crate::sessions::{Status, StatusFile};
+use serde_json::Value;
+
+/// Whose event this is.
+pub(super) enum Role<'a> {
+    Lead,
+    /// A teammate that gave its name.
+    Teammate(&'a str),
+    /// Another agent in the same tmux session: a teammate's own hooks (its `session_id`,
+    /// no name), or a second Claude Code started in another pane.
+    Other(&'a str),
+}
+
+pub(super) fn role<'a>(existing: Option<&StatusFile>, event: &'a HookEvent) -> Role<'a> {
+    if let Some(name) = event.teammate_name.as_deref().filter(|n| !n.is_empty()) {
+        return Role::Teammate(name);
+    }
+    let lead = existing.filter(|f| f.status != Status::Offline).and_then(|f| f.session_id.as_deref());
+    match (lead.filter(|s| !s.is_empty()), event.session_id.as_deref().filter(|s| !s.is_empty())) {
+        (Some(lead), Some(id)) if lead != id && !takes_over(event) => Role::Other(id),
+        _ => Role::Lead,
+    }
+}
+
+/// Events only the lead sends with a new `session_id`: a prompt typed into it (the original
+/// navi's rule: teammates get their work as messages), and a session it replaced in place
+/// (`/clear`, `/resume`, compaction). A teammate starting up sends `source: startup`.
+fn takes_over(event: &HookEvent) -> bool {
+    match event.hook_event_name.as_str() {
+        "UserPromptSubmit" => true,
+        "SessionStart" => event.source.as_ref().and_then(Value::as_str).is_some_and(|s| s != "startup"),
+        _ => false,
+    }
+}
+
+/// A named teammate's event: its entry under `team` takes the status the event maps to.
+pub(super) fn teammate(
+    existing: Option<StatusFile>,
+    session: &str,
+    event: &HookEvent,
+    name: &str,
+    now: i64,
+) -> Option<StatusFile> {
+    let status = match event.hook_event_name.as_str() {
+        "TeammateIdle" => Status::Idle,
+        "TaskCompleted" => Status::Done,
+        "SessionEnd" => Status::Stopped,
+        _ => map(event, None)?.status,
+    };
+    // The lead's file comes first; a teammate reporting before it gets one as `navi new` writes.
+    let mut file = existing.unwrap_or_else(|| advance(None, session, Status::Working, now));
+    set_member(&mut file, event.team_name.as_deref(), name, &status, event.session_id.as_deref(), now).then_some(file)
+}
+
+/// An unnamed other agent's event: only its end is recorded, on the teammate that has its
+/// `session_id`; everything else it says is about its own work, not the lead's.
+pub(super) fn other(existing: Option<StatusFile>, event: &HookEvent, session_id: &str, now: i64) -> Option<StatusFile> {
+    match event.hook_event_name.as_str() {
+        "Stop" | "SessionEnd" => {
+            let mut file = existing?;
+            stop_member_by_session(&mut file, session_id, now).then_some(file)
+        }
+        _ => None,
+    }
+}
+
+/// The lead's SubagentStart / SubagentStop: the list of running subagents changes, the
+/// lead's status and time do not (it is working through them).
+pub(super) fn subagent(existing: Option<StatusFile>, session: &str, event: &HookEvent, now: i64) -> Option<StatusFile> {
+    let id = event.agent_id.as_deref().filter(|id| !id.is_empty())?;
+    if event.hook_event_name == "SubagentStart" {
+        let mut file = existing.unwrap_or_else(|| advance(None, session, Status::Working, now));
+        subagent_started(&mut file, id, event.agent_type.as_deref().unwrap_or(""), now);
+        Some(file)
+    } else {
+        let mut file = existing?;
+        subagent_stopped(&mut file, id).then_some(file)
+    }
+}
+
+/// What the lead's own events do to the others: a new prompt forgets the teammates that
+/// stopped (as the original navi does), a session that starts or ends has no subagents.
+pub(super) fn on_lead_event(file: &mut StatusFile, event: &HookEvent) {
+    match event.hook_event_name.as_str() {
+        "UserPromptSubmit" => team::drop_stopped_members(file),
+        "SessionStart" | "SessionEnd" => team::clear_subagents(file),
+        _ => {}
+    }
+}
