@@ -52,6 +52,39 @@ impl Global {
     }
 }
 
+/// An agent on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AgentArg {
+    #[default]
+    Claude,
+    Codex,
+    Gemini,
+    Opencode,
+}
+
+impl From<AgentArg> for crate::sessions::agent::Agent {
+    fn from(a: AgentArg) -> Self {
+        use crate::sessions::agent::Agent;
+        match a {
+            AgentArg::Claude => Agent::Claude,
+            AgentArg::Codex => Agent::Codex,
+            AgentArg::Gemini => Agent::Gemini,
+            AgentArg::Opencode => Agent::OpenCode,
+        }
+    }
+}
+
+/// The agents `install-hooks` can set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum InstallAgent {
+    #[default]
+    Claude,
+    Codex,
+    Gemini,
+    Opencode,
+    All,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Filter {
     #[default]
@@ -188,8 +221,15 @@ pub enum Command {
         #[arg(long, value_name = "REMOTE")]
         remote: Option<String>,
     },
-    /// Claude Code hook handler: reads the event JSON on stdin (always exits 0)
-    Hook,
+    /// Agent hook handler: reads the event JSON on stdin (always exits 0)
+    Hook {
+        /// The agent that runs it
+        #[arg(long, value_enum, default_value = "claude")]
+        agent: AgentArg,
+        /// Codex's `notify` program passes its JSON here instead of on stdin
+        #[arg(allow_hyphen_values = true)]
+        payload: Option<String>,
+    },
     /// Claude Code's status line: records model, cost, context and rate limits, then prints
     /// the user's own status line
     #[command(hide = true)]
@@ -198,9 +238,12 @@ pub enum Command {
         #[arg(long, value_name = "COMMAND", allow_hyphen_values = true)]
         then: Option<String>,
     },
-    /// Add navi's handlers to Claude Code's settings.json
+    /// Add navi's handlers to an agent's settings (Claude Code's settings.json by default)
     InstallHooks {
-        /// Settings file [default: ~/.claude/settings.json]
+        /// Which agent's hooks: claude, codex, gemini, opencode, or all of them
+        #[arg(long, value_enum, default_value = "claude")]
+        agent: InstallAgent,
+        /// Settings file [default: the agent's own, e.g. ~/.claude/settings.json]
         #[arg(long, value_name = "FILE")]
         settings: Option<PathBuf>,
         /// Remove navi's handlers instead

@@ -4,7 +4,6 @@ use super::args::{Cli, Command, Filter, Global};
 use super::context::Context;
 use crate::backend::pane::Answer;
 use crate::backend::{GitInfo, NewSession, Session, git, send};
-use crate::hook::install::{self, Outcome};
 use crate::sessions::model::default_order;
 use crate::text::{age, now_unix, sanitize_line, shorten_home, truncate};
 use anyhow::{Context as _, Result};
@@ -64,7 +63,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             return answer(&ctx, &name, how, on.remote.as_deref()).await;
         }
         Command::Deny { name, on } => return answer(&ctx, &name, Answer::Deny, on.remote.as_deref()).await,
-        Command::InstallHooks { settings, uninstall } => install_hooks(&ctx, &global, settings, uninstall)?,
+        Command::InstallHooks { agent, settings, uninstall } => {
+            super::install::run(&ctx, &global, agent, settings, uninstall)?
+        }
         Command::Status { format } => super::status::run(&ctx, format),
         Command::Jump { remote } => return super::jump::jump(&ctx, remote.as_deref()).await,
         Command::Remotes { json } => return crate::ssh::cli::remotes(&ctx, json).await,
@@ -72,7 +73,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Watch => crate::watch::run(&ctx).await?,
         Command::Notice { pane, notice } => send_notice(&ctx, pane.as_deref(), &notice).await,
         Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
-        Command::Hook | Command::Statusline { .. } | Command::Completions { .. } => {}
+        Command::Hook { .. } | Command::Statusline { .. } | Command::Completions { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -142,13 +143,15 @@ fn mute(ctx: &Context, duration: Option<&str>) -> Result<()> {
 }
 
 /// `navi hook`: never fails, never prints.
-pub fn hook(global: &Global) {
+pub fn hook(global: &Global, agent: super::args::AgentArg, payload: Option<&str>) {
     let Ok(paths) = crate::config::Paths::resolve(global.sessions_dir.clone(), None) else {
         return;
     };
     let mut input = Vec::new();
     let limit = crate::hook::MAX_EVENT_BYTES;
-    if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut input) {
+    // Codex's `notify` passes the event as an argument; its stdin need not ever close.
+    let stdin = if payload.is_some() { None } else { Some(std::io::stdin()) };
+    if let Some(Err(e)) = stdin.map(|s| s.take(limit + 1).read_to_end(&mut input)) {
         crate::hook::log(&paths.state_dir, &format!("reading stdin: {e}"));
         return;
     }
@@ -157,6 +160,7 @@ pub fn hook(global: &Global) {
         return;
     }
     let pane = std::env::var("TMUX_PANE").ok();
+    let input = crate::hook::Input { stdin: &input, agent: agent.into(), arg: payload };
     crate::hook::run(
         &input,
         pane.as_deref(),
@@ -349,30 +353,6 @@ fn print_git(info: &GitInfo, json: bool) -> Result<()> {
     }
     if let Some(d) = &info.diff {
         println!("\n{}", crate::text::sanitize(d));
-    }
-    Ok(())
-}
-
-fn install_hooks(ctx: &Context, global: &Global, settings: Option<std::path::PathBuf>, uninstall: bool) -> Result<()> {
-    let settings = settings.unwrap_or_else(|| ctx.paths.home.join(".claude/settings.json"));
-    let exe = std::env::current_exe().context("finding navi's own path")?;
-    let exe = exe.canonicalize().unwrap_or(exe);
-    let mut command = crate::backend::shell::quote(&exe.to_string_lossy());
-    if let Some(dir) = &global.sessions_dir {
-        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
-        command.push_str(&format!(" --sessions-dir {}", crate::backend::shell::quote(&dir.to_string_lossy())));
-    }
-    let status_line = format!("{command} statusline");
-    command.push_str(" hook");
-    let verb = if uninstall { "removed navi's hooks from" } else { "installed navi's hooks in" };
-    match install::apply(&settings, &command, Some(&status_line), uninstall)? {
-        Outcome::Unchanged => println!("{} already up to date", settings.display()),
-        Outcome::Written { backup } => {
-            println!("{verb} {}", settings.display());
-            if let Some(b) = backup {
-                println!("backup of the previous file: {}", b.display());
-            }
-        }
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
-//! Status files: the model (`model`, `metrics`, and how known fields are read and written
+//! Status files: which agent runs the session (`agent`); the model (`model`, `metrics`, and how known fields are read and written
 //! in `fields`), statuses and their order (`status`), the parser for a stream of
 //! concatenated JSON objects (`stream`), the one reader of a file's bytes (`read`) and the
 //! local folder store with its lock (`store`, `lock`); teammates and subagents (`team`); cost, context
 //! and rate limits (`usage`).
 
+pub mod agent;
 pub mod fields;
 pub mod lock;
 pub mod metrics;

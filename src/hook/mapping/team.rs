@@ -60,12 +60,15 @@ pub(super) fn teammate(
 }
 
 /// An unnamed other agent's event: only its end is recorded, on the teammate that has its
-/// `session_id`; everything else it says is about its own work, not the lead's.
+/// `session_id` (or the subagent that is that session: OpenCode runs each in a child
+/// session); everything else it says is about its own work, not the lead's.
 pub(super) fn other(existing: Option<StatusFile>, event: &HookEvent, session_id: &str, now: i64) -> Option<StatusFile> {
     match event.hook_event_name.as_str() {
         "Stop" | "SessionEnd" => {
             let mut file = existing?;
-            stop_member_by_session(&mut file, session_id, now).then_some(file)
+            let teammate = stop_member_by_session(&mut file, session_id, now);
+            let subagent = subagent_stopped(&mut file, session_id);
+            (teammate || subagent).then_some(file)
         }
         _ => None,
     }
