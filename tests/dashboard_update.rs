@@ -192,10 +192,19 @@ fn new_session_form_checks_name_and_directory() {
     update(&mut m, Msg::DirChecked { dir: "/src".into(), exists: true });
     press(&mut m, Key::plain(KeyCode::Tab));
     ch(&mut m, ' ');
+    // The last field chooses the agent.
+    press(&mut m, Key::plain(KeyCode::Tab));
+    ch(&mut m, ' ');
     let up = press(&mut m, Key::plain(KeyCode::Enter));
     assert_eq!(
         up.effects,
-        vec![Effect::Create { remote: None, name: "claude".into(), dir: "/src".into(), skip_permissions: true }]
+        vec![Effect::Create {
+            remote: None,
+            name: "claude".into(),
+            dir: "/src".into(),
+            skip_permissions: true,
+            agent: navi::sessions::agent::Agent::Codex
+        }]
     );
 }
 
@@ -430,7 +439,7 @@ fn new_session_on_a_remote_host() {
     let up = ch(&mut m, 'n');
     assert!(up.effects.is_empty(), "a remote directory is not checked locally");
     let Some(Dialog::New(f)) = &m.dialog else { panic!("no form") };
-    assert_eq!((f.remote.as_deref(), f.dir.value.as_str(), f.fields()), (Some("box"), "~", 4));
+    assert_eq!((f.remote.as_deref(), f.dir.value.as_str(), f.fields()), (Some("box"), "~", 5));
     for _ in 0..3 {
         press(&mut m, Key::plain(KeyCode::Tab));
     }
@@ -446,7 +455,8 @@ fn new_session_on_a_remote_host() {
             remote: Some("box".into()),
             name: "claude".into(),
             dir: "~".into(),
-            skip_permissions: false
+            skip_permissions: false,
+            agent: navi::sessions::agent::Agent::Claude
         }]
     );
 }

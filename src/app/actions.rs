@@ -306,6 +306,7 @@ fn open_new(m: &mut Model) -> Update {
         remote: None,
         hosts,
         skip_permissions: false,
+        agent: crate::sessions::agent::Agent::Claude,
         field: 0,
         name_error: None,
         dir_error: None,

@@ -81,7 +81,10 @@ pub struct NewForm {
     pub name: TextInput,
     pub dir: TextInput,
     pub skip_permissions: bool,
-    /// 0 name, 1 directory, 2 skip-permissions checkbox, 3 host (when remotes exist).
+    /// The agent to start; the last field cycles through them.
+    pub agent: crate::sessions::agent::Agent,
+    /// 0 name, 1 directory, 2 skip-permissions checkbox, 3 host (when remotes exist), then
+    /// the agent.
     pub field: usize,
     pub name_error: Option<String>,
     pub dir_error: Option<String>,
@@ -91,7 +94,12 @@ pub struct NewForm {
 
 impl NewForm {
     pub fn fields(&self) -> usize {
-        if self.hosts.len() > 1 { 4 } else { 3 }
+        if self.hosts.len() > 1 { 5 } else { 4 }
+    }
+
+    /// The agent choice: always the last field.
+    pub fn agent_field(&self) -> usize {
+        self.fields() - 1
     }
 }
 

@@ -74,6 +74,7 @@ pub enum Effect {
         name: String,
         dir: String,
         skip_permissions: bool,
+        agent: crate::sessions::agent::Agent,
     },
     Send(SessionKey, String),
     /// Read these sessions' permission dialogs (answered with `Msg::DialogsRead`).

@@ -121,6 +121,9 @@ pub enum Command {
         json: bool,
         #[arg(long, value_enum, default_value_t = Filter::All)]
         filter: Filter,
+        /// Only the sessions this agent runs
+        #[arg(long, value_enum)]
+        agent: Option<AgentArg>,
     },
     /// Print the last lines of a session's pane
     Preview {
@@ -173,9 +176,13 @@ pub enum Command {
         /// Working directory [default: the current one]
         #[arg(long, value_name = "DIR", allow_hyphen_values = true)]
         dir: Option<String>,
-        /// Start claude with --dangerously-skip-permissions
+        /// Start it without permission prompts (claude --dangerously-skip-permissions, codex
+        /// --dangerously-bypass-approvals-and-sandbox, gemini --yolo)
         #[arg(long)]
         skip_permissions: bool,
+        /// The agent to start
+        #[arg(long, value_enum, default_value = "claude")]
+        agent: AgentArg,
         #[command(flatten)]
         on: On,
     },

@@ -4,6 +4,7 @@ use super::args::{Cli, Command, Filter, Global};
 use super::context::Context;
 use crate::backend::pane::Answer;
 use crate::backend::{GitInfo, NewSession, Session, git, send};
+use crate::sessions::agent::Agent;
 use crate::sessions::model::default_order;
 use crate::text::{age, now_unix, sanitize_line, shorten_home, truncate};
 use anyhow::{Context as _, Result};
@@ -23,7 +24,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
     let ctx = Context::new(&global)?;
     match command {
-        Command::List { json, filter } => return list(&ctx, json, filter).await,
+        Command::List { json, filter, agent } => return list(&ctx, json, filter, agent.map(Into::into)).await,
         Command::Preview { name, lines, on } => {
             let text = ctx.backend(on.remote.as_deref())?.preview(&name, lines).await?;
             println!("{text}");
@@ -44,14 +45,14 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             ctx.backend(on.remote.as_deref())?.dismiss(&name).await?;
             println!("dismissed {}", sanitize_line(&name));
         }
-        Command::New { name, dir, skip_permissions, on } => {
+        Command::New { name, dir, skip_permissions, agent, on } => {
             let dir = match dir {
                 Some(d) => d,
                 None if on.remote.is_some() => "~".into(),
                 None => std::env::current_dir()?.to_string_lossy().into_owned(),
             };
             let backend = ctx.backend(on.remote.as_deref())?;
-            let s = backend.create(&NewSession { name, dir, skip_permissions }).await?;
+            let s = backend.create(&NewSession { name, dir, skip_permissions, agent: agent.into() }).await?;
             println!("created {} in {}", sanitize_line(s.name()), sanitize_line(s.file.cwd.as_deref().unwrap_or("")));
         }
         Command::Send { name, text, on } => {
@@ -257,9 +258,12 @@ fn last_seen(ctx: &Context, down: &[String]) -> Vec<(Session, Option<i64>)> {
     rows
 }
 
-async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
+async fn list(ctx: &Context, json: bool, filter: Filter, agent: Option<Agent>) -> Result<ExitCode> {
     ctx.warn_remotes();
-    let (sessions, problems, down) = poll_all(ctx, filter).await;
+    let (mut sessions, problems, down) = poll_all(ctx, filter).await;
+    if let Some(want) = agent {
+        sessions.retain(|s| crate::sessions::agent::agent(&s.file) == want);
+    }
     for p in &problems {
         eprintln!("navi: {}", sanitize_line(p));
     }
@@ -268,6 +272,10 @@ async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
         // Machine-readable, yet often printed as is: cleaned like every other output.
         let mut rows = serde_json::to_value(&sessions)?;
         if let serde_json::Value::Array(list) = &mut rows {
+            // Named on every row, though the file leaves it out for Claude Code.
+            for (row, s) in list.iter_mut().zip(&sessions) {
+                row["agent"] = crate::sessions::agent::agent_name(&s.file).into();
+            }
             for (s, as_of) in &stale {
                 let mut row = serde_json::to_value(s)?;
                 row["reachable"] = false.into();

@@ -39,6 +39,33 @@ impl Agent {
         self.name()
     }
 
+    /// The command line that starts it, with its flag for running without asking for
+    /// permissions when `skip_permissions` (OpenCode has none: its permissions live in its
+    /// config).
+    pub fn command(self, skip_permissions: bool) -> String {
+        match self.skip_flag().filter(|_| skip_permissions) {
+            Some(flag) => format!("{} {flag}", self.program()),
+            None => self.program().to_string(),
+        }
+    }
+
+    /// Its flag for running without permission prompts.
+    pub fn skip_flag(self) -> Option<&'static str> {
+        match self {
+            Agent::Claude => Some("--dangerously-skip-permissions"),
+            Agent::Codex => Some("--dangerously-bypass-approvals-and-sandbox"),
+            Agent::Gemini => Some("--yolo"),
+            Agent::OpenCode => None,
+        }
+    }
+
+    /// The next agent in [`Agent::ALL`] (`back`: the previous), for a choice in a form.
+    pub fn cycle(self, back: bool) -> Agent {
+        let i = Agent::ALL.iter().position(|a| *a == self).unwrap_or(0);
+        let n = Agent::ALL.len();
+        Agent::ALL[if back { (i + n - 1) % n } else { (i + 1) % n }]
+    }
+
     /// What the user reads: `Claude Code`, `Codex`, …
     pub fn title(self) -> &'static str {
         match self {

@@ -89,6 +89,9 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
         None => ts,
     };
     let remote = s.remote.as_ref().map(|r| format!(" [{}]", sanitize_line(r))).unwrap_or_default();
+    // The agent, when it is not Claude Code: `api codex [gpu-box]`.
+    let agent = crate::sessions::agent::agent_name(f);
+    let remote = if agent == "claude" { remote } else { format!(" {}{remote}", sanitize_line(&agent)) };
     let mark = if m.marks.contains(&crate::app::model::SessionKey::of(s)) { MARK } else { "" };
     let usage = usage_spans(f);
     let usage_w: usize = usage.iter().map(Span::width).sum();
