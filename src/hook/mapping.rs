@@ -43,6 +43,7 @@ pub struct HookEvent {
     pub team_name: Option<String>,
     pub agent_id: Option<String>,
     pub agent_type: Option<String>,
+    pub transcript_path: Option<String>,
     /// Which agent sent it (`navi hook --agent`); never read from the payload.
     #[serde(skip)]
     pub agent: Agent,

@@ -7,6 +7,7 @@ pub mod agents;
 pub mod install;
 pub mod mapping;
 pub mod statusline;
+pub mod transcript;
 
 use crate::sessions::agent::Agent;
 use crate::sessions::store::Store;
@@ -53,9 +54,10 @@ fn handle(
     let Some(pane) = tmux_pane.filter(|p| !p.is_empty()) else {
         return Ok(()); // Not inside tmux: nothing to track.
     };
-    let Some(event) = agents::event(input.agent, input.stdin, input.arg)? else {
+    let Some(mut event) = agents::event(input.agent, input.stdin, input.arg)? else {
         return Ok(()); // An event that says nothing about the session's status.
     };
+    transcript::api_error_stop(&mut event);
     let store = Store::new(sessions_dir);
     let _lock = store.lock_within(LOCK_WAIT).context("locking the sessions folder")?;
     // Asked under the lock: a rename holds it over the tmux rename and the file's move, so
@@ -83,6 +85,7 @@ fn handle(
                 hand_off(&notice, pane).context("starting the notice")?;
             }
         }
+        transcript::follow(&store, &session, &event)?;
     }
     Ok(())
 }

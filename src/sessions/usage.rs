@@ -1,6 +1,7 @@
 //! What a session costs and how full its context is: `model`, `cost`, `context` and
 //! `rate_limits` in the status file, from Claude Code's status line (`navi statusline`) or,
-//! without it, from the transcript's token usage. Kept as JSON in `extra` (another tool's
+//! without it, from the transcript's token usage (`metrics.tokens`, and `transcript`: where
+//! the incremental read stopped). Kept as JSON in `extra` (another tool's
 //! keys inside them survive); read here for display, bounded, and merged in.
 //!
 //! ```json
@@ -12,6 +13,7 @@
 
 use super::fields::cut_chars;
 use super::model::StatusFile;
+use super::transcript::{Delta, Progress};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -134,6 +136,66 @@ pub fn merge_statusline(f: &mut StatusFile, input: &Value) -> bool {
     let after = [MODEL_KEY, COST_KEY, CONTEXT_KEY, RATE_LIMITS_KEY].iter().map(|k| f.extra.get(*k));
     before.iter().zip(after).any(|(b, a)| b.as_ref() != a)
 }
+
+/// The key of the transcript read's progress (`{"path", "offset", "last_id"}`).
+pub const TRANSCRIPT_KEY: &str = "transcript";
+
+/// Where the last transcript read stopped, as the file records it.
+pub fn transcript_progress(f: &StatusFile) -> Progress {
+    let t = f.extra.get(TRANSCRIPT_KEY);
+    Progress {
+        path: t.and_then(|t| t.get("path")).and_then(Value::as_str).unwrap_or("").to_string(),
+        offset: t.and_then(|t| t.get("offset")).and_then(Value::as_u64).unwrap_or(0),
+        last_id: t.and_then(|t| t.get("last_id")).and_then(Value::as_str).map(str::to_string),
+    }
+}
+
+/// True when Claude Code's status line feeds this file: its numbers beat the transcript's.
+pub fn has_status_line(f: &StatusFile) -> bool {
+    f.extra.get(CONTEXT_KEY).and_then(|c| c.get("source")).and_then(Value::as_str) == Some("statusline")
+}
+
+/// Adds what a transcript read found: token totals in `metrics.tokens` (the original navi's
+/// `{input, output, total}`, plus the cache counts), the context fill (unless the status
+/// line gives it), the model when none is known, and the read's progress.
+pub fn merge_transcript(f: &mut StatusFile, progress: &Progress, delta: &Delta) {
+    let metrics = f.metrics.get_or_insert_with(Default::default);
+    let old = metrics.extra.get("tokens").filter(|_| !delta.restarted);
+    let n = |key: &str| old.and_then(|t| t.get(key)).and_then(Value::as_u64).unwrap_or(0);
+    let (input, output) = (n("input").saturating_add(delta.input), n("output").saturating_add(delta.output));
+    let cache_read = n("cache_read").saturating_add(delta.cache_read);
+    let cache_creation = n("cache_creation").saturating_add(delta.cache_creation);
+    metrics.extra.insert(
+        "tokens".into(),
+        serde_json::json!({"input": input, "output": output, "total": input.saturating_add(output),
+                           "cache_read": cache_read, "cache_creation": cache_creation}),
+    );
+    if let Some(model) = &delta.model
+        && f.extra.get(MODEL_KEY).is_none()
+    {
+        set(f, MODEL_KEY, "id", Value::from(model.clone()));
+    }
+    if let Some(used) = delta.context
+        && !has_status_line(f)
+    {
+        let one_million = delta.model.as_deref().is_some_and(|m| m.contains("[1m]"));
+        let size = if one_million { 1_000_000 } else { DEFAULT_WINDOW };
+        let pct = (used as f64 * 100.0 / size as f64 * 10.0).round() / 10.0;
+        set(f, CONTEXT_KEY, "used_percentage", Value::from(pct));
+        set(f, CONTEXT_KEY, "window_size", Value::from(size));
+        set(f, CONTEXT_KEY, "source", Value::from("transcript"));
+    }
+    let mut t = Map::new();
+    t.insert("path".into(), Value::from(progress.path.clone()));
+    t.insert("offset".into(), Value::from(progress.offset));
+    if let Some(id) = &progress.last_id {
+        t.insert("last_id".into(), Value::from(id.clone()));
+    }
+    f.extra.insert(TRANSCRIPT_KEY.into(), Value::Object(t));
+}
+
+/// The context window of a model whose size the transcript does not say.
+const DEFAULT_WINDOW: u64 = 200_000;
 
 /// `$0.42`, `$12.30`, `$1234`: a cost in the width a row can spare.
 pub fn dollars(usd: f64) -> String {

@@ -115,7 +115,13 @@ fn metrics_lines(m: &Model, key: &crate::app::model::SessionKey) -> Vec<Line<'st
         out.push(field("Waiting", pct(t.waiting_seconds)));
     }
     if let Some(tokens) = metrics.extra.get("tokens") {
-        out.push(field("Tokens", sanitize_line(&tokens.to_string())));
+        // `input 30 · output 350 · total 380`; another tool's shape is shown as written.
+        let parts: Vec<String> = tokens
+            .as_object()
+            .map(|o| o.iter().filter_map(|(k, v)| Some(format!("{} {}", sanitize_line(k), v.as_u64()?))).collect())
+            .unwrap_or_default();
+        let text = if parts.is_empty() { sanitize_line(&tokens.to_string()) } else { parts.join(" · ") };
+        out.push(field("Tokens", text));
     }
     if let Some(tools) = &metrics.tools {
         out.push(Line::raw(""));
