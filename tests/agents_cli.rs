@@ -80,7 +80,8 @@ fn a_gemini_session_reports_through_the_hook_and_lists_as_gemini() {
             .env("TMUX", format!("{},1,0", t.socket.display()))
             .env("TMUX_PANE", &pane);
         let (code, stdout, stderr) = outcome_within(&mut cmd, &fixture("gemini", name), Duration::from_secs(10));
-        assert_eq!((code, stdout.as_str(), stderr.as_str()), (0, "", ""), "{name}");
+        // Gemini CLI reads a hook's stdout as JSON: `{}` asks for nothing.
+        assert_eq!((code, stdout.as_str(), stderr.as_str()), (0, "{}\n", ""), "{name}");
     }
     let v = t.read_status("gem").unwrap();
     assert_eq!((v["agent"].as_str(), v["status"].as_str()), (Some("gemini"), Some("permission")));

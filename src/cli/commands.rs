@@ -169,6 +169,10 @@ pub fn hook(global: &Global, agent: super::args::AgentArg, payload: Option<&str>
         &paths.state_dir,
         &paths.config_dir.join("config.yaml"),
     );
+    // Gemini CLI parses a hook's stdout as JSON: an empty object asks for nothing.
+    if agent == super::args::AgentArg::Gemini {
+        println!("{{}}");
+    }
 }
 
 /// `navi statusline`: reads Claude Code's status-line JSON, records it, prints the line.
