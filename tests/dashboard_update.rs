@@ -267,6 +267,33 @@ fn status_filters_offline_and_escape() {
 }
 
 #[test]
+fn the_agent_filter_and_search_find_other_agents_sessions() {
+    use navi::sessions::agent::{Agent, set_agent};
+    let mut sessions = list();
+    set_agent(&mut sessions[0].file, Agent::Codex);
+    set_agent(&mut sessions[2].file, Agent::Gemini);
+    let mut m = model();
+    update(&mut m, Msg::Listing { remote: None, result: Ok((sessions, vec![])) });
+    ch(&mut m, 'e');
+    assert_eq!(m.agent_filter, Some(Agent::Claude));
+    assert_eq!(names(&m), ["beta", "delta"]);
+    ch(&mut m, 'e');
+    assert_eq!(names(&m), ["alpha"], "codex only");
+    ch(&mut m, 'e');
+    assert_eq!(names(&m), ["gamma"], "gemini only");
+    ch(&mut m, 'e');
+    ch(&mut m, 'e');
+    assert_eq!((m.agent_filter, names(&m).len()), (None, 4), "opencode, then all again");
+    ch(&mut m, 'e');
+    press(&mut m, Key::plain(KeyCode::Esc));
+    assert_eq!((m.agent_filter, names(&m).len()), (None, 4), "Esc clears it with the other filters");
+    // The search matches the agent's name.
+    ch(&mut m, '/');
+    typed(&mut m, "gemini");
+    assert_eq!(navi::app::view::match_positions(&m).len(), 1);
+}
+
+#[test]
 fn location_filter_needs_remotes() {
     let mut m = model();
     ch(&mut m, 'f');

@@ -58,6 +58,9 @@ fn shown(m: &Model, row: &Row) -> bool {
     if m.hide_offline && s.file.status == Status::Offline {
         return false;
     }
+    if m.agent_filter.is_some_and(|a| crate::sessions::agent::agent(&s.file) != a) {
+        return false;
+    }
     m.filters.is_empty() || m.filters.contains(&s.file.status)
 }
 

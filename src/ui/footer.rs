@@ -48,6 +48,9 @@ fn state_line(m: &Model, width: usize) -> Line<'static> {
         let f: Vec<&str> = m.filters.iter().map(Status::as_str).collect();
         spans.push(Span::styled(format!(" filter:{}", f.join(",")), theme::warn()));
     }
+    if let Some(a) = m.agent_filter {
+        spans.push(Span::styled(format!(" agent:{}", a.name()), theme::warn()));
+    }
     if m.hide_offline {
         spans.push(Span::styled(" -offline", theme::warn()));
     }
