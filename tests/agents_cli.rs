@@ -89,6 +89,8 @@ fn a_gemini_session_reports_through_the_hook_and_lists_as_gemini() {
     let (_, out, _) = t.run_navi(&["list", "--json", "--agent", "gemini"]);
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!((rows.len(), rows[0]["agent"].as_str()), (1, Some("gemini")));
+    let (_, out, _) = t.run_navi(&["list"]);
+    assert!(out.contains("gem gemini  permission"), "{out}");
     let (_, out, _) = t.run_navi(&["list", "--json", "--agent", "claude"]);
     assert_eq!(serde_json::from_str::<Vec<Value>>(&out).unwrap().len(), 0);
     // Codex's notify program, in another session: the event comes as an argument, and

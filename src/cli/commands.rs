@@ -316,10 +316,15 @@ fn render_rows(sessions: &[Session], now: i64, home: &str) -> String {
         .iter()
         .map(|s| {
             let f = &s.file;
-            let name = match &s.remote {
-                Some(r) => format!("{} [{}]", truncate(&sanitize_line(&f.tmux_session), 30), sanitize_line(r)),
-                None => truncate(&sanitize_line(&f.tmux_session), 30),
-            };
+            let mut name = truncate(&sanitize_line(&f.tmux_session), 30);
+            // The agent when it is not Claude Code, as on the dashboard's row.
+            let agent = crate::sessions::agent::agent_name(f);
+            if agent != "claude" {
+                name = format!("{name} {}", sanitize_line(&agent));
+            }
+            if let Some(r) = &s.remote {
+                name = format!("{name} [{}]", sanitize_line(r));
+            }
             [
                 name,
                 sanitize_line(f.status.as_str()),

@@ -26,6 +26,7 @@ fn model() -> Model {
     }
     let mut gpu = session("train", Status::Done, 60, "/srv/train", None, Some("gpu-box"));
     gpu.file.extra.insert("cost".into(), json!({"total_cost_usd": 12.0}));
+    gpu.file.extra.insert("agent".into(), json!("codex"));
     let mut m = Model::new(KeyMap::default(), "/home/u".into(), "/home/u/src".into(), vec!["gpu-box".into()], NOW);
     update(&mut m, Msg::Resize(100, 24));
     update(&mut m, Msg::Listing { remote: None, result: Ok((vec![api], vec![])) });
@@ -40,6 +41,7 @@ fn rows_show_cost_and_context_and_the_footer_totals() {
     let api = screen.lines().find(|l| l.contains(" api")).unwrap();
     assert!(api.contains("$0.42 · 85%  12s ago"), "{api}");
     assert!(screen.contains("team core: alice ⚙ · 1 subagent"), "{screen}");
+    assert!(screen.contains(" train codex [gpu-box]"), "the agent, when not Claude Code:\n{screen}");
     assert!(screen.contains("$12.42 (local $0.42 · gpu-box $12.00)"), "{screen}");
     // 85 % is past the alarm level: red.
     let mut t = Terminal::new(TestBackend::new(100, 24)).unwrap();
