@@ -129,9 +129,14 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
         }
         None => l2.push(Span::styled(truncate(&dir, avail), theme::dim())),
     }
-    // Metric badges on the right when they fit.
-    let badges = badges(f);
+    // Metric badges on the right when they fit; short of room, time and tools go first:
+    // who else works in the session matters more.
+    let mut parts = badges(f);
     let used: usize = l2.iter().map(Span::width).sum();
+    while parts.len() > 1 && used + 2 + parts.join(" · ").width() > width {
+        parts.remove(0);
+    }
+    let badges = parts.join(" · ");
     if !badges.is_empty() && used + 2 + badges.width() <= width {
         l2.push(Span::raw(" ".repeat(width - used - badges.width())));
         l2.push(Span::styled(badges, theme::dim()));
@@ -169,9 +174,9 @@ fn usage_spans(f: &crate::sessions::StatusFile) -> Vec<Span<'static>> {
     out
 }
 
-/// `1h 5m · 31 tools · team core: alice ⚙️ · 2 subagents`: what the status file's metrics
+/// `1h 5m · 31 tools · team core: alice ⚙ · 2 subagents`: what the status file's metrics
 /// say, and who else works in the session.
-fn badges(f: &crate::sessions::StatusFile) -> String {
+fn badges(f: &crate::sessions::StatusFile) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(t) = f.metrics.as_ref().and_then(|m| m.time.as_ref()).filter(|t| t.total_seconds > 0) {
         out.push(crate::text::duration(t.total_seconds));
@@ -189,7 +194,7 @@ fn badges(f: &crate::sessions::StatusFile) -> String {
             .take(4)
             .map(|(k, v)| {
                 let status = crate::sessions::Status::parse(v.get("status").and_then(|s| s.as_str()).unwrap_or(""));
-                format!("{} {}", truncate(&sanitize_line(k), 12), status.icon())
+                format!("{} {}", truncate(&sanitize_line(k), 12), status.icon().trim_end_matches('\u{fe0f}'))
             })
             .collect();
         out.push(who.join(" "));
@@ -197,7 +202,7 @@ fn badges(f: &crate::sessions::StatusFile) -> String {
     if let Some(others) = crate::sessions::team::summary(f) {
         out.push(truncate(&sanitize_line(&others), 48));
     }
-    out.join(" · ")
+    out
 }
 
 fn unreachable_lines(remote: &str, reason: &str, width: usize) -> Vec<Line<'static>> {

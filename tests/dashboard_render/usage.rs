@@ -71,3 +71,22 @@ fn the_metrics_dialog_shows_model_rate_limits_and_who_else_works() {
         assert!(screen.contains(want), "{want}:\n{screen}");
     }
 }
+
+#[test]
+fn short_of_room_the_row_keeps_who_else_works_over_time_and_tools() {
+    let mut m = model();
+    let mut api = m.rows.iter().find_map(|r| r.session().filter(|s| s.name() == "api").cloned()).unwrap();
+    let mut counts = serde_json::Map::new();
+    counts.insert("Bash".into(), 31.into());
+    api.file.metrics = Some(navi::sessions::Metrics {
+        tools: Some(navi::sessions::ToolMetrics { counts, ..Default::default() }),
+        ..Default::default()
+    });
+    update(&mut m, Msg::Listing { remote: None, result: Ok((vec![api], vec![])) });
+    update(&mut m, Msg::Resize(48, 24));
+    let screen = render(&m);
+    assert!(screen.contains("team core: alice ⚙ · 1 subagent"), "{screen}");
+    assert!(!screen.contains("31 tools"), "{screen}");
+    update(&mut m, Msg::Resize(140, 24));
+    assert!(render(&m).contains("31 tools · team core"), "with room, all of it");
+}
