@@ -7,6 +7,7 @@
 //! overwrite the more specific status and message the earlier event wrote.
 
 mod prompt;
+mod reply;
 mod team;
 
 use crate::sessions::agent::{Agent, set_agent};
@@ -44,6 +45,9 @@ pub struct HookEvent {
     pub agent_id: Option<String>,
     pub agent_type: Option<String>,
     pub transcript_path: Option<String>,
+    /// Read leniently: only whether the call spawned a teammate.
+    #[serde(default)]
+    pub tool_response: Option<reply::ToolReply>,
     /// Which agent sent it (`navi hook --agent`); never read from the payload.
     #[serde(skip)]
     pub agent: Agent,
@@ -72,7 +76,7 @@ impl Change {
 pub fn apply(existing: Option<StatusFile>, session: &str, event: &HookEvent, now: i64) -> Option<StatusFile> {
     match team::role(existing.as_ref(), event) {
         team::Role::Teammate(name) => return team::teammate(existing, session, event, name, now),
-        team::Role::Other(id) => return team::other(existing, event, id, now),
+        team::Role::Other(id) => return team::other(existing, session, event, id, now),
         team::Role::Lead => {}
     }
     if matches!(event.hook_event_name.as_str(), "SubagentStart" | "SubagentStop") {
@@ -80,7 +84,7 @@ pub fn apply(existing: Option<StatusFile>, session: &str, event: &HookEvent, now
     }
     let change = map(event, existing.as_ref())?;
     let mut file = advance(existing, session, change.status, now);
-    team::on_lead_event(&mut file, event);
+    team::on_lead_event(&mut file, event, now);
     set_agent(&mut file, event.agent);
     if matches!(event.hook_event_name.as_str(), "PostToolUse" | "PostToolUseFailure")
         && let Some(tool) = event.tool_name.as_deref().filter(|t| !t.is_empty())

@@ -56,16 +56,24 @@ pub(super) fn teammate(
     };
     // The lead's file comes first; a teammate reporting before it gets one as `navi new` writes.
     let mut file = existing.unwrap_or_else(|| advance(None, session, Status::Working, now));
+    file.tmux_session = session.to_string();
     set_member(&mut file, event.team_name.as_deref(), name, &status, event.session_id.as_deref(), now).then_some(file)
 }
 
 /// An unnamed other agent's event: only its end is recorded, on the teammate that has its
 /// `session_id` (or the subagent that is that session: OpenCode runs each in a child
 /// session); everything else it says is about its own work, not the lead's.
-pub(super) fn other(existing: Option<StatusFile>, event: &HookEvent, session_id: &str, now: i64) -> Option<StatusFile> {
+pub(super) fn other(
+    existing: Option<StatusFile>,
+    session: &str,
+    event: &HookEvent,
+    session_id: &str,
+    now: i64,
+) -> Option<StatusFile> {
     match event.hook_event_name.as_str() {
         "Stop" | "SessionEnd" => {
             let mut file = existing?;
+            file.tmux_session = session.to_string();
             let teammate = stop_member_by_session(&mut file, session_id, now);
             let subagent = subagent_stopped(&mut file, session_id);
             (teammate || subagent).then_some(file)
@@ -78,22 +86,41 @@ pub(super) fn other(existing: Option<StatusFile>, event: &HookEvent, session_id:
 /// lead's status and time do not (it is working through them).
 pub(super) fn subagent(existing: Option<StatusFile>, session: &str, event: &HookEvent, now: i64) -> Option<StatusFile> {
     let id = event.agent_id.as_deref().filter(|id| !id.is_empty())?;
+    // The file is this tmux session's whatever name another writer left inside it.
+    let mut file = match existing {
+        Some(f) => StatusFile { tmux_session: session.to_string(), ..f },
+        None if event.hook_event_name == "SubagentStart" => advance(None, session, Status::Working, now),
+        None => return None,
+    };
     if event.hook_event_name == "SubagentStart" {
-        let mut file = existing.unwrap_or_else(|| advance(None, session, Status::Working, now));
         subagent_started(&mut file, id, event.agent_type.as_deref().unwrap_or(""), now);
         Some(file)
     } else {
-        let mut file = existing?;
         subagent_stopped(&mut file, id).then_some(file)
     }
 }
 
 /// What the lead's own events do to the others: a new prompt forgets the teammates that
 /// stopped (as the original navi does), a session that starts or ends has no subagents.
-pub(super) fn on_lead_event(file: &mut StatusFile, event: &HookEvent) {
+pub(super) fn on_lead_event(file: &mut StatusFile, event: &HookEvent, now: i64) {
     match event.hook_event_name.as_str() {
         "UserPromptSubmit" => team::drop_stopped_members(file),
         "SessionStart" | "SessionEnd" => team::clear_subagents(file),
+        "PostToolUse" => spawned(file, event, now),
         _ => {}
+    }
+}
+
+/// The lead's tool call that spawned a teammate (`tool_response.status` `teammate_spawned`,
+/// its `name` and `team_name` in `tool_input`): listed as working from the start, with its
+/// `session_id` when given, as the original navi does.
+fn spawned(file: &mut StatusFile, event: &HookEvent, now: i64) {
+    let Some(reply) = event.tool_response.as_ref().filter(|r| r.status.as_deref() == Some("teammate_spawned")) else {
+        return;
+    };
+    let input = event.tool_input.as_ref();
+    let text = |key: &str| input.and_then(|i| i.get(key)).and_then(Value::as_str).filter(|s| !s.is_empty());
+    if let Some(name) = text("name") {
+        set_member(file, text("team_name"), name, &Status::Working, reply.session_id.as_deref(), now);
     }
 }

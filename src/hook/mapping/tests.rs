@@ -249,3 +249,37 @@ fn subagents_are_listed_while_they_run_and_leave_the_status_alone() {
     let f = step(Some(f), json!({"hook_event_name":"SessionEnd","session_id":"lead","reason":"other"}), 140).unwrap();
     assert!(!f.extra.contains_key("subagents"));
 }
+
+#[test]
+fn a_teammate_the_lead_spawns_is_listed_as_working_and_its_events_stay_its_own() {
+    let spawn = json!({"hook_event_name":"PostToolUse","session_id":"lead","tool_name":"Agent",
+        "tool_input":{"name":"alice","team_name":"core","prompt":"review the parser"},
+        "tool_response":{"status":"teammate_spawned","session_id":"mate-a","content":[{"type":"text","text":"ok"}]}});
+    let f = step(Some(lead()), spawn, 110).unwrap();
+    assert_eq!(
+        f.extra["team"],
+        json!({"name":"core","agents":[{"name":"alice","status":"working","timestamp":110,"session_id":"mate-a"}]})
+    );
+    // Its own Stop (no name, its session_id) marks it stopped; the lead works on.
+    let f = step(Some(f), json!({"hook_event_name":"Stop","session_id":"mate-a"}), 120).unwrap();
+    assert_eq!((f.status, f.extra["team"]["agents"][0]["status"].as_str()), (Status::Working, Some("stopped")));
+    // Any other reply, of any shape, spawns nothing.
+    for reply in [json!("plain output"), json!({"status":"completed"}), json!([1])] {
+        let e = json!({"hook_event_name":"PostToolUse","session_id":"lead","tool_name":"Bash","tool_input":{"name":"x"},
+                       "tool_response":reply});
+        assert!(!step(Some(lead()), e, 110).unwrap().extra.contains_key("team"));
+    }
+}
+
+#[test]
+fn teammate_and_subagent_events_write_the_file_under_its_own_session_name() {
+    let mut f = lead();
+    f.tmux_session = "renamed-inside".into();
+    let events = [
+        json!({"hook_event_name":"TeammateIdle","session_id":"mate","teammate_name":"alice"}),
+        json!({"hook_event_name":"SubagentStart","session_id":"lead","agent_id":"a1"}),
+    ];
+    for e in events {
+        assert_eq!(step(Some(f.clone()), e, 110).unwrap().tmux_session, "s");
+    }
+}
