@@ -1,6 +1,7 @@
 //! Wall time of `navi hook` as Claude Code runs it (a process per event, inside tmux),
-//! beside the floor: spawning `true` and the one `tmux display-message` the hook needs.
-//! Run: `cargo bench --bench hook`.
+//! beside the floor: spawning `true` and the one `tmux display-message` the hook needs; and
+//! of `navi statusline` (run after every assistant message), alone and chaining a user's
+//! own status line (`cat`). Run: `cargo bench --bench hook`.
 
 #[path = "support/stats.rs"]
 mod stats;
@@ -57,22 +58,29 @@ fn main() {
                 .expect("tmux");
         }),
     );
-    stats::print(
-        "navi hook (full event)",
-        time(|i| {
-            let mut c = Command::new(env!("CARGO_BIN_EXE_navi"))
-                .arg("hook")
-                .env("HOME", &home)
-                .env("TMUX", &tmux_env)
-                .env("TMUX_PANE", &pane)
-                .stdin(Stdio::piped())
-                .spawn()
-                .expect("navi");
-            if let Some(mut stdin) = c.stdin.take() {
-                let _ = stdin.write_all(events[i % events.len()].as_bytes());
-            }
-            c.wait().expect("navi hook");
-        }),
-    );
+    let navi = |args: &[&str], input: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_navi"))
+            .args(args)
+            .env("HOME", &home)
+            .env("TMUX", &tmux_env)
+            .env("TMUX_PANE", &pane)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("navi");
+        if let Some(mut stdin) = c.stdin.take() {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        c.wait().expect("navi");
+    };
+    stats::print("navi hook (full event)", time(|i| navi(&["hook"], events[i % events.len()])));
+    // What Claude Code sends its status line; the cost changes every time, so every run writes.
+    let line = |i: usize| {
+        format!(
+            r#"{{"session_id":"s","model":{{"id":"claude-opus-4-6","display_name":"Opus 4.6"}},"cost":{{"total_cost_usd":{i}.5}},"context_window":{{"context_window_size":200000,"used_percentage":42.5}},"rate_limits":{{"five_hour":{{"used_percentage":23.5,"resets_at":1738425600}}}}}}"#
+        )
+    };
+    stats::print("navi statusline", time(|i| navi(&["statusline"], &line(i))));
+    stats::print("navi statusline --then cat", time(|i| navi(&["statusline", "--then", "cat"], &line(i))));
     let _ = tmux(&["kill-server"]);
 }

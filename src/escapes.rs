@@ -104,6 +104,38 @@ pub fn strip_escapes(input: &[u8], keep: &[u8]) -> String {
     out
 }
 
+/// Like [`strip_escapes`] keeping newlines, but colours and text attributes (SGR: `ESC [`
+/// digits and `;`/`:`, then `m`) stay: what a status line may print. Cursor moves, screen
+/// clears, titles, clipboard writes and the rest go.
+pub fn keep_colours(input: &[u8]) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut at = 0;
+    while at < input.len() {
+        let esc = input[at..].iter().position(|&b| b == ESC).map_or(input.len(), |p| at + p);
+        push_text(&mut out, &input[at..esc], b"\n");
+        if esc == input.len() {
+            break;
+        }
+        let n = match sequence(&input[esc..]) {
+            Sequence::Done(n) => {
+                let seq = &input[esc..esc + n];
+                let sgr = seq.len() >= 3
+                    && seq[1] == b'['
+                    && seq[n - 1] == b'm'
+                    && seq[2..n - 1].iter().all(|b| b.is_ascii_digit() || *b == b';' || *b == b':');
+                if sgr {
+                    // Only ASCII: pushing it as text keeps the String valid.
+                    out.push_str(&String::from_utf8_lossy(seq));
+                }
+                n
+            }
+            Sequence::Unfinished(n) | Sequence::Open(n) => n,
+        };
+        at = esc + n;
+    }
+    out
+}
+
 fn push_text(out: &mut String, bytes: &[u8], keep: &[u8]) {
     for c in String::from_utf8_lossy(bytes).chars() {
         let kept = if c.is_control() { c.is_ascii() && keep.contains(&(c as u8)) } else { !is_format(c) };

@@ -195,3 +195,21 @@ fn a_new_session_whose_agent_is_not_there_is_an_error_with_what_the_pane_says() 
     let row = c.wait_status("nowhere", "error", START);
     assert!(row["message"].as_str().unwrap().contains("claude: command not found"), "{row}");
 }
+
+#[test]
+fn the_status_line_records_what_claude_code_gives_it_and_shows_navis_line() {
+    let c = Claude::new();
+    c.start("line");
+    c.wait_ready("line");
+    let (code, _, err) = c.send("line", "hello");
+    assert_eq!(code, 0, "{err}");
+    c.wait_status("line", "done", TURN);
+    // Claude Code runs `navi statusline` (install-hooks set it) after the reply.
+    let recorded = || c.row("line").filter(|r| r["model"]["display_name"].is_string() && r["cost"].is_object());
+    assert!(common::tmux::wait_for(TURN, || recorded().is_some()), "{:?}", c.row("line"));
+    let row = recorded().unwrap();
+    assert!(row["cost"]["total_cost_usd"].is_number(), "{row}");
+    let model = row["model"]["display_name"].as_str().unwrap().to_string();
+    // The user had no status line of their own: navi's short one is on Claude Code's screen.
+    c.t.wait_text("=line:", &format!("{model} · "), TURN);
+}

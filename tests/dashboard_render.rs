@@ -11,6 +11,9 @@ use navi::sessions::{Metrics, Status, StatusFile, TimeMetrics, ToolMetrics};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+#[path = "dashboard_render/usage.rs"]
+mod usage;
+
 const NOW: i64 = 1_700_000_000;
 
 fn session(name: &str, status: Status, age: i64, cwd: &str, msg: Option<&str>, remote: Option<&str>) -> Session {

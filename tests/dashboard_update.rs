@@ -194,10 +194,19 @@ fn new_session_form_checks_name_and_directory() {
     update(&mut m, Msg::DirChecked { dir: "/src".into(), exists: true });
     press(&mut m, Key::plain(KeyCode::Tab));
     ch(&mut m, ' ');
+    // The last field chooses the agent.
+    press(&mut m, Key::plain(KeyCode::Tab));
+    ch(&mut m, ' ');
     let up = press(&mut m, Key::plain(KeyCode::Enter));
     assert_eq!(
         up.effects,
-        vec![Effect::Create { remote: None, name: "claude".into(), dir: "/src".into(), skip_permissions: true }]
+        vec![Effect::Create {
+            remote: None,
+            name: "claude".into(),
+            dir: "/src".into(),
+            skip_permissions: true,
+            agent: navi::sessions::agent::Agent::Codex
+        }]
     );
 }
 
@@ -257,6 +266,33 @@ fn status_filters_offline_and_escape() {
     assert!(m.search.is_none() && m.hide_offline, "Esc clears the search first");
     press(&mut m, Key::plain(KeyCode::Esc));
     assert!(!m.hide_offline && names(&m).len() == 4, "then the filters");
+}
+
+#[test]
+fn the_agent_filter_and_search_find_other_agents_sessions() {
+    use navi::sessions::agent::{Agent, set_agent};
+    let mut sessions = list();
+    set_agent(&mut sessions[0].file, Agent::Codex);
+    set_agent(&mut sessions[2].file, Agent::Gemini);
+    let mut m = model();
+    update(&mut m, Msg::Listing { remote: None, result: Ok((sessions, vec![])) });
+    ch(&mut m, 'e');
+    assert_eq!(m.agent_filter, Some(Agent::Claude));
+    assert_eq!(names(&m), ["beta", "delta"]);
+    ch(&mut m, 'e');
+    assert_eq!(names(&m), ["alpha"], "codex only");
+    ch(&mut m, 'e');
+    assert_eq!(names(&m), ["gamma"], "gemini only");
+    ch(&mut m, 'e');
+    ch(&mut m, 'e');
+    assert_eq!((m.agent_filter, names(&m).len()), (None, 4), "opencode, then all again");
+    ch(&mut m, 'e');
+    press(&mut m, Key::plain(KeyCode::Esc));
+    assert_eq!((m.agent_filter, names(&m).len()), (None, 4), "Esc clears it with the other filters");
+    // The search matches the agent's name.
+    ch(&mut m, '/');
+    typed(&mut m, "gemini");
+    assert_eq!(navi::app::view::match_positions(&m).len(), 1);
 }
 
 #[test]
@@ -448,7 +484,8 @@ fn new_session_on_a_remote_host() {
             remote: Some("box".into()),
             name: "claude".into(),
             dir: "~".into(),
-            skip_permissions: false
+            skip_permissions: false,
+            agent: navi::sessions::agent::Agent::Claude
         }]
     );
 }

@@ -292,3 +292,43 @@ fn empty_navi_variables_are_unset_ones_and_never_fail_the_hook() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("1 done"), "{out}");
 }
+
+#[test]
+fn a_teammate_in_the_same_tmux_session_never_takes_over_the_leads_row() {
+    let t = TmuxServer::new();
+    t.new_session("team", &t.home, "");
+    let pane = pane_id(&t, "team");
+    let claude = |name: &str| -> Value {
+        let path = format!("{}/tests/fixtures/claude-code/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let mut prompt = claude("UserPromptSubmit");
+    prompt["session_id"] = "lead".into();
+    hook_within_10s(&t, &pane, &prompt);
+    // The teammate's own hooks: its session_id, the lead's pane's tmux session.
+    for name in ["SessionStart.startup", "PermissionRequest.Bash", "Stop"] {
+        let mut e = claude(name);
+        e["session_id"] = "mate".into();
+        hook_within_10s(&t, &pane, &e);
+    }
+    let mut idle = claude("Stop");
+    idle["hook_event_name"] = "TeammateIdle".into();
+    idle["session_id"] = "mate".into();
+    idle["teammate_name"] = "alice".into();
+    idle["team_name"] = "core".into();
+    hook_within_10s(&t, &pane, &idle);
+    let v = t.read_status("team").unwrap();
+    assert_eq!((v["status"].as_str(), v["session_id"].as_str()), (Some("working"), Some("lead")));
+    assert_eq!(v["team"]["name"], "core");
+    assert_eq!(v["team"]["agents"][0]["name"], "alice");
+    assert_eq!(v["team"]["agents"][0]["status"], "idle");
+    // The lead's subagent shows while it runs.
+    let mut sub = claude("SubagentStart");
+    sub["session_id"] = "lead".into();
+    hook_within_10s(&t, &pane, &sub);
+    let (code, out, _) = t.run_navi(&["list", "--json"]);
+    assert_eq!(code, 0);
+    let row = &serde_json::from_str::<Vec<Value>>(&out).unwrap()[0];
+    assert_eq!(row["status"], "working");
+    assert_eq!(row["subagents"][0]["type"], "general-purpose");
+}

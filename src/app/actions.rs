@@ -239,6 +239,16 @@ fn list(m: &mut Model, action: Action) -> Update {
             view::refilter(m);
             Update::redraw()
         }
+        Action::AgentFilter => {
+            use crate::sessions::agent::Agent;
+            m.agent_filter = match m.agent_filter {
+                None => Some(Agent::ALL[0]),
+                Some(a) if a == Agent::ALL[Agent::ALL.len() - 1] => None,
+                Some(a) => Some(a.cycle(false)),
+            };
+            view::refilter(m);
+            Update::redraw()
+        }
         Action::Location => {
             if m.remote_names.is_empty() {
                 m.set_status("no remotes configured (remotes.yaml)", Level::Info);
@@ -259,10 +269,12 @@ fn list(m: &mut Model, action: Action) -> Update {
         Action::Back => {
             if m.search.is_some() {
                 m.search = None;
-            } else if !m.filters.is_empty() || m.hide_offline || m.location != Location::All {
+            } else if !m.filters.is_empty() || m.hide_offline || m.location != Location::All || m.agent_filter.is_some()
+            {
                 m.filters.clear();
                 m.hide_offline = false;
                 m.location = Location::All;
+                m.agent_filter = None;
                 view::refilter(m);
             } else {
                 return Update::default();
@@ -312,6 +324,7 @@ fn open_new(m: &mut Model) -> Update {
         branch: TextInput::default(),
         base: TextInput::default(),
         branch_error: None,
+        agent: crate::sessions::agent::Agent::Claude,
         field: 0,
         name_error: None,
         dir_error: None,

@@ -87,8 +87,10 @@ pub struct NewForm {
     pub branch: TextInput,
     pub base: TextInput,
     pub branch_error: Option<String>,
+    /// The agent to start; the last field cycles through them.
+    pub agent: crate::sessions::agent::Agent,
     /// 0 name, 1 directory, 2 skip-permissions checkbox, 3 host (when remotes exist), then
-    /// the worktree checkbox, branch and base.
+    /// the worktree checkbox, branch and base, then the agent.
     pub field: usize,
     pub name_error: Option<String>,
     pub dir_error: Option<String>,
@@ -98,7 +100,7 @@ pub struct NewForm {
 
 impl NewForm {
     pub fn fields(&self) -> usize {
-        self.worktree_field() + if self.worktree { 3 } else { 1 }
+        self.worktree_field() + if self.worktree { 3 } else { 1 } + 1
     }
 
     pub fn host_field(&self) -> Option<usize> {
@@ -107,6 +109,11 @@ impl NewForm {
 
     pub fn worktree_field(&self) -> usize {
         if self.hosts.len() > 1 { 4 } else { 3 }
+    }
+
+    /// The agent choice: always the last field.
+    pub fn agent_field(&self) -> usize {
+        self.fields() - 1
     }
 }
 

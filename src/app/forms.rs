@@ -184,6 +184,9 @@ fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update)
         KeyCode::Esc => return (None, up),
         KeyCode::Tab | KeyCode::Down => f.field = (f.field + 1) % f.fields(),
         KeyCode::BackTab | KeyCode::Up => f.field = (f.field + f.fields() - 1) % f.fields(),
+        KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right if f.field == f.agent_field() => {
+            f.agent = f.agent.cycle(key.code == KeyCode::Left);
+        }
         KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right if Some(f.field) == f.host_field() => {
             let i = f.hosts.iter().position(|h| *h == f.remote).unwrap_or(0);
             let n = f.hosts.len();
@@ -205,6 +208,7 @@ fn new_form(m: &mut Model, mut f: NewForm, key: Key) -> (Option<Dialog>, Update)
                         name: f.name.value.clone(),
                         dir: f.dir.value.trim().to_string(),
                         skip_permissions: f.skip_permissions,
+                        agent: f.agent,
                     },
                 };
                 return (None, up.with(effect));

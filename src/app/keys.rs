@@ -69,6 +69,7 @@ actions! {
     FilterDone, "filter_done", "toggle done filter", [Key::ch('4')];
     FilterError, "filter_error", "toggle error filter", [Key::ch('5')];
     HideOffline, "hide_offline", "hide offline sessions", [Key::ch('o')];
+    AgentFilter, "agent_filter", "only one agent: claude / codex / gemini / opencode / all", [Key::ch('e')];
     Location, "location", "all / local / remote", [Key::ch('f')];
     Help, "help", "this help", [Key::ch('?')];
     Back, "back", "clear search, then filters", [k(KeyCode::Esc)];

@@ -198,6 +198,8 @@ pub struct Model {
     pub sort: SortMode,
     pub filters: Vec<Status>,
     pub hide_offline: bool,
+    /// Only the sessions this agent runs (`e` cycles it).
+    pub agent_filter: Option<crate::sessions::agent::Agent>,
     pub location: Location,
     pub search: Option<Search>,
     pub preview: Preview,
@@ -244,6 +246,7 @@ impl Model {
             sort: SortMode::default(),
             filters: Vec::new(),
             hide_offline: false,
+            agent_filter: None,
             location: Location::default(),
             search: None,
             preview: Preview { follow: true, ..Default::default() },

@@ -87,6 +87,7 @@ pub enum Effect {
         name: String,
         dir: String,
         skip_permissions: bool,
+        agent: crate::sessions::agent::Agent,
     },
     /// Start a session in a new git worktree (the form's worktree box; or, confirmed, in
     /// an existing branch).

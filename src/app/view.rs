@@ -58,6 +58,9 @@ fn shown(m: &Model, row: &Row) -> bool {
     if m.hide_offline && s.file.status == Status::Offline {
         return false;
     }
+    if m.agent_filter.is_some_and(|a| crate::sessions::agent::agent(&s.file) != a) {
+        return false;
+    }
     m.filters.is_empty() || m.filters.contains(&s.file.status)
 }
 
@@ -91,13 +94,15 @@ pub fn keep_in_view(m: &mut Model) {
     m.offset = m.offset.min(max_offset);
 }
 
-/// Does the session match the search (case-insensitive, name, directory or message)?
+/// Does the session match the search (case-insensitive, name, directory, message or the
+/// agent that runs it)?
 pub fn matches(s: &Session, query: &str) -> bool {
     if query.is_empty() {
         return false;
     }
     let q = query.to_lowercase();
-    [Some(s.name()), s.file.cwd.as_deref(), s.file.message.as_deref()]
+    let agent = crate::sessions::agent::agent_name(&s.file);
+    [Some(s.name()), s.file.cwd.as_deref(), s.file.message.as_deref(), Some(agent.as_str())]
         .into_iter()
         .flatten()
         .any(|t| t.to_lowercase().contains(&q))

@@ -131,6 +131,7 @@ pub fn start(f: &NewForm) -> Start {
         base: given(&f.base.value),
         reuse: false,
         skip_permissions: f.skip_permissions,
+        agent: f.agent,
     }
 }
 

@@ -164,6 +164,8 @@ pub struct NewSession {
     pub setup: Option<String>,
     /// The worktree the session runs in, recorded in its status file.
     pub worktree: Option<crate::sessions::worktree::Worktree>,
+    /// The agent started in it.
+    pub agent: crate::sessions::agent::Agent,
 }
 
 #[async_trait]
@@ -361,16 +363,17 @@ pub trait SessionBackend: Send + Sync {
         }
     }
 
-    /// Starts `claude` in a new detached tmux session and writes its first status file.
+    /// Starts the agent (`claude` unless told) in a new detached tmux session and writes its
+    /// first status file.
     async fn create(&self, new: &NewSession) -> Result<Session, BackendError> {
         names::validate(&new.name).map_err(|reason| BackendError::InvalidName { name: new.name.clone(), reason })?;
         if self.has_session(&new.name).await? {
             return Err(BackendError::AlreadyExists(new.name.clone()));
         }
-        let command = if new.skip_permissions { "claude --dangerously-skip-permissions" } else { "claude" };
+        let command = new.agent.command(new.skip_permissions);
         let command = match &new.setup {
             Some(setup) => format!("{setup} && {command}"),
-            None => command.to_string(),
+            None => command,
         };
         let out = self.run_ok(&self.tmux().create(&new.name, &new.dir, &command)).await?;
         let (cwd, name) = tmux::parse_created(&out.stdout_str()).unwrap_or_else(|| (new.dir.clone(), new.name.clone()));
@@ -382,6 +385,7 @@ pub trait SessionBackend: Send + Sync {
         if let Some(w) = &new.worktree {
             file.set_worktree(w);
         }
+        crate::sessions::agent::set_agent(&mut file, new.agent);
         if let Err(e) = self.write_status(&file).await {
             // Undone, as a failed rename is: no session left running with `claude` in it.
             let _ = self.run_on(&name, &self.tmux().kill(&name)).await;

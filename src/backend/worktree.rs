@@ -56,6 +56,8 @@ pub struct Start {
     /// Start in the branch (and its worktree) when they exist already.
     pub reuse: bool,
     pub skip_permissions: bool,
+    /// The agent started in it.
+    pub agent: crate::sessions::agent::Agent,
 }
 
 /// A session started in a worktree.
@@ -110,6 +112,7 @@ pub async fn start<B: SessionBackend + ?Sized>(
         skip_permissions: s.skip_permissions,
         setup: setup.clone(),
         worktree: Some(created.worktree.clone()),
+        agent: s.agent,
     };
     match b.create(&new).await {
         Ok(session) => {

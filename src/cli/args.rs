@@ -52,6 +52,39 @@ impl Global {
     }
 }
 
+/// An agent on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AgentArg {
+    #[default]
+    Claude,
+    Codex,
+    Gemini,
+    Opencode,
+}
+
+impl From<AgentArg> for crate::sessions::agent::Agent {
+    fn from(a: AgentArg) -> Self {
+        use crate::sessions::agent::Agent;
+        match a {
+            AgentArg::Claude => Agent::Claude,
+            AgentArg::Codex => Agent::Codex,
+            AgentArg::Gemini => Agent::Gemini,
+            AgentArg::Opencode => Agent::OpenCode,
+        }
+    }
+}
+
+/// The agents `install-hooks` can set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum InstallAgent {
+    #[default]
+    Claude,
+    Codex,
+    Gemini,
+    Opencode,
+    All,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Filter {
     #[default]
@@ -105,6 +138,9 @@ pub enum Command {
         json: bool,
         #[arg(long, value_enum, default_value_t = Filter::All)]
         filter: Filter,
+        /// Only the sessions this agent runs
+        #[arg(long, value_enum)]
+        agent: Option<AgentArg>,
     },
     /// Print the last lines of a session's pane
     Preview {
@@ -157,9 +193,13 @@ pub enum Command {
         /// Working directory [default: the current one]
         #[arg(long, value_name = "DIR", allow_hyphen_values = true)]
         dir: Option<String>,
-        /// Start claude with --dangerously-skip-permissions
+        /// Start it without permission prompts (claude --dangerously-skip-permissions, codex
+        /// --dangerously-bypass-approvals-and-sandbox, gemini --yolo)
         #[arg(long)]
         skip_permissions: bool,
+        /// The agent to start
+        #[arg(long, value_enum, default_value = "claude")]
+        agent: AgentArg,
         #[command(flatten)]
         worktree: WorktreeArgs,
         #[command(flatten)]
@@ -233,11 +273,29 @@ pub enum Command {
         #[arg(long, value_name = "REMOTE")]
         remote: Option<String>,
     },
-    /// Claude Code hook handler: reads the event JSON on stdin (always exits 0)
-    Hook,
-    /// Add navi's handlers to Claude Code's settings.json
+    /// Agent hook handler: reads the event JSON on stdin (always exits 0)
+    Hook {
+        /// The agent that runs it
+        #[arg(long, value_enum, default_value = "claude")]
+        agent: AgentArg,
+        /// Codex's `notify` program passes its JSON here instead of on stdin
+        #[arg(allow_hyphen_values = true)]
+        payload: Option<String>,
+    },
+    /// Claude Code's status line: records model, cost, context and rate limits, then prints
+    /// the user's own status line
+    #[command(hide = true)]
+    Statusline {
+        /// The user's own status line command, run with the same input
+        #[arg(long, value_name = "COMMAND", allow_hyphen_values = true)]
+        then: Option<String>,
+    },
+    /// Add navi's handlers to an agent's settings (Claude Code's settings.json by default)
     InstallHooks {
-        /// Settings file [default: ~/.claude/settings.json]
+        /// Which agent's hooks: claude, codex, gemini, opencode, or all of them
+        #[arg(long, value_enum, default_value = "claude")]
+        agent: InstallAgent,
+        /// Settings file [default: the agent's own, e.g. ~/.claude/settings.json]
         #[arg(long, value_name = "FILE")]
         settings: Option<PathBuf>,
         /// Remove navi's handlers instead

@@ -4,7 +4,7 @@ use super::args::{Cli, Command, Filter, Global};
 use super::context::Context;
 use crate::backend::pane::Answer;
 use crate::backend::{GitInfo, NewSession, Session, git, send};
-use crate::hook::install::{self, Outcome};
+use crate::sessions::agent::Agent;
 use crate::sessions::model::default_order;
 use crate::text::{age, now_unix, sanitize_line, shorten_home, truncate};
 use anyhow::{Context as _, Result};
@@ -24,7 +24,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
     let ctx = Context::new(&global)?;
     match command {
-        Command::List { json, filter } => return list(&ctx, json, filter).await,
+        Command::List { json, filter, agent } => return list(&ctx, json, filter, agent.map(Into::into)).await,
         Command::Preview { name, lines, on } => {
             let text = ctx.backend(on.remote.as_deref())?.preview(&name, lines).await?;
             println!("{text}");
@@ -50,7 +50,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             ctx.backend(on.remote.as_deref())?.dismiss(&name).await?;
             println!("dismissed {}", sanitize_line(&name));
         }
-        Command::New { name, dir, skip_permissions, worktree, on } => {
+        Command::New { name, dir, skip_permissions, worktree, agent, on } => {
             let dir = match dir {
                 Some(d) => d,
                 None if on.remote.is_some() => "~".into(),
@@ -58,9 +58,12 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             };
             let backend = ctx.backend(on.remote.as_deref())?;
             if worktree.worktree {
-                return super::worktree::new(&ctx, &*backend, name, dir, skip_permissions, worktree).await;
+                return super::worktree::new(&ctx, &*backend, name, dir, skip_permissions, agent.into(), worktree)
+                    .await;
             }
-            let s = backend.create(&NewSession { name, dir, skip_permissions, ..Default::default() }).await?;
+            let s = backend
+                .create(&NewSession { name, dir, skip_permissions, agent: agent.into(), ..Default::default() })
+                .await?;
             println!("created {} in {}", sanitize_line(s.name()), sanitize_line(s.file.cwd.as_deref().unwrap_or("")));
         }
         Command::Finish { name, merge, pr, force, on } => {
@@ -78,7 +81,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             return answer(&ctx, &name, how, on.remote.as_deref()).await;
         }
         Command::Deny { name, on } => return answer(&ctx, &name, Answer::Deny, on.remote.as_deref()).await,
-        Command::InstallHooks { settings, uninstall } => install_hooks(&ctx, &global, settings, uninstall)?,
+        Command::InstallHooks { agent, settings, uninstall } => {
+            super::install::run(&ctx, &global, agent, settings, uninstall)?
+        }
         Command::Status { format } => super::status::run(&ctx, format),
         Command::Jump { remote } => return super::jump::jump(&ctx, remote.as_deref()).await,
         Command::Remotes { json, action: None } => return crate::ssh::cli::remotes(&ctx, json).await,
@@ -91,7 +96,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Notice { pane, notice } => send_notice(&ctx, pane.as_deref(), &notice).await,
         Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
-        Command::Hook | Command::Completions { .. } => {}
+        Command::Hook { .. } | Command::Statusline { .. } | Command::Completions { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -161,13 +166,15 @@ fn mute(ctx: &Context, duration: Option<&str>) -> Result<()> {
 }
 
 /// `navi hook`: never fails, never prints.
-pub fn hook(global: &Global) {
+pub fn hook(global: &Global, agent: super::args::AgentArg, payload: Option<&str>) {
     let Ok(paths) = crate::config::Paths::resolve(global.sessions_dir.clone(), None) else {
         return;
     };
     let mut input = Vec::new();
     let limit = crate::hook::MAX_EVENT_BYTES;
-    if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut input) {
+    // Codex's `notify` passes the event as an argument; its stdin need not ever close.
+    let stdin = if payload.is_some() { None } else { Some(std::io::stdin()) };
+    if let Some(Err(e)) = stdin.map(|s| s.take(limit + 1).read_to_end(&mut input)) {
         crate::hook::log(&paths.state_dir, &format!("reading stdin: {e}"));
         return;
     }
@@ -176,6 +183,7 @@ pub fn hook(global: &Global) {
         return;
     }
     let pane = std::env::var("TMUX_PANE").ok();
+    let input = crate::hook::Input { stdin: &input, agent: agent.into(), arg: payload };
     crate::hook::run(
         &input,
         pane.as_deref(),
@@ -183,6 +191,32 @@ pub fn hook(global: &Global) {
         &paths.state_dir,
         &paths.config_dir.join("config.yaml"),
     );
+    // Gemini CLI parses a hook's stdout as JSON: an empty object asks for nothing.
+    if agent == super::args::AgentArg::Gemini {
+        println!("{{}}");
+    }
+}
+
+/// `navi statusline`: reads Claude Code's status-line JSON, records it, prints the line.
+pub fn statusline(global: &Global, then: Option<&str>) {
+    use std::io::Write;
+    let Ok(paths) = crate::config::Paths::resolve(global.sessions_dir.clone(), None) else {
+        return;
+    };
+    let mut input = Vec::new();
+    let limit = crate::hook::statusline::MAX_INPUT;
+    if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut input) {
+        crate::hook::log(&paths.state_dir, &format!("statusline: reading stdin: {e}"));
+        return;
+    }
+    if input.len() as u64 > limit {
+        crate::hook::log(&paths.state_dir, "statusline: an input larger than 1 MiB was ignored");
+        return;
+    }
+    let pane = std::env::var("TMUX_PANE").ok();
+    let line = crate::hook::statusline::run(&input, then, pane.as_deref(), &paths.sessions_dir, &paths.state_dir);
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
 }
 
 /// The text of `navi send NAME -`: UTF-8, at most [`send::MAX_TEXT`] bytes, without the
@@ -250,9 +284,12 @@ fn last_seen(ctx: &Context, down: &[String]) -> Vec<(Session, Option<i64>)> {
     rows
 }
 
-async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
+async fn list(ctx: &Context, json: bool, filter: Filter, agent: Option<Agent>) -> Result<ExitCode> {
     ctx.warn_remotes();
-    let (sessions, problems, down) = poll_all(ctx, filter).await;
+    let (mut sessions, problems, down) = poll_all(ctx, filter).await;
+    if let Some(want) = agent {
+        sessions.retain(|s| crate::sessions::agent::agent(&s.file) == want);
+    }
     for p in &problems {
         eprintln!("navi: {}", sanitize_line(p));
     }
@@ -261,6 +298,10 @@ async fn list(ctx: &Context, json: bool, filter: Filter) -> Result<ExitCode> {
         // Machine-readable, yet often printed as is: cleaned like every other output.
         let mut rows = serde_json::to_value(&sessions)?;
         if let serde_json::Value::Array(list) = &mut rows {
+            // Named on every row, though the file leaves it out for Claude Code.
+            for (row, s) in list.iter_mut().zip(&sessions) {
+                row["agent"] = crate::sessions::agent::agent_name(&s.file).into();
+            }
             for (s, as_of) in &stale {
                 let mut row = serde_json::to_value(s)?;
                 row["reachable"] = false.into();
@@ -297,10 +338,15 @@ fn render_rows(sessions: &[Session], now: i64, home: &str) -> String {
         .iter()
         .map(|s| {
             let f = &s.file;
-            let name = match &s.remote {
-                Some(r) => format!("{} [{}]", truncate(&sanitize_line(&f.tmux_session), 30), sanitize_line(r)),
-                None => truncate(&sanitize_line(&f.tmux_session), 30),
-            };
+            let mut name = truncate(&sanitize_line(&f.tmux_session), 30);
+            // The agent when it is not Claude Code, as on the dashboard's row.
+            let agent = crate::sessions::agent::agent_name(f);
+            if agent != "claude" {
+                name = format!("{name} {}", sanitize_line(&agent));
+            }
+            if let Some(r) = &s.remote {
+                name = format!("{name} [{}]", sanitize_line(r));
+            }
             [
                 name,
                 sanitize_line(f.status.as_str()),
@@ -353,29 +399,6 @@ fn print_git(info: &GitInfo, json: bool) -> Result<()> {
     }
     if let Some(d) = &info.diff {
         println!("\n{}", crate::text::sanitize(d));
-    }
-    Ok(())
-}
-
-fn install_hooks(ctx: &Context, global: &Global, settings: Option<std::path::PathBuf>, uninstall: bool) -> Result<()> {
-    let settings = settings.unwrap_or_else(|| ctx.paths.home.join(".claude/settings.json"));
-    let exe = std::env::current_exe().context("finding navi's own path")?;
-    let exe = exe.canonicalize().unwrap_or(exe);
-    let mut command = crate::backend::shell::quote(&exe.to_string_lossy());
-    if let Some(dir) = &global.sessions_dir {
-        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
-        command.push_str(&format!(" --sessions-dir {}", crate::backend::shell::quote(&dir.to_string_lossy())));
-    }
-    command.push_str(" hook");
-    let verb = if uninstall { "removed navi's hooks from" } else { "installed navi's hooks in" };
-    match install::apply(&settings, &command, uninstall)? {
-        Outcome::Unchanged => println!("{} already up to date", settings.display()),
-        Outcome::Written { backup } => {
-            println!("{verb} {}", settings.display());
-            if let Some(b) = backup {
-                println!("backup of the previous file: {}", b.display());
-            }
-        }
     }
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! The command line: argument parsing (`args`) and one function per subcommand
-//! (`commands`). The hook and `navi status` run before any async runtime starts, to stay
-//! fast.
+//! (`commands`; `install` for install-hooks). The hook, the status line and `navi status` run before any async runtime
+//! starts, to stay fast.
 
 pub mod args;
 pub mod commands;
 pub mod context;
+pub mod install;
 pub mod jump;
 pub mod status;
 pub mod worktree;
@@ -62,14 +63,22 @@ pub fn main() -> ExitCode {
         // Claude Code reads a hook's exit 2 as "block this": the hook never fails, whatever
         // its arguments or environment.
         Err(_) if raw.get(1).is_some_and(|a| a == "hook") => {
-            commands::hook(&args::Global::default());
+            commands::hook(&args::Global::default(), args::AgentArg::Claude, None);
+            return ExitCode::SUCCESS;
+        }
+        Err(_) if raw.get(1).is_some_and(|a| a == "statusline") => {
+            commands::statusline(&args::Global::default(), None);
             return ExitCode::SUCCESS;
         }
         Err(e) => e.exit(),
     };
     cli.global = cli.global.without_empty();
-    if let Some(Command::Hook) = cli.command {
-        commands::hook(&cli.global);
+    if let Some(Command::Hook { agent, payload }) = &cli.command {
+        commands::hook(&cli.global, *agent, payload.as_deref());
+        return ExitCode::SUCCESS;
+    }
+    if let Some(Command::Statusline { then }) = &cli.command {
+        commands::statusline(&cli.global, then.as_deref());
         return ExitCode::SUCCESS;
     }
     // A status bar runs this every few seconds: no async runtime to start and stop.

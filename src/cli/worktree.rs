@@ -26,13 +26,14 @@ pub async fn new(
     name: String,
     dir: String,
     skip_permissions: bool,
+    agent: crate::sessions::agent::Agent,
     args: WorktreeArgs,
 ) -> Result<ExitCode> {
     let loaded = crate::config::worktrees::load(&ctx.paths.config_dir.join("config.yaml"));
     for w in &loaded.warnings {
         eprintln!("navi: warning: {}", sanitize_line(w));
     }
-    let start = Start { name, dir, branch: args.branch, base: args.base, reuse: args.reuse, skip_permissions };
+    let start = Start { name, dir, branch: args.branch, base: args.base, reuse: args.reuse, skip_permissions, agent };
     match worktree::start(backend, &start, &loaded.config).await {
         Ok(s) => {
             let w = &s.created.worktree;

@@ -88,3 +88,11 @@ proptest! {
         prop_assert!(!out.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
     }
 }
+
+#[test]
+fn a_status_line_keeps_its_colours_and_nothing_else() {
+    let hostile =
+        b"\x1b[1;38;5;208mOpus\x1b[0m \x1b[2J\x1b[H\x1b]52;c;cGF3bmVk\x07ctx\r 42%\x1b]0;pwned\x07\n2nd\x1b[?1049h";
+    assert_eq!(keep_colours(hostile), "\x1b[1;38;5;208mOpus\x1b[0m ctx 42%\n2nd");
+    assert_eq!(keep_colours(b"\xff plain \xe4\xb8\x96"), "\u{FFFD} plain \u{4e16}");
+}

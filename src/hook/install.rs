@@ -1,13 +1,18 @@
-//! `navi install-hooks`: merges navi's handlers into Claude Code's settings.json without
+//! `navi install-hooks`: merges navi's handlers into an agent's JSON hook settings (Claude
+//! Code's and Gemini CLI's settings.json, Codex's hooks.json: the same shape) without
 //! touching any other key or handler, idempotently, with a backup of the old file.
-//! `--uninstall` removes exactly navi's handlers.
+//! `--uninstall` removes exactly navi's handlers. Claude Code's status line is wired in
+//! `statusline`; Codex's config.toml and OpenCode's plugin file in `others`.
+
+pub mod others;
+pub mod statusline;
 
 use crate::sessions::store::write_atomic;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 
-/// The events navi listens to (DESIGN.md's hook mapping).
+/// The Claude Code events navi listens to (DESIGN.md's hook mapping).
 pub const EVENTS: &[&str] = &[
     "SessionStart",
     "UserPromptSubmit",
@@ -18,10 +23,42 @@ pub const EVENTS: &[&str] = &[
     "Stop",
     "StopFailure",
     "SessionEnd",
+    "SubagentStart",
+    "SubagentStop",
+    "TeammateIdle",
+    "TaskCompleted",
 ];
 
-/// Seconds Claude Code waits for the handler; it normally takes a few milliseconds.
+/// Codex's events (developers.openai.com/codex/hooks): Claude Code's names, fewer of them.
+pub const CODEX_EVENTS: &[&str] = &["SessionStart", "UserPromptSubmit", "PermissionRequest", "PostToolUse", "Stop"];
+
+/// Gemini CLI's events (its docs/hooks/reference.md).
+pub const GEMINI_EVENTS: &[&str] =
+    &["SessionStart", "SessionEnd", "BeforeAgent", "AfterAgent", "AfterTool", "Notification"];
+
+/// Seconds the agent waits for the handler; it normally takes a few milliseconds.
 const HANDLER_TIMEOUT: u64 = 10;
+
+/// What goes into one agent's JSON hook settings.
+pub struct Plan<'a> {
+    /// The handler's command line: `<navi> [options] hook [--agent X]`.
+    pub command: &'a str,
+    pub events: &'a [&'a str],
+    /// Gemini CLI takes the timeout in milliseconds (and a `name`); the others in seconds.
+    pub millis: bool,
+    /// Claude Code's `statusLine`: navi's `statusline` command.
+    pub status_line: Option<&'a str>,
+}
+
+impl Plan<'_> {
+    fn handler(&self) -> Value {
+        if self.millis {
+            json!({"name": "navi", "type": "command", "command": self.command, "timeout": HANDLER_TIMEOUT * 1000})
+        } else {
+            json!({"type": "command", "command": self.command, "timeout": HANDLER_TIMEOUT})
+        }
+    }
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -31,20 +68,27 @@ pub enum Outcome {
     Unchanged,
 }
 
-/// True for a handler command navi wrote: `<…/navi> [options] hook`.
+/// True for a handler command navi wrote: `<…/navi> [options] hook [--agent X]`.
 pub fn is_navi_command(command: &str) -> bool {
     let Some(words) = shlex::split(command) else { return false };
     let program_is_navi = words.first().and_then(|p| Path::new(p).file_name()).is_some_and(|n| n == "navi");
-    program_is_navi && words.last().is_some_and(|w| w == "hook")
+    let rest = match words.iter().position(|w| w == "hook") {
+        Some(at) => &words[at + 1..],
+        None => return false,
+    };
+    let agent_only = match rest {
+        [] => true,
+        [flag, _] => flag == "--agent",
+        [one] => one.starts_with("--agent="),
+        _ => false,
+    };
+    program_is_navi && agent_only
 }
 
-/// Installs (or with `uninstall`, removes) navi's handlers in `settings`.
-pub fn apply(settings: &Path, command: &str, uninstall: bool) -> Result<Outcome> {
-    let old = match std::fs::read(settings) {
-        Ok(bytes) => Some(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("reading {}", settings.display())),
-    };
+/// Installs (or with `uninstall`, removes) navi's handlers in `settings`, and with a
+/// status line (navi's `statusline` command) in front of the user's.
+pub fn apply(settings: &Path, plan: &Plan, uninstall: bool) -> Result<Outcome> {
+    let old = read_existing(settings)?;
     let mut root: Value = match &old {
         Some(bytes) if !bytes.iter().all(u8::is_ascii_whitespace) => serde_json::from_slice(bytes)
             .with_context(|| format!("{} is not valid JSON; nothing was changed", settings.display()))?,
@@ -60,32 +104,49 @@ pub fn apply(settings: &Path, command: &str, uninstall: bool) -> Result<Outcome>
     };
     remove_navi_handlers(hooks)?;
     if !uninstall {
-        for event in EVENTS {
+        for event in plan.events {
             let groups = hooks.entry(*event).or_insert_with(|| json!([]));
             let Some(groups) = groups.as_array_mut() else {
                 bail!("\"hooks.{event}\" is not a list; nothing was changed");
             };
-            groups.push(json!({"hooks": [{"type": "command", "command": command, "timeout": HANDLER_TIMEOUT}]}));
+            groups.push(json!({"hooks": [plan.handler()]}));
         }
     }
     if hooks.is_empty() && before.get("hooks").is_none() {
         obj.remove("hooks");
     }
+    if let Some(navi) = plan.status_line {
+        statusline::wire(obj, navi, uninstall);
+    }
     if root == before && old.is_some() {
         return Ok(Outcome::Unchanged);
     }
-    let backup = match &old {
+    let mut text = serde_json::to_vec_pretty(&root)?;
+    text.push(b'\n');
+    write_with_backup(settings, old.as_deref(), &text)
+}
+
+/// Copies the old file (if any) aside, then writes `text` atomically.
+pub fn write_with_backup(path: &Path, old: Option<&[u8]>, text: &[u8]) -> Result<Outcome> {
+    let backup = match old {
         Some(bytes) => {
-            let path = backup_path(settings);
-            std::fs::write(&path, bytes).with_context(|| format!("writing backup {}", path.display()))?;
-            Some(path)
+            let to = backup_path(path);
+            std::fs::write(&to, bytes).with_context(|| format!("writing backup {}", to.display()))?;
+            Some(to)
         }
         None => None,
     };
-    let mut text = serde_json::to_vec_pretty(&root)?;
-    text.push(b'\n');
-    write_atomic(settings, &text).with_context(|| format!("writing {}", settings.display()))?;
+    write_atomic(path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(Outcome::Written { backup })
+}
+
+/// A file's bytes, `None` when there is none.
+pub fn read_existing(path: &Path) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
 }
 
 /// Drops navi's handlers everywhere; a matcher group left empty by that goes too, and so
@@ -118,7 +179,7 @@ fn remove_navi_handlers(hooks: &mut Map<String, Value>) -> Result<()> {
 }
 
 fn backup_path(settings: &Path) -> PathBuf {
-    let name = settings.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "settings.json".into());
+    let name = settings.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "settings".into());
     settings.with_file_name(format!("{name}.navi-backup-{}", crate::text::now_unix()))
 }
 
@@ -127,6 +188,7 @@ mod tests {
     use super::*;
 
     const CMD: &str = "/opt/bin/navi hook";
+    const PLAN: Plan = Plan { command: CMD, events: EVENTS, millis: false, status_line: None };
 
     fn read(p: &Path) -> Value {
         serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
@@ -140,6 +202,9 @@ mod tests {
         assert!(!is_navi_command("/usr/bin/other hook"));
         assert!(!is_navi_command("navi list"));
         assert!(!is_navi_command("echo navi hook"));
+        assert!(is_navi_command("/x/navi hook --agent gemini"));
+        assert!(is_navi_command("/x/navi --sessions-dir /s hook --agent=codex"));
+        assert!(!is_navi_command("/x/navi hook --other"));
     }
 
     #[test]
@@ -155,7 +220,7 @@ mod tests {
         });
         std::fs::write(&p, serde_json::to_vec_pretty(&original).unwrap()).unwrap();
 
-        let out = apply(&p, CMD, false).unwrap();
+        let out = apply(&p, &PLAN, false).unwrap();
         let Outcome::Written { backup: Some(backup) } = out else { panic!("{out:?}") };
         assert_eq!(read(&backup), original);
         let v = read(&p);
@@ -166,13 +231,13 @@ mod tests {
             assert_eq!(v["hooks"][e].as_array().unwrap().last().unwrap()["hooks"][0]["command"], CMD, "{e}");
         }
 
-        assert_eq!(apply(&p, CMD, false).unwrap(), Outcome::Unchanged);
+        assert_eq!(apply(&p, &PLAN, false).unwrap(), Outcome::Unchanged);
         // A new binary path replaces the old handler instead of adding a second one.
-        apply(&p, "/new/navi hook", false).unwrap();
+        apply(&p, &Plan { command: "/new/navi hook", ..PLAN }, false).unwrap();
         let v = read(&p);
         assert_eq!(v["hooks"]["Stop"].as_array().unwrap().len(), 1);
 
-        apply(&p, CMD, true).unwrap();
+        apply(&p, &PLAN, true).unwrap();
         assert_eq!(read(&p), original);
     }
 
@@ -180,12 +245,12 @@ mod tests {
     fn fresh_file_and_broken_file() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("sub/settings.json");
-        assert_eq!(apply(&p, CMD, false).unwrap(), Outcome::Written { backup: None });
+        assert_eq!(apply(&p, &PLAN, false).unwrap(), Outcome::Written { backup: None });
         assert!(read(&p)["hooks"]["Stop"].is_array());
 
         let bad = dir.path().join("bad.json");
         std::fs::write(&bad, "{ not json").unwrap();
-        let err = apply(&bad, CMD, false).unwrap_err().to_string();
+        let err = apply(&bad, &PLAN, false).unwrap_err().to_string();
         assert!(err.contains("not valid JSON"), "{err}");
         assert_eq!(std::fs::read_to_string(&bad).unwrap(), "{ not json");
     }

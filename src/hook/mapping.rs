@@ -7,7 +7,10 @@
 //! overwrite the more specific status and message the earlier event wrote.
 
 mod prompt;
+mod reply;
+mod team;
 
+use crate::sessions::agent::{Agent, set_agent};
 use crate::sessions::{Metrics, Status, StatusFile, TimeMetrics, ToolMetrics};
 pub use prompt::{Kind, MESSAGE_MAX, TOOL_MAX};
 use prompt::{cut, first_line};
@@ -36,6 +39,18 @@ pub struct HookEvent {
     pub error: Option<Value>,
     pub is_interrupt: Option<Value>,
     pub reason: Option<Value>,
+    pub source: Option<Value>,
+    pub teammate_name: Option<String>,
+    pub team_name: Option<String>,
+    pub agent_id: Option<String>,
+    pub agent_type: Option<String>,
+    pub transcript_path: Option<String>,
+    /// Read leniently: only whether the call spawned a teammate.
+    #[serde(default)]
+    pub tool_response: Option<reply::ToolReply>,
+    /// Which agent sent it (`navi hook --agent`); never read from the payload.
+    #[serde(skip)]
+    pub agent: Agent,
 }
 
 /// What an event does to one field of the file.
@@ -59,8 +74,18 @@ impl Change {
 
 /// Applies `event` to the session's current file. `None`: the event changes nothing.
 pub fn apply(existing: Option<StatusFile>, session: &str, event: &HookEvent, now: i64) -> Option<StatusFile> {
+    match team::role(existing.as_ref(), event) {
+        team::Role::Teammate(name) => return team::teammate(existing, session, event, name, now),
+        team::Role::Other(id) => return team::other(existing, session, event, id, now),
+        team::Role::Lead => {}
+    }
+    if matches!(event.hook_event_name.as_str(), "SubagentStart" | "SubagentStop") {
+        return team::subagent(existing, session, event, now);
+    }
     let change = map(event, existing.as_ref())?;
     let mut file = advance(existing, session, change.status, now);
+    team::on_lead_event(&mut file, event, now);
+    set_agent(&mut file, event.agent);
     if matches!(event.hook_event_name.as_str(), "PostToolUse" | "PostToolUseFailure")
         && let Some(tool) = event.tool_name.as_deref().filter(|t| !t.is_empty())
     {
@@ -127,9 +152,9 @@ fn advance(existing: Option<StatusFile>, session: &str, status: Status, now: i64
 
 fn count_tool(metrics: &mut Metrics, tool: &str) {
     let tools = metrics.tools.get_or_insert_with(ToolMetrics::default);
-    tools.recent.push(tool.to_string());
-    let excess = tools.recent.len().saturating_sub(RECENT_TOOLS);
-    tools.recent.drain(..excess);
+    // Newest first, as the original navi writes and reads it.
+    tools.recent.insert(0, tool.to_string());
+    tools.recent.truncate(RECENT_TOOLS);
     let count = tools.counts.get(tool).and_then(Value::as_u64).unwrap_or(0);
     tools.counts.insert(tool.to_string(), Value::from(count.saturating_add(1)));
 }
@@ -145,9 +170,7 @@ fn map(event: &HookEvent, existing: Option<&StatusFile>) -> Option<Change> {
             }
             match existing.filter(|f| f.status.needs_attention()) {
                 // The first sign a question was answered: its tool finished.
-                Some(f) if answers(f, event.tool_name.as_deref()) => {
-                    Change::new(Status::Working, Field::Clear, Field::Clear)
-                }
+                Some(f) if answers(f, event) => Change::new(Status::Working, Field::Clear, Field::Clear),
                 // Another tool (a subagent's, a parallel call) ended while the question is open.
                 Some(f) => Change::new(f.status.clone(), Field::Keep, Field::Keep),
                 None => Change::new(Status::Working, Field::Keep, Field::Keep),
@@ -173,6 +196,18 @@ fn map(event: &HookEvent, existing: Option<&StatusFile>) -> Option<Change> {
             },
             _ => None,
         },
+        // Other agents only (see hook::agents): OpenCode's `session.status` busy, and a
+        // permission answered.
+        "Busy" => match status {
+            Some(s) if *s == Status::Working || s.needs_attention() => None,
+            _ => Change::new(Status::Working, Field::Clear, Field::Clear),
+        },
+        "PermissionReplied" => match status {
+            Some(s) if s.needs_attention() => Change::new(Status::Working, Field::Clear, Field::Clear),
+            _ => None,
+        },
+        // OpenCode ends a failed turn with an error event, then its idle: the error stays.
+        "Stop" if event.agent == Agent::OpenCode && status == Some(&Status::Error) => None,
         "Stop" => {
             let first = event.last_assistant_message.as_deref().and_then(first_line);
             Change::new(Status::Done, first.map_or(Field::Clear, |m| Field::Set(cut(m, MESSAGE_MAX))), Field::Clear)
@@ -192,9 +227,14 @@ fn has_question(f: &StatusFile) -> bool {
     f.status == Status::Permission || (f.status == Status::Waiting && f.extra.contains_key(PROMPT_KEY))
 }
 
-/// True when a finished `tool` ends the question `f` waits on: its own tool, or any tool
-/// when the file does not say which (written by an older navi, or a Notification).
-fn answers(f: &StatusFile, tool: Option<&str>) -> bool {
+/// True when a finished tool ends the question `f` waits on: its own tool, or any tool
+/// when the file does not say which (written by an older navi, or a Notification), or when
+/// the agent names its tools differently in questions and events (all but Claude Code).
+fn answers(f: &StatusFile, event: &HookEvent) -> bool {
+    if event.agent != Agent::Claude {
+        return true;
+    }
+    let tool = event.tool_name.as_deref();
     match f.extra.get(PROMPT_KEY).and_then(|p| p.get("tool")).and_then(Value::as_str) {
         Some(asked) => tool.is_some_and(|t| cut(t, TOOL_MAX) == asked),
         None => true,

@@ -3,9 +3,13 @@
 //! file under the folder lock, and writes it atomically. It never fails Claude Code: every
 //! error goes to a log file in navi's state folder.
 
+pub mod agents;
 pub mod install;
 pub mod mapping;
+pub mod statusline;
+pub mod transcript;
 
+use crate::sessions::agent::Agent;
 use crate::sessions::store::Store;
 use anyhow::{Context, Result, bail};
 use std::io::{Read, Write};
@@ -25,15 +29,23 @@ const LOCK_WAIT: Duration = Duration::from_secs(20);
 /// How long the hook waits for tmux to name the pane's session.
 const TMUX_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// What the hook was given: the event's bytes on stdin, which agent sent them, and the
+/// argument Codex's `notify` program passes instead.
+pub struct Input<'a> {
+    pub stdin: &'a [u8],
+    pub agent: Agent,
+    pub arg: Option<&'a str>,
+}
+
 /// Runs the hook; the caller exits 0 whatever happens.
-pub fn run(input: &[u8], tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path, config_file: &Path) {
+pub fn run(input: &Input, tmux_pane: Option<&str>, sessions_dir: &Path, state_dir: &Path, config_file: &Path) {
     if let Err(e) = handle(input, tmux_pane, sessions_dir, state_dir, config_file) {
         log(state_dir, &format!("{e:#}"));
     }
 }
 
 fn handle(
-    input: &[u8],
+    input: &Input,
     tmux_pane: Option<&str>,
     sessions_dir: &Path,
     state_dir: &Path,
@@ -42,7 +54,10 @@ fn handle(
     let Some(pane) = tmux_pane.filter(|p| !p.is_empty()) else {
         return Ok(()); // Not inside tmux: nothing to track.
     };
-    let event: mapping::HookEvent = serde_json::from_slice(input).context("hook input is not valid JSON")?;
+    let Some(mut event) = agents::event(input.agent, input.stdin, input.arg)? else {
+        return Ok(()); // An event that says nothing about the session's status.
+    };
+    transcript::api_error_stop(&mut event);
     let store = Store::new(sessions_dir);
     let _lock = store.lock_within(LOCK_WAIT).context("locking the sessions folder")?;
     // Asked under the lock: a rename holds it over the tmux rename and the file's move, so
@@ -70,6 +85,7 @@ fn handle(
                 hand_off(&notice, pane).context("starting the notice")?;
             }
         }
+        transcript::follow(&store, &session, &event)?;
     }
     Ok(())
 }
@@ -91,7 +107,7 @@ fn hand_off(notice: &crate::notify::Notice, pane: &str) -> Result<()> {
 
 /// The tmux session that holds `pane`, asked of the tmux server in `$TMUX`. A server that
 /// does not answer (stopped, wedged) gets [`TMUX_TIMEOUT`]: Claude Code waits on the hook.
-fn session_of_pane(pane: &str) -> Result<String> {
+pub(crate) fn session_of_pane(pane: &str) -> Result<String> {
     let mut child = Command::new("tmux")
         .args(["-u", "display-message", "-p", "-t", pane, "#{session_name}"])
         .stdin(Stdio::null())

@@ -110,16 +110,16 @@ pub fn seconds(raw: &Value) -> Read<Option<i64>> {
     }
 }
 
-/// The most recent tool names: at most [`RECENT_TOOLS`] (the newest, last), each cut. A
-/// list holding anything but strings is kept as written; its strings are still shown.
+/// The most recent tool names, newest first (the original navi's order): at most
+/// [`RECENT_TOOLS`], each cut. A list holding anything but strings is kept as written; its
+/// strings are still shown.
 pub fn tool_names(raw: &Value) -> Read<Vec<String>> {
     let Value::Array(items) = raw else {
         return Read::kept(Vec::new());
     };
     let names: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
     let keep_raw = names.len() != items.len();
-    let skip = names.len().saturating_sub(RECENT_TOOLS);
-    let value = names[skip..].iter().map(|n| cut_chars(n, TOOL_NAME_CHARS)).collect();
+    let value = names.iter().take(RECENT_TOOLS).map(|n| cut_chars(n, TOOL_NAME_CHARS)).collect();
     Read { value, keep_raw }
 }
 

@@ -23,7 +23,7 @@ pub struct TimeMetrics {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ToolMetrics {
-    /// Oldest first, at most [`fields::RECENT_TOOLS`] when read.
+    /// Newest first, at most [`fields::RECENT_TOOLS`] when read.
     pub recent: Vec<String>,
     pub counts: Map<String, Value>,
     pub extra: Map<String, Value>,

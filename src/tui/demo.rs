@@ -181,7 +181,31 @@ fn seed_file(seed: &Seed, cwd: &str, now: i64) -> StatusFile {
         }),
         ..Default::default()
     });
+    with_usage(&mut f, seed);
     f
+}
+
+/// What the status line, other agents and teams add, so the demo shows them too.
+fn with_usage(f: &mut StatusFile, seed: &Seed) {
+    use serde_json::json;
+    let i = SEEDS.iter().position(|s| s.name == seed.name).unwrap_or(0);
+    let (cost, context) = [(0.42, 34), (6.8, 71), (1.25, 12), (23.1, 88), (0.07, 5)][i % 5];
+    f.extra.insert("cost".into(), json!({"total_cost_usd": cost}));
+    f.extra
+        .insert("context".into(), json!({"used_percentage": context, "window_size": 200_000, "source": "statusline"}));
+    f.extra.insert("model".into(), json!({"id": "claude-opus-4-6", "display_name": "Opus 4.6"}));
+    match seed.name {
+        "frontend" => {
+            crate::sessions::agent::set_agent(f, crate::sessions::agent::Agent::Codex);
+            f.extra.insert("model".into(), json!({"id": "gpt-5-codex"}));
+        }
+        "api-server" => {
+            let team = json!({"name": "core", "agents": [{"name": "tests", "status": "working", "timestamp": 0},
+                                                          {"name": "docs", "status": "idle", "timestamp": 0}]});
+            f.extra.insert("team".into(), team);
+        }
+        _ => {}
+    }
 }
 
 /// A small git repo with an uncommitted change, so rows show a git summary and `G` a diff.

@@ -279,8 +279,8 @@ fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
             Effect::ReadDialogs { keys, answer } => runner.read_dialogs(keys, answer),
             Effect::Answer { key, answer, dialog } => runner.answer(&key, answer, dialog),
             Effect::Batch(list) => run_effects(list, runner, pollers),
-            Effect::Create { remote, name, dir, skip_permissions } => {
-                runner.create(remote, NewSession { name, dir, skip_permissions, ..Default::default() })
+            Effect::Create { remote, name, dir, skip_permissions, agent } => {
+                runner.create(remote, NewSession { name, dir, skip_permissions, agent, ..Default::default() })
             }
             Effect::CreateWorktree { remote, start } => runner.create_worktree(remote, start),
             Effect::Finish { key, how, force } => runner.finish(key, how, force),

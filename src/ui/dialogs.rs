@@ -148,8 +148,9 @@ fn new_form(frame: &mut Frame, area: Rect, f: &NewForm) {
     };
     let host_name = |h: &Option<String>| h.as_deref().map(sanitize_line).unwrap_or_else(|| "this machine".into());
     let check = if f.skip_permissions { "[x]" } else { "[ ]" };
+    let start = format!("Starts {} in a new tmux session on {}.", f.agent.program(), host_name(&f.remote));
     let mut lines = vec![
-        Line::styled(format!("Starts claude in a new tmux session on {}.", host_name(&f.remote)), theme::dim()),
+        Line::styled(start, theme::dim()),
         label(0, "Name"),
         input_line(&f.name, f.field == 0, 60),
         error_line(f.name_error.as_deref()),
@@ -158,7 +159,10 @@ fn new_form(frame: &mut Frame, area: Rect, f: &NewForm) {
         error_line(f.dir_error.as_deref()),
         Line::from(vec![
             Span::styled(format!("{check} "), if f.field == 2 { theme::accent() } else { theme::dim() }),
-            Span::raw("skip permissions (--dangerously-skip-permissions)"),
+            Span::raw(match f.agent.skip_flag() {
+                Some(flag) => format!("skip permissions ({flag})"),
+                None => format!("skip permissions (not offered by {})", f.agent.title()),
+            }),
         ]),
     ];
     if let Some(i) = f.host_field() {
@@ -168,6 +172,10 @@ fn new_form(frame: &mut Frame, area: Rect, f: &NewForm) {
         ]));
     }
     lines.extend(super::worktree::form_lines(f, label));
+    lines.push(Line::from(vec![
+        Span::styled("Agent ", if f.field == f.agent_field() { theme::accent() } else { theme::dim() }),
+        Span::styled(format!("‹ {} ›", f.agent.title()), theme::bold()),
+    ]));
     lines.push(Line::raw(""));
     lines.push(Line::styled("tab next field   space toggle   ↵ create   esc cancel", theme::dim()));
     let h = lines.len() as u16 + 2;

@@ -48,6 +48,9 @@ fn state_line(m: &Model, width: usize) -> Line<'static> {
         let f: Vec<&str> = m.filters.iter().map(Status::as_str).collect();
         spans.push(Span::styled(format!(" filter:{}", f.join(",")), theme::warn()));
     }
+    if let Some(a) = m.agent_filter {
+        spans.push(Span::styled(format!(" agent:{}", a.name()), theme::warn()));
+    }
     if m.hide_offline {
         spans.push(Span::styled(" -offline", theme::warn()));
     }
@@ -68,12 +71,44 @@ fn state_line(m: &Model, width: usize) -> Line<'static> {
     if other > 0 {
         spans.push(Span::styled(format!(" ○ {other}"), theme::dim()));
     }
+    spans.extend(cost_spans(m));
     if let Some(r) = remotes::summary(&m.remotes) {
         spans.push(Span::styled(" │ ", theme::dim()));
         let bad = r.contains(" · ");
         spans.push(Span::styled(r, if bad { theme::error() } else { theme::dim() }));
     }
     fit(spans, width)
+}
+
+/// ` │ $12.34 (local $2.00 · gpu $10.34)`: what the sessions cost, overall and per host,
+/// when any status file says.
+fn cost_spans(m: &Model) -> Vec<Span<'static>> {
+    let mut hosts: Vec<(Option<&str>, f64)> = Vec::new();
+    for s in m.rows.iter().filter_map(|r| r.session()) {
+        let Some(c) = crate::sessions::usage::usage(&s.file).cost_usd else { continue };
+        let host = s.remote.as_deref();
+        match hosts.iter_mut().find(|(h, _)| *h == host) {
+            Some((_, sum)) => *sum += c,
+            None => hosts.push((host, c)),
+        }
+    }
+    if hosts.is_empty() {
+        return Vec::new();
+    }
+    let total: f64 = hosts.iter().map(|(_, c)| c).sum();
+    let mut text = crate::sessions::usage::dollars(total);
+    if hosts.len() > 1 {
+        hosts.sort_by(|a, b| a.0.cmp(&b.0));
+        let each: Vec<String> = hosts
+            .iter()
+            .map(|(h, c)| {
+                let name = h.map_or_else(|| "local".to_string(), crate::text::sanitize_line);
+                format!("{} {}", truncate(&name, 16), crate::sessions::usage::dollars(*c))
+            })
+            .collect();
+        text.push_str(&format!(" ({})", each.join(" · ")));
+    }
+    vec![Span::styled(" │ ", theme::dim()), Span::styled(text, theme::cost(total))]
 }
 
 fn hints_line(m: &Model, width: usize) -> Line<'static> {

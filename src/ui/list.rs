@@ -94,14 +94,23 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
     // A worktree session: its mark and branch after the name.
     let tree =
         f.worktree().map(|w| format!(" {WORKTREE} {}", truncate(&sanitize_line(&w.branch), 30))).unwrap_or_default();
-    let remote = format!("{tree}{remote}");
+    // The agent, when it is not Claude Code: `api codex [gpu-box]`.
+    let agent = crate::sessions::agent::agent_name(f);
+    let agent = if agent == "claude" { String::new() } else { format!(" {}", sanitize_line(&agent)) };
+    let remote = format!("{agent}{tree}{remote}");
     let mark = if m.marks.contains(&crate::app::model::SessionKey::of(s)) { MARK } else { "" };
-    // marker(1) + icon(2) + space(1) + the mark, age on the right with a space before it.
+    let usage = usage_spans(f);
+    let usage_w: usize = usage.iter().map(Span::width).sum();
+    // marker(1) + icon(2) + space(1) + the mark, age on the right with a space before it;
+    // cost and context before the age when the name leaves room for them.
     let room = width.saturating_sub(4 + mark.width() + ts.width() + 1 + remote.width());
     let name = truncate(&sanitize_line(s.name()), room.max(1));
-    let pad = width.saturating_sub(4 + mark.width() + name.width() + remote.width() + ts.width());
+    let used = 4 + mark.width() + name.width() + remote.width() + ts.width();
+    let usage = if used + usage_w < width { usage } else { Vec::new() };
+    let usage_w: usize = usage.iter().map(Span::width).sum();
+    let pad = width.saturating_sub(used + usage_w);
     let name_style = if hit { theme::bold().patch(theme::warn()).underlined() } else { theme::bold() };
-    let l1 = Line::from(vec![
+    let mut l1 = Line::from(vec![
         Span::raw(" "),
         Span::styled(icon, theme::status(&f.status)),
         Span::raw(" "),
@@ -109,8 +118,9 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
         Span::styled(name, name_style),
         Span::styled(remote, theme::dim()),
         Span::raw(" ".repeat(pad)),
-        Span::styled(ts, theme::dim()),
     ]);
+    l1.spans.extend(usage);
+    l1.spans.push(Span::styled(ts, theme::dim()));
     let dir = f.cwd.as_deref().map(|d| shorten_home(&sanitize_line(d), &m.home)).unwrap_or_default();
     let git_text = m.git_for(s).and_then(|g| g.info.as_ref()).map(|i| sanitize_line(&git::summary(i)));
     let avail = width.saturating_sub(4);
@@ -125,9 +135,14 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
         }
         None => l2.push(Span::styled(truncate(&dir, avail), theme::dim())),
     }
-    // Metric badges on the right when they fit.
-    let badges = badges(f);
+    // Metric badges on the right when they fit; short of room, time and tools go first:
+    // who else works in the session matters more.
+    let mut parts = badges(f);
     let used: usize = l2.iter().map(Span::width).sum();
+    while parts.len() > 1 && used + 2 + parts.join(" · ").width() > width {
+        parts.remove(0);
+    }
+    let badges = parts.join(" · ");
     if !badges.is_empty() && used + 2 + badges.width() <= width {
         l2.push(Span::raw(" ".repeat(width - used - badges.width())));
         l2.push(Span::styled(badges, theme::dim()));
@@ -145,8 +160,29 @@ fn session_lines(m: &Model, s: &Session, width: usize, hit: bool) -> Vec<Line<'s
     }
 }
 
-/// `1h 5m · 31 tools · 2 agents · team core`: what the status file's metrics say.
-fn badges(f: &crate::sessions::StatusFile) -> String {
+/// `$0.42 · 42% ` before the age: the session's cost and context fill, coloured past
+/// [`theme::COST_WARN`] / [`theme::CONTEXT_WARN`] and their alarm levels.
+fn usage_spans(f: &crate::sessions::StatusFile) -> Vec<Span<'static>> {
+    let u = crate::sessions::usage::usage(f);
+    let mut out = Vec::new();
+    if let Some(c) = u.cost_usd {
+        out.push(Span::styled(crate::sessions::usage::dollars(c), theme::cost(c)));
+    }
+    if let Some(p) = u.context_percent {
+        if !out.is_empty() {
+            out.push(Span::styled(" · ", theme::dim()));
+        }
+        out.push(Span::styled(format!("{p:.0}%"), theme::context(p)));
+    }
+    if !out.is_empty() {
+        out.push(Span::raw("  "));
+    }
+    out
+}
+
+/// `1h 5m · 31 tools · team core: alice ⚙ · 2 subagents`: what the status file's metrics
+/// say, and who else works in the session.
+fn badges(f: &crate::sessions::StatusFile) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(t) = f.metrics.as_ref().and_then(|m| m.time.as_ref()).filter(|t| t.total_seconds > 0) {
         out.push(crate::text::duration(t.total_seconds));
@@ -157,13 +193,22 @@ fn badges(f: &crate::sessions::StatusFile) -> String {
             out.push(format!("{n} tools"));
         }
     }
-    if let Some(n) = f.extra.get("agents").and_then(|a| a.as_array()).map(Vec::len).filter(|n| *n > 0) {
-        out.push(format!("{n} agent{}", if n == 1 { "" } else { "s" }));
+    // The original navi's other agents in the same tmux session: `{"opencode": {"status"}}`.
+    if let Some(agents) = f.extra.get("agents").and_then(|a| a.as_object()).filter(|a| !a.is_empty()) {
+        let who: Vec<String> = agents
+            .iter()
+            .take(4)
+            .map(|(k, v)| {
+                let status = crate::sessions::Status::parse(v.get("status").and_then(|s| s.as_str()).unwrap_or(""));
+                format!("{} {}", truncate(&sanitize_line(k), 12), status.icon().trim_end_matches('\u{fe0f}'))
+            })
+            .collect();
+        out.push(who.join(" "));
     }
-    if let Some(team) = f.extra.get("team").and_then(|t| t.as_str()).filter(|t| !t.is_empty()) {
-        out.push(format!("team {}", truncate(&sanitize_line(team), 20)));
+    if let Some(others) = crate::sessions::team::summary(f) {
+        out.push(truncate(&sanitize_line(&others), 48));
     }
-    out.join(" · ")
+    out
 }
 
 fn unreachable_lines(remote: &str, reason: &str, width: usize) -> Vec<Line<'static>> {

@@ -44,7 +44,11 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model, d: &Dialog) {
 }
 
 fn field(name: &str, value: String) -> Line<'static> {
-    Line::from(vec![Span::styled(format!("{name:<14}"), theme::dim()), Span::raw(sanitize_line(&value))])
+    Line::from(vec![field_label(name), Span::raw(sanitize_line(&value))])
+}
+
+fn field_label(name: &str) -> Span<'static> {
+    Span::styled(format!("{name:<14}"), theme::dim())
 }
 
 fn git_lines(i: &GitInfo) -> Vec<Line<'static>> {
@@ -99,6 +103,7 @@ fn metrics_lines(m: &Model, key: &crate::app::model::SessionKey) -> Vec<Line<'st
     if let Some(ts) = f.timestamp {
         out.push(field("Last update", age(m.now, ts)));
     }
+    out.extend(usage_lines(f, m.now));
     let Some(metrics) = &f.metrics else {
         out.push(Line::raw(""));
         out.push(Line::styled("No metrics in this session's status file yet.", theme::dim()));
@@ -115,7 +120,13 @@ fn metrics_lines(m: &Model, key: &crate::app::model::SessionKey) -> Vec<Line<'st
         out.push(field("Waiting", pct(t.waiting_seconds)));
     }
     if let Some(tokens) = metrics.extra.get("tokens") {
-        out.push(field("Tokens", sanitize_line(&tokens.to_string())));
+        // `input 30 · output 350 · total 380`; another tool's shape is shown as written.
+        let parts: Vec<String> = tokens
+            .as_object()
+            .map(|o| o.iter().filter_map(|(k, v)| Some(format!("{} {}", sanitize_line(k), v.as_u64()?))).collect())
+            .unwrap_or_default();
+        let text = if parts.is_empty() { sanitize_line(&tokens.to_string()) } else { parts.join(" · ") };
+        out.push(field("Tokens", text));
     }
     if let Some(tools) = &metrics.tools {
         out.push(Line::raw(""));
@@ -137,6 +148,53 @@ fn metrics_lines(m: &Model, key: &crate::app::model::SessionKey) -> Vec<Line<'st
             let recent: Vec<String> = tools.recent.iter().map(|t| sanitize_line(t)).collect();
             out.push(field("Recent", recent.join(", ")));
         }
+    }
+    out
+}
+
+/// Model, cost, context, rate limits, teammates and subagents, for what the file says.
+fn usage_lines(f: &crate::sessions::StatusFile, now: i64) -> Vec<Line<'static>> {
+    use crate::sessions::{team, usage};
+    let u = usage::usage(f);
+    let mut out = Vec::new();
+    if let Some(model) = &u.model {
+        out.push(field("Model", sanitize_line(model)));
+    }
+    if let Some(c) = u.cost_usd {
+        out.push(Line::from(vec![field_label("Cost"), Span::styled(usage::dollars(c), theme::cost(c))]));
+    }
+    if let Some(p) = u.context_percent {
+        let size = u.context_size.map_or(String::new(), |s| format!(" of {}k tokens", s / 1000));
+        out.push(Line::from(vec![field_label("Context"), Span::styled(format!("{p:.0} %{size}"), theme::context(p))]));
+    }
+    for r in &u.rate_limits {
+        let name = match r.window.as_str() {
+            "five_hour" => "5-hour limit".to_string(),
+            "seven_day" => "7-day limit".to_string(),
+            other => sanitize_line(other),
+        };
+        let resets =
+            r.resets_at.filter(|t| *t > now).map_or(String::new(), |t| format!("  (resets in {})", duration(t - now)));
+        out.push(Line::from(vec![
+            field_label(&name),
+            Span::styled(format!("{:.0} % used", r.used_percent), theme::context(r.used_percent)),
+            Span::styled(resets, theme::dim()),
+        ]));
+    }
+    if let Some(t) = team::team(f).filter(|t| !t.members.is_empty()) {
+        let label = t.name.map_or_else(|| "Team".to_string(), |n| format!("Team {}", sanitize_line(&n)));
+        let who: Vec<String> = t
+            .members
+            .iter()
+            .map(|m| format!("{} {}", sanitize_line(&m.name), sanitize_line(m.status.as_str())))
+            .collect();
+        out.push(field(&label, who.join(", ")));
+    }
+    let subs = team::subagents(f);
+    if !subs.is_empty() {
+        let kinds: Vec<String> =
+            subs.iter().map(|s| if s.kind.is_empty() { "compact".into() } else { sanitize_line(&s.kind) }).collect();
+        out.push(field("Subagents", kinds.join(", ")));
     }
     out
 }

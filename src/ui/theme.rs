@@ -31,6 +31,32 @@ pub fn warn() -> Style {
     Style::new().fg(Color::Yellow)
 }
 
+/// A session's cost turns yellow from this many dollars, red from [`COST_ALARM`].
+pub const COST_WARN: f64 = 5.0;
+pub const COST_ALARM: f64 = 20.0;
+/// Context fill turns yellow from this percentage (auto-compaction nears), red from
+/// [`CONTEXT_ALARM`].
+pub const CONTEXT_WARN: f64 = 60.0;
+pub const CONTEXT_ALARM: f64 = 80.0;
+
+pub fn cost(usd: f64) -> Style {
+    level(usd, COST_WARN, COST_ALARM)
+}
+
+pub fn context(percent: f64) -> Style {
+    level(percent, CONTEXT_WARN, CONTEXT_ALARM)
+}
+
+fn level(v: f64, warn_from: f64, alarm_from: f64) -> Style {
+    if v >= alarm_from {
+        error()
+    } else if v >= warn_from {
+        warn()
+    } else {
+        dim()
+    }
+}
+
 pub fn status(s: &Status) -> Style {
     match s {
         Status::Waiting | Status::Permission => Style::new().fg(Color::Yellow),

@@ -15,7 +15,10 @@ pub fn status_files() -> Vec<StatusFile> {
     let mut files = Vec::new();
     let mut current = None;
     for (i, payload) in mutate::payloads().into_iter().enumerate() {
-        let event: HookEvent = serde_json::from_value(payload).unwrap();
+        let mut event: HookEvent = serde_json::from_value(payload).unwrap();
+        // Captured in several runs: here one session sends them all (another session's
+        // events would be a teammate's, and change nothing).
+        event.session_id = Some("fuzz-session".into());
         if let Some(next) = apply(current.clone(), "fuzz", &event, 1_700_000_000 + 7 * i as i64) {
             files.push(next.clone());
             current = Some(next);

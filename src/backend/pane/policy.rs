@@ -53,9 +53,13 @@ pub fn needs_look(file: &StatusFile, now: i64, t: &Thresholds) -> bool {
     if age < t.settle_secs {
         return false;
     }
+    // Only Claude Code's screen is read; another agent's pane tells only whether it never
+    // started (a shell prompt where it should be).
+    let claude = crate::sessions::agent::agent(file) == crate::sessions::agent::Agent::Claude;
     match file.status {
-        Status::Permission | Status::Waiting => true,
         Status::Working if file.message.as_deref() == Some(STARTING) => age >= t.start_secs.min(t.quiet_secs),
+        _ if !claude => false,
+        Status::Permission | Status::Waiting => true,
         Status::Working => age >= t.quiet_secs,
         _ => false,
     }

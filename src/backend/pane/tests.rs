@@ -254,6 +254,15 @@ fn only_statuses_that_may_be_stale_are_looked_at() {
     for quiet in [Status::Idle, Status::Done, Status::Error, Status::Offline] {
         assert!(!look(quiet.clone(), None, 500), "{quiet:?}");
     }
+    // Another agent's screen is not Claude Code's: only a start that never came is looked at.
+    let codex = |status: Status, message: Option<&str>| {
+        let mut f = file(status, message, now - 500);
+        crate::sessions::agent::set_agent(&mut f, crate::sessions::agent::Agent::Codex);
+        needs_look(&f, now, &t)
+    };
+    assert!(!codex(Status::Permission, Some("Bash (touch x)")));
+    assert!(!codex(Status::Working, Some("Bash")));
+    assert!(codex(Status::Working, Some(STARTING)));
 }
 
 #[test]

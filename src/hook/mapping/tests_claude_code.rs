@@ -31,7 +31,10 @@ fn run(start: Option<StatusFile>, steps: &[(&str, i64)]) -> Vec<(String, Option<
     let mut out = Vec::new();
     for (name, gap) in steps {
         now += gap;
-        let next = apply(file.clone(), "s", &payload(name), now);
+        // The payloads were captured in several runs: one session here sends them all.
+        let mut event = payload(name);
+        event.session_id = Some("one-session".into());
+        let next = apply(file.clone(), "s", &event, now);
         if let Some(n) = &next {
             file = Some(n.clone());
         }
@@ -92,7 +95,7 @@ fn every_captured_payload_has_its_row() {
         ("SessionStart.startup", Some(("idle", None))),
         ("Stop", Some(("done", Some("Hi from the fake model.")))),
         ("StopFailure", Some(("error", Some("API Error: Unable to connect to API (ConnectionRefused)")))),
-        ("SubagentStart", None),
+        ("SubagentStart", Some(("working", None))),
         ("SubagentStop", None),
         ("TaskCreated", None),
         ("UserPromptExpansion", None),

@@ -100,8 +100,8 @@ fn a_recent_list_with_other_values_is_kept_until_a_tool_is_added() {
     assert_eq!(tools.recent, ["Bash", "Edit"]);
     assert_eq!(written(&f), orig);
     let tools = f.metrics.as_mut().unwrap().tools.as_mut().unwrap();
-    tools.recent.push("Read".into());
-    assert_eq!(written(&f)["metrics"]["tools"]["recent"], serde_json::json!(["Bash", "Edit", "Read"]));
+    tools.recent.insert(0, "Read".into());
+    assert_eq!(written(&f)["metrics"]["tools"]["recent"], serde_json::json!(["Read", "Bash", "Edit"]));
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn huge_fields_are_cut_when_read() {
     assert!(f.session_id.as_ref().unwrap().len() <= fields::SESSION_ID_BYTES);
     let tools = f.metrics.as_ref().unwrap().tools.as_ref().unwrap();
     assert_eq!(tools.recent.len(), fields::RECENT_TOOLS);
-    assert!(tools.recent[9].starts_with("49"), "the newest are kept");
+    assert!(tools.recent[0].starts_with('0') && tools.recent[9].starts_with('9'), "the newest (first) are kept");
     assert!(tools.recent.iter().all(|t| t.chars().count() <= fields::TOOL_NAME_CHARS));
     assert_eq!(tools.counts.len(), fields::COUNT_KEYS);
     assert!(f.extra.is_empty(), "nothing kept raw: {:?}", f.extra.keys().collect::<Vec<_>>());
