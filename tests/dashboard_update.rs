@@ -736,3 +736,15 @@ fn an_unreachable_remote_listed_first_does_not_keep_the_selection_at_the_bottom(
     assert!(m.selected_session().is_some(), "a session is selected, not the warning row");
     assert_eq!(m.selected, 0);
 }
+
+#[test]
+fn refreshing_does_not_hide_a_remote_just_found_down() {
+    let mut m = model_with(vec!["box".into()]);
+    update(&mut m, Msg::Listing { remote: None, result: Ok((list(), Vec::new())) });
+    let far = Session { remote: Some("box".into()), ..s("far", Status::Done, 60, "far away") };
+    update(&mut m, Msg::Listing { remote: Some("box".into()), result: Ok((vec![far], Vec::new())) });
+    update(&mut m, Msg::Listing { remote: Some("box".into()), result: Err("box unreachable: refused".into()) });
+    assert!(m.status.as_ref().unwrap().text.contains("box unreachable"), "{:?}", m.status);
+    assert_eq!(ch(&mut m, 'r').effects, vec![Effect::Refresh(None)]);
+    assert!(m.status.as_ref().unwrap().text.contains("box unreachable"), "{:?}", m.status);
+}

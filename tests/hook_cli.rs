@@ -2,9 +2,15 @@
 //! 100 concurrent writers against a reader that must never see a torn file.
 //! `navi install-hooks` through the CLI with HOME in a temp folder.
 
+#[path = "hook_cli/agents_cli.rs"]
+mod agents_cli;
 mod common;
+#[path = "hook_cli/statusline.rs"]
+mod statusline;
 #[path = "hook_cli/stuck_tmux.rs"]
 mod stuck_tmux;
+#[path = "hook_cli/transcript.rs"]
+mod transcript;
 use common::tmux::{TmuxServer, outcome_within, wait_for};
 use serde_json::{Value, json};
 use std::io::Write;

@@ -152,7 +152,10 @@ fn list(m: &mut Model, action: Action) -> Update {
         Action::Mute => Update::default().with(Effect::ToggleMute),
         Action::Setup => offer_setup(m),
         Action::Refresh => {
-            m.set_status("refreshing…", Level::Info);
+            // A fresh problem (a remote just found down) says more than "refreshing".
+            if !m.error_showing() {
+                m.set_status("refreshing…", Level::Info);
+            }
             Update::redraw().with(Effect::Refresh(None))
         }
         Action::TogglePreview => {

@@ -301,8 +301,7 @@ impl Model {
     /// turn (several remotes.yaml problems at start-up all get read); news replaces news.
     pub fn set_status(&mut self, text: impl Into<String>, level: Level) {
         let line = StatusLine { text: crate::text::sanitize_line(&text.into()), level, since: self.now };
-        let busy = self.status.as_ref().is_some_and(|s| s.level == Level::Error && self.now - s.since < STATUS_SECS);
-        if level == Level::Error && busy {
+        if level == Level::Error && self.error_showing() {
             let known = self.status.iter().chain(&self.queued).any(|s| s.text == line.text);
             if !known && self.queued.len() < MAX_QUEUED {
                 self.queued.push_back(line);
@@ -312,6 +311,11 @@ impl Model {
         }
         // The status line makes the footer taller: the selected row must stay visible.
         super::view::keep_in_view(self);
+    }
+
+    /// Is an error on the status line, and fresh?
+    pub fn error_showing(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| s.level == Level::Error && self.now - s.since < STATUS_SECS)
     }
 
     /// Ends the current message once it has been up long enough; the next queued one follows.

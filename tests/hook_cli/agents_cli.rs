@@ -2,7 +2,7 @@
 //! config files holding comments and other hooks, `navi hook --agent …` from inside a tmux
 //! pane, and `navi new --agent …`.
 
-mod common;
+use crate::common;
 use common::tmux::{TmuxServer, outcome_within, wait_for};
 use serde_json::{Value, json};
 use std::process::Command;

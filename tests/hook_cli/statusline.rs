@@ -1,7 +1,7 @@
 //! `navi statusline` run for real as Claude Code runs its `statusLine` command: installed by
 //! `navi install-hooks` in front of the user's own line, inside a tmux pane, beside hooks.
 
-mod common;
+use crate::common;
 use common::tmux::{TmuxServer, outcome_within};
 use serde_json::{Value, json};
 use std::io::Write;

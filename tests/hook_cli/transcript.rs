@@ -2,7 +2,7 @@
 //! the lead's turns when no status line gives it, and a Stop after an API error shown as
 //! that error.
 
-mod common;
+use crate::common;
 use common::tmux::{TmuxServer, outcome_within};
 use serde_json::{Value, json};
 use std::time::Duration;
