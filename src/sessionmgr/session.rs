@@ -36,6 +36,9 @@ pub struct Command {
     interrupted: bool,
     /// How many times it was asked to stop (each asks harder).
     pub stops: u8,
+    /// When it was last asked to stop: a prompt printed before then was already answered
+    /// with an interrupt, so it no longer ends a waiting read.
+    stopped_at: Option<Instant>,
     /// Its start marker was seen: the shell is past reading the line.
     started: bool,
     /// A stop asked for before it started. Ctrl-C while the shell still reads the line
@@ -153,6 +156,7 @@ impl State {
             timed_out: false,
             interrupted: false,
             stops: 0,
+            stopped_at: None,
             started: false,
             deferred: None,
         };
@@ -194,6 +198,7 @@ impl State {
     pub fn stop(&mut self, id: u64, how: Stop) -> Option<Stop> {
         let c = self.running.as_mut().filter(|c| c.id == id)?;
         c.interrupted = true;
+        c.stopped_at = Some(Instant::now());
         if c.started {
             Some(how)
         } else {
@@ -270,9 +275,10 @@ impl State {
         self.writes = None;
     }
 
-    /// Where the latest command's output starts (or the oldest byte held).
+    /// Where the latest command's output starts (or the oldest byte held). Not clamped to
+    /// the ring: a read from there must say `truncated` when that output was overwritten.
     pub fn default_offset(&self) -> u64 {
-        self.commands().last().map_or(self.ring.start(), |c| c.start).max(self.ring.start())
+        self.commands().last().map_or(self.ring.start(), |c| c.start)
     }
 
     fn commands(&self) -> impl Iterator<Item = &Command> {
@@ -311,7 +317,13 @@ impl State {
             || avail >= max as u64
             || owner.is_some_and(|o| o.end.is_some())
             || (owner.is_none() && avail > 0)
-            || self.prompt(owner).is_some()
+            || (self.prompt(owner).is_some() && !self.prompt_was_interrupted())
+    }
+
+    /// The running command was interrupted and has printed nothing since: the prompt on
+    /// screen is the one the caller was already told about.
+    fn prompt_was_interrupted(&self) -> bool {
+        self.running.as_ref().and_then(|c| c.stopped_at).is_some_and(|t| self.last_output <= t)
     }
 
     /// Reads up to `max` bytes from `offset` (default: where the latest command's output
