@@ -206,6 +206,14 @@ fn tools_list_describes_connect_session() {
         assert!(schema.contains(&format!("\"{op}\"")), "{op} missing from {schema}");
     }
     assert_eq!(tool["inputSchema"]["required"], json!(["operation"]));
+    // Flat enough for Gemini function declarations and OpenAI strict mode.
+    assert_eq!(navi::mcp::schema::refusals(&tool["inputSchema"]), Vec::<String>::new(), "{schema}");
+    assert_eq!(
+        (tool["annotations"]["destructiveHint"].as_bool(), tool["annotations"]["openWorldHint"].as_bool()),
+        (Some(true), Some(true)),
+        "{tool}"
+    );
+    assert!(tool["description"].as_str().unwrap().contains("1 MiB ring"));
     assert_eq!(c.finish(), "");
 }
 

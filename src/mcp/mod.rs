@@ -1,6 +1,7 @@
 //! `navi mcp`: the MCP server on stdio with the `connect_session` tool (see `tool`). Only
 //! protocol messages go to stdout; warnings go to stderr.
 
+pub mod schema;
 mod stdio;
 pub mod tool;
 

@@ -4,12 +4,14 @@
 //! correct itself); a request that is not valid JSON-RPC or names another tool gets a
 //! JSON-RPC error from rmcp.
 
+use super::schema;
 use crate::sessionmgr::{Manager, SessionError};
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
 use rmcp::{ErrorData, ServerHandler, tool, tool_handler, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Longest a read may wait for its command.
@@ -70,6 +72,36 @@ pub struct ConnectSession {
     pub wait_seconds: Option<u64>,
 }
 
+/// `n` bytes as people say it.
+fn size(n: usize) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// What an agent reads to use the tool.
+pub fn description(ring_bytes: usize) -> String {
+    format!(
+        "Persistent shell sessions on this machine (hostname \"local\") or on navi's remotes over \
+         SSH. Operations: open {{hostname, idle_ttl_seconds?}} -> {{session_id, state}}; \
+         send {{session_id, command, timeout_seconds?}} -> {{command_id, queued}}; \
+         read {{session_id, offset?, max_bytes?, wait_seconds?}} -> {{data, offset, next_cursor, \
+         truncated, state, finished, queued, and when they apply: command_id, exit_code (once \
+         finished, absent if the shell died), timed_out, interrupted (the command was asked to \
+         stop), waiting_for_input, error}}; list -> {{sessions}}; interrupt {{session_id}}; \
+         close {{session_id}}. Output is kept in a {} ring per session: `truncated` means older \
+         output was dropped. `data` is text with terminal escape sequences removed; `offset` and \
+         `next_cursor` count raw output bytes, so pass the previous `next_cursor` as `offset` to \
+         read on (never add up lengths of `data`). A second interrupt of the same command sends \
+         SIGTERM, a third SIGKILL (which can end the session when the shell itself runs the \
+         command). `waiting_for_input` (password, yes_no, pager) means the command waits for \
+         input it will not get: interrupt it and run it non-interactively.",
+        size(ring_bytes)
+    )
+}
+
 #[derive(Clone)]
 pub struct NaviMcp {
     manager: Manager,
@@ -87,25 +119,22 @@ fn json<T: serde::Serialize>(r: Result<T, SessionError>) -> Result<serde_json::V
 #[tool_router(router = tool_router)]
 impl NaviMcp {
     pub fn new(manager: Manager) -> Self {
-        NaviMcp { manager, tool_router: Self::tool_router() }
+        let tool_router = Self::router(manager.ring_bytes());
+        NaviMcp { manager, tool_router }
     }
 
-    #[tool(
-        name = "connect_session",
-        description = "Persistent shell sessions on this machine (hostname \"local\") or on navi's \
-            remotes over SSH. Operations: open {hostname, idle_ttl_seconds?} -> {session_id, state}; \
-            send {session_id, command, timeout_seconds?} -> {command_id, queued}; \
-            read {session_id, offset?, max_bytes?, wait_seconds?} -> {data, next_cursor, truncated, \
-            state, command_id, finished, exit_code, timed_out, waiting_for_input}; \
-            list -> {sessions}; interrupt {session_id}; close {session_id}. \
-            Output is kept in a 1 MiB ring per session: `truncated` means older output was dropped. \
-            `data` is text with terminal escape sequences removed; `offset` and `next_cursor` count \
-            raw output bytes, so pass the previous `next_cursor` as `offset` to read on (never add up \
-            lengths of `data`). A second interrupt of the same command sends SIGTERM, a third SIGKILL \
-            (which can end the session when the shell itself runs the command). `waiting_for_input` \
-            (password, yes_no, pager) means the command waits for input it will not get: interrupt \
-            it and run it non-interactively."
-    )]
+    /// The router with the tool as agents see it: the flat schema and the real ring size.
+    pub fn router(ring_bytes: usize) -> ToolRouter<Self> {
+        let mut router = Self::tool_router();
+        for route in router.map.values_mut() {
+            route.attr.input_schema = Arc::new(schema::flatten(&route.attr.input_schema));
+            route.attr.description = Some(description(ring_bytes).into());
+        }
+        router
+    }
+
+    /// Persistent shell sessions (the full description is `description`, set in `new`).
+    #[tool(name = "connect_session", annotations(destructive_hint = true, open_world_hint = true))]
     pub async fn connect_session(
         &self,
         Parameters(p): Parameters<ConnectSession>,
@@ -141,6 +170,10 @@ impl NaviMcp {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "schema/tests.rs"]
+mod schema_tests;
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for NaviMcp {

@@ -117,6 +117,11 @@ impl Manager {
         Manager { inner }
     }
 
+    /// Bytes of output kept per session.
+    pub fn ring_bytes(&self) -> usize {
+        self.inner.cfg.ring_bytes
+    }
+
     /// This process's host id, the first half of every session id.
     pub fn host_id(&self) -> &str {
         &self.inner.host
