@@ -36,9 +36,9 @@ pub struct Command {
     interrupted: bool,
     /// How many times it was asked to stop (each asks harder).
     pub stops: u8,
-    /// When it was last asked to stop: a prompt printed before then was already answered
-    /// with an interrupt, so it no longer ends a waiting read.
-    stopped_at: Option<Instant>,
+    /// When it was last asked to stop or given input (`write`): a prompt printed before
+    /// then was already answered, so it no longer ends a waiting read.
+    nudged_at: Option<Instant>,
     /// Its start marker was seen: the shell is past reading the line.
     started: bool,
     /// A stop asked for before it started. Ctrl-C while the shell still reads the line
@@ -156,7 +156,7 @@ impl State {
             timed_out: false,
             interrupted: false,
             stops: 0,
-            stopped_at: None,
+            nudged_at: None,
             started: false,
             deferred: None,
         };
@@ -198,13 +198,28 @@ impl State {
     pub fn stop(&mut self, id: u64, how: Stop) -> Option<Stop> {
         let c = self.running.as_mut().filter(|c| c.id == id)?;
         c.interrupted = true;
-        c.stopped_at = Some(Instant::now());
+        c.nudged_at = Some(Instant::now());
         if c.started {
             Some(how)
         } else {
             c.deferred = Some(how);
             None
         }
+    }
+
+    /// Types `bytes` into the running command (an answer to its prompt); returns its id.
+    /// Refused while no command runs: the shell would read them as a command line.
+    pub fn give_input(&mut self, bytes: &[u8]) -> Result<u64, SessionError> {
+        self.check_usable()?;
+        let c = self.running.as_mut().filter(|c| c.started).ok_or_else(|| {
+            SessionError::BadCommand("no command is running: `write` is input for a running program; use `send`".into())
+        })?;
+        c.nudged_at = Some(Instant::now());
+        let id = c.id;
+        if !self.type_in_order(bytes) {
+            return Err(SessionError::Gone(self.end_reason()));
+        }
+        Ok(id)
     }
 
     /// Takes a chunk of shell output; says what the manager has to do next.
@@ -320,10 +335,10 @@ impl State {
             || (self.prompt(owner).is_some() && !self.prompt_was_interrupted())
     }
 
-    /// The running command was interrupted and has printed nothing since: the prompt on
+    /// The running command was interrupted or given input and has printed nothing since: the prompt on
     /// screen is the one the caller was already told about.
     fn prompt_was_interrupted(&self) -> bool {
-        self.running.as_ref().and_then(|c| c.stopped_at).is_some_and(|t| self.last_output <= t)
+        self.running.as_ref().and_then(|c| c.nudged_at).is_some_and(|t| self.last_output <= t)
     }
 
     /// Reads up to `max` bytes from `offset` (default: where the latest command's output

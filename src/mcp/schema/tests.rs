@@ -18,7 +18,11 @@ fn the_emitted_schema_is_flat() {
     let op = &schema["properties"]["operation"];
     assert_eq!(op["type"], "string");
     let ops: Vec<&str> = op["enum"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert_eq!(ops, ["open", "send", "read", "list", "interrupt", "close"]);
+    assert_eq!(
+        ops,
+        ["open", "send", "read", "list", "interrupt", "close", "write", "resize", "exec", "put", "get", "hosts"]
+    );
+    assert_eq!(schema["properties"]["hostnames"]["items"]["type"], "string");
     assert!(op["description"].as_str().unwrap().contains("interrupt:"), "{op}");
     assert_eq!(schema["properties"]["offset"]["type"], "integer");
     assert_eq!(schema["properties"]["hostname"]["type"], "string");
