@@ -173,6 +173,18 @@ async fn run_local(script: &str, stdin: &[u8], limit: Duration) -> Result<Ran, F
     let pgid = child.id().and_then(|id| rustix::process::Pid::from_raw(id as i32));
     let (mut i, mut o, mut e) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
     let input = stdin.to_vec();
+    let kill = move || {
+        if let Some(g) = pgid {
+            let _ = rustix::process::kill_process_group(g, rustix::process::Signal::KILL);
+        }
+    };
+    // Past the bound the command is killed rather than left blocked on a full pipe.
+    let capped = |r: Option<Vec<u8>>| {
+        if r.is_none() {
+            kill();
+        }
+        r
+    };
     let work = async {
         let feed = async {
             if let Some(i) = i.as_mut() {
@@ -181,15 +193,14 @@ async fn run_local(script: &str, stdin: &[u8], limit: Duration) -> Result<Ran, F
             }
             drop(i.take());
         };
-        let (_, out, err, status) = tokio::join!(feed, bounded(o.as_mut()), bounded(e.as_mut()), child.wait());
+        let (out, err) = (async { capped(bounded(o.as_mut()).await) }, async { capped(bounded(e.as_mut()).await) });
+        let (_, out, err, status) = tokio::join!(feed, out, err, child.wait());
         (out, err, status)
     };
     let (out, err, status) = match tokio::time::timeout(limit, work).await {
         Ok(r) => r,
         Err(_) => {
-            if let Some(g) = pgid {
-                let _ = rustix::process::kill_process_group(g, rustix::process::Signal::KILL);
-            }
+            kill();
             return Err(Failure::TimedOut);
         }
     };
