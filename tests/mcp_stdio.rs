@@ -450,6 +450,8 @@ fn write_resize_exec_put_get_and_hosts_locally() {
     assert!(res[1]["error"].as_str().unwrap().contains("unknown hostname \"nowhere\""), "{x}");
     let x = c.ok(json!({"operation": "exec", "hostname": "local", "command": "sleep 30", "timeout_seconds": 1}));
     assert_eq!(x["results"][0]["timed_out"], true, "{x}");
+    let many: Vec<&str> = vec!["local"; 65];
+    assert!(c.fails(json!({"operation": "exec", "hostnames": many, "command": "true"})).contains("at most 64"));
     // Output past the bound ends the command at once instead of waiting out its timeout.
     let x = c.ok(json!({"operation": "exec", "hostname": "local", "command": "yes", "timeout_seconds": 300}));
     assert!(x["results"][0]["error"].as_str().is_some_and(|e| e.contains("bytes of output")), "{x}");

@@ -15,6 +15,8 @@ use std::time::Duration;
 
 /// Longest a read may wait for its command.
 const MAX_WAIT_SECONDS: u64 = 120;
+/// Hosts one `exec` runs on at most (each holds a channel or a child process).
+const MAX_HOSTS: usize = 64;
 
 /// `n` bytes as people say it.
 fn size(n: usize) -> String {
@@ -143,6 +145,9 @@ impl NaviMcp {
                     (_, Some(h)) => vec![h],
                     _ => return Err(missing("hostname` or `hostnames", "exec")),
                 };
+                if hosts.len() > MAX_HOSTS {
+                    return Err(format!("at most {MAX_HOSTS} hostnames at once"));
+                }
                 let timeout = p.timeout_seconds.filter(|t| *t > 0).map(Duration::from_secs);
                 let results = self.machines.exec(&hosts, command, timeout).await;
                 Ok(serde_json::json!({ "results": results }))
