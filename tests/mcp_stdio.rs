@@ -206,6 +206,14 @@ fn tools_list_describes_connect_session() {
         assert!(schema.contains(&format!("\"{op}\"")), "{op} missing from {schema}");
     }
     assert_eq!(tool["inputSchema"]["required"], json!(["operation"]));
+    // Flat enough for Gemini function declarations and OpenAI strict mode.
+    assert_eq!(navi::mcp::schema::refusals(&tool["inputSchema"]), Vec::<String>::new(), "{schema}");
+    assert_eq!(
+        (tool["annotations"]["destructiveHint"].as_bool(), tool["annotations"]["openWorldHint"].as_bool()),
+        (Some(true), Some(true)),
+        "{tool}"
+    );
+    assert!(tool["description"].as_str().unwrap().contains("1 MiB ring"));
     assert_eq!(c.finish(), "");
 }
 
@@ -356,4 +364,133 @@ fn interrupts_work_though_navi_started_ignoring_sigint_and_sigterm_ends_it_clean
     assert!(status.success(), "{status}");
     let left = Command::new("pgrep").args(["-P", &pid.to_string()]).output().unwrap();
     assert!(left.stdout.is_empty(), "shells left behind: {}", String::from_utf8_lossy(&left.stdout));
+}
+
+/// A directory and file name a shell would trip over, and content with quotes, `$(…)`,
+/// backslashes, a NUL and invalid-looking escapes.
+const HOSTILE_DIR: &str = "we ird $(touch pwned) ';\"x";
+const HOSTILE_FILE: &str = "-n 'q\"$HOME`id`*.txt";
+const HOSTILE_CONTENT: &str = "line1\n$(touch pwned)\n'\"\\ `id` \u{0}\u{1b}[31m end";
+
+/// put → get of a hostile path and content on `host`, whose files are under `root` here;
+/// binary content comes back as base64, and every refusal is a clear error.
+fn files_round_trip(c: &mut Client, host: &str, root: &std::path::Path) {
+    let dir = root.join(HOSTILE_DIR);
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::process::Command::new("chmod").arg("777").arg(&dir).status();
+    let path = dir.join(HOSTILE_FILE);
+    let p = path.to_str().unwrap();
+    let put = c.ok(json!({"operation": "put", "hostname": host, "path": p, "content": HOSTILE_CONTENT, "mode": "600"}));
+    assert_eq!(put["bytes"].as_u64(), Some(HOSTILE_CONTENT.len() as u64), "{put}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), HOSTILE_CONTENT);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    // Atomic: nothing but the file is left in the directory.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    let got = c.ok(json!({"operation": "get", "hostname": host, "path": p}));
+    assert_eq!((got["content"].as_str(), got["encoding"].as_str()), (Some(HOSTILE_CONTENT), Some("utf8")), "{got}");
+    // Overwriting keeps it whole; binary comes back as base64.
+    c.ok(json!({"operation": "put", "hostname": host, "path": p, "content": "/wAB", "encoding": "base64"}));
+    let got = c.ok(json!({"operation": "get", "hostname": host, "path": p}));
+    assert_eq!(
+        (got["content"].as_str(), got["encoding"].as_str(), got["bytes"].as_u64()),
+        (Some("/wAB"), Some("base64"), Some(3))
+    );
+    let e = c.fails(json!({"operation": "get", "hostname": host, "path": p, "max_bytes": 2}));
+    assert!(e.contains("more than max_bytes"), "{e}");
+    let e = c.fails(json!({"operation": "get", "hostname": host, "path": dir.join("missing").to_str().unwrap()}));
+    assert!(e.contains("no such file"), "{e}");
+    let e = c.fails(json!({"operation": "get", "hostname": host, "path": dir.to_str().unwrap()}));
+    assert!(e.contains("not a regular file"), "{e}");
+    let e = c.fails(json!({"operation": "put", "hostname": host, "path": dir.to_str().unwrap(), "content": "x"}));
+    assert!(e.contains("is a directory"), "{e}");
+    let e = c.fails(
+        json!({"operation": "put", "hostname": host, "path": root.join("no/such/f").to_str().unwrap(), "content": "x"}),
+    );
+    assert!(e.contains("no such directory"), "{e}");
+    assert!(
+        c.fails(json!({"operation": "put", "hostname": host, "path": p, "content": "x", "mode": "rwx"}))
+            .contains("octal")
+    );
+    assert!(!dir.join("pwned").exists() && !root.join("pwned").exists());
+}
+
+#[test]
+fn write_resize_exec_put_get_and_hosts_locally() {
+    let mut c = Client::start();
+    c.handshake();
+    let hosts = c.ok(json!({"operation": "hosts"}));
+    assert_eq!(hosts["hosts"], json!([{"hostname": "local", "state": "connected"}]));
+
+    let id = c.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let e = c.fails(json!({"operation": "write", "session_id": id, "text": "x"}));
+    assert!(e.contains("no command is running"), "{e}");
+    c.ok(json!({"operation": "send", "session_id": id, "command": "read -s -p 'Password: ' pw </dev/tty; echo \"got $pw\""}));
+    let r = c.ok(json!({"operation": "read", "session_id": id, "wait_seconds": 20}));
+    assert_eq!(r["waiting_for_input"], "password", "{r}");
+    assert!(c.fails(json!({"operation": "write", "session_id": id, "keys": ["Hyper"]})).contains("unknown key"));
+    let w = c.ok(json!({"operation": "write", "session_id": id, "text": "s3cr'et", "keys": ["Enter"]}));
+    assert_eq!(w["bytes"], 8, "{w}");
+    let (data, r) = read_all(&mut c, &id, None);
+    assert_eq!((data.as_str(), r["exit_code"].as_i64()), ("Password: got s3cr'et\n", Some(0)), "{r}");
+
+    c.ok(json!({"operation": "resize", "session_id": id, "rows": 40, "cols": 123}));
+    c.ok(json!({"operation": "send", "session_id": id, "command": "stty size </dev/tty"}));
+    assert_eq!(read_all(&mut c, &id, None).0, "40 123\n");
+    assert!(
+        c.fails(json!({"operation": "resize", "session_id": id, "rows": 0, "cols": 5})).contains("between 1 and 1000")
+    );
+    c.ok(json!({"operation": "close", "session_id": id}));
+
+    let x = c.ok(
+        json!({"operation": "exec", "hostnames": ["local", "nowhere"], "command": "echo out; echo err >&2; exit 4"}),
+    );
+    let res = x["results"].as_array().unwrap();
+    assert_eq!(res[0], json!({"hostname": "local", "exit_code": 4, "stdout": "out\n", "stderr": "err\n"}));
+    assert!(res[1]["error"].as_str().unwrap().contains("unknown hostname \"nowhere\""), "{x}");
+    let x = c.ok(json!({"operation": "exec", "hostname": "local", "command": "sleep 30", "timeout_seconds": 1}));
+    assert_eq!(x["results"][0]["timed_out"], true, "{x}");
+    let many: Vec<&str> = vec!["local"; 65];
+    assert!(c.fails(json!({"operation": "exec", "hostnames": many, "command": "true"})).contains("at most 64"));
+    // Output past the bound ends the command at once instead of waiting out its timeout.
+    let x = c.ok(json!({"operation": "exec", "hostname": "local", "command": "yes", "timeout_seconds": 300}));
+    assert!(x["results"][0]["error"].as_str().is_some_and(|e| e.contains("bytes of output")), "{x}");
+
+    let root = tempfile::tempdir().unwrap();
+    files_round_trip(&mut c, "local", root.path());
+    assert_eq!(c.finish(), "");
+}
+
+#[test]
+fn exec_put_get_and_hosts_on_a_remote_with_one_host_down() {
+    let sshd = common::sshd::Sshd::start();
+    let down = sshd
+        .remote_entry("down", "~/.claude-sessions")
+        .replace(&format!("port: {}", sshd.port), &format!("port: {}", common::sshd::free_port()));
+    let mut c = Client::start_with(Some(&format!("{}{down}", sshd.remotes_yaml("box"))));
+    c.handshake();
+    let names: Vec<String> = c.ok(json!({"operation": "hosts"}))["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["hostname"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["local", "box", "down"]);
+    let x = c.ok(json!({"operation": "exec", "hostnames": ["box", "down", "local"], "command": "echo \"$(whoami)\"; echo e >&2; exit 3"}));
+    let res = x["results"].as_array().unwrap();
+    assert_eq!(res[0], json!({"hostname": "box", "exit_code": 3, "stdout": "navi-test\n", "stderr": "e\n"}), "{x}");
+    assert!(res[1]["error"].is_string() && res[1].get("exit_code").is_none(), "{x}");
+    assert_eq!(res[2]["exit_code"], 3, "{x}");
+    let hosts = c.ok(json!({"operation": "hosts"}));
+    assert_eq!(hosts["hosts"][1]["state"], "connected", "{hosts}");
+    assert_eq!(hosts["hosts"][2]["state"], "error", "{hosts}");
+
+    let id = c.ok(json!({"operation": "open", "hostname": "box"}))["session_id"].as_str().unwrap().to_string();
+    c.ok(json!({"operation": "resize", "session_id": id, "rows": 33, "cols": 99}));
+    c.ok(json!({"operation": "send", "session_id": id, "command": "stty size </dev/tty"}));
+    assert_eq!(read_all(&mut c, &id, None).0, "33 99\n");
+    c.ok(json!({"operation": "close", "session_id": id}));
+
+    files_round_trip(&mut c, "box", &sshd.remote_home);
+    assert_eq!(c.finish(), "");
 }

@@ -178,6 +178,24 @@ async fn a_password_prompt_is_hinted_and_exit_ends_the_session() {
     assert!(m.list().is_empty());
 }
 
+/// After an interrupt that the program ignores, the prompt still on screen is old news: a
+/// waiting read waits for a change (here the command's end) instead of answering at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_read_after_an_interrupt_waits_for_a_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manager(dir.path(), ManagerConfig::default());
+    let id = m.open("local", None).await.unwrap().session_id;
+    let cmd = "bash -c 'trap \"\" INT; printf \"Password: \"; sleep 2; echo after'";
+    let sent = m.send(&id, cmd, Some(30)).await.unwrap();
+    let r = m.read(&id, None, None, Duration::from_secs(20)).await.unwrap();
+    assert_eq!(r.waiting_for_input, Some("password"), "{r:?}");
+    m.interrupt(&id).await.unwrap();
+    let r = m.read(&id, None, None, Duration::from_secs(20)).await.unwrap();
+    assert_eq!((r.command_id, r.finished), (Some(sent.command_id), true), "{r:?}");
+    assert!(r.data.contains("after") && r.interrupted, "{r:?}");
+    m.close(&id).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_reading_stdin_get_end_of_file_at_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,26 +1,29 @@
 //! `navi mcp`: the MCP server on stdio with the `connect_session` tool (see `tool`). Only
 //! protocol messages go to stdout; warnings go to stderr.
 
+mod args;
+pub mod schema;
 mod stdio;
 pub mod tool;
 
 use crate::cli::context::Context;
-use crate::sessionmgr::{Drivers, LocalDriver, Manager, ManagerConfig, RemoteDriver};
+use crate::sessionmgr::{Drivers, LocalDriver, Machines, Manager, ManagerConfig, RemoteDriver};
 use anyhow::Context as _;
 use rmcp::ServiceExt;
 use std::sync::Arc;
 
-/// `local` plus one driver per remote in remotes.yaml, all remotes on the shared pool.
-pub fn drivers(ctx: &Context) -> Drivers {
+/// `local` plus one driver per remote in remotes.yaml, all remotes on the shared pool; and
+/// the same hosts for one-shot work.
+pub fn drivers(ctx: &Context) -> (Drivers, Machines) {
     let mut drivers = Drivers::new();
-    if !ctx.remotes.config.remotes.is_empty() {
-        let pool = ctx.pool();
+    let pool = (!ctx.remotes.config.remotes.is_empty()).then(|| ctx.pool());
+    if let Some(pool) = &pool {
         for r in &ctx.remotes.config.remotes {
             drivers = drivers.with(r.name.clone(), Arc::new(RemoteDriver { pool: pool.clone() }));
         }
     }
     // Last, so a remote that happens to be called "local" cannot shadow this machine.
-    drivers.with("local", Arc::new(LocalDriver::default()))
+    (drivers.with("local", Arc::new(LocalDriver::default())), Machines::new(pool))
 }
 
 /// The manager's settings; `NAVI_MCP_RING_BYTES` changes the output kept per session.
@@ -34,10 +37,13 @@ fn config() -> ManagerConfig {
 
 pub async fn serve(ctx: Context) -> anyhow::Result<()> {
     ctx.warn_remotes();
-    let manager = Manager::new(Arc::new(drivers(&ctx)), config());
+    let (drivers, machines) = drivers(&ctx);
+    let manager = Manager::new(Arc::new(drivers), config());
     let (transport, written) = stdio::start();
-    let server =
-        tool::NaviMcp::new(manager.clone()).serve(transport).await.context("starting the MCP server on stdio")?;
+    let server = tool::NaviMcp::new(manager.clone(), machines)
+        .serve(transport)
+        .await
+        .context("starting the MCP server on stdio")?;
     // SIGINT, SIGTERM or SIGHUP end the server the same way as the end of stdin: every
     // session is closed. (The local driver catches SIGINT so its shells get the default.)
     let stop = server.cancellation_token();

@@ -42,6 +42,10 @@ pub trait Shell: Send + Sync {
     async fn stop(&self, how: Stop) -> Result<(), DriverError>;
     /// Ends the shell and everything it runs; returns once that is done (or given up).
     async fn close(&self);
+    /// Sets the terminal's size.
+    async fn resize(&self, _rows: u16, _cols: u16) -> Result<(), DriverError> {
+        Err(DriverError::Gone("this shell cannot be resized".into()))
+    }
     /// The bytes that interrupt, when an interrupt is typed rather than signalled: a repeat
     /// then goes in order with the typed commands, so it can never discard a line typed
     /// after it.

@@ -167,6 +167,11 @@ impl Shell for LocalShell {
         result.map_err(|e| DriverError::Gone(e.to_string()))
     }
 
+    async fn resize(&self, rows: u16, cols: u16) -> Result<(), DriverError> {
+        let w = self.writer.lock().await;
+        w.resize(pty_process::Size::new(rows, cols)).map_err(|e| DriverError::Gone(e.to_string()))
+    }
+
     async fn close(&self) {
         if let Ok(fg) = self.foreground()
             && fg != self.pid

@@ -8,7 +8,9 @@ use super::session::{QUIET, State};
 use super::tasks::{
     Session, arm, close_session, close_session_if, defer, deliver, pump, stop_for, stop_name, write_loop,
 };
-use super::{ClosedSession, Interrupted, Listed, Opened, ReadResult, Sent, SessionError, SessionState};
+use super::{
+    ClosedSession, Interrupted, Listed, Opened, ReadResult, Resized, Sent, SessionError, SessionState, Written,
+};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -115,6 +117,11 @@ impl Manager {
             *r = Some(handle);
         }
         Manager { inner }
+    }
+
+    /// Bytes of output kept per session.
+    pub fn ring_bytes(&self) -> usize {
+        self.inner.cfg.ring_bytes
     }
 
     /// This process's host id, the first half of every session id.
@@ -347,6 +354,39 @@ impl Manager {
             _ => {}
         }
         Ok(Interrupted { session_id: s.id.clone(), command_id, signal: how.map(stop_name), cancelled, state })
+    }
+
+    /// Types `bytes` into the running program (to answer its prompt), after everything
+    /// typed before.
+    pub async fn write(&self, id: &str, bytes: &[u8]) -> Result<Written, SessionError> {
+        let s = self.find(id)?;
+        let given = {
+            let mut st = s.lock();
+            st.last_used = Instant::now();
+            st.give_input(bytes)
+        };
+        let command_id = self.told(&s, given)?;
+        let _ = s.changed.send(());
+        Ok(Written { session_id: s.id.clone(), command_id, bytes: bytes.len() })
+    }
+
+    /// Sets the session's terminal size (1 to 1000 each way).
+    pub async fn resize(&self, id: &str, rows: u16, cols: u16) -> Result<Resized, SessionError> {
+        if !(1..=1000).contains(&rows) || !(1..=1000).contains(&cols) {
+            return Err(SessionError::BadCommand("rows and cols must be between 1 and 1000".into()));
+        }
+        let s = self.find(id)?;
+        let shell = {
+            let mut st = s.lock();
+            st.last_used = Instant::now();
+            let usable = st.check_usable();
+            drop(st);
+            self.told(&s, usable)?;
+            s.shell.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        };
+        let shell = shell.ok_or_else(|| SessionError::Gone(s.lock().end_reason()))?;
+        shell.resize(rows, cols).await?;
+        Ok(Resized { session_id: s.id.clone(), rows, cols })
     }
 
     /// Stops whatever runs, ends the shell and forgets the id.

@@ -1,11 +1,15 @@
 //! Persistent shell sessions for agents (the `connect_session` tool): the manager and its
 //! sessions, the per-session output ring, the marker protocol that finds where a command
-//! ends and its exit code, and the drivers that open shells (`local`, and one per remote).
+//! ends and its exit code, and the drivers that open shells (`local`, and one per remote);
+//! besides sessions, one-shot work on a host (`oneshot`: exec, put, get, hosts).
 //! No UI imports; `mcp/` is the only caller.
 
 pub mod driver;
+pub mod files;
+pub mod keys;
 pub mod local;
 mod manager;
+pub mod oneshot;
 pub mod output;
 pub mod protocol;
 pub mod remote;
@@ -16,6 +20,7 @@ mod tasks;
 pub use driver::{Connected, Driver, DriverError, Drivers, Output, Shell, Stop};
 pub use local::LocalDriver;
 pub use manager::{Manager, ManagerConfig};
+pub use oneshot::Machines;
 pub use remote::RemoteDriver;
 
 use serde::Serialize;
@@ -131,6 +136,21 @@ pub struct Listed {
 pub struct ClosedSession {
     pub session_id: String,
     pub state: SessionState,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Written {
+    pub session_id: String,
+    /// The command that was given the input.
+    pub command_id: u64,
+    pub bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resized {
+    pub session_id: String,
+    pub rows: u16,
+    pub cols: u16,
 }
 
 #[derive(Debug, Clone, Serialize)]

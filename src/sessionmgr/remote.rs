@@ -78,6 +78,10 @@ impl Shell for RemoteShell {
         .map_err(gone)
     }
 
+    async fn resize(&self, rows: u16, cols: u16) -> Result<(), DriverError> {
+        self.writer()?.resize(u32::from(cols), u32::from(rows)).await.map_err(gone)
+    }
+
     fn typed_interrupt(&self) -> Option<&'static [u8]> {
         Some(&[0x03])
     }

@@ -36,6 +36,9 @@ pub struct Command {
     interrupted: bool,
     /// How many times it was asked to stop (each asks harder).
     pub stops: u8,
+    /// When it was last asked to stop or given input (`write`): a prompt printed before
+    /// then was already answered, so it no longer ends a waiting read.
+    nudged_at: Option<Instant>,
     /// Its start marker was seen: the shell is past reading the line.
     started: bool,
     /// A stop asked for before it started. Ctrl-C while the shell still reads the line
@@ -153,6 +156,7 @@ impl State {
             timed_out: false,
             interrupted: false,
             stops: 0,
+            nudged_at: None,
             started: false,
             deferred: None,
         };
@@ -194,12 +198,28 @@ impl State {
     pub fn stop(&mut self, id: u64, how: Stop) -> Option<Stop> {
         let c = self.running.as_mut().filter(|c| c.id == id)?;
         c.interrupted = true;
+        c.nudged_at = Some(Instant::now());
         if c.started {
             Some(how)
         } else {
             c.deferred = Some(how);
             None
         }
+    }
+
+    /// Types `bytes` into the running command (an answer to its prompt); returns its id.
+    /// Refused while no command runs: the shell would read them as a command line.
+    pub fn give_input(&mut self, bytes: &[u8]) -> Result<u64, SessionError> {
+        self.check_usable()?;
+        let c = self.running.as_mut().filter(|c| c.started).ok_or_else(|| {
+            SessionError::BadCommand("no command is running: `write` is input for a running program; use `send`".into())
+        })?;
+        c.nudged_at = Some(Instant::now());
+        let id = c.id;
+        if !self.type_in_order(bytes) {
+            return Err(SessionError::Gone(self.end_reason()));
+        }
+        Ok(id)
     }
 
     /// Takes a chunk of shell output; says what the manager has to do next.
@@ -270,9 +290,10 @@ impl State {
         self.writes = None;
     }
 
-    /// Where the latest command's output starts (or the oldest byte held).
+    /// Where the latest command's output starts (or the oldest byte held). Not clamped to
+    /// the ring: a read from there must say `truncated` when that output was overwritten.
     pub fn default_offset(&self) -> u64 {
-        self.commands().last().map_or(self.ring.start(), |c| c.start).max(self.ring.start())
+        self.commands().last().map_or(self.ring.start(), |c| c.start)
     }
 
     fn commands(&self) -> impl Iterator<Item = &Command> {
@@ -311,7 +332,13 @@ impl State {
             || avail >= max as u64
             || owner.is_some_and(|o| o.end.is_some())
             || (owner.is_none() && avail > 0)
-            || self.prompt(owner).is_some()
+            || (self.prompt(owner).is_some() && !self.prompt_was_interrupted())
+    }
+
+    /// The running command was interrupted or given input and has printed nothing since: the prompt on
+    /// screen is the one the caller was already told about.
+    fn prompt_was_interrupted(&self) -> bool {
+        self.running.as_ref().and_then(|c| c.nudged_at).is_some_and(|t| self.last_output <= t)
     }
 
     /// Reads up to `max` bytes from `offset` (default: where the latest command's output

@@ -44,3 +44,26 @@ fn the_queue_holds_at_most_eight_mib_of_commands() {
     st.cancel_queue();
     assert!(st.enqueue(&big, None).is_ok());
 }
+
+/// Runs one command that prints `out` and exits with `code`.
+fn ran(st: &mut State, out: &[u8], code: i32) {
+    st.enqueue("cmd", None).unwrap();
+    let nonce = st.running.as_ref().unwrap().nonce.clone();
+    let mut stream = format!("\x1eNAVI{nonce}:S\x1e").into_bytes();
+    stream.extend_from_slice(out);
+    stream.extend_from_slice(format!("\x1eNAVI{nonce}:E:{code}\x1e").as_bytes());
+    st.absorb(&stream);
+}
+
+#[test]
+fn a_default_read_after_output_overflowed_the_ring_says_truncated() {
+    let mut st = printed(64, b"");
+    ran(&mut st, b"early\n", 0);
+    ran(&mut st, &[b'y'; 200], 3);
+    let r = st.read(None, 1024).unwrap();
+    assert!(r.truncated, "{r:?}");
+    assert_eq!((r.offset, r.next_cursor, r.exit_code), (206 - 64, 206, Some(3)));
+    // A command whose output all fits is not truncated.
+    ran(&mut st, b"short\n", 0);
+    assert!(!st.read(None, 1024).unwrap().truncated);
+}
