@@ -194,7 +194,8 @@ fn new_session_form_checks_name_and_directory() {
     update(&mut m, Msg::DirChecked { dir: "/src".into(), exists: true });
     press(&mut m, Key::plain(KeyCode::Tab));
     ch(&mut m, ' ');
-    // The last field chooses the agent.
+    // Past the worktree box, the last field chooses the agent.
+    press(&mut m, Key::plain(KeyCode::Tab));
     press(&mut m, Key::plain(KeyCode::Tab));
     ch(&mut m, ' ');
     let up = press(&mut m, Key::plain(KeyCode::Enter));
@@ -468,7 +469,7 @@ fn new_session_on_a_remote_host() {
     let up = ch(&mut m, 'n');
     assert!(up.effects.is_empty(), "a remote directory is not checked locally");
     let Some(Dialog::New(f)) = &m.dialog else { panic!("no form") };
-    assert_eq!((f.remote.as_deref(), f.dir.value.as_str(), f.fields()), (Some("box"), "~", 5));
+    assert_eq!((f.remote.as_deref(), f.dir.value.as_str(), f.fields()), (Some("box"), "~", 6));
     for _ in 0..3 {
         press(&mut m, Key::plain(KeyCode::Tab));
     }

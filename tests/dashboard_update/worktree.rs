@@ -96,13 +96,13 @@ fn the_new_session_form_has_a_worktree_box_with_a_branch_and_base_checked_as_typ
         other => panic!("{other:?}"),
     };
     ch(&mut m, 'n');
-    assert_eq!(form(&m).fields(), 4, "name, directory, skip permissions, worktree");
+    assert_eq!(form(&m).fields(), 5, "name, directory, skip permissions, worktree, agent");
     for _ in 0..3 {
         tab(&mut m);
     }
     ch(&mut m, ' ');
     assert!(form(&m).worktree);
-    assert_eq!(form(&m).fields(), 6, "then branch and base");
+    assert_eq!(form(&m).fields(), 7, "then branch and base");
     tab(&mut m);
     for c in "a..b".chars() {
         ch(&mut m, c);
@@ -118,6 +118,8 @@ fn the_new_session_form_has_a_worktree_box_with_a_branch_and_base_checked_as_typ
     for c in "dev".chars() {
         ch(&mut m, c);
     }
+    tab(&mut m);
+    assert_eq!(form(&m).field, form(&m).agent_field(), "the agent comes last");
     tab(&mut m);
     assert_eq!(form(&m).field, 0, "wraps to the name");
     ch(&mut m, ' ');
