@@ -749,3 +749,14 @@ fn refreshing_does_not_hide_a_remote_just_found_down() {
     assert_eq!(ch(&mut m, 'r').effects, vec![Effect::Refresh(None)]);
     assert!(m.status.as_ref().unwrap().text.contains("box unreachable"), "{:?}", m.status);
 }
+
+#[test]
+fn marked_rows_acted_on_together_are_all_named() {
+    let mut m = model();
+    for name in ["alpha", "beta"] {
+        update(&mut m, Msg::ActionDone { done: format!("killed {name}"), result: Ok(()) });
+    }
+    assert_eq!(m.status.as_ref().unwrap().text, "killed alpha, beta");
+    update(&mut m, Msg::ActionDone { done: "dismissed gamma".into(), result: Ok(()) });
+    assert_eq!(m.status.as_ref().unwrap().text, "dismissed gamma", "another action starts afresh");
+}

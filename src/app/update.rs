@@ -98,7 +98,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
         Msg::GitDetail { key, result } => forms::git_detail(m, key, result),
         Msg::ActionDone { done, result } => {
             match result {
-                Ok(()) => m.set_status(done, Level::Info),
+                Ok(()) => {
+                    let joined = joined_done(m, &done);
+                    m.set_status(joined.unwrap_or(done), Level::Info)
+                }
                 Err(e) => m.set_status(e, Level::Error),
             }
             Update::redraw().with(Effect::Refresh(None))
@@ -137,6 +140,15 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
             Update::redraw()
         }
     }
+}
+
+/// Marked rows acted on together report one after another: "killed a" then "killed b"
+/// read as "killed a, b" while the first is fresh, so the footer names them all.
+fn joined_done(m: &Model, done: &str) -> Option<String> {
+    let shown = m.status.as_ref().filter(|s| s.level == Level::Info && m.now - s.since <= 2)?;
+    let (verb, rest) = done.split_once(' ')?;
+    let (shown_verb, _) = shown.text.split_once(' ')?;
+    (verb == shown_verb && shown.text.len() < 300).then(|| format!("{}, {rest}", shown.text))
 }
 
 fn listing(
