@@ -759,4 +759,7 @@ fn marked_rows_acted_on_together_are_all_named() {
     assert_eq!(m.status.as_ref().unwrap().text, "killed alpha, beta");
     update(&mut m, Msg::ActionDone { done: "dismissed gamma".into(), result: Ok(()) });
     assert_eq!(m.status.as_ref().unwrap().text, "dismissed gamma", "another action starts afresh");
+    update(&mut m, Msg::ActionDone { done: "notices muted for 1h".into(), result: Ok(()) });
+    update(&mut m, Msg::ActionDone { done: "notices are on".into(), result: Ok(()) });
+    assert_eq!(m.status.as_ref().unwrap().text, "notices are on", "only what marks act on is joined");
 }

@@ -148,7 +148,9 @@ fn joined_done(m: &Model, done: &str) -> Option<String> {
     let shown = m.status.as_ref().filter(|s| s.level == Level::Info && m.now - s.since <= 2)?;
     let (verb, rest) = done.split_once(' ')?;
     let (shown_verb, _) = shown.text.split_once(' ')?;
-    (verb == shown_verb && shown.text.len() < 300).then(|| format!("{}, {rest}", shown.text))
+    // Only what marks act on: other messages may share a first word ("notices …").
+    let marked = ["killed", "dismissed", "approved", "denied"].contains(&verb);
+    (marked && verb == shown_verb && shown.text.len() < 300).then(|| format!("{}, {rest}", shown.text))
 }
 
 fn listing(
