@@ -194,22 +194,13 @@ async fn a_stream_of_garbage_is_skipped_then_dropped_and_nothing_reaches_the_scr
 
 #[test]
 fn navi_remotes_says_push_or_poll_and_why() {
-    let local = crate::common::tmux::TmuxServer::new();
-    let sshd = Sshd::start();
-    let remotes = local.dir.path().join("remotes.yaml");
-    std::fs::write(&remotes, sshd.remotes_yaml("box")).unwrap();
-    let remotes_of = || {
-        let out = local.navi().env("NAVI_REMOTES", &remotes).args(["remotes"]).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let out = remotes_of();
+    let e = crate::Env::new();
+    let out = e.ok(&["remotes"]);
     assert!(out.contains("poll: navi is not installed there"), "{out}");
-    install(&sshd, Path::new(env!("CARGO_BIN_EXE_navi")));
-    let out = remotes_of();
+    install(&e.sshd, Path::new(env!("CARGO_BIN_EXE_navi")));
+    let out = e.ok(&["remotes"]);
     assert!(out.contains(&format!("push (navi {})", env!("CARGO_PKG_VERSION"))), "{out}");
-    let out = local.navi().env("NAVI_REMOTES", &remotes).args(["remotes", "--json"]).output().unwrap();
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: serde_json::Value = serde_json::from_str(&e.ok(&["remotes", "--json"])).unwrap();
     assert_eq!(rows[0]["mode"], "push");
     assert_eq!(rows[0]["navi_version"], env!("CARGO_PKG_VERSION"));
 }
