@@ -3,6 +3,7 @@
 //! provide; every action (list, preview, git, kill, rename, dismiss, create, send, answer) is
 //! written once on top of them, with the shared tmux and git command builders.
 
+pub mod agent_shells;
 pub mod answer;
 pub mod git;
 pub mod local;

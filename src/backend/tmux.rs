@@ -28,6 +28,11 @@ impl Default for Tmux {
 }
 
 impl Tmux {
+    /// tmux invoked as `prefix` (e.g. `tmux -u -L name`).
+    pub(crate) fn with_prefix(prefix: String) -> Self {
+        Tmux { prefix }
+    }
+
     pub fn with_socket(socket: Option<&std::path::Path>) -> Self {
         match socket {
             Some(s) => Tmux { prefix: format!("tmux -u -S {}", quote(&s.to_string_lossy())) },
