@@ -342,6 +342,10 @@ pub enum Command {
     },
     /// Serve the connect_session MCP tool on stdio
     Mcp,
+    /// The host side of the MCP tool's agent shells (run by navi itself, locally or on a
+    /// remote)
+    #[command(hide = true, subcommand)]
+    AgentShell(AgentShell),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -377,4 +381,38 @@ pub enum RemotesAction {
         #[arg(long)]
         sessions_dir: Option<String>,
     },
+}
+
+/// `navi agent-shell …`: see `sessionmgr::host`.
+#[derive(Debug, Subcommand)]
+pub enum AgentShell {
+    /// Make a session; prints its name
+    Create {
+        #[arg(long)]
+        hostname: String,
+        #[arg(long, default_value_t = 1800)]
+        ttl: u64,
+        #[arg(long, default_value_t = 1 << 20)]
+        seg: u64,
+        #[arg(long, default_value_t = 64)]
+        max: usize,
+        #[arg(long, default_value_t = 50)]
+        rows: u16,
+        #[arg(long, default_value_t = 200)]
+        cols: u16,
+        #[arg(long)]
+        ready: String,
+        #[arg(long)]
+        cwd: Option<String>,
+    },
+    /// Store the pane's output read from stdin (pipe-pane's command)
+    Pipe { dir: std::path::PathBuf },
+    /// Bridge a session to a navi mcp over stdin/stdout
+    Attach { name: String },
+    /// The sessions on this host, as JSON
+    List,
+    /// End a session
+    Kill { name: String },
+    /// End the sessions idle past their time to live
+    Reap,
 }

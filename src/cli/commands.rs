@@ -22,6 +22,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         clap_complete::generate(shell, &mut Cli::command(), "navi", &mut std::io::stdout());
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::AgentShell(a) = command {
+        return agent_shell(a);
+    }
     let ctx = Context::new(&global)?;
     match command {
         Command::List { json, filter, agent } => return list(&ctx, json, filter, agent.map(Into::into)).await,
@@ -96,7 +99,10 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Notice { pane, notice } => send_notice(&ctx, pane.as_deref(), &notice).await,
         Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
-        Command::Hook { .. } | Command::Statusline { .. } | Command::Completions { .. } => {}
+        Command::Hook { .. }
+        | Command::Statusline { .. }
+        | Command::Completions { .. }
+        | Command::AgentShell(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -434,4 +440,49 @@ mod tests {
         assert_eq!(read_text(&vec![b'x'; send::MAX_TEXT][..]).unwrap().len(), send::MAX_TEXT);
         assert!(read_text(&b"\xff"[..]).is_err());
     }
+}
+
+/// `navi agent-shell …`, the host side of agent shells: no configuration is read, only
+/// the state folder.
+fn agent_shell(a: super::args::AgentShell) -> Result<ExitCode> {
+    use super::args::AgentShell as A;
+    use crate::sessionmgr::host;
+    let state = crate::config::Paths::resolve(None, None)?.state_dir;
+    let code = match a {
+        A::Create { hostname, ttl, seg, max, rows, cols, ready, cwd } => {
+            let args = host::CreateArgs { hostname, ttl, seg, max, rows, cols, ready, cwd };
+            match host::create(&state, &args)? {
+                Ok(name) => {
+                    println!("{name}");
+                    0
+                }
+                Err(full) => {
+                    eprintln!("{full}");
+                    host::FULL
+                }
+            }
+        }
+        A::Pipe { dir } => {
+            host::pipe(&dir)?;
+            0
+        }
+        A::Attach { name } => host::attach(&state, &name)?,
+        A::List => {
+            println!("{}", serde_json::to_string(&host::list(&state)?)?);
+            0
+        }
+        A::Kill { name } => {
+            if host::kill(&state, &name)? {
+                0
+            } else {
+                eprintln!("no agent shell named {}", sanitize_line(&name));
+                host::NO_SUCH
+            }
+        }
+        A::Reap => {
+            println!("{}", serde_json::to_string(&host::reap(&state)?)?);
+            0
+        }
+    };
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }

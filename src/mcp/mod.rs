@@ -7,23 +7,34 @@ mod stdio;
 pub mod tool;
 
 use crate::cli::context::Context;
-use crate::sessionmgr::{Drivers, LocalDriver, Machines, Manager, ManagerConfig, RemoteDriver};
+use crate::sessionmgr::{AgentDriver, Driver, Drivers, LocalDriver, Machines, Manager, ManagerConfig, RemoteDriver};
 use anyhow::Context as _;
 use rmcp::ServiceExt;
 use std::sync::Arc;
 
 /// `local` plus one driver per remote in remotes.yaml, all remotes on the shared pool; and
 /// the same hosts for one-shot work.
+/// Sessions are agent shells (they live on in tmux on their host); a remote without a
+/// navi that knows them gets shells that end with their connection.
 pub fn drivers(ctx: &Context) -> (Drivers, Machines) {
     let mut drivers = Drivers::new();
     let pool = (!ctx.remotes.config.remotes.is_empty()).then(|| ctx.pool());
     if let Some(pool) = &pool {
+        let plain: Arc<dyn Driver> = Arc::new(RemoteDriver { pool: pool.clone() });
+        let agents: Arc<dyn Driver> = Arc::new(AgentDriver::remote(pool.clone(), plain));
         for r in &ctx.remotes.config.remotes {
-            drivers = drivers.with(r.name.clone(), Arc::new(RemoteDriver { pool: pool.clone() }));
+            drivers = drivers.with(r.name.clone(), agents.clone());
         }
     }
+    let local: Arc<dyn Driver> = match AgentDriver::local() {
+        Ok(d) => Arc::new(d),
+        Err(e) => {
+            eprintln!("navi: agent shells will not outlive this process: cannot find this binary ({e})");
+            Arc::new(LocalDriver::default())
+        }
+    };
     // Last, so a remote that happens to be called "local" cannot shadow this machine.
-    (drivers.with("local", Arc::new(LocalDriver::default())), Machines::new(pool))
+    (drivers.with("local", local), Machines::new(pool))
 }
 
 /// The manager's settings; `NAVI_MCP_RING_BYTES` changes the output kept per session.

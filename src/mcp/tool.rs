@@ -122,7 +122,19 @@ impl NaviMcp {
                 let max = p.max_bytes.map(|b| usize::try_from(b).unwrap_or(usize::MAX));
                 json(m.read(id("read")?, p.offset, max, wait).await)
             }
-            Operation::List => Ok(serde_json::json!({ "sessions": m.list() })),
+            Operation::List => {
+                let unreachable: Vec<serde_json::Value> = m
+                    .discover()
+                    .await
+                    .into_iter()
+                    .map(|(hostname, error)| serde_json::json!({ "hostname": hostname, "error": error }))
+                    .collect();
+                let mut out = serde_json::json!({ "sessions": m.list() });
+                if !unreachable.is_empty() {
+                    out["unreachable"] = unreachable.into();
+                }
+                Ok(out)
+            }
             Operation::Interrupt => json(m.interrupt(id("interrupt")?).await),
             Operation::Close => json(m.close(id("close")?).await),
             Operation::Write => {

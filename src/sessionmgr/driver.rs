@@ -14,6 +14,9 @@ pub enum DriverError {
     Open { host: String, reason: String },
     #[error("the shell is gone: {0}")]
     Gone(String),
+    /// The host holds its limit of agent shells.
+    #[error("{0}")]
+    Full(String),
 }
 
 /// How hard to stop the foreground command. Interrupt is Ctrl-C; the others escalate when
@@ -29,6 +32,9 @@ pub enum Stop {
 #[derive(Debug)]
 pub enum Output {
     Data(Vec<u8>),
+    /// The output before this raw offset is lost (a slow reader of an agent shell fell
+    /// behind what its host keeps); the next `Data` starts there.
+    Gap(u64),
     /// The shell or its connection ended; no more output follows.
     Closed(String),
 }
@@ -52,6 +58,40 @@ pub trait Shell: Send + Sync {
     fn typed_interrupt(&self) -> Option<&'static [u8]> {
         None
     }
+    /// The tmux session holding this shell on its host, when it is an agent shell that
+    /// outlives this process (see `sessionmgr::agent`).
+    fn name(&self) -> Option<String> {
+        None
+    }
+    /// Starts the output at raw offset `from` (agent shells wait for it).
+    async fn follow(&self, _from: u64) {}
+    /// Keeps `line` in the session's command log on its host (agent shells).
+    async fn note(&self, _line: String) {}
+    /// The session was used: its idle clock on the host restarts (agent shells).
+    async fn used(&self) {}
+    /// Lets go of the shell without ending it, where it can outlive this process;
+    /// otherwise the same as `close`.
+    async fn detach(&self) {
+        self.close().await
+    }
+}
+
+/// What a new session asks of its driver.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The nonce of the start-up line's ready marker.
+    pub ready: String,
+    /// 0: never reaped.
+    pub idle_ttl_seconds: u64,
+    pub ring_bytes: usize,
+    /// Agent shells a host may hold.
+    pub max_sessions: usize,
+}
+
+/// An agent shell opened by an earlier process, found again by name.
+pub struct Adopted {
+    pub connected: Connected,
+    pub header: super::host::Header,
 }
 
 pub struct Connected {
@@ -63,6 +103,27 @@ pub struct Connected {
 #[async_trait]
 pub trait Driver: Send + Sync {
     async fn connect(&self, hostname: &str) -> Result<Connected, DriverError>;
+    /// A new session; drivers that need the session's settings take them here.
+    async fn open(&self, hostname: &str, _spec: &Spec) -> Result<Connected, DriverError> {
+        self.connect(hostname).await
+    }
+    /// The agent shell `name` on `hostname`, opened by any process; `None` when there is
+    /// none (or this driver keeps no shells beyond its process).
+    async fn adopt(&self, _hostname: &str, _name: &str) -> Result<Option<Adopted>, DriverError> {
+        Ok(None)
+    }
+    /// The agent shells on `hostname`.
+    async fn list(&self, _hostname: &str) -> Result<Vec<super::host::Listed>, DriverError> {
+        Ok(Vec::new())
+    }
+    /// Ends the agent shells on `hostname` idle past their time to live.
+    async fn reap(&self, _hostname: &str) -> Result<(), DriverError> {
+        Ok(())
+    }
+    /// The hostnames this driver serves.
+    fn hostnames(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// `local` plus one driver per named remote.
@@ -82,15 +143,38 @@ impl Drivers {
     }
 }
 
+impl Drivers {
+    fn get(&self, hostname: &str) -> Result<&Arc<dyn Driver>, DriverError> {
+        self.by_name.get(hostname).ok_or_else(|| DriverError::UnknownHost {
+            host: hostname.to_string(),
+            known: self.by_name.keys().cloned().collect::<Vec<_>>().join(", "),
+        })
+    }
+}
+
 #[async_trait]
 impl Driver for Drivers {
     async fn connect(&self, hostname: &str) -> Result<Connected, DriverError> {
-        match self.by_name.get(hostname) {
-            Some(d) => d.connect(hostname).await,
-            None => Err(DriverError::UnknownHost {
-                host: hostname.to_string(),
-                known: self.by_name.keys().cloned().collect::<Vec<_>>().join(", "),
-            }),
-        }
+        self.get(hostname)?.connect(hostname).await
+    }
+
+    async fn open(&self, hostname: &str, spec: &Spec) -> Result<Connected, DriverError> {
+        self.get(hostname)?.open(hostname, spec).await
+    }
+
+    async fn adopt(&self, hostname: &str, name: &str) -> Result<Option<Adopted>, DriverError> {
+        self.get(hostname)?.adopt(hostname, name).await
+    }
+
+    async fn list(&self, hostname: &str) -> Result<Vec<super::host::Listed>, DriverError> {
+        self.get(hostname)?.list(hostname).await
+    }
+
+    async fn reap(&self, hostname: &str) -> Result<(), DriverError> {
+        self.get(hostname)?.reap(hostname).await
+    }
+
+    fn hostnames(&self) -> Vec<String> {
+        self.by_name.keys().cloned().collect()
     }
 }

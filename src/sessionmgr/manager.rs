@@ -2,16 +2,17 @@
 //! the tasks that pump each shell's output into its ring, command timeouts with escalation,
 //! and the idle reaper.
 
-use super::driver::Driver;
+use super::driver::{Adopted, Driver, DriverError, Spec};
 use super::protocol;
 use super::session::{QUIET, State};
+use crate::backend::agent_shells;
 use super::tasks::{
     Session, arm, close_session, close_session_if, defer, deliver, pump, stop_for, stop_name, write_loop,
 };
 use super::{
     ClosedSession, Interrupted, Listed, Opened, ReadResult, Resized, Sent, SessionError, SessionState, Written,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -48,6 +49,9 @@ impl Default for ManagerConfig {
 /// The longest `shutdown` waits for the shells to end.
 const SHUTDOWN: Duration = Duration::from_secs(10);
 
+/// For each host to list its agent shells.
+const DISCOVER_LIMIT: Duration = Duration::from_secs(10);
+
 /// Reads cap their data here whatever the caller asks.
 const MAX_READ: usize = 1 << 20;
 const DEFAULT_READ: usize = 32 * 1024;
@@ -58,6 +62,10 @@ struct Inner {
     host: String,
     table: Mutex<Table>,
     reaper: Mutex<Option<JoinHandle<()>>>,
+    /// One take-up of an agent shell at a time, so two callers never attach it twice.
+    adopting: tokio::sync::Mutex<()>,
+    /// Hosts where this process met agent shells: the reaper looks there.
+    hosts: Mutex<BTreeSet<String>>,
 }
 
 /// Sessions that ended by themselves, remembered after they left the table so their ids
@@ -66,21 +74,30 @@ const KEEP_GONE: usize = 1024;
 
 #[derive(Default)]
 struct Table {
-    sessions: BTreeMap<u64, Arc<Session>>,
-    /// Slot → why its shell ended.
-    gone: BTreeMap<u64, String>,
+    sessions: BTreeMap<String, Arc<Session>>,
+    /// Id → why its shell ended, oldest first.
+    gone: VecDeque<(String, String)>,
     next_slot: u64,
 }
 
 impl Table {
     /// Takes an ended session out of the table, keeping its reason for later callers.
-    fn retire(&mut self, slot: u64, reason: String) {
-        if self.sessions.remove(&slot).is_some() {
-            self.gone.insert(slot, reason);
+    fn retire(&mut self, id: &str, reason: String) {
+        if self.sessions.remove(id).is_some() {
+            self.gone.push_back((id.to_string(), reason));
             while self.gone.len() > KEEP_GONE {
-                self.gone.pop_first();
+                self.gone.pop_front();
             }
         }
+    }
+
+    fn gone(&self, id: &str) -> Option<&String> {
+        self.gone.iter().rev().find(|(g, _)| g == id).map(|(_, r)| r)
+    }
+
+    /// Sessions this process holds alone (agent shells count on their hosts).
+    fn own(&self) -> usize {
+        self.sessions.values().filter(|s| !s.lock().persistent).count()
     }
 }
 
@@ -109,6 +126,8 @@ impl Manager {
             host: uuid::Uuid::new_v4().to_string(),
             table: Mutex::new(Table::default()),
             reaper: Mutex::new(None),
+            adopting: tokio::sync::Mutex::new(()),
+            hosts: Mutex::new(BTreeSet::new()),
         });
         let weak = Arc::downgrade(&inner);
         let every = inner.cfg.reap_every;
@@ -133,28 +152,111 @@ impl Manager {
         self.inner.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn slot(&self, id: &str) -> Option<u64> {
-        id.strip_prefix(self.inner.host.as_str())
-            .and_then(|r| r.strip_prefix(":slot"))
-            .and_then(|n| n.parse::<u64>().ok())
+    /// The session in the table; `Ok(None)` when this process does not hold it.
+    fn held(&self, id: &str) -> Result<Option<Arc<Session>>, SessionError> {
+        let t = self.table();
+        match (t.sessions.get(id), t.gone(id)) {
+            (Some(s), _) => Ok(Some(s.clone())),
+            (None, Some(reason)) => Err(SessionError::Gone(reason.clone())),
+            (None, None) => Ok(None),
+        }
     }
 
-    fn find(&self, id: &str) -> Result<Arc<Session>, SessionError> {
-        let slot = self.slot(id).ok_or(SessionError::NotFound)?;
-        let t = self.table();
-        match (t.sessions.get(&slot), t.gone.get(&slot)) {
-            (Some(s), _) => Ok(s.clone()),
-            (None, Some(reason)) => Err(SessionError::Gone(reason.clone())),
-            (None, None) => Err(SessionError::NotFound),
+    /// The session `id`: held here, or an agent shell (`host/a-…`) that any process opened,
+    /// taken up from its host.
+    async fn find(&self, id: &str) -> Result<Arc<Session>, SessionError> {
+        if let Some(s) = self.held(id)? {
+            return Ok(s);
         }
+        let Some((host, name)) = id.rsplit_once('/').filter(|(_, n)| agent_shells::is_name(n)) else {
+            return Err(SessionError::NotFound);
+        };
+        let _one = self.inner.adopting.lock().await;
+        if let Some(s) = self.held(id)? {
+            return Ok(s);
+        }
+        let adopted = match self.inner.driver.adopt(host, name).await {
+            Ok(Some(a)) => a,
+            Ok(None) | Err(DriverError::UnknownHost { .. }) => return Err(SessionError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(self.take_up(host, id, adopted))
+    }
+
+    /// Holds an agent shell found on its host: its output is read again from where its
+    /// command log says, then followed.
+    fn take_up(&self, host: &str, id: &str, adopted: Adopted) -> Arc<Session> {
+        let Adopted { connected, header } = adopted;
+        let meta = header.meta.clone().unwrap_or_else(|| super::host::Meta {
+            name: String::new(),
+            hostname: host.to_string(),
+            created: 0,
+            ttl: 0,
+            seg: 0,
+            ready: String::new(),
+        });
+        let plan = super::persist::plan(&header);
+        let from = plan.from;
+        let ttl = (meta.ttl > 0).then(|| Duration::from_secs(meta.ttl));
+        let idle = Duration::from_secs(header.idle_seconds);
+        let mut state = State::resume(self.inner.cfg.ring_bytes, ttl, &meta.ready, plan, idle);
+        let (wtx, wrx) = mpsc::unbounded_channel();
+        state.attach(wtx);
+        let shell = connected.shell.clone();
+        let s = Arc::new(Session {
+            id: id.to_string(),
+            hostname: host.to_string(),
+            state: Mutex::new(state),
+            changed: watch::channel(()).0,
+            shell: Mutex::new(Some(shell.clone())),
+        });
+        self.table().sessions.insert(id.to_string(), s.clone());
+        self.note_host(host);
+        tokio::spawn(write_loop(shell.clone(), wrx));
+        tokio::spawn(pump(s.clone(), connected.output, self.inner.cfg.stop_grace));
+        tokio::spawn(async move { shell.follow(from).await });
+        s
+    }
+
+    fn note_host(&self, host: &str) {
+        self.inner.hosts.lock().unwrap_or_else(|p| p.into_inner()).insert(host.to_string());
+    }
+
+    /// Takes up the agent shells on every host this process serves (opened by any
+    /// process), so `list` shows them; returns the hosts that could not be asked, and why.
+    pub async fn discover(&self) -> Vec<(String, String)> {
+        let hosts = self.inner.driver.hostnames();
+        let asks = hosts.iter().map(|h| async move {
+            let r = tokio::time::timeout(DISCOVER_LIMIT, self.inner.driver.list(h)).await;
+            (h.clone(), r)
+        });
+        let mut problems = Vec::new();
+        for (host, r) in futures::future::join_all(asks).await {
+            let listed = match r {
+                Ok(Ok(l)) => l,
+                Ok(Err(e)) => {
+                    problems.push((host, e.to_string()));
+                    continue;
+                }
+                Err(_) => {
+                    problems.push((host, format!("no answer within {} s", DISCOVER_LIMIT.as_secs())));
+                    continue;
+                }
+            };
+            if !listed.is_empty() {
+                self.note_host(&host);
+            }
+            for l in listed.into_iter().filter(|l| l.alive) {
+                let _ = self.find(&format!("{host}/{}", l.name)).await;
+            }
+        }
+        problems
     }
 
     /// A session whose shell ended by itself leaves the table once a caller was told.
     fn retire(&self, s: &Session) {
         let reason = s.lock().end_reason();
-        if let Some(slot) = self.slot(&s.id) {
-            self.table().retire(slot, reason);
-        }
+        self.table().retire(&s.id, reason);
     }
 
     /// Passes `r` on, retiring the session when it says the shell is gone.
@@ -177,48 +279,73 @@ impl Manager {
             Some(s) => Some(Duration::from_secs(s)),
         };
         let ready = protocol::nonce();
-        let session = {
+        let new_session = |id: String, persistent: bool| {
+            let mut state = State::new(cfg.ring_bytes, ttl, &ready);
+            state.persistent = persistent;
+            Arc::new(Session {
+                id,
+                hostname: hostname.to_string(),
+                state: Mutex::new(state),
+                changed: watch::channel(()).0,
+                shell: Mutex::new(None),
+            })
+        };
+        let provisional = {
             let mut t = self.table();
-            if t.sessions.len() >= cfg.max_sessions {
+            if t.own() >= cfg.max_sessions {
                 // A session whose shell died still counts until closed; make room with one.
                 let dead = t.sessions.iter().find_map(|(k, s)| {
                     let st = s.lock();
-                    (st.phase == SessionState::Closed).then(|| (*k, st.end_reason()))
+                    (st.phase == SessionState::Closed && !st.persistent).then(|| (k.clone(), st.end_reason()))
                 });
                 match dead {
-                    Some((k, reason)) => t.retire(k, reason),
+                    Some((k, reason)) => t.retire(&k, reason),
                     None => return Err(SessionError::Full),
                 };
             }
             t.next_slot += 1;
-            let slot = t.next_slot;
-            let s = Arc::new(Session {
-                id: format!("{}:slot{slot}", self.inner.host),
-                hostname: hostname.to_string(),
-                state: Mutex::new(State::new(cfg.ring_bytes, ttl, &ready)),
-                changed: watch::channel(()).0,
-                shell: Mutex::new(None),
-            });
-            t.sessions.insert(slot, s.clone());
+            let s = new_session(format!("{}:slot{}", self.inner.host, t.next_slot), false);
+            t.sessions.insert(s.id.clone(), s.clone());
             s
         };
-        let connected = match tokio::time::timeout(cfg.open_timeout, self.inner.driver.connect(hostname)).await {
+        let spec = Spec {
+            ready: ready.clone(),
+            idle_ttl_seconds: ttl.map_or(0, |t| t.as_secs()),
+            ring_bytes: cfg.ring_bytes,
+            max_sessions: cfg.max_sessions,
+        };
+        let connected = match tokio::time::timeout(cfg.open_timeout, self.inner.driver.open(hostname, &spec)).await {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
-                self.remove(&session.id);
-                return Err(e.into());
+                self.remove(&provisional.id);
+                return Err(match e {
+                    DriverError::Full(_) => SessionError::Full,
+                    e => e.into(),
+                });
             }
             Err(_) => {
-                self.remove(&session.id);
+                self.remove(&provisional.id);
                 return Err(SessionError::OpenTimeout(cfg.open_timeout.as_secs()));
             }
         };
         let shell = connected.shell.clone();
+        // An agent shell is known by its host and name, whichever process asks.
+        let session = match shell.name() {
+            Some(name) => {
+                self.remove(&provisional.id);
+                let s = new_session(format!("{hostname}/{name}"), true);
+                self.table().sessions.insert(s.id.clone(), s.clone());
+                self.note_host(hostname);
+                shell.follow(0).await;
+                s
+            }
+            None => provisional,
+        };
         *session.shell.lock().unwrap_or_else(|p| p.into_inner()) = Some(shell.clone());
-        let (wtx, wrx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let (wtx, wrx) = mpsc::unbounded_channel();
         {
             let mut st = session.lock();
-            let _ = wtx.send(protocol::bootstrap(&ready).into_bytes());
+            let _ = wtx.send(super::session::Write::Type(protocol::bootstrap(&ready).into_bytes()));
             st.attach(wtx);
         }
         tokio::spawn(write_loop(shell.clone(), wrx));
@@ -252,11 +379,11 @@ impl Manager {
     }
 
     pub async fn send(&self, id: &str, command: &str, timeout_seconds: Option<u64>) -> Result<Sent, SessionError> {
-        let s = self.find(id)?;
+        let s = self.find(id).await?;
         let timeout = timeout_seconds.filter(|t| *t > 0).map(Duration::from_secs);
         let (enqueued, state) = {
             let mut st = s.lock();
-            st.last_used = Instant::now();
+            st.touch();
             (st.enqueue(command, timeout), st.phase)
         };
         let (command_id, queued, dispatched) = self.told(&s, enqueued)?;
@@ -276,7 +403,7 @@ impl Manager {
         max_bytes: Option<usize>,
         wait: Duration,
     ) -> Result<ReadResult, SessionError> {
-        let s = self.find(id)?;
+        let s = self.find(id).await?;
         s.touch();
         let max = max_bytes.unwrap_or(DEFAULT_READ).clamp(64, MAX_READ);
         let deadline = tokio::time::Instant::now() + wait;
@@ -331,10 +458,10 @@ impl Manager {
     /// Ctrl-C to the running command, never queued behind sends; the commands queued behind
     /// it are dropped. Asked again for the same command, it terminates, then kills.
     pub async fn interrupt(&self, id: &str) -> Result<Interrupted, SessionError> {
-        let s = self.find(id)?;
+        let s = self.find(id).await?;
         let (command_id, how, send_now, cancelled, state) = {
             let mut st = s.lock();
-            st.last_used = Instant::now();
+            st.touch();
             if let Err(e) = st.check_usable() {
                 drop(st);
                 return self.told(&s, Err(e));
@@ -359,10 +486,10 @@ impl Manager {
     /// Types `bytes` into the running program (to answer its prompt), after everything
     /// typed before.
     pub async fn write(&self, id: &str, bytes: &[u8]) -> Result<Written, SessionError> {
-        let s = self.find(id)?;
+        let s = self.find(id).await?;
         let given = {
             let mut st = s.lock();
-            st.last_used = Instant::now();
+            st.touch();
             st.give_input(bytes)
         };
         let command_id = self.told(&s, given)?;
@@ -375,10 +502,10 @@ impl Manager {
         if !(1..=1000).contains(&rows) || !(1..=1000).contains(&cols) {
             return Err(SessionError::BadCommand("rows and cols must be between 1 and 1000".into()));
         }
-        let s = self.find(id)?;
+        let s = self.find(id).await?;
         let shell = {
             let mut st = s.lock();
-            st.last_used = Instant::now();
+            st.touch();
             let usable = st.check_usable();
             drop(st);
             self.told(&s, usable)?;
@@ -391,7 +518,7 @@ impl Manager {
 
     /// Stops whatever runs, ends the shell and forgets the id.
     pub async fn close(&self, id: &str) -> Result<ClosedSession, SessionError> {
-        let s = self.find(id)?;
+        let s = self.find(id).await?;
         close_session(&s).await;
         self.remove(&s.id);
         Ok(ClosedSession { session_id: s.id.clone(), state: SessionState::Closed })
@@ -399,16 +526,27 @@ impl Manager {
 
     /// Closes every session (at exit), all at once: one dead remote must not hold up the
     /// others, and the whole lasts at most `SHUTDOWN`.
+    /// Agent shells are let go, not closed: they live on for the next process.
     pub async fn shutdown(&self) {
         let sessions: Vec<Arc<Session>> = std::mem::take(&mut self.table().sessions).into_values().collect();
-        let closes = futures::future::join_all(sessions.iter().map(close_session));
+        let closes = futures::future::join_all(sessions.iter().map(|s| async move {
+            if s.lock().persistent {
+                if let Some(shell) = s.take_shell() {
+                    shell.detach().await;
+                }
+            } else {
+                close_session(s).await;
+            }
+        }));
         let _ = tokio::time::timeout(SHUTDOWN, closes).await;
     }
 }
 
 /// Whether the reaper closes a session in this state.
 fn idle(st: &State) -> bool {
-    !matches!(st.phase, SessionState::Opening | SessionState::Closing)
+    // An agent shell's idle clock is on its host, shared by every process using it.
+    !st.persistent
+        && !matches!(st.phase, SessionState::Opening | SessionState::Closing)
         && st.idle_ttl.is_some_and(|ttl| st.last_used.elapsed() >= ttl)
 }
 
@@ -417,6 +555,10 @@ async fn reap(inner: Weak<Inner>, every: Duration) {
     loop {
         tick.tick().await;
         let Some(inner) = inner.upgrade() else { return };
+        // The hosts end their idle agent shells; the ones held here then end by themselves.
+        let hosts: Vec<String> = inner.hosts.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+        let reaps = hosts.iter().map(|h| tokio::time::timeout(DISCOVER_LIMIT, inner.driver.reap(h)));
+        futures::future::join_all(reaps).await;
         let due: Vec<Arc<Session>> = {
             let t = inner.table.lock().unwrap_or_else(|p| p.into_inner());
             t.sessions.values().filter(|s| idle(&s.lock())).cloned().collect()
@@ -426,7 +568,7 @@ async fn reap(inner: Weak<Inner>, every: Duration) {
             if !close_session_if(&s, idle).await {
                 continue;
             }
-            inner.table.lock().unwrap_or_else(|p| p.into_inner()).sessions.retain(|_, x| x.id != s.id);
+            inner.table.lock().unwrap_or_else(|p| p.into_inner()).sessions.remove(&s.id);
         }
     }
 }

@@ -4,11 +4,15 @@
 //! besides sessions, one-shot work on a host (`oneshot`: exec, put, get, hosts).
 //! No UI imports; `mcp/` is the only caller.
 
+pub mod agent;
 pub mod driver;
 pub mod files;
+pub mod frames;
+pub mod host;
 pub mod keys;
 pub mod local;
 mod manager;
+pub mod persist;
 pub mod oneshot;
 pub mod output;
 pub mod protocol;
@@ -17,7 +21,8 @@ pub mod ring;
 mod session;
 mod tasks;
 
-pub use driver::{Connected, Driver, DriverError, Drivers, Output, Shell, Stop};
+pub use agent::AgentDriver;
+pub use driver::{Adopted, Connected, Driver, DriverError, Drivers, Output, Shell, Spec, Stop};
 pub use local::LocalDriver;
 pub use manager::{Manager, ManagerConfig};
 pub use oneshot::Machines;

@@ -168,6 +168,13 @@ impl Scanner {
         self.head = head(nonce);
     }
 
+    /// Picks up in the middle of command `nonce`'s output (its start marker was seen).
+    pub fn running(&mut self, nonce: &str) {
+        self.mode = Mode::Running;
+        self.head = head(nonce);
+        self.held.clear();
+    }
+
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<Piece> {
         let mut buf = std::mem::take(&mut self.held);
         buf.extend_from_slice(chunk);

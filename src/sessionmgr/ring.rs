@@ -24,6 +24,8 @@ pub struct Ring {
     capacity: usize,
     /// Offset of the next byte to be written; the oldest byte kept is `end - len`.
     end: u64,
+    /// No byte before this offset was ever held (see [`Ring::skip_to`]).
+    floor: u64,
 }
 
 impl Ring {
@@ -31,7 +33,7 @@ impl Ring {
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         // Grown on demand: an idle session costs little until it prints.
-        Ring { buf: Vec::new(), capacity, end: 0 }
+        Ring { buf: Vec::new(), capacity, end: 0, floor: 0 }
     }
 
     pub fn capacity(&self) -> usize {
@@ -49,7 +51,16 @@ impl Ring {
     }
 
     fn len(&self) -> usize {
-        (self.end.min(self.capacity as u64)) as usize
+        ((self.end - self.floor).min(self.capacity as u64)) as usize
+    }
+
+    /// Moves the end to `offset` without holding the bytes before it: reads below it are
+    /// truncated. Does nothing when the end is already there or past.
+    pub fn skip_to(&mut self, offset: u64) {
+        if offset > self.end {
+            self.end = offset;
+            self.floor = offset;
+        }
     }
 
     fn pos(&self, offset: u64) -> usize {
@@ -119,6 +130,18 @@ mod tests {
         assert_eq!(r.read(9, 10, u64::MAX), Slice { data: vec![], start: 6, truncated: false });
         r.push(b"0123456789");
         assert_eq!(r.read(0, 10, u64::MAX), Slice { data: b"6789".to_vec(), start: 12, truncated: true });
+    }
+
+    #[test]
+    fn a_ring_taken_up_later_holds_nothing_before_its_start() {
+        let mut r = Ring::new(8);
+        r.skip_to(100);
+        assert_eq!((r.start(), r.end()), (100, 100));
+        assert_eq!(r.read(50, 10, u64::MAX), Slice { data: vec![], start: 100, truncated: true });
+        r.push(b"abc");
+        assert_eq!(r.read(100, 10, u64::MAX), Slice { data: b"abc".to_vec(), start: 100, truncated: false });
+        r.push(b"0123456789");
+        assert_eq!(r.read(0, 10, u64::MAX), Slice { data: b"23456789".to_vec(), start: 105, truncated: true });
     }
 
     proptest! {

@@ -3,6 +3,7 @@
 
 use super::driver::Stop;
 use super::output;
+use super::persist::{Plan, Typed};
 use super::protocol::{self, Piece, Scanner};
 use super::ring::Ring;
 use super::{ReadResult, SessionError, SessionState};
@@ -20,6 +21,19 @@ const MAX_COMMAND: usize = 1 << 20;
 const MAX_QUEUED_BYTES: usize = 8 << 20;
 /// Quiet time before the tail of the output is taken for a prompt.
 pub const QUIET: Duration = Duration::from_millis(300);
+/// An agent shell's host hears that it was used at most this often.
+const USED_EVERY: Duration = Duration::from_secs(5);
+
+/// What goes to the shell, in order.
+#[derive(Debug)]
+pub enum Write {
+    /// Typed into its terminal.
+    Type(Vec<u8>),
+    /// Kept in the command log on an agent shell's host (see `persist`).
+    Note(String),
+    /// The session was used.
+    Used,
+}
 
 #[derive(Debug)]
 pub struct Command {
@@ -78,7 +92,14 @@ pub struct State {
     /// Count of non-blank bytes printed so far: whether a command reacted to a signal
     /// (the shell answers Ctrl-C with a bare newline).
     pub visible: u64,
-    writes: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    writes: Option<mpsc::UnboundedSender<Write>>,
+    /// Raw bytes of output read so far (agent shells: the position in the host's files).
+    raw: u64,
+    /// Commands an earlier process typed, met again while its output is read again.
+    replay: VecDeque<Typed>,
+    /// An agent shell: what is typed is noted on its host first.
+    pub persistent: bool,
+    used_told: Option<Instant>,
 }
 
 impl State {
@@ -99,11 +120,88 @@ impl State {
             last_output: now,
             visible: 0,
             writes: None,
+            raw: 0,
+            replay: VecDeque::new(),
+            persistent: false,
+            used_told: None,
         }
     }
 
-    pub fn attach(&mut self, writes: mpsc::UnboundedSender<Vec<u8>>) {
+    /// An agent shell taken up from its host: reading its output from `plan.from` on
+    /// brings it to where the process that typed into it was.
+    pub fn resume(ring_bytes: usize, idle_ttl: Option<Duration>, ready_nonce: &str, plan: Plan, idle: Duration) -> Self {
+        let mut st = State::new(ring_bytes, idle_ttl, ready_nonce);
+        st.persistent = true;
+        st.raw = plan.from;
+        st.next_id = plan.next_id;
+        st.last_used = Instant::now().checked_sub(idle).unwrap_or_else(Instant::now);
+        if !plan.shell.is_empty() {
+            st.shell_kind = plan.shell.clone();
+        }
+        st.replay = plan.then.into();
+        if let Some(first) = plan.first {
+            st.phase = SessionState::Ready;
+            match plan.mid_command {
+                None => st.replay_dispatch(first),
+                Some(at) => {
+                    st.replay_dispatch(first);
+                    st.ring.skip_to(at);
+                    if let Some(c) = st.running.as_mut() {
+                        c.started = true;
+                        st.scanner.running(&c.nonce);
+                    }
+                }
+            }
+        }
+        st
+    }
+
+    /// Command `t`, typed by an earlier process, starts here.
+    fn replay_dispatch(&mut self, t: Typed) {
+        if let Some(mut cmd) = self.running.take() {
+            // Its end never showed in the output.
+            cmd.end = Some(self.ring.end());
+            self.remember(cmd);
+        }
+        self.ring.skip_to(t.offset);
+        self.scanner.begin(&t.nonce);
+        self.phase = SessionState::Busy;
+        self.running = Some(Command {
+            id: t.id,
+            nonce: t.nonce,
+            text: String::new(),
+            timeout: None,
+            start: self.ring.end(),
+            end: None,
+            exit_code: None,
+            timed_out: false,
+            interrupted: false,
+            stops: 0,
+            nudged_at: None,
+            started: false,
+            deferred: None,
+        });
+    }
+
+    pub fn attach(&mut self, writes: mpsc::UnboundedSender<Write>) {
         self.writes = Some(writes);
+    }
+
+    /// The session was used now (its idle clock, here and on an agent shell's host).
+    pub fn touch(&mut self) {
+        let now = Instant::now();
+        self.last_used = now;
+        if self.persistent && self.used_told.is_none_or(|t| now.duration_since(t) >= USED_EVERY) {
+            self.used_told = Some(now);
+            if let Some(w) = &self.writes {
+                let _ = w.send(Write::Used);
+            }
+        }
+    }
+
+    /// Output before raw offset `at` is lost.
+    pub fn gap(&mut self, at: u64) {
+        self.raw = self.raw.max(at);
     }
 
     pub fn check_usable(&self) -> Result<(), SessionError> {
@@ -172,10 +270,16 @@ impl State {
         let mut cmd = self.queue.pop_front()?;
         cmd.start = self.ring.end();
         self.scanner.begin(&cmd.nonce);
+        // What an earlier process typed and this one has not met yet never reached the shell.
+        self.replay.clear();
         // NUL was refused at enqueue, so there is always a line.
         let line = protocol::command_line(&std::mem::take(&mut cmd.text), &cmd.nonce).unwrap_or_default();
         if let Some(w) = &self.writes {
-            let _ = w.send(line.into_bytes());
+            if self.persistent {
+                let t = Typed { id: cmd.id, nonce: cmd.nonce.clone(), raw: self.raw, offset: cmd.start };
+                let _ = w.send(Write::Note(t.line()));
+            }
+            let _ = w.send(Write::Type(line.into_bytes()));
         }
         self.phase = SessionState::Busy;
         let d = Dispatched { id: cmd.id, timeout: cmd.timeout };
@@ -185,7 +289,7 @@ impl State {
 
     /// Types `bytes` after everything typed so far; false when the shell is gone.
     pub fn type_in_order(&self, bytes: &[u8]) -> bool {
-        self.writes.as_ref().is_some_and(|w| w.send(bytes.to_vec()).is_ok())
+        self.writes.as_ref().is_some_and(|w| w.send(Write::Type(bytes.to_vec())).is_ok())
     }
 
     /// Takes back a stop still waiting for command `id` to start (it never did).
@@ -222,8 +326,31 @@ impl State {
         Ok(id)
     }
 
-    /// Takes a chunk of shell output; says what the manager has to do next.
-    pub fn absorb(&mut self, chunk: &[u8]) -> Actions {
+    /// Takes a chunk of shell output; says what the manager has to do next. Commands an
+    /// earlier process typed start where its log says.
+    pub fn absorb(&mut self, mut chunk: &[u8]) -> Actions {
+        let mut acts = Actions::default();
+        loop {
+            while let Some(t) = self.replay.front()
+                && t.raw <= self.raw
+            {
+                if let Some(t) = self.replay.pop_front() {
+                    self.replay_dispatch(t);
+                }
+            }
+            if chunk.is_empty() {
+                return acts;
+            }
+            let k = self.replay.front().map_or(chunk.len(), |t| ((t.raw - self.raw) as usize).min(chunk.len()));
+            let a = self.absorb_here(&chunk[..k]);
+            self.raw += k as u64;
+            chunk = &chunk[k..];
+            acts.dispatched = a.dispatched.or(acts.dispatched);
+            acts.stop = a.stop.or(acts.stop);
+        }
+    }
+
+    fn absorb_here(&mut self, chunk: &[u8]) -> Actions {
         let mut next = None;
         let mut stop = None;
         for piece in self.scanner.feed(chunk) {
@@ -235,6 +362,11 @@ impl State {
                 }
                 Piece::Ready(kind) => {
                     self.shell_kind = if kind.is_empty() { "sh".into() } else { kind };
+                    if self.persistent
+                        && let Some(w) = &self.writes
+                    {
+                        let _ = w.send(Write::Note(format!("R {}", self.shell_kind)));
+                    }
                     if self.phase == SessionState::Opening {
                         self.phase = SessionState::Ready;
                     }

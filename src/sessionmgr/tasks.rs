@@ -3,10 +3,10 @@
 //! (deferred, repeated, escalated on timeout) and closing a session.
 
 use super::driver::{Shell, Stop};
-use super::session::{Dispatched, State};
+use super::session::{Dispatched, State, Write};
 use super::{Output, SessionState};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 pub(super) struct Session {
@@ -34,7 +34,7 @@ impl Session {
     }
 
     pub(super) fn touch(&self) {
-        self.lock().last_used = Instant::now();
+        self.lock().touch();
     }
 
     /// Waits until `done` holds or `within` passes; true when it holds.
@@ -101,10 +101,16 @@ pub(super) async fn close_session_if(s: &Arc<Session>, now: impl Fn(&State) -> b
     true
 }
 
-pub(super) async fn write_loop(shell: Arc<dyn Shell>, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
-    while let Some(bytes) = rx.recv().await {
-        if shell.write(&bytes).await.is_err() {
-            break;
+pub(super) async fn write_loop(shell: Arc<dyn Shell>, mut rx: mpsc::UnboundedReceiver<Write>) {
+    while let Some(w) = rx.recv().await {
+        match w {
+            Write::Type(bytes) => {
+                if shell.write(&bytes).await.is_err() {
+                    break;
+                }
+            }
+            Write::Note(line) => shell.note(line).await,
+            Write::Used => shell.used().await,
         }
     }
 }
@@ -125,6 +131,7 @@ pub(super) async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, gr
                     let _ = deliver(&s, id, how).await;
                 }
             }
+            Output::Gap(at) => s.lock().gap(at),
             Output::Closed(why) => {
                 reason = why;
                 break;

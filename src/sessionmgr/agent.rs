@@ -1,0 +1,476 @@
+//! The agent-shell driver: every session is a tmux session on its host (see
+//! [`super::host`]), reached through `navi agent-shell attach` there: a child process
+//! locally, a channel of the pool's connection on a remote. The same commands and frames
+//! serve both; they differ only in how a navi on the host is started.
+//!
+//! A lost bridge (the connection dropped, the process killed) is opened again, and the
+//! output resumes at the raw offset reached, so nothing is lost or repeated; the session
+//! ends only when its host says so (`X`). A remote without a navi that knows agent shells
+//! gets the fallback driver's shells, which end with their connection.
+
+use super::driver::{Adopted, Connected, Driver, DriverError, Output, Shell, Spec, Stop};
+use super::frames::{Decoder, Frame};
+use super::host::{self, Header, Listed};
+use crate::backend::agent_shells;
+use crate::backend::shell::quote;
+use crate::ssh::{Pool, ShellWriter};
+use async_trait::async_trait;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// For a host command (`create`, `list`, …) to answer.
+const RUN_LIMIT: Duration = Duration::from_secs(20);
+/// For the bridge to say what it holds.
+const HEADER_LIMIT: Duration = Duration::from_secs(20);
+/// The longest pause between attempts to open a lost bridge again.
+const RETRY_MAX: Duration = Duration::from_secs(15);
+const RETRY_FIRST: Duration = Duration::from_millis(250);
+/// Bytes of host-command output kept (a listing of 64 sessions is a few KiB).
+const RUN_OUTPUT_MAX: usize = 1 << 20;
+
+/// Where the hosts' navi runs.
+enum Place {
+    /// This machine: this very binary.
+    Local { exe: PathBuf },
+    Remote { pool: Arc<Pool> },
+}
+
+/// What a host command printed.
+struct Ran {
+    status: Option<i32>,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+impl Ran {
+    fn stderr(&self) -> String {
+        crate::text::sanitize_line(String::from_utf8_lossy(&self.stderr).trim())
+    }
+
+    /// The host has no navi, or one from before agent shells.
+    fn no_navi(&self) -> bool {
+        self.status == Some(127)
+            || (self.status == Some(2) && String::from_utf8_lossy(&self.stderr).contains("unrecognized subcommand"))
+    }
+}
+
+/// The script that runs `navi agent-shell ARGS` on a remote: navi from `~/.local/bin` or
+/// the PATH; 127 when there is none.
+fn remote_script(args: &[String]) -> String {
+    let words: Vec<String> = args.iter().map(|a| quote(a)).collect();
+    let script = format!(
+        "PATH=\"$HOME/.local/bin:$PATH\"; export PATH; command -v navi >/dev/null 2>&1 || exit 127\n\
+         exec navi agent-shell {}",
+        words.join(" ")
+    );
+    format!("exec sh -c {}", quote(&script))
+}
+
+/// How frames reach the bridge.
+enum Sink {
+    Local { stdin: tokio::process::ChildStdin, _child: tokio::process::Child },
+    Remote(ShellWriter),
+}
+
+impl Sink {
+    async fn send(&mut self, frame: &Frame) -> Result<(), String> {
+        let bytes = frame.encode();
+        match self {
+            Sink::Local { stdin, .. } => {
+                stdin.write_all(&bytes).await.map_err(|e| e.to_string())?;
+                stdin.flush().await.map_err(|e| e.to_string())
+            }
+            Sink::Remote(w) => w.write(&bytes).await.map_err(|e| e.to_string()),
+        }
+    }
+}
+
+impl Place {
+    async fn run(&self, host: &str, args: &[String]) -> Result<Ran, DriverError> {
+        let gone = |reason: String| DriverError::Open { host: host.to_string(), reason };
+        match self {
+            Place::Local { exe } => {
+                let child = tokio::process::Command::new(exe)
+                    .arg("agent-shell")
+                    .args(args)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .kill_on_drop(true)
+                    .spawn()
+                    .map_err(|e| gone(format!("cannot run {}: {e}", exe.display())))?;
+                let out = tokio::time::timeout(RUN_LIMIT, child.wait_with_output())
+                    .await
+                    .map_err(|_| gone(format!("navi agent-shell {} did not answer in time", args[0])))?
+                    .map_err(|e| gone(e.to_string()))?;
+                let cut = |mut v: Vec<u8>| {
+                    v.truncate(RUN_OUTPUT_MAX);
+                    v
+                };
+                Ok(Ran { status: out.status.code(), stdout: cut(out.stdout), stderr: cut(out.stderr) })
+            }
+            Place::Remote { pool } => {
+                let o = pool.exec_within(host, &remote_script(args), None, RUN_LIMIT).await.map_err(|e| gone(e.to_string()))?;
+                Ok(Ran { status: o.status, stdout: o.stdout, stderr: o.stderr })
+            }
+        }
+    }
+
+    /// Starts `navi agent-shell attach NAME` on the host: where frames go, and its output.
+    async fn bridge(&self, host: &str, name: &str) -> Result<(Sink, mpsc::Receiver<Vec<u8>>), String> {
+        match self {
+            Place::Local { exe } => {
+                let mut child = tokio::process::Command::new(exe)
+                    .args(["agent-shell", "attach", name])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::null())
+                    .kill_on_drop(true)
+                    .spawn()
+                    .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+                let (Some(stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
+                    return Err("the bridge has no pipes".into());
+                };
+                let (tx, rx) = mpsc::channel(16);
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 256 * 1024];
+                    while let Ok(n) = stdout.read(&mut buf).await {
+                        if n == 0 || tx.send(buf[..n].to_vec()).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                Ok((Sink::Local { stdin, _child: child }, rx))
+            }
+            Place::Remote { pool } => {
+                let args = ["attach".to_string(), name.to_string()];
+                let channel = pool.open_command(host, &remote_script(&args)).await.map_err(|e| e.to_string())?;
+                let (writer, rx) = channel.into_parts();
+                Ok((Sink::Remote(writer), rx))
+            }
+        }
+    }
+}
+
+pub struct AgentDriver {
+    place: Arc<Place>,
+    /// For a remote without a navi that knows agent shells.
+    fallback: Option<Arc<dyn Driver>>,
+}
+
+impl AgentDriver {
+    /// Agent shells on this machine, run by this binary.
+    pub fn local() -> Result<Self, std::io::Error> {
+        Ok(AgentDriver { place: Arc::new(Place::Local { exe: std::env::current_exe()? }), fallback: None })
+    }
+
+    /// Agent shells on the pool's remotes; `fallback` opens shells where navi is missing.
+    pub fn remote(pool: Arc<Pool>, fallback: Arc<dyn Driver>) -> Self {
+        AgentDriver { place: Arc::new(Place::Remote { pool }), fallback: Some(fallback) }
+    }
+
+    async fn attach(&self, host: &str, name: &str) -> Result<(Connected, Header), DriverError> {
+        let open = |reason: String| DriverError::Open { host: host.to_string(), reason };
+        let (frames, frames_rx) = mpsc::unbounded_channel();
+        let (out_tx, output) = mpsc::channel(64);
+        let (head_tx, head_rx) = oneshot::channel();
+        let task = tokio::spawn(link(self.place.clone(), host.to_string(), name.to_string(), frames_rx, out_tx, head_tx));
+        let header = match tokio::time::timeout(HEADER_LIMIT, head_rx).await {
+            Ok(Ok(Ok(h))) => h,
+            Ok(Ok(Err(e))) => {
+                task.abort();
+                return Err(open(e));
+            }
+            _ => {
+                task.abort();
+                return Err(open(format!("the agent shell {name} did not answer in time")));
+            }
+        };
+        let shell = AgentShell {
+            name: name.to_string(),
+            host: host.to_string(),
+            place: self.place.clone(),
+            frames,
+            task: Mutex::new(Some(task)),
+        };
+        Ok((Connected { shell: Arc::new(shell), output }, header))
+    }
+}
+
+#[async_trait]
+impl Driver for AgentDriver {
+    async fn connect(&self, hostname: &str) -> Result<Connected, DriverError> {
+        let spec = Spec { ready: super::protocol::nonce(), idle_ttl_seconds: 0, ring_bytes: 1 << 20, max_sessions: 64 };
+        self.open(hostname, &spec).await
+    }
+
+    async fn open(&self, hostname: &str, spec: &Spec) -> Result<Connected, DriverError> {
+        let args: Vec<String> = [
+            "create",
+            "--hostname",
+            hostname,
+            "--ttl",
+            &spec.idle_ttl_seconds.to_string(),
+            "--seg",
+            &spec.ring_bytes.max(4096).to_string(),
+            "--ready",
+            &spec.ready,
+            "--max",
+            &spec.max_sessions.to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let ran = self.place.run(hostname, &args).await?;
+        if ran.no_navi()
+            && let Some(f) = &self.fallback
+        {
+            return f.connect(hostname).await;
+        }
+        let name = String::from_utf8_lossy(&ran.stdout).trim().to_string();
+        match ran.status {
+            Some(0) if agent_shells::is_name(&name) => {}
+            Some(host::FULL) => return Err(DriverError::Full(ran.stderr())),
+            _ => {
+                return Err(DriverError::Open {
+                    host: hostname.to_string(),
+                    reason: format!("navi agent-shell create: {}", ran.stderr()),
+                });
+            }
+        }
+        let (connected, _) = self.attach(hostname, &name).await?;
+        Ok(connected)
+    }
+
+    async fn adopt(&self, hostname: &str, name: &str) -> Result<Option<Adopted>, DriverError> {
+        if !agent_shells::is_name(name) {
+            return Ok(None);
+        }
+        let (connected, header) = self.attach(hostname, name).await?;
+        if header.meta.is_none() {
+            connected.shell.detach().await;
+            return Ok(None);
+        }
+        Ok(Some(Adopted { connected, header }))
+    }
+
+    async fn list(&self, hostname: &str) -> Result<Vec<Listed>, DriverError> {
+        let ran = self.place.run(hostname, &["list".to_string()]).await?;
+        if ran.no_navi() {
+            return Ok(Vec::new());
+        }
+        if ran.status != Some(0) {
+            return Err(DriverError::Open { host: hostname.into(), reason: format!("listing: {}", ran.stderr()) });
+        }
+        serde_json::from_slice(&ran.stdout)
+            .map_err(|e| DriverError::Open { host: hostname.into(), reason: format!("listing: {e}") })
+    }
+
+    async fn reap(&self, hostname: &str) -> Result<(), DriverError> {
+        let ran = self.place.run(hostname, &["reap".to_string()]).await?;
+        if ran.status == Some(0) || ran.no_navi() {
+            Ok(())
+        } else {
+            Err(DriverError::Open { host: hostname.into(), reason: format!("reaping: {}", ran.stderr()) })
+        }
+    }
+}
+
+/// Carries frames both ways for one session, opening the bridge again when it is lost.
+async fn link(
+    place: Arc<Place>,
+    host: String,
+    name: String,
+    mut frames: mpsc::UnboundedReceiver<Frame>,
+    out: mpsc::Sender<Output>,
+    head: oneshot::Sender<Result<Header, String>>,
+) {
+    let mut head = Some(head);
+    // Where the output goes on: set by the session's `Follow`, then by what arrives.
+    let mut pos: Option<u64> = None;
+    let mut pause = RETRY_FIRST;
+    loop {
+        let (mut sink, mut rx) = match place.bridge(&host, &name).await {
+            Ok(b) => b,
+            Err(e) => {
+                if let Some(h) = head.take() {
+                    let _ = h.send(Err(e));
+                    return;
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(RETRY_MAX);
+                continue;
+            }
+        };
+        if let Some(p) = pos
+            && sink.send(&Frame::Follow(p)).await.is_err()
+        {
+            continue;
+        }
+        let mut decoder = Decoder::default();
+        let mut headed = false;
+        'bridge: loop {
+            tokio::select! {
+                f = frames.recv() => {
+                    let Some(f) = f else { return };
+                    if let Frame::Follow(p) = f {
+                        if pos.is_some() {
+                            continue;
+                        }
+                        pos = Some(p);
+                    }
+                    if sink.send(&f).await.is_err() {
+                        break 'bridge;
+                    }
+                }
+                chunk = rx.recv() => {
+                    let Some(chunk) = chunk else { break 'bridge };
+                    decoder.feed(&chunk);
+                    loop {
+                        let frame = match decoder.next() {
+                            Ok(Some(f)) => f,
+                            Ok(None) => break,
+                            Err(_) => break 'bridge,
+                        };
+                        match frame {
+                            Frame::Meta(json) if !headed => {
+                                headed = true;
+                                let parsed: Result<Header, String> = serde_json::from_slice(&json).map_err(|e| format!("a bad header: {e}"));
+                                match head.take() {
+                                    Some(h) => {
+                                        let _ = h.send(parsed);
+                                    }
+                                    None => {
+                                        if parsed.as_ref().map_or(true, |h| h.meta.is_none()) {
+                                            let _ = out.send(Output::Closed("the agent shell is gone".into())).await;
+                                            return;
+                                        }
+                                        pause = RETRY_FIRST;
+                                    }
+                                }
+                            }
+                            Frame::Data(at, bytes) => {
+                                let expected = pos.unwrap_or(at);
+                                if at > expected && out.send(Output::Gap(at)).await.is_err() {
+                                    return;
+                                }
+                                if at < expected {
+                                    // Already had these (a resumed bridge): keep what is new.
+                                    let skip = ((expected - at) as usize).min(bytes.len());
+                                    pos = Some(at + bytes.len() as u64);
+                                    if skip < bytes.len() && out.send(Output::Data(bytes[skip..].to_vec())).await.is_err() {
+                                        return;
+                                    }
+                                    continue;
+                                }
+                                pos = Some(at + bytes.len() as u64);
+                                if out.send(Output::Data(bytes)).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Frame::Gone(at) => {
+                                pos = Some(at);
+                                if out.send(Output::Gap(at)).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Frame::Ended(why) => {
+                                let why = crate::text::sanitize_line(&String::from_utf8_lossy(&why));
+                                let _ = out.send(Output::Closed(why)).await;
+                                return;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(h) = head.take() {
+            let _ = h.send(Err("the agent shell's bridge ended before saying what it holds".into()));
+            return;
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(RETRY_MAX);
+    }
+}
+
+struct AgentShell {
+    name: String,
+    host: String,
+    place: Arc<Place>,
+    frames: mpsc::UnboundedSender<Frame>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl AgentShell {
+    fn send(&self, f: Frame) -> Result<(), DriverError> {
+        self.frames.send(f).map_err(|_| DriverError::Gone("the agent shell's link is closed".into()))
+    }
+
+    fn stop_link(&self) {
+        if let Some(t) = self.task.lock().ok().and_then(|mut t| t.take()) {
+            t.abort();
+        }
+    }
+}
+
+#[async_trait]
+impl Shell for AgentShell {
+    async fn write(&self, data: &[u8]) -> Result<(), DriverError> {
+        self.send(Frame::Type(data.to_vec()))
+    }
+
+    async fn stop(&self, how: Stop) -> Result<(), DriverError> {
+        match how {
+            Stop::Interrupt => self.send(Frame::Type(vec![0x03])),
+            // Ctrl-\ (SIGQUIT) kills what ignores Ctrl-C; the interactive shell ignores it.
+            Stop::Terminate => self.send(Frame::Type(vec![0x03, 0x1c])),
+            Stop::Kill => self.send(Frame::Kill),
+        }
+    }
+
+    async fn resize(&self, rows: u16, cols: u16) -> Result<(), DriverError> {
+        self.send(Frame::Resize(rows, cols))
+    }
+
+    fn typed_interrupt(&self) -> Option<&'static [u8]> {
+        Some(&[0x03])
+    }
+
+    fn name(&self) -> Option<String> {
+        Some(self.name.clone())
+    }
+
+    async fn follow(&self, from: u64) {
+        let _ = self.send(Frame::Follow(from));
+    }
+
+    async fn note(&self, line: String) {
+        let _ = self.send(Frame::Note(line.into_bytes()));
+    }
+
+    async fn used(&self) {
+        let _ = self.send(Frame::Used);
+    }
+
+    async fn close(&self) {
+        let _ = self.send(Frame::Kill);
+        let _ = self.place.run(&self.host, &["kill".to_string(), self.name.clone()]).await;
+        self.stop_link();
+    }
+
+    async fn detach(&self) {
+        self.stop_link();
+    }
+}
+
+impl Drop for AgentShell {
+    fn drop(&mut self) {
+        self.stop_link();
+    }
+}

@@ -1,0 +1,543 @@
+//! The host side of agent shells: `navi agent-shell …`, run by navi on the machine where
+//! the shells live (this one, or a remote through the pool), so that they outlive any
+//! `navi mcp` process and any connection.
+//!
+//! Each shell is a tmux session on the `navi-agents` server (see
+//! [`crate::backend::agent_shells`]). Its folder `<state>/agent-shells/<name>/` holds:
+//! `meta.json` (written once at creation), `seg.<n>` (the pane's raw output, `pipe-pane`d
+//! into `navi agent-shell pipe`, cut into segments of `seg` bytes so raw offset `o` is in
+//! `seg.<o / seg>`; the last [`KEEP_SEGMENTS`] are kept), `cmds` (the notes `navi mcp`
+//! leaves: where each command was typed, see `sessionmgr::persist`), `used` (its mtime is
+//! the idle clock) and `end` (written when the pane's output ended).
+//!
+//! `attach` is the bridge a `navi mcp` talks to (see [`super::frames`]): it follows the
+//! segments with inotify and types through a tmux control-mode client, so typing costs no
+//! process start.
+
+use super::frames::{Decoder, Frame};
+use crate::backend::agent_shells::{self, SOCKET};
+use crate::backend::shell::quote;
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// The folder of agent shells inside navi's state folder.
+pub const DIR: &str = "agent-shells";
+/// Output segments kept per session (the one being written and the ones before).
+pub const KEEP_SEGMENTS: u64 = 3;
+/// Exit status of `create` when the host already holds its limit of agent shells.
+pub const FULL: i32 = 3;
+/// Exit status when there is no agent shell of that name.
+pub const NO_SUCH: i32 = 4;
+const META_MAX: u64 = 64 << 10;
+/// The command log is cut to its newer half past this size.
+const CMDS_MAX: u64 = 64 << 10;
+const TMUX_LIMIT: Duration = Duration::from_secs(10);
+/// Bytes typed per control-mode line (3 bytes of text each).
+const TYPE_CHUNK: usize = 2048;
+/// Folders without a tmux session are kept this long (one may be in the making).
+const ORPHAN_GRACE: u64 = 120;
+
+/// What a session's folder says about it, written once by `create`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Meta {
+    pub name: String,
+    /// The name `navi mcp` knows this host by (`local` or a remote's name).
+    pub hostname: String,
+    pub created: i64,
+    /// Idle time after which the reaper ends it; 0: never.
+    pub ttl: u64,
+    /// Bytes per output segment.
+    pub seg: u64,
+    /// The nonce of the start-up line's ready marker.
+    pub ready: String,
+}
+
+/// What `attach` says first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Header {
+    pub meta: Option<Meta>,
+    /// The command log, oldest first.
+    pub cmds: Vec<String>,
+    /// The oldest raw offset still on disk.
+    pub kept: u64,
+    /// The raw offset just past the newest byte.
+    pub end: u64,
+    pub alive: bool,
+    pub idle_seconds: u64,
+}
+
+/// One session as `list` prints it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Listed {
+    pub name: String,
+    pub hostname: String,
+    pub created: i64,
+    pub ttl: u64,
+    pub idle_seconds: u64,
+    pub alive: bool,
+}
+
+pub fn base(state_dir: &Path) -> PathBuf {
+    state_dir.join(DIR)
+}
+
+fn seg_path(dir: &Path, n: u64) -> PathBuf {
+    dir.join(format!("seg.{n}"))
+}
+
+fn now() -> i64 {
+    crate::text::now_unix()
+}
+
+fn fail(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// Runs tmux on the agent-shell server, killed past a time limit.
+fn tmux(args: &[&str]) -> io::Result<std::process::Output> {
+    let mut child = Command::new("tmux")
+        .args(["-u", "-L", SOCKET])
+        .args(args)
+        .env_remove("TMUX")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(format!("cannot run tmux: {e}")))?;
+    let deadline = Instant::now() + TMUX_LIMIT;
+    let mut pause = Duration::from_micros(200);
+    loop {
+        if child.try_wait()?.is_some() {
+            return child.wait_with_output();
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(fail(format!("tmux {} did not answer within {} s", args.join(" "), TMUX_LIMIT.as_secs())));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(20));
+    }
+}
+
+/// The agent shells the tmux server has (none when it is not running).
+fn live_names() -> io::Result<Vec<String>> {
+    let out = tmux(&["list-sessions", "-F", "#{session_name}"])?;
+    if !out.status.success() {
+        // No server: no sessions.
+        return Ok(Vec::new());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).lines().filter(|n| agent_shells::is_name(n)).map(String::from).collect())
+}
+
+fn target(name: &str) -> String {
+    format!("={name}:")
+}
+
+pub fn read_meta(dir: &Path) -> io::Result<Meta> {
+    let text = crate::files::read_text(&dir.join("meta.json"), META_MAX)?
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no meta.json"))?;
+    serde_json::from_str(&text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("meta.json: {e}")))
+}
+
+fn idle_seconds(dir: &Path) -> u64 {
+    fs::symlink_metadata(dir.join("used"))
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
+fn touch(dir: &Path) {
+    let path = dir.join("used");
+    if let Ok(f) = File::options().write(true).create(true).truncate(false).open(&path) {
+        let _ = f.set_modified(SystemTime::now());
+    }
+}
+
+/// The session's folder, refusing names that are not agent shells' (no path tricks).
+fn session_dir(state_dir: &Path, name: &str) -> io::Result<PathBuf> {
+    if !agent_shells::is_name(name) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{name:?} is not an agent shell's name")));
+    }
+    Ok(base(state_dir).join(name))
+}
+
+pub struct CreateArgs {
+    pub hostname: String,
+    pub ttl: u64,
+    pub seg: u64,
+    pub max: usize,
+    pub rows: u16,
+    pub cols: u16,
+    pub ready: String,
+    pub cwd: Option<String>,
+}
+
+/// The shell every agent shell runs: bash without start-up files if there is one, else sh;
+/// not told it runs inside tmux (a `tmux` it runs must reach the user's server).
+const SHELL: &str = "exec env -u TMUX -u TMUX_PANE /bin/sh -c 'if command -v bash >/dev/null 2>&1; then \
+    exec bash --norc --noprofile --noediting -i; else exec sh -i; fi'";
+
+/// Makes a session and its folder; returns its name. The count and the creation happen
+/// under a lock, so two processes at once cannot pass the limit.
+pub fn create(state_dir: &Path, a: &CreateArgs) -> io::Result<Result<String, String>> {
+    let base = base(state_dir);
+    fs::create_dir_all(&base)?;
+    let _lock = crate::sessions::lock::lock_dir(&base, Duration::from_secs(10))?;
+    let live = live_names()?;
+    if live.len() >= a.max {
+        return Ok(Err(format!("manager full: this host has {} agent shells (at most {})", live.len(), a.max)));
+    }
+    let name = loop {
+        let n = agent_shells::new_name();
+        if !live.contains(&n) && !base.join(&n).exists() {
+            break n;
+        }
+    };
+    let dir = base.join(&name);
+    fs::create_dir(&dir)?;
+    let meta = Meta {
+        name: name.clone(),
+        hostname: a.hostname.clone(),
+        created: now(),
+        ttl: a.ttl,
+        seg: a.seg.max(4096),
+        ready: a.ready.clone(),
+    };
+    crate::sessions::store::write_atomic(&dir.join("meta.json"), &serde_json::to_vec(&meta).map_err(fail)?)?;
+    touch(&dir);
+    let exe = std::env::current_exe()?;
+    let pipe = format!("exec {} agent-shell pipe {}", quote(&exe.to_string_lossy()), quote(&dir.to_string_lossy()));
+    let (rows, cols) = (a.rows.to_string(), a.cols.to_string());
+    let t = target(&name);
+    let mut args = vec!["new-session", "-d", "-s", &name, "-x", &cols, "-y", &rows];
+    if let Some(cwd) = &a.cwd {
+        args.extend(["-c", cwd]);
+    }
+    args.extend([SHELL, ";", "set-option", "-t", &t, "@navi-hostname", &a.hostname]);
+    args.extend([";", "set-option", "-t", &t, "status", "off", ";", "pipe-pane", "-t", &t, &pipe]);
+    let out = tmux(&args)?;
+    if !out.status.success() {
+        let _ = fs::remove_dir_all(&dir);
+        let _ = tmux(&["kill-session", "-t", &t]);
+        return Err(fail(format!("tmux new-session: {}", String::from_utf8_lossy(&out.stderr).trim())));
+    }
+    Ok(Ok(name))
+}
+
+/// `pipe-pane`'s end: the pane's output from stdin into the segments; `end` once it stops.
+pub fn pipe(dir: &Path) -> io::Result<()> {
+    let seg = read_meta(dir)?.seg.max(4096);
+    let open = |n: u64| File::options().create(true).append(true).open(seg_path(dir, n));
+    let (mut n, mut fill) = (0u64, 0u64);
+    let mut file = open(n)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut stdin = io::stdin().lock();
+    loop {
+        let got = match stdin.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let mut data = &buf[..got];
+        while !data.is_empty() {
+            let k = ((seg - fill) as usize).min(data.len());
+            file.write_all(&data[..k])?;
+            fill += k as u64;
+            data = &data[k..];
+            if fill == seg {
+                n += 1;
+                fill = 0;
+                file = open(n)?;
+                if n >= KEEP_SEGMENTS {
+                    let _ = fs::remove_file(seg_path(dir, n - KEEP_SEGMENTS));
+                }
+            }
+        }
+    }
+    File::create(dir.join("end"))?;
+    Ok(())
+}
+
+/// The segment numbers on disk, lowest and highest.
+fn segments(dir: &Path) -> Option<(u64, u64)> {
+    let nums = fs::read_dir(dir).ok()?.filter_map(|e| {
+        let name = e.ok()?.file_name();
+        name.to_str()?.strip_prefix("seg.")?.parse::<u64>().ok()
+    });
+    nums.fold(None, |acc, n| match acc {
+        None => Some((n, n)),
+        Some((lo, hi)) => Some((lo.min(n), hi.max(n))),
+    })
+}
+
+fn written(dir: &Path, seg: u64) -> (u64, u64) {
+    match segments(dir) {
+        None => (0, 0),
+        Some((lo, hi)) => {
+            let last = fs::metadata(seg_path(dir, hi)).map_or(0, |m| m.len());
+            (lo * seg, hi * seg + last)
+        }
+    }
+}
+
+fn alive(name: &str) -> bool {
+    tmux(&["has-session", "-t", &target(name)]).is_ok_and(|o| o.status.success())
+}
+
+/// The sessions with a folder on this host.
+pub fn list(state_dir: &Path) -> io::Result<Vec<Listed>> {
+    let live = live_names()?;
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(base(state_dir)) else { return Ok(out) };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !agent_shells::is_name(&name) {
+            continue;
+        }
+        let dir = e.path();
+        let Ok(meta) = read_meta(&dir) else { continue };
+        out.push(Listed {
+            alive: live.contains(&name),
+            idle_seconds: idle_seconds(&dir),
+            name,
+            hostname: meta.hostname,
+            created: meta.created,
+            ttl: meta.ttl,
+        });
+    }
+    out.sort_by(|a, b| (a.created, &a.name).cmp(&(b.created, &b.name)));
+    Ok(out)
+}
+
+/// Ends a session and removes its folder.
+pub fn kill(state_dir: &Path, name: &str) -> io::Result<bool> {
+    let dir = session_dir(state_dir, name)?;
+    let was = alive(name);
+    if was {
+        let _ = tmux(&["kill-session", "-t", &target(name)]);
+    }
+    let had = dir.exists();
+    if had {
+        fs::remove_dir_all(&dir)?;
+    }
+    Ok(was || had)
+}
+
+/// Ends the sessions idle past their time to live, and removes the folders of sessions
+/// that ended; returns the names reaped.
+pub fn reap(state_dir: &Path) -> io::Result<Vec<String>> {
+    let base = base(state_dir);
+    if !base.exists() {
+        return Ok(Vec::new());
+    }
+    let _lock = crate::sessions::lock::lock_dir(&base, Duration::from_secs(10))?;
+    let mut gone = Vec::new();
+    for s in list(state_dir)? {
+        let expired = s.ttl > 0 && s.idle_seconds >= s.ttl;
+        let ended = base.join(&s.name).join("end").exists();
+        let orphan = !s.alive && (ended || now().saturating_sub(s.created) >= ORPHAN_GRACE as i64);
+        if (s.alive && expired) || orphan {
+            kill(state_dir, &s.name)?;
+            gone.push(s.name);
+        }
+    }
+    Ok(gone)
+}
+
+/// The header `attach` sends first.
+pub fn header(state_dir: &Path, name: &str) -> io::Result<Header> {
+    let dir = session_dir(state_dir, name)?;
+    let meta = match read_meta(&dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Header::default()),
+        Err(e) => return Err(e),
+    };
+    let cmds = crate::files::read_text(&dir.join("cmds"), CMDS_MAX * 2)?.unwrap_or_default();
+    let (kept, end) = written(&dir, meta.seg);
+    Ok(Header {
+        cmds: cmds.lines().map(String::from).collect(),
+        kept,
+        end,
+        alive: alive(name),
+        idle_seconds: idle_seconds(&dir),
+        meta: Some(meta),
+    })
+}
+
+fn note(dir: &Path, line: &[u8]) -> io::Result<()> {
+    let path = dir.join("cmds");
+    let mut f = File::options().create(true).append(true).open(&path)?;
+    f.write_all(line)?;
+    f.write_all(b"\n")?;
+    if f.metadata()?.len() > CMDS_MAX {
+        let text = crate::files::read_text(&path, CMDS_MAX * 2)?.unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let keep = lines[lines.len() / 2..].join("\n") + "\n";
+        crate::sessions::store::write_atomic(&path, keep.as_bytes())?;
+    }
+    Ok(())
+}
+
+type Out = std::sync::Arc<std::sync::Mutex<io::Stdout>>;
+
+fn send(out: &Out, frame: &Frame) -> io::Result<()> {
+    let mut o = out.lock().map_err(|_| fail("stdout poisoned"))?;
+    o.write_all(&frame.encode())?;
+    o.flush()
+}
+
+/// The bridge: the header, then output frames from the offset the first `F` asks for,
+/// while typing what `T` frames carry. Ends with stdin (the session lives on) or, after an
+/// `X` frame, when the session's output has ended.
+pub fn attach(state_dir: &Path, name: &str) -> io::Result<i32> {
+    let dir = session_dir(state_dir, name)?;
+    let head = header(state_dir, name)?;
+    let out: Out = std::sync::Arc::new(std::sync::Mutex::new(io::stdout()));
+    send(&out, &Frame::Meta(serde_json::to_vec(&head).map_err(fail)?))?;
+    let Some(meta) = head.meta else { return Ok(NO_SUCH) };
+    let mut ctl = head.alive.then(|| control(name)).transpose()?;
+    let mut following = false;
+    let mut decoder = Decoder::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut stdin = io::stdin().lock();
+    let t = target(name);
+    loop {
+        let n = match stdin.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        decoder.feed(&buf[..n]);
+        loop {
+            let frame = match decoder.next() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => return Err(fail(e)),
+            };
+            match frame {
+                Frame::Follow(from) if !following => {
+                    following = true;
+                    let (dir, out, seg) = (dir.clone(), out.clone(), meta.seg);
+                    std::thread::spawn(move || {
+                        let _ = follow(&dir, seg, from, &out);
+                        // The output ended: so does the bridge.
+                        std::process::exit(0);
+                    });
+                }
+                Frame::Type(bytes) => {
+                    if let Some(c) = ctl.as_mut() {
+                        for chunk in bytes.chunks(TYPE_CHUNK) {
+                            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+                            command(c, &format!("send-keys -t {t} -H {}", hex.join(" ")));
+                        }
+                    }
+                }
+                Frame::Resize(rows, cols) => {
+                    if let Some(c) = ctl.as_mut() {
+                        command(c, &format!("resize-window -t {t} -x {cols} -y {rows}"));
+                    }
+                }
+                Frame::Kill => {
+                    let _ = tmux(&["kill-session", "-t", &t]);
+                }
+                Frame::Note(line) => note(&dir, &line)?,
+                Frame::Used => touch(&dir),
+                _ => {}
+            }
+        }
+    }
+    if let Some(mut c) = ctl {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    Ok(0)
+}
+
+/// A control-mode client of the session: commands written to it cost no process start.
+/// It never sizes the window, and its notifications are read and dropped.
+fn control(name: &str) -> io::Result<Child> {
+    let mut child = Command::new("tmux")
+        .args(["-u", "-L", SOCKET, "-C", "attach-session", "-t", &target(name), "-f", "no-output,ignore-size"])
+        .env_remove("TMUX")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| fail(format!("cannot run tmux: {e}")))?;
+    if let Some(mut o) = child.stdout.take() {
+        std::thread::spawn(move || {
+            let mut sink = [0u8; 8192];
+            while matches!(o.read(&mut sink), Ok(n) if n > 0) {}
+        });
+    }
+    Ok(child)
+}
+
+fn command(c: &mut Child, line: &str) {
+    if let Some(i) = c.stdin.as_mut() {
+        let _ = i.write_all(line.as_bytes()).and_then(|_| i.write_all(b"\n")).and_then(|_| i.flush());
+    }
+}
+
+/// Sends the output from raw offset `from` as it is written, until it ends.
+fn follow(dir: &Path, seg: u64, from: u64, out: &Out) -> io::Result<()> {
+    let (wake_tx, wake) = mpsc::sync_channel::<()>(1);
+    use notify::Watcher;
+    let mut watcher = notify::recommended_watcher(move |_: notify::Result<notify::Event>| {
+        let _ = wake_tx.try_send(());
+    })
+    .map_err(fail)?;
+    // Without inotify the loop still polls.
+    let _ = watcher.watch(dir, notify::RecursiveMode::NonRecursive);
+    let mut pos = from;
+    let mut cur: Option<(u64, File)> = None;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = pos / seg;
+        if cur.as_ref().is_none_or(|(k, _)| *k != n) {
+            match File::open(seg_path(dir, n)) {
+                Ok(f) => cur = Some((n, f)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    cur = None;
+                    match segments(dir) {
+                        Some((lo, _)) if lo > n => {
+                            pos = lo * seg;
+                            send(out, &Frame::Gone(pos))?;
+                            continue;
+                        }
+                        _ if dir.join("end").exists() => {
+                            return send(out, &Frame::Ended(b"the shell ended".to_vec()));
+                        }
+                        _ => {
+                            let _ = wake.recv_timeout(Duration::from_millis(100));
+                            continue;
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let Some((_, file)) = cur.as_ref() else { continue };
+        let ended = dir.join("end").exists();
+        let within = pos % seg;
+        let room = ((seg - within) as usize).min(buf.len());
+        let got = file.read_at(&mut buf[..room], within)?;
+        if got > 0 {
+            send(out, &Frame::Data(pos, buf[..got].to_vec()))?;
+            pos += got as u64;
+            continue;
+        }
+        if ended {
+            return send(out, &Frame::Ended(b"the shell ended".to_vec()));
+        }
+        let _ = wake.recv_timeout(Duration::from_millis(250));
+    }
+}
