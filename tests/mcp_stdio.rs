@@ -17,7 +17,7 @@ struct Client {
     stdin: Option<ChildStdin>,
     lines: mpsc::Receiver<String>,
     next_id: u64,
-    _home: tempfile::TempDir,
+    _home: std::sync::Arc<tempfile::TempDir>,
 }
 
 impl Client {
@@ -39,8 +39,24 @@ impl Client {
         Client::spawn(cmd, None)
     }
 
-    fn spawn(mut cmd: Command, remotes: Option<&str>) -> Client {
-        let home = tempfile::tempdir().unwrap();
+    fn spawn(cmd: Command, remotes: Option<&str>) -> Client {
+        Client::spawn_in(cmd, remotes, std::sync::Arc::new(tempfile::tempdir().unwrap()), &[])
+    }
+
+    /// `navi mcp` in the HOME (and agent-shell tmux server) of another client.
+    fn start_in(home: &std::sync::Arc<tempfile::TempDir>, env: &[(&str, &str)]) -> Client {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_navi"));
+        cmd.arg("mcp");
+        Client::spawn_in(cmd, None, home.clone(), env)
+    }
+
+    fn spawn_in(
+        mut cmd: Command,
+        remotes: Option<&str>,
+        home: std::sync::Arc<tempfile::TempDir>,
+        env: &[(&str, &str)],
+    ) -> Client {
+        cmd.envs(env.iter().copied());
         if let Some(yaml) = remotes {
             let dir = home.path().join(".config/navi");
             std::fs::create_dir_all(&dir).unwrap();
@@ -48,7 +64,9 @@ impl Client {
         }
         let mut child = cmd
             .env("HOME", home.path())
+            .env("TMUX_TMPDIR", home.path())
             .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_STATE_HOME")
             .current_dir(home.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -67,6 +85,13 @@ impl Client {
         });
         let stdin = child.stdin.take();
         Client { child, stdin, lines, next_id: 1, _home: home }
+    }
+
+    /// The agent-shell tmux server of this client's HOME.
+    fn agents_tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", "navi-agents"]).env("TMUX_TMPDIR", self._home.path()).env_remove("TMUX");
+        c
     }
 
     fn write(&mut self, line: &str) {
@@ -177,6 +202,9 @@ fn read_all(c: &mut Client, id: &str, mut offset: Option<u64>) -> (String, Value
     }
 }
 
+#[path = "mcp_stdio/persist.rs"]
+mod persist;
+
 #[test]
 fn tools_list_describes_connect_session() {
     let mut c = Client::start();
@@ -225,7 +253,7 @@ fn open_send_read_close_over_stdio() {
     assert_eq!((o["state"].as_str(), o["hostname"].as_str()), (Some("ready"), Some("local")));
     assert_eq!(o["idle_ttl_seconds"], 1800);
     let id = o["session_id"].as_str().unwrap().to_string();
-    assert!(id.contains(":slot1"), "{id}");
+    assert!(id.starts_with("local/a-"), "{id}");
 
     let s =
         c.ok(json!({"operation": "send", "session_id": id, "command": "cd /tmp && V=kept; echo \"hi $V\"; (exit 3)"}));
@@ -493,4 +521,15 @@ fn exec_put_get_and_hosts_on_a_remote_with_one_host_down() {
 
     files_round_trip(&mut c, "box", &sshd.remote_home);
     assert_eq!(c.finish(), "");
+}
+
+impl Drop for Client {
+    /// Agent shells outlive `navi mcp`: their tmux server goes with the test.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::sync::Arc::strong_count(&self._home) == 1 {
+            let _ = self.agents_tmux().arg("kill-server").output();
+        }
+    }
 }

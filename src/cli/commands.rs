@@ -99,10 +99,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Notice { pane, notice } => send_notice(&ctx, pane.as_deref(), &notice).await,
         Command::Mcp => return crate::mcp::serve(ctx).await.map(|_| ExitCode::SUCCESS),
-        Command::Hook { .. }
-        | Command::Statusline { .. }
-        | Command::Completions { .. }
-        | Command::AgentShell(_) => {}
+        Command::Hook { .. } | Command::Statusline { .. } | Command::Completions { .. } | Command::AgentShell(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

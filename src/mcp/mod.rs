@@ -37,11 +37,20 @@ pub fn drivers(ctx: &Context) -> (Drivers, Machines) {
     (drivers.with("local", local), Machines::new(pool))
 }
 
-/// The manager's settings; `NAVI_MCP_RING_BYTES` changes the output kept per session.
+/// The manager's settings; `NAVI_MCP_RING_BYTES` changes the output kept per session,
+/// `NAVI_MCP_MAX_SESSIONS` the agent shells per host, `NAVI_MCP_REAP_SECONDS` how often
+/// the reaper looks.
 fn config() -> ManagerConfig {
     let mut cfg = ManagerConfig::default();
     if let Some(n) = std::env::var("NAVI_MCP_RING_BYTES").ok().and_then(|v| v.parse::<usize>().ok()) {
         cfg.ring_bytes = n.max(4096);
+    }
+    // Tuning (and tests): agent shells per host, and how often idle ones are looked for.
+    if let Some(n) = std::env::var("NAVI_MCP_MAX_SESSIONS").ok().and_then(|v| v.parse::<usize>().ok()) {
+        cfg.max_sessions = n.max(1);
+    }
+    if let Some(n) = std::env::var("NAVI_MCP_REAP_SECONDS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        cfg.reap_every = std::time::Duration::from_secs(n.max(1));
     }
     cfg
 }

@@ -36,8 +36,12 @@ const RUN_OUTPUT_MAX: usize = 1 << 20;
 /// Where the hosts' navi runs.
 enum Place {
     /// This machine: this very binary.
-    Local { exe: PathBuf },
-    Remote { pool: Arc<Pool> },
+    Local {
+        exe: PathBuf,
+    },
+    Remote {
+        pool: Arc<Pool>,
+    },
 }
 
 /// What a host command printed.
@@ -115,7 +119,10 @@ impl Place {
                 Ok(Ran { status: out.status.code(), stdout: cut(out.stdout), stderr: cut(out.stderr) })
             }
             Place::Remote { pool } => {
-                let o = pool.exec_within(host, &remote_script(args), None, RUN_LIMIT).await.map_err(|e| gone(e.to_string()))?;
+                let o = pool
+                    .exec_within(host, &remote_script(args), None, RUN_LIMIT)
+                    .await
+                    .map_err(|e| gone(e.to_string()))?;
                 Ok(Ran { status: o.status, stdout: o.stdout, stderr: o.stderr })
             }
         }
@@ -179,7 +186,8 @@ impl AgentDriver {
         let (frames, frames_rx) = mpsc::unbounded_channel();
         let (out_tx, output) = mpsc::channel(64);
         let (head_tx, head_rx) = oneshot::channel();
-        let task = tokio::spawn(link(self.place.clone(), host.to_string(), name.to_string(), frames_rx, out_tx, head_tx));
+        let task =
+            tokio::spawn(link(self.place.clone(), host.to_string(), name.to_string(), frames_rx, out_tx, head_tx));
         let header = match tokio::time::timeout(HEADER_LIMIT, head_rx).await {
             Ok(Ok(Ok(h))) => h,
             Ok(Ok(Err(e))) => {

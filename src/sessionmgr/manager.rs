@@ -5,13 +5,13 @@
 use super::driver::{Adopted, Driver, DriverError, Spec};
 use super::protocol;
 use super::session::{QUIET, State};
-use crate::backend::agent_shells;
 use super::tasks::{
     Session, arm, close_session, close_session_if, defer, deliver, pump, stop_for, stop_name, write_loop,
 };
 use super::{
     ClosedSession, Interrupted, Listed, Opened, ReadResult, Resized, Sent, SessionError, SessionState, Written,
 };
+use crate::backend::agent_shells;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -127,7 +127,8 @@ impl Manager {
             table: Mutex::new(Table::default()),
             reaper: Mutex::new(None),
             adopting: tokio::sync::Mutex::new(()),
-            hosts: Mutex::new(BTreeSet::new()),
+            // This machine's idle agent shells are ended by whichever process runs.
+            hosts: Mutex::new(BTreeSet::from(["local".to_string()])),
         });
         let weak = Arc::downgrade(&inner);
         let every = inner.cfg.reap_every;
@@ -180,7 +181,12 @@ impl Manager {
             Ok(None) | Err(DriverError::UnknownHost { .. }) => return Err(SessionError::NotFound),
             Err(e) => return Err(e.into()),
         };
-        Ok(self.take_up(host, id, adopted))
+        let end = adopted.header.end;
+        let s = self.take_up(host, id, adopted);
+        // Answer once what the host held when asked is read again, so offsets handed out
+        // before are valid at once.
+        s.wait_until(self.inner.cfg.open_timeout, |st| st.raw() >= end || st.phase == SessionState::Closed).await;
+        Ok(s)
     }
 
     /// Holds an agent shell found on its host: its output is read again from where its

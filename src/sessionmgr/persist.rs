@@ -131,7 +131,12 @@ mod tests {
     #[test]
     fn lines_that_are_not_ours_are_skipped() {
         let mut h = header(0, &[t(1, 100, 0)]);
-        h.cmds.extend(["C x y z w".into(), "C 1 abc 1 1".into(), "C 0 00000000000000000000000000000000 5 5".into(), "junk".into()]);
+        h.cmds.extend([
+            "C x y z w".into(),
+            "C 1 abc 1 1".into(),
+            "C 0 00000000000000000000000000000000 5 5".into(),
+            "junk".into(),
+        ]);
         h.cmds.push(t(2, 50, 10).line());
         let p = plan(&h);
         assert_eq!(p.then, vec![t(1, 100, 0)]);

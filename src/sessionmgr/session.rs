@@ -129,7 +129,13 @@ impl State {
 
     /// An agent shell taken up from its host: reading its output from `plan.from` on
     /// brings it to where the process that typed into it was.
-    pub fn resume(ring_bytes: usize, idle_ttl: Option<Duration>, ready_nonce: &str, plan: Plan, idle: Duration) -> Self {
+    pub fn resume(
+        ring_bytes: usize,
+        idle_ttl: Option<Duration>,
+        ready_nonce: &str,
+        plan: Plan,
+        idle: Duration,
+    ) -> Self {
         let mut st = State::new(ring_bytes, idle_ttl, ready_nonce);
         st.persistent = true;
         st.raw = plan.from;
@@ -197,6 +203,11 @@ impl State {
                 let _ = w.send(Write::Used);
             }
         }
+    }
+
+    /// Raw bytes of output read so far.
+    pub fn raw(&self) -> u64 {
+        self.raw
     }
 
     /// Output before raw offset `at` is lost.

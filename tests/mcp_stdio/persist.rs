@@ -1,0 +1,117 @@
+//! Agent shells outlive `navi mcp`: another process (or the same one started again) takes
+//! them up by id, reads on at the same offsets and gets the exit codes of commands that
+//! ended meanwhile; two processes share them; the reaper and the cap count the host.
+
+use super::{Client, read_all};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn tmux_sessions(c: &Client) -> Vec<String> {
+    let out = c.agents_tmux().args(["list-sessions", "-F", "#{session_name}"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect()
+}
+
+#[test]
+fn a_session_outlives_a_killed_navi_mcp_and_reads_on_at_the_same_offset() {
+    let home = Arc::new(tempfile::tempdir().unwrap());
+    let mut a = Client::start_in(&home, &[]);
+    a.handshake();
+    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let (first, r) = {
+        a.ok(json!({"operation": "send", "session_id": id, "command": "echo one"}));
+        read_all(&mut a, &id, None)
+    };
+    assert_eq!((first.as_str(), r["exit_code"].as_i64()), ("one\n", Some(0)));
+    // A command that is still running when navi mcp dies, and ends while none runs.
+    let gate = home.path().join("gate");
+    let cmd = format!("echo before; while [ ! -e {} ]; do sleep 0.05; done; echo after; (exit 7)", gate.display());
+    let sent = a.ok(json!({"operation": "send", "session_id": id, "command": cmd}));
+    let r = a.ok(json!({"operation": "read", "session_id": id, "wait_seconds": 5, "max_bytes": 64}));
+    assert_eq!((r["data"].as_str(), r["finished"].as_bool()), (Some("before\n"), Some(false)), "{r}");
+    let (start, cursor) = (r["offset"].as_u64().unwrap(), r["next_cursor"].as_u64().unwrap());
+    a.child.kill().unwrap(); // SIGKILL: no clean-up at all
+    a.child.wait().unwrap();
+    std::fs::write(&gate, "").unwrap();
+    assert!(tmux_sessions(&a).iter().any(|s| id.ends_with(s.as_str())), "the tmux session lives on");
+
+    let mut b = Client::start_in(&home, &[]);
+    b.handshake();
+    let listed = b.ok(json!({"operation": "list"}));
+    let row = listed["sessions"].as_array().unwrap().iter().find(|s| s["session_id"] == json!(id)).cloned();
+    assert!(row.is_some(), "{listed}");
+    let (rest, r) = read_all(&mut b, &id, Some(cursor));
+    assert_eq!(
+        (rest.as_str(), r["exit_code"].as_i64(), r["command_id"].as_u64()),
+        ("after\n", Some(7), sent["command_id"].as_u64())
+    );
+    // The whole command's output from its start, as the first process numbered it.
+    let (all, r) = read_all(&mut b, &id, Some(start));
+    assert_eq!((all.as_str(), r["truncated"].as_bool()), ("before\nafter\n", Some(false)));
+    // Earlier commands keep their ids and exit codes too.
+    let r = b.ok(json!({"operation": "read", "session_id": id, "offset": 0}));
+    assert_eq!(
+        (r["data"].as_str(), r["command_id"].as_u64(), r["exit_code"].as_i64()),
+        (Some("one\n"), Some(1), Some(0))
+    );
+    // And the session goes on: new commands get the next id.
+    let s = b.ok(json!({"operation": "send", "session_id": id, "command": "echo $((6*7))"}));
+    assert_eq!(s["command_id"].as_u64(), Some(sent["command_id"].as_u64().unwrap() + 1));
+    let (out, _) = read_all(&mut b, &id, None);
+    assert_eq!(out, "42\n");
+    b.ok(json!({"operation": "close", "session_id": id}));
+    assert!(tmux_sessions(&b).is_empty(), "closed means gone from tmux");
+}
+
+#[test]
+fn two_processes_share_sessions() {
+    let home = Arc::new(tempfile::tempdir().unwrap());
+    let mut a = Client::start_in(&home, &[]);
+    let mut b = Client::start_in(&home, &[]);
+    a.handshake();
+    b.handshake();
+    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let s = b.ok(json!({"operation": "send", "session_id": id, "command": "echo from-b"}));
+    assert_eq!(s["command_id"].as_u64(), Some(1));
+    // A sees B's command and its end in the shared output.
+    eventually("A to see B's output", || {
+        let r = a.ok(json!({"operation": "read", "session_id": id, "offset": 0, "wait_seconds": 1}));
+        r["data"].as_str().is_some_and(|d| d.contains("from-b"))
+    });
+    let (out, r) = read_all(&mut b, &id, None);
+    assert_eq!((out.as_str(), r["exit_code"].as_i64()), ("from-b\n", Some(0)));
+    drop(a.finish());
+    assert_eq!(tmux_sessions(&b).len(), 1, "a process that ends lets its sessions live");
+}
+
+#[test]
+fn the_reaper_and_the_cap_count_what_is_on_the_host() {
+    let home = Arc::new(tempfile::tempdir().unwrap());
+    let env = [("NAVI_MCP_MAX_SESSIONS", "3"), ("NAVI_MCP_REAP_SECONDS", "1")];
+    let mut a = Client::start_in(&home, &env);
+    a.handshake();
+    let short = a.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 2}));
+    a.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 0}));
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    let mut b = Client::start_in(&home, &env);
+    b.handshake();
+    b.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 0}));
+    // Three on the host (two from a process that is gone): the fourth is refused.
+    let full = b.fails(json!({"operation": "open", "hostname": "local"}));
+    assert!(full.contains("manager full"), "{full}");
+    // The short-lived one is reaped by the new process; then there is room again.
+    let short = short["session_id"].as_str().unwrap().to_string();
+    eventually("the idle session to be reaped", || tmux_sessions(&b).len() == 2);
+    let gone = b.fails(json!({"operation": "read", "session_id": short}));
+    assert!(gone.contains("session not found"), "{gone}");
+    b.ok(json!({"operation": "open", "hostname": "local"}));
+}
