@@ -85,6 +85,13 @@ impl Decoder {
         let want = |n: usize| {
             if nums.len() == n { Ok(()) } else { Err(format!("frame header {head:?}: expected {n} numbers")) }
         };
+        let count = match letter {
+            "K" | "U" => 0,
+            "F" | "G" | "T" | "N" | "M" | "X" => 1,
+            "Z" | "D" => 2,
+            _ => return Err(format!("an unknown frame {head:?}")),
+        };
+        want(count)?;
         let has_payload = matches!(letter, "T" | "N" | "M" | "D" | "X");
         let len = if has_payload {
             let len = *nums.last().ok_or_else(|| format!("frame header {head:?} has no length"))? as usize;

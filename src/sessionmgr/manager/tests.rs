@@ -26,7 +26,7 @@ async fn a_closed_session_is_freed_though_its_command_had_a_long_timeout() {
     let m = manager();
     let id = m.open("local", None).await.unwrap().session_id;
     m.send(&id, "sleep 1000", Some(3600)).await.unwrap();
-    let weak = Arc::downgrade(&m.find(&id).unwrap());
+    let weak = Arc::downgrade(&m.find(&id).await.unwrap());
     m.close(&id).await.unwrap();
     assert!(eventually(|| weak.upgrade().is_none()).await, "something still holds the closed session");
 }
@@ -45,7 +45,7 @@ async fn an_offset_past_the_end_fails_without_waiting() {
 async fn a_shell_that_exited_lets_go_of_its_terminal() {
     let m = manager();
     let id = m.open("local", None).await.unwrap().session_id;
-    let s = m.find(&id).unwrap();
+    let s = m.find(&id).await.unwrap();
     assert!(s.shell().is_some());
     m.send(&id, "exit 3", None).await.unwrap();
     assert!(eventually(|| s.lock().phase == SessionState::Closed && s.shell().is_none()).await);
