@@ -222,6 +222,29 @@ impl Sshd {
         }
     }
 
+    /// Cuts every connection (kills the sshd processes serving them, as a network that
+    /// drops would end them); the server keeps listening.
+    pub fn cut_connections(&self) {
+        let Some(child) = self.child.as_ref() else { return };
+        let mut doomed = vec![child.id()];
+        let mut i = 0;
+        while i < doomed.len() {
+            let kids = children_of(doomed[i]).into_iter().filter(|k| is_sshd(*k));
+            doomed.extend(kids);
+            i += 1;
+        }
+        for p in &doomed[1..] {
+            let _ = Command::new("kill").arg("-9").arg(p.to_string()).output();
+        }
+    }
+
+    /// Runs tmux against the remote user's agent-shell server (`navi mcp`'s sessions).
+    pub fn agents_tmux(&self, args: &[&str]) -> std::process::Output {
+        let mut socket = self.tmux_socket();
+        socket.set_file_name("navi-agents");
+        Command::new("tmux").arg("-u").arg("-S").arg(socket).args(args).env_remove("TMUX").output().unwrap()
+    }
+
     /// Starts the server again on the same address, port and keys.
     pub fn restart(&mut self) {
         self.kill();
@@ -378,6 +401,7 @@ pub fn children_of(pid: u32) -> Vec<u32> {
 impl Drop for Sshd {
     fn drop(&mut self) {
         let _ = self.tmux(&["kill-server"]);
+        let _ = self.agents_tmux(&["kill-server"]);
         self.kill();
     }
 }

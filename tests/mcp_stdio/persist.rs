@@ -115,3 +115,55 @@ fn the_reaper_and_the_cap_count_what_is_on_the_host() {
     assert!(gone.contains("session not found"), "{gone}");
     b.ok(json!({"operation": "open", "hostname": "local"}));
 }
+
+#[test]
+fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
+    let sshd = crate::common::sshd::Sshd::start();
+    let bin = sshd.remote_home.join(".local/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_navi"), bin.join("navi")).unwrap();
+    let chown =
+        std::process::Command::new("chown").arg("-R").arg(sshd.user).arg(sshd.remote_home.join(".local")).status();
+    assert!(chown.unwrap().success());
+    let home = Arc::new(tempfile::tempdir().unwrap());
+    let config = home.path().join(".config/navi");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("remotes.yaml"), sshd.remotes_yaml("box")).unwrap();
+
+    let mut a = Client::start_in(&home, &[]);
+    a.handshake();
+    let id = a.ok(json!({"operation": "open", "hostname": "box"}))["session_id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("box/a-"), "{id}");
+    let gate = sshd.remote_home.join("gate");
+    let cmd = format!("echo before; while [ ! -e {} ]; do sleep 0.05; done; echo after; (exit 7)", gate.display());
+    a.ok(json!({"operation": "send", "session_id": id, "command": cmd}));
+    let r = a.ok(json!({"operation": "read", "session_id": id, "wait_seconds": 10, "max_bytes": 64}));
+    assert_eq!(r["data"].as_str(), Some("before\n"), "{r}");
+    let (start, cursor) = (r["offset"].as_u64().unwrap(), r["next_cursor"].as_u64().unwrap());
+
+    // The connection drops; the command ends meanwhile; reading resumes where it was.
+    sshd.cut_connections();
+    std::fs::write(&gate, "").unwrap();
+    let (rest, r) = read_all(&mut a, &id, Some(cursor));
+    assert_eq!((rest.as_str(), r["exit_code"].as_i64()), ("after\n", Some(7)));
+    let live =
+        String::from_utf8_lossy(&sshd.agents_tmux(&["list-sessions", "-F", "#{session_name}"]).stdout).to_string();
+    assert!(id.ends_with(live.trim()), "{live}");
+
+    // navi mcp itself dies; a new one takes the remote session up by its id.
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    let mut b = Client::start_in(&home, &[]);
+    b.handshake();
+    let (all, r) = read_all(&mut b, &id, Some(start));
+    assert_eq!(
+        (all.as_str(), r["exit_code"].as_i64(), r["truncated"].as_bool()),
+        ("before\nafter\n", Some(7), Some(false))
+    );
+    b.ok(json!({"operation": "send", "session_id": id, "command": "whoami"}));
+    let (out, _) = read_all(&mut b, &id, None);
+    assert_eq!(out, format!("{}\n", sshd.user));
+    b.ok(json!({"operation": "close", "session_id": id}));
+    let left = String::from_utf8_lossy(&sshd.agents_tmux(&["list-sessions"]).stdout).to_string();
+    assert_eq!(left.trim(), "", "closed means gone on the remote too");
+}
