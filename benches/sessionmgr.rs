@@ -10,7 +10,7 @@ mod stats;
 mod common;
 
 use navi::config::parse_remotes;
-use navi::sessionmgr::{Drivers, LocalDriver, Manager, ManagerConfig, RemoteDriver};
+use navi::sessionmgr::{AgentDriver, Drivers, LocalDriver, Manager, ManagerConfig, RemoteDriver};
 use navi::ssh::Pool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,6 +59,33 @@ async fn throughput(m: &Manager, host: &str, label: &str, file: &std::path::Path
         d.as_secs_f64()
     );
     m.close(&id).await.expect("close");
+}
+
+/// What a terminal can carry: `cat` of the file on a pty, read to its end (the bound the
+/// agent shells' throughput is measured against).
+async fn raw_pty(file: &std::path::Path) {
+    use tokio::io::AsyncReadExt;
+    let bytes = std::fs::metadata(file).expect("file").len();
+    let (mut pty, pts) = pty_process::open().expect("pty");
+    let t = Instant::now();
+    let mut child = pty_process::Command::new("cat").arg(file).spawn(pts).expect("cat");
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut got = 0u64;
+    while let Ok(n) = pty.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        got += n as u64;
+    }
+    let d = t.elapsed();
+    let _ = child.wait().await;
+    println!(
+        "{:<34} {:7.1} MB/s ({} MB in {:.2} s)",
+        "cat 100 MB on a bare pty",
+        got as f64 / 1e6 / d.as_secs_f64(),
+        bytes / 1_000_000,
+        d.as_secs_f64()
+    );
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -135,6 +162,35 @@ fn main() {
         let drivers =
             Drivers::new().with("local", Arc::new(local)).with("box", Arc::new(RemoteDriver { pool: pool.clone() }));
         let m = Manager::new(Arc::new(drivers), ManagerConfig::default());
+
+        // Agent shells: in tmux on their host (the navi mcp default), with a private tmux
+        // and HOME; the remote runs the same navi from ~/.local/bin.
+        let bin = sshd.remote_home.join(".local/bin");
+        std::fs::create_dir_all(&bin).expect("bin");
+        std::fs::copy(env!("CARGO_BIN_EXE_navi"), bin.join("navi")).expect("copy navi");
+        let chown =
+            std::process::Command::new("chown").arg("-R").arg(sshd.user).arg(sshd.remote_home.join(".local")).status();
+        assert!(chown.expect("chown").success());
+        let ahome = tempfile::tempdir().expect("home");
+        let env = vec![
+            ("HOME".to_string(), ahome.path().to_string_lossy().into_owned()),
+            ("TMUX_TMPDIR".to_string(), ahome.path().to_string_lossy().into_owned()),
+        ];
+        let plain: Arc<dyn navi::sessionmgr::Driver> = Arc::new(RemoteDriver { pool: pool.clone() });
+        let agents = Drivers::new()
+            .with("local", Arc::new(AgentDriver::local_at(env!("CARGO_BIN_EXE_navi").into(), env)))
+            .with("box", Arc::new(AgentDriver::remote(pool.clone(), plain)));
+        let a = Manager::new(Arc::new(agents), ManagerConfig::default());
+        latency(&a, "local", "send→exit_code `true`, agent shell").await;
+        latency(&a, "box", "send→exit_code `true`, ssh agent shell").await;
+        raw_pty(&big).await;
+        throughput(&a, "local", "cat 100 MB, agent shell", &big).await;
+        throughput(&a, "box", "cat 100 MB, ssh agent shell", &big).await;
+        a.shutdown().await;
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", "navi-agents", "kill-server"])
+            .env("TMUX_TMPDIR", ahome.path())
+            .status();
 
         latency(&m, "local", "send→exit_code `true`, local").await;
         latency(&m, "box", "send→exit_code `true`, loopback ssh").await;

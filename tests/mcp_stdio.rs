@@ -17,7 +17,7 @@ struct Client {
     stdin: Option<ChildStdin>,
     lines: mpsc::Receiver<String>,
     next_id: u64,
-    _home: std::sync::Arc<tempfile::TempDir>,
+    _home: std::sync::Arc<Home>,
 }
 
 impl Client {
@@ -40,22 +40,17 @@ impl Client {
     }
 
     fn spawn(cmd: Command, remotes: Option<&str>) -> Client {
-        Client::spawn_in(cmd, remotes, std::sync::Arc::new(tempfile::tempdir().unwrap()), &[])
+        Client::spawn_in(cmd, remotes, Home::new(), &[])
     }
 
     /// `navi mcp` in the HOME (and agent-shell tmux server) of another client.
-    fn start_in(home: &std::sync::Arc<tempfile::TempDir>, env: &[(&str, &str)]) -> Client {
+    fn start_in(home: &std::sync::Arc<Home>, env: &[(&str, &str)]) -> Client {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_navi"));
         cmd.arg("mcp");
         Client::spawn_in(cmd, None, home.clone(), env)
     }
 
-    fn spawn_in(
-        mut cmd: Command,
-        remotes: Option<&str>,
-        home: std::sync::Arc<tempfile::TempDir>,
-        env: &[(&str, &str)],
-    ) -> Client {
+    fn spawn_in(mut cmd: Command, remotes: Option<&str>, home: std::sync::Arc<Home>, env: &[(&str, &str)]) -> Client {
         cmd.envs(env.iter().copied());
         if let Some(yaml) = remotes {
             let dir = home.path().join(".config/navi");
@@ -180,6 +175,30 @@ impl Client {
         let mut err = String::new();
         std::io::Read::read_to_string(&mut self.child.stderr.take().unwrap(), &mut err).unwrap();
         err
+    }
+}
+
+/// A client's HOME, which is also where its agent shells' tmux server lives: the server
+/// goes with it.
+struct Home(tempfile::TempDir);
+
+impl Home {
+    fn new() -> std::sync::Arc<Home> {
+        std::sync::Arc::new(Home(tempfile::tempdir().unwrap()))
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", "navi-agents", "kill-server"])
+            .env("TMUX_TMPDIR", self.0.path())
+            .env_remove("TMUX")
+            .output();
     }
 }
 
@@ -528,8 +547,5 @@ impl Drop for Client {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if std::sync::Arc::strong_count(&self._home) == 1 {
-            let _ = self.agents_tmux().arg("kill-server").output();
-        }
     }
 }

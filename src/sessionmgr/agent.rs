@@ -35,9 +35,10 @@ const RUN_OUTPUT_MAX: usize = 1 << 20;
 
 /// Where the hosts' navi runs.
 enum Place {
-    /// This machine: this very binary.
+    /// This machine: this very binary (or the one named), with `env` added to its own.
     Local {
         exe: PathBuf,
+        env: Vec<(String, String)>,
     },
     Remote {
         pool: Arc<Pool>,
@@ -98,8 +99,9 @@ impl Place {
     async fn run(&self, host: &str, args: &[String]) -> Result<Ran, DriverError> {
         let gone = |reason: String| DriverError::Open { host: host.to_string(), reason };
         match self {
-            Place::Local { exe } => {
+            Place::Local { exe, env } => {
                 let child = tokio::process::Command::new(exe)
+                    .envs(env.iter().map(|(k, v)| (k, v)))
                     .arg("agent-shell")
                     .args(args)
                     .stdin(Stdio::null())
@@ -131,8 +133,9 @@ impl Place {
     /// Starts `navi agent-shell attach NAME` on the host: where frames go, and its output.
     async fn bridge(&self, host: &str, name: &str) -> Result<(Sink, mpsc::Receiver<Vec<u8>>), String> {
         match self {
-            Place::Local { exe } => {
+            Place::Local { exe, env } => {
                 let mut child = tokio::process::Command::new(exe)
+                    .envs(env.iter().map(|(k, v)| (k, v)))
                     .args(["agent-shell", "attach", name])
                     .stdin(Stdio::piped())
                     .stdout(Stdio::piped())
@@ -173,7 +176,13 @@ pub struct AgentDriver {
 impl AgentDriver {
     /// Agent shells on this machine, run by this binary.
     pub fn local() -> Result<Self, std::io::Error> {
-        Ok(AgentDriver { place: Arc::new(Place::Local { exe: std::env::current_exe()? }), fallback: None })
+        Ok(AgentDriver::local_at(std::env::current_exe()?, Vec::new()))
+    }
+
+    /// Agent shells on this machine, run by the navi at `exe` with `env` added (benches and
+    /// tests point `TMUX_TMPDIR` and `HOME` elsewhere).
+    pub fn local_at(exe: PathBuf, env: Vec<(String, String)>) -> Self {
+        AgentDriver { place: Arc::new(Place::Local { exe, env }), fallback: None }
     }
 
     /// Agent shells on the pool's remotes; `fallback` opens shells where navi is missing.

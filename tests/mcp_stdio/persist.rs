@@ -4,7 +4,6 @@
 
 use super::{Client, read_all};
 use serde_json::json;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn eventually(what: &str, mut f: impl FnMut() -> bool) {
@@ -22,7 +21,7 @@ fn tmux_sessions(c: &Client) -> Vec<String> {
 
 #[test]
 fn a_session_outlives_a_killed_navi_mcp_and_reads_on_at_the_same_offset() {
-    let home = Arc::new(tempfile::tempdir().unwrap());
+    let home = super::Home::new();
     let mut a = Client::start_in(&home, &[]);
     a.handshake();
     let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
@@ -73,7 +72,7 @@ fn a_session_outlives_a_killed_navi_mcp_and_reads_on_at_the_same_offset() {
 
 #[test]
 fn two_processes_share_sessions() {
-    let home = Arc::new(tempfile::tempdir().unwrap());
+    let home = super::Home::new();
     let mut a = Client::start_in(&home, &[]);
     let mut b = Client::start_in(&home, &[]);
     a.handshake();
@@ -94,7 +93,7 @@ fn two_processes_share_sessions() {
 
 #[test]
 fn the_reaper_and_the_cap_count_what_is_on_the_host() {
-    let home = Arc::new(tempfile::tempdir().unwrap());
+    let home = super::Home::new();
     let env = [("NAVI_MCP_MAX_SESSIONS", "3"), ("NAVI_MCP_REAP_SECONDS", "1")];
     let mut a = Client::start_in(&home, &env);
     a.handshake();
@@ -125,7 +124,7 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     let chown =
         std::process::Command::new("chown").arg("-R").arg(sshd.user).arg(sshd.remote_home.join(".local")).status();
     assert!(chown.unwrap().success());
-    let home = Arc::new(tempfile::tempdir().unwrap());
+    let home = super::Home::new();
     let config = home.path().join(".config/navi");
     std::fs::create_dir_all(&config).unwrap();
     std::fs::write(config.join("remotes.yaml"), sshd.remotes_yaml("box")).unwrap();
