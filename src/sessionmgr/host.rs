@@ -387,12 +387,12 @@ fn note(dir: &Path, line: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-type Out = std::sync::Arc<std::sync::Mutex<io::Stdout>>;
+/// Stdout without Rust's line buffering (frames carry binary data).
+type Out = std::sync::Arc<std::sync::Mutex<File>>;
 
 fn send(out: &Out, frame: &Frame) -> io::Result<()> {
     let mut o = out.lock().map_err(|_| fail("stdout poisoned"))?;
-    o.write_all(&frame.encode())?;
-    o.flush()
+    o.write_all(&frame.encode())
 }
 
 /// The bridge: the header, then output frames from the offset the first `F` asks for,
@@ -401,7 +401,8 @@ fn send(out: &Out, frame: &Frame) -> io::Result<()> {
 pub fn attach(state_dir: &Path, name: &str) -> io::Result<i32> {
     let dir = session_dir(state_dir, name)?;
     let head = header(state_dir, name)?;
-    let out: Out = std::sync::Arc::new(std::sync::Mutex::new(io::stdout()));
+    let raw = std::os::fd::AsFd::as_fd(&io::stdout()).try_clone_to_owned()?;
+    let out: Out = std::sync::Arc::new(std::sync::Mutex::new(File::from(raw)));
     send(&out, &Frame::Meta(serde_json::to_vec(&head).map_err(fail)?))?;
     let Some(meta) = head.meta else { return Ok(NO_SUCH) };
     let mut ctl = head.alive.then(|| control(name)).transpose()?;
@@ -499,7 +500,7 @@ fn follow(dir: &Path, seg: u64, from: u64, out: &Out) -> io::Result<()> {
     let _ = watcher.watch(dir, notify::RecursiveMode::NonRecursive);
     let mut pos = from;
     let mut cur: Option<(u64, File)> = None;
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = pos / seg;
         if cur.as_ref().is_none_or(|(k, _)| *k != n) {
