@@ -39,7 +39,8 @@ fn local_setup() -> (TmuxServer, std::path::PathBuf) {
     std::fs::create_dir_all(&work).unwrap();
     let evil = t.home.join("ev\til\u{1b}[31mdir");
     std::fs::create_dir_all(&evil).unwrap();
-    t.new_agent_shell("a-0123abcd", &work, "sleep 300");
+    // It prints a line (what attach shows), then runs sleep.
+    t.new_agent_shell("a-0123abcd", &work, "sh -c 'echo SHELL-$((40+2)); exec sleep 300'");
     t.new_agent_shell("a-89abcdef", &evil, "sleep 301");
     t.new_agent_shell("not-a-shell", &work, "sleep 302");
     t.new_agent_shell("a-0123ABCD", &work, "sleep 303");
@@ -130,4 +131,94 @@ fn a_remotes_agent_shells_are_listed_through_ssh() {
     assert!(out.contains("a-00c0ffee [box]") && out.contains("a-0000beef"), "{out}");
     let (_, out, _) = common::tmux::outcome(t.navi().env("NAVI_REMOTES", &remotes).args(["list", "--filter", "local"]));
     assert!(!out.contains("a-00c0ffee") && out.contains("a-0000beef"), "{out}");
+}
+
+/// The screen line with the selection marker.
+fn selected_line(t: &TmuxServer) -> String {
+    t.capture("ui").lines().find(|l| l.starts_with('▌')).unwrap_or_default().to_string()
+}
+
+#[test]
+fn the_dashboard_shows_agent_shells_in_their_own_group_and_attaches_and_kills_them() {
+    let (t, _) = local_setup();
+    t.launch_dashboard(None);
+    t.wait_text("ui", "agent shells (2)", WAIT);
+    t.wait_text("ui", "running sleep", WAIT);
+    let screen = t.capture("ui");
+    let (api, header) = (screen.find("api says hi").unwrap(), screen.find("agent shells (2)").unwrap());
+    let (first, second) = (screen.find("a-0123abcd").unwrap(), screen.find("a-89abcdef").unwrap());
+    assert!(api < header && header < first && first < second, "sessions, the header, then the shells: {screen}");
+    let row = screen.lines().find(|l| l.contains("a-0123abcd")).unwrap();
+    assert!(row.contains("[local]") && row.contains("idle"), "{row:?}");
+    assert!(!screen.contains("not-a-shell") && !screen.contains("a-0123ABCD"), "{screen}");
+    assert!(screen.contains("1 sessions · 2 agent shells"), "{screen}");
+
+    // Down from the session steps over the header onto the first shell; up comes back.
+    t.keys("ui", &["j"]);
+    assert!(wait_for(WAIT, || selected_line(&t).contains("a-0123abcd")), "{}", t.capture("ui"));
+    t.keys("ui", &["k"]);
+    assert!(wait_for(WAIT, || selected_line(&t).contains("api")), "{}", t.capture("ui"));
+    t.keys("ui", &["j"]);
+    assert!(wait_for(WAIT, || selected_line(&t).contains("a-0123abcd")), "{}", t.capture("ui"));
+
+    // Keys for an agent's session say so instead of acting.
+    t.keys("ui", &["R"]);
+    t.wait_text("ui", "rename does not apply to an agent shell", WAIT);
+    t.keys("ui", &["a"]);
+    t.wait_text("ui", "approve does not apply to an agent shell", WAIT);
+    assert_eq!(t.agent_shells_alive().len(), 4);
+
+    // Enter attaches to the shell (a tmux client of its own server) and detach comes back.
+    t.keys("ui", &["Enter"]);
+    t.wait_text("ui", "SHELL-42", WAIT);
+    t.wait_text_gone("ui", "agent shells (2)", WAIT);
+    t.keys("ui", &["C-b", "d"]);
+    t.wait_text("ui", "agent shells (2)", WAIT);
+    assert!(wait_for(WAIT, || selected_line(&t).contains("a-0123abcd")), "{}", t.capture("ui"));
+
+    // Kill asks first, like for any row; no leaves it running, yes ends it.
+    t.keys("ui", &["x"]);
+    t.wait_text("ui", "Kill agent shell \"a-0123abcd\"", WAIT);
+    t.keys("ui", &["n"]);
+    t.wait_text_gone("ui", "Kill agent shell", WAIT);
+    assert!(t.agent_shells_alive().contains(&"a-0123abcd".to_string()));
+    t.keys("ui", &["x"]);
+    t.wait_text("ui", "Kill agent shell \"a-0123abcd\"", WAIT);
+    t.keys("ui", &["y"]);
+    t.wait_text("ui", "killed agent shell a-0123abcd", WAIT);
+    t.wait_text("ui", "agent shells (1)", WAIT);
+    let alive = t.agent_shells_alive();
+    assert!(!alive.contains(&"a-0123abcd".to_string()) && alive.contains(&"a-89abcdef".to_string()), "{alive:?}");
+    assert!(t.sessions_alive().contains(&"api".to_string()), "the user's sessions are left alone");
+
+    // A shell started later appears with the next poll, without a key.
+    t.new_agent_shell("a-00000001", &t.home, "sleep 300");
+    t.wait_text("ui", "agent shells (2)", WAIT);
+    t.wait_text("ui", "a-00000001", WAIT);
+}
+
+#[test]
+fn the_dashboard_shows_a_remotes_agent_shells_and_attaches_over_ssh() {
+    let sshd = Sshd::start();
+    sshd.new_agent_shell("a-00c0ffee", "sh -c 'echo FAR-$((40+2)); exec sleep 300'");
+    let t = TmuxServer::new();
+    t.launch_dashboard(Some(&sshd.remotes_yaml("box")));
+    t.wait_text("ui", "agent shells (1)", WAIT);
+    t.wait_text("ui", "running sleep", WAIT);
+    let screen = t.capture("ui");
+    let row = screen.lines().find(|l| l.contains("a-00c0ffee")).unwrap_or_default();
+    assert!(row.contains("[box]"), "{screen}");
+    // The only row: selected from the start.
+    assert!(wait_for(WAIT, || selected_line(&t).contains("a-00c0ffee")), "{}", t.capture("ui"));
+    t.keys("ui", &["Enter"]);
+    t.wait_text("ui", "FAR-42", WAIT);
+    t.keys("ui", &["C-b", "d"]);
+    t.wait_text("ui", "agent shells (1)", WAIT);
+    t.keys("ui", &["x"]);
+    t.wait_text("ui", "Kill agent shell \"a-00c0ffee\" on box", WAIT);
+    t.keys("ui", &["y"]);
+    t.wait_text("ui", "killed agent shell a-00c0ffee", WAIT);
+    t.wait_text_gone("ui", "agent shells (", WAIT);
+    let out = sshd.agents(&["list-sessions", "-F", "#{session_name}"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("a-00c0ffee"));
 }

@@ -61,6 +61,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
         }
         Msg::Tick(now) => tick(m, now),
         Msg::Listing { remote, result } => listing(m, remote, result),
+        Msg::Shells { remote, result } => shells(m, remote, result),
         Msg::Preview { key, result } => {
             if m.selected_row().map(|r| r.key()) != Some(key.clone()) {
                 return Update::default();
@@ -231,6 +232,26 @@ fn listing(
     }
     up.effects.extend(git_due(m));
     up
+}
+
+/// A host's agent shells. One that could not say shows none (a remote's failure is told
+/// by its sessions' listing).
+fn shells(
+    m: &mut Model,
+    remote: Option<String>,
+    result: Result<Vec<crate::backend::agent_shells::AgentShell>, String>,
+) -> Update {
+    let list = result.unwrap_or_default();
+    if m.shells.get(&remote).map_or(&[][..], Vec::as_slice) == list.as_slice() {
+        return Update::default();
+    }
+    if list.is_empty() {
+        m.shells.remove(&remote);
+    } else {
+        m.shells.insert(remote, list);
+    }
+    view::rebuild(m);
+    Update::redraw()
 }
 
 fn tick(m: &mut Model, now: i64) -> Update {

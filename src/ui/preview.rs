@@ -39,6 +39,9 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model) {
             }
         }
         Some((key, Err(e))) if Some(key) == selected.as_ref() => vec![Line::styled(sanitize_line(e), theme::error())],
+        _ if m.selected_shell().is_some() => {
+            vec![Line::styled("an agent shell: Enter attaches to it (detach to come back)", theme::dim())]
+        }
         _ if m.selected_session().is_none() => vec![Line::styled("no session selected", theme::dim())],
         _ => vec![Line::styled("loading…", theme::dim())],
     };
