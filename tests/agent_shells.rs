@@ -176,6 +176,14 @@ fn the_dashboard_shows_agent_shells_in_their_own_group_and_attaches_and_kills_th
     t.wait_text("ui", "agent shells (2)", WAIT);
     assert!(wait_for(WAIT, || selected_line(&t).contains("a-0123abcd")), "{}", t.capture("ui"));
 
+    // The preview shows the shell's pane, beside the list: watching without attaching.
+    t.keys("ui", &["p"]);
+    t.wait_text("ui", "a-0123abcd [local] agent shell", WAIT);
+    t.wait_text("ui", "SHELL-42", WAIT);
+    assert!(t.capture("ui").contains("agent shells (2)"), "{}", t.capture("ui"));
+    t.keys("ui", &["p"]);
+    t.wait_text_gone("ui", "SHELL-42", WAIT);
+
     // Kill asks first, like for any row; no leaves it running, yes ends it.
     t.keys("ui", &["x"]);
     t.wait_text("ui", "Kill agent shell \"a-0123abcd\"", WAIT);

@@ -24,6 +24,11 @@ impl SessionKey {
     pub fn is_shell_row(&self) -> bool {
         self.name.starts_with(SHELL_KEY)
     }
+
+    /// The agent shell's name when this is its row's key.
+    pub fn shell_name(&self) -> Option<&str> {
+        self.name.strip_prefix(SHELL_KEY).filter(|n| !n.is_empty())
+    }
 }
 
 /// Git facts are cached per host and directory, never per directory alone: a local and a

@@ -123,6 +123,8 @@ pub enum Effect {
     },
     /// Several effects confirmed at once (an action on the marked rows).
     Batch(Vec<Effect>),
+    /// Capture the pane of a session, or of an agent shell when the key is its row's (see
+    /// [`SessionKey::shell_name`]).
     FetchPreview(SessionKey),
     /// Fire `Msg::PreviewDue` after this many milliseconds (replaces a pending timer).
     SchedulePreview(u64),

@@ -5,7 +5,7 @@ use super::actions;
 use super::forms;
 use super::geometry;
 use super::input::{Key, KeyCode};
-use super::model::{GitKey, Level, Model, SessionKey, Source};
+use super::model::{GitKey, Level, Model, Row, SessionKey, Source};
 use super::msg::{Effect, Msg};
 use super::remotes::{LinkState, RemoteStatus};
 use super::view;
@@ -74,8 +74,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
             let next = if m.preview.visible { vec![Effect::SchedulePreview(PREVIEW_EVERY_MS)] } else { Vec::new() };
             Update { redraw: changed && m.preview.visible, effects: next }
         }
-        Msg::PreviewDue => match (m.preview.visible, m.selected_session()) {
-            (true, Some(s)) => Update::default().with(Effect::FetchPreview(SessionKey::of(s))),
+        Msg::PreviewDue => match (m.preview.visible, m.selected_row()) {
+            (true, Some(Row::Session(s))) => Update::default().with(Effect::FetchPreview(SessionKey::of(s))),
+            // An agent shell's pane, by its row's key (see `Effect::FetchPreview`).
+            (true, Some(row @ Row::Shell(_))) => Update::default().with(Effect::FetchPreview(row.key())),
             _ => Update::default(),
         },
         Msg::Git { key, result } => {

@@ -182,6 +182,15 @@ pub async fn list(backend: &dyn SessionBackend) -> Result<Vec<AgentShell>, Backe
         .map_err(BackendError::Command)
 }
 
+/// The last `lines` lines of the agent shell's pane, sanitized (as a session's preview).
+pub async fn preview(backend: &dyn SessionBackend, name: &str, lines: usize) -> Result<String, BackendError> {
+    if !is_name(name) {
+        return Err(BackendError::InvalidName { name: name.into(), reason: "not an agent shell's name".into() });
+    }
+    let out = backend.run_on(name, &Tmux::agents().capture(name, lines)).await?;
+    Ok(tmux::tail_lines(&crate::text::sanitize_bytes(&out.stdout), lines))
+}
+
 /// Kills the agent shell `name` on `backend`'s host (its exact name, nothing else).
 pub async fn kill(backend: &dyn SessionBackend, name: &str) -> Result<(), BackendError> {
     if !is_name(name) {

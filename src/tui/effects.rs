@@ -275,7 +275,11 @@ impl Runner {
         let tx = self.tx.clone();
         let k = key.clone();
         let task = tokio::spawn(async move {
-            let result = backend.preview(&k.name, PREVIEW_LINES).await.map_err(|e| e.to_string());
+            let result = match k.shell_name() {
+                Some(shell) => crate::backend::agent_shells::preview(&*backend, shell, PREVIEW_LINES).await,
+                None => backend.preview(&k.name, PREVIEW_LINES).await,
+            };
+            let result = result.map_err(|e| e.to_string());
             let _ = tx.send(Msg::Preview { key: k, result });
         });
         self.preview = Some((key, task));
