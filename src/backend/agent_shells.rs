@@ -67,18 +67,18 @@ impl AgentShell {
 
 /// The one script that lists the agent shells of a host, locally and over SSH: the host's
 /// clock (`date +%s`, for idle times by its own clock), then one `list-panes -a` line per
-/// pane. Paths and commands may hold any byte tmux passes on as is (tabs, newlines,
-/// escapes), so each field starts with `marker` (unique to this call, so no field can
-/// contain it) and a letter: `h` the fixed fields, `c` the command, `p` the directory,
-/// which runs to the next marker. The exit status and stderr are tmux's (see
-/// [`parse_list`]).
+/// pane; its exit status and stderr are tmux's (see [`parse_list`]). Paths and commands
+/// may hold any byte tmux passes on as is (tabs, newlines, escapes), so each field starts
+/// with `marker` (unique to this call, so no field can contain it) and a letter: `h` the
+/// fixed fields, `c` the command, `p` the directory, which runs to the next marker.
 pub fn list_command(marker: &str) -> String {
     let format = format!(
         "{marker}h #{{session_name}} #{{session_created}} #{{session_activity}} #{{window_activity}} \
          #{{session_attached}} #{{pane_dead}} #{{pane_active}}#{{window_active}}\
          {marker}c #{{pane_current_command}}{marker}p #{{pane_current_path}}"
     );
-    format!("date +%s\nexec {}", Tmux::agents().list_panes(&format))
+    // Not `exec`: tmux's parent stays this script's shell, whatever becomes of tmux.
+    format!("date +%s\n{}", Tmux::agents().list_panes(&format))
 }
 
 /// A fresh marker for [`list_command`].
@@ -304,7 +304,7 @@ mod tests {
     #[test]
     fn the_listing_asks_the_agent_server_with_one_quoted_format() {
         let cmd = list_command(M);
-        assert!(cmd.starts_with("date +%s\nexec tmux -u -L navi-agents list-panes -a -F '"), "{cmd}");
+        assert!(cmd.starts_with("date +%s\ntmux -u -L navi-agents list-panes -a -F '"), "{cmd}");
         assert_eq!(cmd.matches('\'').count(), 2, "{cmd}");
         for field in ["session_name", "pane_current_command", "pane_current_path", "session_attached", "pane_dead"] {
             assert!(cmd.contains(&format!("#{{{field}}}")), "{field}: {cmd}");
