@@ -70,6 +70,12 @@ fn list_json_shows_agent_shells_with_their_kind_and_command() {
     let evil = shells[1]["cwd"].as_str().unwrap();
     assert!(evil.ends_with("ev ildir"), "tab and escape cleaned: {evil:?}");
 
+    // An agent filter lists agents' sessions only: a shell runs no agent of its own.
+    let (code, out, err) = t.run_navi(&["list", "--json", "--agent", "claude"]);
+    assert_eq!(code, 0, "{err}");
+    let only: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert!(only.len() == 1 && only[0]["kind"] == "agent", "{out}");
+
     let (code, out, err) = t.run_navi(&["list"]);
     assert_eq!(code, 0, "{err}");
     let at = out.find("agent shells:").unwrap_or_else(|| panic!("a section of their own: {out}"));
