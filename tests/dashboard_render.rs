@@ -11,6 +11,8 @@ use navi::sessions::{Metrics, Status, StatusFile, TimeMetrics, ToolMetrics};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+#[path = "dashboard_render/shells.rs"]
+mod shells;
 #[path = "dashboard_render/usage.rs"]
 mod usage;
 

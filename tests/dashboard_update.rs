@@ -3,6 +3,8 @@
 
 #[path = "dashboard_update/marks.rs"]
 mod marks;
+#[path = "dashboard_update/shells.rs"]
+mod shells;
 #[path = "dashboard_update/worktree.rs"]
 mod worktree;
 

@@ -1,13 +1,16 @@
 //! Fuzzing, on stable Rust through proptest: the parsers that read what other programs and
-//! people write (status-file streams, hook events over existing status files, remotes.yaml)
-//! get generated and mutated input and must keep their invariants. `NAVI_FUZZ_CASES` sets
-//! the cases per target (default [`DEFAULT_CASES`]); a long run by hand:
+//! people write (status-file streams, hook events over existing status files, remotes.yaml,
+//! the agent-shell listing) get generated and mutated input and must keep their
+//! invariants. `NAVI_FUZZ_CASES` sets the cases per target (default [`DEFAULT_CASES`]); a
+//! long run by hand:
 //! `NAVI_FUZZ_CASES=200000 cargo test --release --test fuzz`. See docs/fuzz.md.
 //!
 //! Generated host names must never reach a network: every target re-runs this binary,
 //! filtered to itself, in a fresh network namespace holding only `lo`, and the cases run
 //! only there.
 
+#[path = "fuzz/agent_shells.rs"]
+mod agent_shells;
 #[path = "fuzz/hook.rs"]
 mod hook;
 #[path = "fuzz/isolate.rs"]
@@ -47,6 +50,11 @@ fn status_streams() {
 #[test]
 fn hook_events() {
     isolate::in_private_network("hook_events", hook::run);
+}
+
+#[test]
+fn agent_shell_listings() {
+    isolate::in_private_network("agent_shell_listings", agent_shells::run);
 }
 
 #[test]

@@ -9,6 +9,7 @@ use super::model::{FILTER_STATUSES, Level, Location, Model, PreviewLayout, Row, 
 use super::msg::Effect;
 use super::update::{Update, git_due};
 use super::view;
+use crate::backend::agent_shells::AgentShell;
 use crate::backend::pane::Answer;
 
 pub fn key(m: &mut Model, key: Key) -> Update {
@@ -65,6 +66,7 @@ fn jump(m: &mut Model, dir: i32, include_current: bool) -> Update {
 
 /// Selects position `pos` of the visible list.
 pub fn select(m: &mut Model, pos: usize) -> Update {
+    let pos = view::off_header(m, pos);
     let changed = pos != m.selected;
     m.selected = pos.min(m.visible.len().saturating_sub(1));
     m.selected_key = m.selected_row().map(Row::key);
@@ -84,7 +86,11 @@ fn step(m: &mut Model, delta: isize) -> Update {
     if n == 0 {
         return Update::default();
     }
-    let pos = (m.selected as isize + delta).rem_euclid(n as isize) as usize;
+    let mut pos = (m.selected as isize + delta).rem_euclid(n as isize) as usize;
+    // The agent shells' header is stepped over, in the direction of the step.
+    if view::is_header(m, pos) {
+        pos = (pos as isize + delta.signum()).rem_euclid(n as isize) as usize;
+    }
     select(m, pos)
 }
 
@@ -102,7 +108,12 @@ pub(super) fn selected_key(m: &mut Model) -> Option<SessionKey> {
             m.set_status(text, Level::Error);
             None
         }
-        None => {
+        Some(Row::Shell(s)) => {
+            let text = format!("{} is an agent shell: {SHELL_KEYS}", s.name);
+            m.set_status(text, Level::Info);
+            None
+        }
+        Some(Row::ShellsHeader) | None => {
             m.set_status("no session selected", Level::Info);
             None
         }
@@ -113,7 +124,54 @@ fn search_active(m: &Model) -> bool {
     m.search.as_ref().is_some_and(|s| !s.query.is_empty())
 }
 
+/// What can be done on an agent shell's row, as the footer says it.
+const SHELL_KEYS: &str = "Enter attaches, x kills";
+
+/// The key on the agent shell `s` (its effects carry the shell's own name).
+pub fn shell_key(s: &AgentShell) -> SessionKey {
+    SessionKey { remote: s.remote.clone(), name: s.name.clone() }
+}
+
+/// An action on an agent shell's row: attach and kill act on it; actions that only make
+/// sense for an agent's session say so in the footer instead of acting (`None`: the
+/// action does not depend on the row, e.g. moving or filtering).
+fn on_shell(m: &mut Model, shell: &AgentShell, action: Action) -> Option<Update> {
+    match action {
+        Action::Attach => Some(Update::default().with(Effect::AttachShell(shell_key(shell)))),
+        Action::Kill => {
+            let on = shell.remote.as_ref().map(|r| format!(" on {r}")).unwrap_or_default();
+            let text = format!(
+                "Kill agent shell {:?}{on}? Its tmux session ends, and whatever the agent runs in it. (y/n)",
+                shell.name
+            );
+            m.dialog =
+                Some(Dialog::Confirm { title: "Kill".into(), text, effect: Effect::KillShell(shell_key(shell)) });
+            Some(Update::redraw())
+        }
+        Action::Rename
+        | Action::Dismiss
+        | Action::Finish
+        | Action::Send
+        | Action::Approve
+        | Action::ApproveAlways
+        | Action::Deny
+        | Action::Mark
+        | Action::Git
+        | Action::Metrics => {
+            let what = action.name().replace('_', " ");
+            m.set_status(format!("{what} does not apply to an agent shell ({SHELL_KEYS})"), Level::Info);
+            Some(Update::redraw())
+        }
+        _ => None,
+    }
+}
+
 fn list(m: &mut Model, action: Action) -> Update {
+    if let Some(shell) = m.selected_shell().cloned()
+        && let Some(up) = on_shell(m, &shell, action)
+    {
+        return up;
+    }
     let with_key = |m: &mut Model, f: &dyn Fn(&mut Model, SessionKey) -> Update| match selected_key(m) {
         Some(k) => f(m, k),
         None => Update::redraw(),
@@ -314,6 +372,7 @@ fn open_new(m: &mut Model) -> Update {
     // A new session goes where the selected one lives, when that host answers.
     let remote = match m.selected_row() {
         Some(Row::Session(s)) => s.remote.clone(),
+        Some(Row::Shell(s)) => s.remote.clone(),
         _ => None,
     };
     let hosts = std::iter::once(None).chain(m.remote_names.iter().cloned().map(Some)).collect();

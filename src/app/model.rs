@@ -3,6 +3,7 @@
 use super::dialog::Dialog;
 use super::keys::KeyMap;
 use super::remotes::RemoteStatus;
+use crate::backend::agent_shells::AgentShell;
 use crate::backend::{GitInfo, Session};
 use crate::sessions::Status;
 use std::collections::{BTreeMap, HashMap};
@@ -17,6 +18,16 @@ pub struct SessionKey {
 impl SessionKey {
     pub fn of(s: &Session) -> Self {
         SessionKey { remote: s.remote.clone(), name: s.name().to_string() }
+    }
+
+    /// The key of an agent shell's row (or of their group's header).
+    pub fn is_shell_row(&self) -> bool {
+        self.name.starts_with(SHELL_KEY)
+    }
+
+    /// The agent shell's name when this is its row's key.
+    pub fn shell_name(&self) -> Option<&str> {
+        self.name.strip_prefix(SHELL_KEY).filter(|n| !n.is_empty())
     }
 }
 
@@ -38,27 +49,47 @@ pub struct GitEntry {
     pub in_flight: bool,
 }
 
-/// A list row: a session, or a remote that could not be listed (shown, never silent).
+/// A list row: a session, a remote that could not be listed (shown, never silent), the
+/// header of the agent shells' group, or an agent shell (below the sessions).
 #[derive(Debug, Clone, PartialEq)]
 // Rows live in one Vec and are rebuilt rarely; boxing the session would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Row {
     Session(Session),
-    Unreachable { remote: String, reason: String },
+    Unreachable {
+        remote: String,
+        reason: String,
+    },
+    /// "agent shells": never selected, only drawn above the first shell.
+    ShellsHeader,
+    Shell(AgentShell),
 }
+
+/// Before an agent shell's name in its row's key: tmux never stores a `:` in a session
+/// name, so no session's key can be a shell's.
+const SHELL_KEY: &str = "agent-shell:";
 
 impl Row {
     pub fn key(&self) -> SessionKey {
         match self {
             Row::Session(s) => SessionKey::of(s),
             Row::Unreachable { remote, .. } => SessionKey { remote: Some(remote.clone()), name: String::new() },
+            Row::ShellsHeader => SessionKey { remote: None, name: SHELL_KEY.into() },
+            Row::Shell(s) => SessionKey { remote: s.remote.clone(), name: format!("{SHELL_KEY}{}", s.name) },
         }
     }
 
     pub fn session(&self) -> Option<&Session> {
         match self {
             Row::Session(s) => Some(s),
-            Row::Unreachable { .. } => None,
+            _ => None,
+        }
+    }
+
+    pub fn shell(&self) -> Option<&AgentShell> {
+        match self {
+            Row::Shell(s) => Some(s),
+            _ => None,
         }
     }
 }
@@ -220,6 +251,8 @@ pub struct Model {
     pub asked_host_keys: Vec<(String, String)>,
     /// The newest unknown host key per remote: Enter on its unreachable row asks again.
     pub host_key_prompts: BTreeMap<String, super::remotes::HostKeyPrompt>,
+    /// The agent shells of each host as last listed (`None`: this machine).
+    pub shells: BTreeMap<Option<String>, Vec<AgentShell>>,
     /// Rows marked with `space`: actions apply to all of them (see `marks`).
     pub marks: std::collections::BTreeSet<SessionKey>,
     pub quit: bool,
@@ -260,6 +293,7 @@ impl Model {
             remotes_from_pool: false,
             asked_host_keys: Vec::new(),
             host_key_prompts: BTreeMap::new(),
+            shells: BTreeMap::new(),
             marks: Default::default(),
             quit: false,
         }
@@ -286,6 +320,11 @@ impl Model {
 
     pub fn selected_session(&self) -> Option<&Session> {
         self.selected_row().and_then(Row::session)
+    }
+
+    /// The agent shell on the selected row.
+    pub fn selected_shell(&self) -> Option<&AgentShell> {
+        self.selected_row().and_then(Row::shell)
     }
 
     pub fn find(&self, key: &SessionKey) -> Option<&Session> {

@@ -36,7 +36,7 @@ pub fn mouse(m: &mut Model, ev: Mouse) -> Update {
         MouseKind::Click if screen.list.contains(ev.col, ev.row) => {
             m.preview.focused = false;
             let pos = m.offset + usize::from((ev.row - screen.list.y) / ROW_HEIGHT);
-            if pos >= m.visible.len() {
+            if pos >= m.visible.len() || view::is_header(m, pos) {
                 return Update::default();
             }
             let under = m.rows[m.visible[pos]].key();
@@ -47,6 +47,9 @@ pub fn mouse(m: &mut Model, ev: Mouse) -> Update {
                 .is_some_and(|(k, at)| *k == under && ev.at_ms.saturating_sub(*at) <= DOUBLE_CLICK_MS);
             m.last_click = if double { None } else { Some((under, ev.at_ms)) };
             let up = select(m, pos);
+            if let (true, Some(shell)) = (double, m.selected_shell()) {
+                return up.with(Effect::AttachShell(super::actions::shell_key(shell)));
+            }
             match (double, selected_key(m)) {
                 (true, Some(k)) => up.with(Effect::Attach(k)),
                 _ => up,

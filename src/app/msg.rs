@@ -20,6 +20,11 @@ pub enum Msg {
         remote: Option<String>,
         result: Result<(Vec<Session>, Vec<String>), String>,
     },
+    /// A host's agent shells: `Err` is why they could not be listed.
+    Shells {
+        remote: Option<String>,
+        result: Result<Vec<crate::backend::agent_shells::AgentShell>, String>,
+    },
     Preview {
         key: SessionKey,
         result: Result<String, String>,
@@ -78,6 +83,9 @@ pub enum Effect {
     Refresh(Option<Option<String>>),
     Attach(SessionKey),
     Kill(SessionKey),
+    /// Attach to / kill the agent shell `name` on `remote`'s agent-shell server.
+    AttachShell(SessionKey),
+    KillShell(SessionKey),
     Rename(SessionKey, String),
     Dismiss(SessionKey),
     /// Mute notices for an hour, or unmute when they are muted.
@@ -115,6 +123,8 @@ pub enum Effect {
     },
     /// Several effects confirmed at once (an action on the marked rows).
     Batch(Vec<Effect>),
+    /// Capture the pane of a session, or of an agent shell when the key is its row's (see
+    /// [`SessionKey::shell_name`]).
     FetchPreview(SessionKey),
     /// Fire `Msg::PreviewDue` after this many milliseconds (replaces a pending timer).
     SchedulePreview(u64),

@@ -5,7 +5,7 @@ use super::actions;
 use super::forms;
 use super::geometry;
 use super::input::{Key, KeyCode};
-use super::model::{GitKey, Level, Model, SessionKey, Source};
+use super::model::{GitKey, Level, Model, Row, SessionKey, Source};
 use super::msg::{Effect, Msg};
 use super::remotes::{LinkState, RemoteStatus};
 use super::view;
@@ -61,6 +61,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
         }
         Msg::Tick(now) => tick(m, now),
         Msg::Listing { remote, result } => listing(m, remote, result),
+        Msg::Shells { remote, result } => shells(m, remote, result),
         Msg::Preview { key, result } => {
             if m.selected_row().map(|r| r.key()) != Some(key.clone()) {
                 return Update::default();
@@ -73,8 +74,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Update {
             let next = if m.preview.visible { vec![Effect::SchedulePreview(PREVIEW_EVERY_MS)] } else { Vec::new() };
             Update { redraw: changed && m.preview.visible, effects: next }
         }
-        Msg::PreviewDue => match (m.preview.visible, m.selected_session()) {
-            (true, Some(s)) => Update::default().with(Effect::FetchPreview(SessionKey::of(s))),
+        Msg::PreviewDue => match (m.preview.visible, m.selected_row()) {
+            (true, Some(Row::Session(s))) => Update::default().with(Effect::FetchPreview(SessionKey::of(s))),
+            // An agent shell's pane, by its row's key (see `Effect::FetchPreview`).
+            (true, Some(row @ Row::Shell(_))) => Update::default().with(Effect::FetchPreview(row.key())),
             _ => Update::default(),
         },
         Msg::Git { key, result } => {
@@ -231,6 +234,26 @@ fn listing(
     }
     up.effects.extend(git_due(m));
     up
+}
+
+/// A host's agent shells. One that could not say shows none (a remote's failure is told
+/// by its sessions' listing).
+fn shells(
+    m: &mut Model,
+    remote: Option<String>,
+    result: Result<Vec<crate::backend::agent_shells::AgentShell>, String>,
+) -> Update {
+    let list = result.unwrap_or_default();
+    if m.shells.get(&remote).map_or(&[][..], Vec::as_slice) == list.as_slice() {
+        return Update::default();
+    }
+    if list.is_empty() {
+        m.shells.remove(&remote);
+    } else {
+        m.shells.insert(remote, list);
+    }
+    view::rebuild(m);
+    Update::redraw()
 }
 
 fn tick(m: &mut Model, now: i64) -> Update {

@@ -21,6 +21,12 @@ pub fn rebuild(m: &mut Model) {
             _ => rows.extend(src.sessions.iter().cloned().map(Row::Session)),
         }
     }
+    // The agent shells: a group of their own below the sessions, under its header.
+    let shells: Vec<Row> = m.shells.values().flatten().cloned().map(Row::Shell).collect();
+    if !shells.is_empty() {
+        rows.push(Row::ShellsHeader);
+        rows.extend(shells);
+    }
     m.rows = rows;
     super::marks::drop_vanished(m);
     refilter(m);
@@ -31,28 +37,51 @@ pub fn refilter(m: &mut Model) {
     let mut visible: Vec<usize> = (0..m.rows.len()).filter(|i| shown(m, &m.rows[*i])).collect();
     let sort = m.sort;
     visible.sort_by(|a, b| order(sort, &m.rows[*a], &m.rows[*b]));
+    // The group's header only above shells that are shown.
+    if !visible.iter().any(|i| matches!(m.rows[*i], Row::Shell(_))) {
+        visible.retain(|i| m.rows[*i] != Row::ShellsHeader);
+    }
     m.visible = visible;
     // The session the user chose if it is back, else the row selected until now.
     let pos = |k: &Option<_>| k.as_ref().and_then(|k| m.visible.iter().position(|i| m.rows[*i].key() == *k));
-    // An unreachable remote's row is kept selected only when the user chose it: at start
-    // it may be the first row to arrive, and must not hold the selection at the bottom.
-    let unchosen_warning =
-        m.wanted_key.is_none() && m.selected_key.as_ref().is_some_and(|k| k.remote.is_some() && k.name.is_empty());
+    // An unreachable remote's row (or an agent shell's) is kept selected only when the user
+    // chose it: at start it may be the first row to arrive, and must not hold the selection
+    // at the bottom, below the sessions that arrive after it.
+    let unchosen_warning = m.wanted_key.is_none()
+        && m.selected_key.as_ref().is_some_and(|k| (k.remote.is_some() && k.name.is_empty()) || k.is_shell_row());
     let found = pos(&m.wanted_key).or_else(|| if unchosen_warning { Some(0) } else { pos(&m.selected_key) });
-    m.selected = found.unwrap_or(m.selected.min(m.visible.len().saturating_sub(1)));
+    let pos = found.unwrap_or(m.selected.min(m.visible.len().saturating_sub(1)));
+    m.selected = off_header(m, pos);
     m.selected_key = m.selected_row().map(Row::key);
     keep_in_view(m);
+}
+
+/// Whether position `pos` of the visible list is the agent shells' header.
+pub fn is_header(m: &Model, pos: usize) -> bool {
+    m.visible.get(pos).is_some_and(|i| m.rows[*i] == Row::ShellsHeader)
+}
+
+/// `pos`, or the row after it when it is the agent shells' header (never selected; a
+/// shell always follows it).
+pub fn off_header(m: &Model, pos: usize) -> usize {
+    if is_header(m, pos) && pos + 1 < m.visible.len() { pos + 1 } else { pos }
 }
 
 fn shown(m: &Model, row: &Row) -> bool {
     let remote = match row {
         Row::Session(s) => s.remote.is_some(),
         Row::Unreachable { .. } => true,
+        Row::ShellsHeader => return true,
+        Row::Shell(s) => s.remote.is_some(),
     };
     match m.location {
         Location::Local if remote => return false,
         Location::Remote if !remote => return false,
         _ => {}
+    }
+    // Agent shells have no status and run no agent: a status or agent filter hides them.
+    if let Row::Shell(_) = row {
+        return m.filters.is_empty() && m.agent_filter.is_none();
     }
     let Row::Session(s) = row else { return true };
     if m.hide_offline && s.file.status == Status::Offline {
@@ -65,12 +94,20 @@ fn shown(m: &Model, row: &Row) -> bool {
 }
 
 fn order(sort: SortMode, a: &Row, b: &Row) -> Ordering {
+    // Sessions, then unreachable remotes, then the agent shells under their header.
+    let group = |r: &Row| match r {
+        Row::Session(_) => 0,
+        Row::Unreachable { .. } => 1,
+        Row::ShellsHeader => 2,
+        Row::Shell(_) => 3,
+    };
     let (a, b) = match (a, b) {
         (Row::Session(a), Row::Session(b)) => (a, b),
         // Unreachable remotes go last, by name.
         (Row::Unreachable { remote: x, .. }, Row::Unreachable { remote: y, .. }) => return x.cmp(y),
-        (Row::Unreachable { .. }, _) => return Ordering::Greater,
-        (_, Row::Unreachable { .. }) => return Ordering::Less,
+        // Shells by host (this machine first), then name.
+        (Row::Shell(x), Row::Shell(y)) => return (&x.remote, &x.name).cmp(&(&y.remote, &y.name)),
+        _ => return group(a).cmp(&group(b)),
     };
     let by = match sort {
         SortMode::Priority => Ordering::Equal,

@@ -50,6 +50,10 @@ impl SessionBackend for Scripted {
     fn attach_command(&self, _: &str, _: bool) -> std::process::Command {
         unimplemented!()
     }
+
+    fn attach_agent_shell_command(&self, _: &str) -> std::process::Command {
+        unimplemented!()
+    }
 }
 
 fn file(session: &str, source: Option<&str>) -> StatusFile {

@@ -181,4 +181,12 @@ impl SessionBackend for LocalBackend {
         cmd.arg("-c").arg(self.tmux.attach(name, inside_tmux && self.socket.is_none()));
         cmd
     }
+
+    fn attach_agent_shell_command(&self, name: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new("sh");
+        // Another server than the user's: switch-client cannot reach it from their tmux.
+        cmd.env_remove("TMUX");
+        cmd.arg("-c").arg(Tmux::agents().attach(name, false));
+        cmd
+    }
 }

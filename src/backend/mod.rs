@@ -227,6 +227,11 @@ pub trait SessionBackend: Send + Sync {
     /// The program and arguments that attach a terminal to the session.
     fn attach_command(&self, name: &str, inside_tmux: bool) -> std::process::Command;
 
+    /// The program and arguments that attach a terminal to the agent shell `name` (on the
+    /// agent-shell server, see [`agent_shells`]). A tmux client cannot switch to a session
+    /// of another server, so inside tmux this is a tmux client nested in the current pane.
+    fn attach_agent_shell_command(&self, name: &str) -> std::process::Command;
+
     /// The sessions: status files joined with tmux. Files whose tmux session is gone are
     /// removed, but only after tmux answered.
     async fn list(&self) -> Result<Listing, BackendError> {

@@ -416,7 +416,18 @@ impl SessionBackend for RemoteBackend {
     fn attach_command(&self, name: &str, _inside_tmux: bool) -> std::process::Command {
         // The same attach script as local (exact name → session id), under `sh` whatever
         // the remote user's login shell is.
-        let script = format!("sh -c {}", quote(&self.tmux.attach(name, false)));
+        self.attach_over_ssh(&self.tmux.attach(name, false))
+    }
+
+    fn attach_agent_shell_command(&self, name: &str) -> std::process::Command {
+        self.attach_over_ssh(&Tmux::agents().attach(name, false))
+    }
+}
+
+impl RemoteBackend {
+    /// `ssh -t` running the attach `script` under `sh` on the remote.
+    fn attach_over_ssh(&self, script: &str) -> std::process::Command {
+        let script = format!("sh -c {}", quote(script));
         match self.ssh_command(true, &script) {
             Ok(cmd) => cmd,
             Err(e) => {

@@ -58,6 +58,11 @@ impl Tmux {
         format!("{} list-sessions -F '#{{session_attached}} #{{session_name}}'", self.prefix)
     }
 
+    /// Every pane of every session, one `-F` line each (`format` is quoted here).
+    pub fn list_panes(&self, format: &str) -> String {
+        format!("{} list-panes -a -F {}", self.prefix, quote(format))
+    }
+
     /// Exits 0 when the session exists, [`NO_SESSION`] when it does not.
     pub fn has_session(&self, name: &str) -> String {
         self.resolve(name)
@@ -260,6 +265,13 @@ pub fn parse_list_sessions(status: Option<i32>, stdout: &[u8], stderr: &[u8]) ->
             })
             .collect());
     }
+    failed_listing(status, stderr, "list-sessions").map(|()| Vec::new())
+}
+
+/// A tmux listing that did not exit 0: `Ok` when no server runs (or there is no socket at
+/// all), which is an answer with nothing in it; an error when tmux could not run or failed
+/// otherwise (nothing is known). `what` names the tmux command in the error.
+pub(crate) fn failed_listing(status: Option<i32>, stderr: &[u8], what: &str) -> Result<(), String> {
     let err = String::from_utf8_lossy(stderr);
     // The shell could not run tmux at all: nothing is known (and nothing may be cleaned).
     if matches!(status, Some(126 | 127)) {
@@ -267,11 +279,11 @@ pub fn parse_list_sessions(status: Option<i32>, stdout: &[u8], stderr: &[u8]) ->
     }
     let no_server = ["no server running", "No such file or directory", "Connection refused"];
     if status.is_some() && no_server.iter().any(|s| err.contains(s)) {
-        return Ok(Vec::new());
+        return Ok(());
     }
     Err(match status {
-        Some(code) => format!("tmux list-sessions failed ({code}): {}", err.trim()),
-        None => "tmux list-sessions ended without an exit status".into(),
+        Some(code) => format!("tmux {what} failed ({code}): {}", crate::text::sanitize_line(err.trim())),
+        None => format!("tmux {what} ended without an exit status"),
     })
 }
 

@@ -2,6 +2,7 @@
 
 use super::args::{Cli, Command, Filter, Global};
 use super::context::Context;
+use crate::backend::agent_shells::{self, AgentShell};
 use crate::backend::pane::Answer;
 use crate::backend::{GitInfo, NewSession, Session, git, send};
 use crate::sessions::agent::Agent;
@@ -270,6 +271,24 @@ pub async fn poll_all(ctx: &Context, filter: Filter) -> (Vec<Session>, Vec<Strin
     (sessions, problems, down)
 }
 
+/// The agent shells of every selected host, in parallel, one exec each; a host that does
+/// not answer holds up no other and is named in the problems (`host: agent shells: why`).
+pub async fn poll_shells(ctx: &Context, filter: Filter) -> (Vec<AgentShell>, Vec<String>) {
+    let tasks = ctx.backends(filter).into_iter().map(|b| async move {
+        let label = b.remote().unwrap_or("local").to_string();
+        (label, agent_shells::list(&*b).await)
+    });
+    let mut shells = Vec::new();
+    let mut problems = Vec::new();
+    for (label, result) in futures::future::join_all(tasks).await {
+        match result {
+            Ok(found) => shells.extend(found),
+            Err(e) => problems.push(format!("{label}: agent shells: {e}")),
+        }
+    }
+    (shells, problems)
+}
+
 /// The sessions of the remotes in `down` as last seen, from the summary the dashboard and
 /// `navi watch` keep, with when they were listed.
 fn last_seen(ctx: &Context, down: &[String]) -> Vec<(Session, Option<i64>)> {
@@ -289,10 +308,17 @@ fn last_seen(ctx: &Context, down: &[String]) -> Vec<(Session, Option<i64>)> {
 
 async fn list(ctx: &Context, json: bool, filter: Filter, agent: Option<Agent>) -> Result<ExitCode> {
     ctx.warn_remotes();
-    let (mut sessions, problems, down) = poll_all(ctx, filter).await;
+    // Sessions and agent shells at once: each host answers both in parallel.
+    let ((mut sessions, mut problems, down), (mut shells, shell_problems)) =
+        tokio::join!(poll_all(ctx, filter), poll_shells(ctx, filter));
     if let Some(want) = agent {
         sessions.retain(|s| crate::sessions::agent::agent(&s.file) == want);
+        // An agent shell runs no agent of its own.
+        shells.clear();
     }
+    // A remote that could not be listed is named once, by its sessions' listing.
+    let unreported = |p: &String| !down.iter().any(|d| p.starts_with(&format!("{d}: agent shells: ")));
+    problems.extend(shell_problems.into_iter().filter(unreported));
     for p in &problems {
         eprintln!("navi: {}", sanitize_line(p));
     }
@@ -311,16 +337,29 @@ async fn list(ctx: &Context, json: bool, filter: Filter, agent: Option<Agent>) -
                 row["as_of"] = (*as_of).into();
                 list.push(row);
             }
+            for row in list.iter_mut() {
+                row["kind"] = KIND_AGENT.into();
+            }
+            for shell in &shells {
+                let mut row = serde_json::json!({"kind": KIND_AGENT_SHELL});
+                if let (Some(row), serde_json::Value::Object(fields)) =
+                    (row.as_object_mut(), serde_json::to_value(shell)?)
+                {
+                    row.extend(fields);
+                }
+                list.push(row);
+            }
         }
         crate::text::sanitize_json(&mut rows);
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
+    let now = now_unix();
     if sessions.is_empty() && problems.is_empty() {
         println!("No sessions. Run `navi install-hooks`, then start claude inside tmux (or `navi new NAME`).");
+        print!("{}", render_shells(&shells, &ctx.paths.home_str()));
         return Ok(ExitCode::SUCCESS);
     }
-    let now = now_unix();
     print!("{}", render_rows(&sessions, now, &ctx.paths.home_str()));
     for name in &down {
         let (rows, as_of): (Vec<Session>, Vec<Option<i64>>) =
@@ -331,7 +370,48 @@ async fn list(ctx: &Context, json: bool, filter: Filter, agent: Option<Agent>) -
         println!("{} is unreachable; its sessions as last seen {when}:", sanitize_line(name));
         print!("{}", render_rows(&rows, now, &ctx.paths.home_str()));
     }
+    print!("{}", render_shells(&shells, &ctx.paths.home_str()));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `"kind"` of a `navi list --json` row: an agent's session, or an agent shell.
+const KIND_AGENT: &str = "agent";
+const KIND_AGENT_SHELL: &str = "agent-shell";
+
+/// The "agent shells" section after the sessions (nothing when there are none): name and
+/// host, running command, idle time, directory; aligned, every field already clean.
+fn render_shells(shells: &[AgentShell], home: &str) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if shells.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<[String; 4]> = shells
+        .iter()
+        .map(|s| {
+            let mut name = sanitize_line(&s.name);
+            if let Some(r) = &s.remote {
+                name = format!("{name} [{}]", sanitize_line(r));
+            }
+            let mut state = format!("idle {}", crate::text::duration(s.idle_seconds));
+            if s.attached {
+                state.push_str(", attached");
+            }
+            if s.dead {
+                state.push_str(", ended");
+            }
+            [name, sanitize_line(&s.command), state, shorten_home(&sanitize_line(&s.cwd), home)]
+        })
+        .collect();
+    let width = |i: usize| rows.iter().map(|r| r[i].width()).max().unwrap_or(0);
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.width())));
+    let mut out = String::from("\nagent shells:\n");
+    for r in &rows {
+        let line = format!("   {}  {}  {}  {}", pad(&r[0], w0), pad(&r[1], w1), pad(&r[2], w2), r[3]);
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// The human listing: aligned columns, every field sanitized.

@@ -91,6 +91,14 @@ impl Runner {
         self.action(key, done, |b, n| Box::pin(async move { b.kill(&n).await.map_err(|e| e.to_string()) }));
     }
 
+    /// Kills the agent shell `key.name` on its host's agent-shell server.
+    pub fn kill_shell(&self, key: &SessionKey) {
+        let done = format!("killed agent shell {}", key.name);
+        self.action(key, done, |b, n| {
+            Box::pin(async move { crate::backend::agent_shells::kill(&*b, &n).await.map_err(|e| e.to_string()) })
+        });
+    }
+
     pub fn rename(&self, key: &SessionKey, new: String) {
         let done = format!("renamed {} to {new}", key.name);
         self.action(key, done, move |b, n| {
@@ -267,7 +275,11 @@ impl Runner {
         let tx = self.tx.clone();
         let k = key.clone();
         let task = tokio::spawn(async move {
-            let result = backend.preview(&k.name, PREVIEW_LINES).await.map_err(|e| e.to_string());
+            let result = match k.shell_name() {
+                Some(shell) => crate::backend::agent_shells::preview(&*backend, shell, PREVIEW_LINES).await,
+                None => backend.preview(&k.name, PREVIEW_LINES).await,
+            };
+            let result = result.map_err(|e| e.to_string());
             let _ = tx.send(Msg::Preview { key: k, result });
         });
         self.preview = Some((key, task));

@@ -10,7 +10,7 @@ mod prs;
 pub mod terminal;
 
 use crate::app::keys::KeyMap;
-use crate::app::model::{GitKey, SessionKey};
+use crate::app::model::GitKey;
 use crate::app::{Effect, Model, Msg, update};
 use crate::backend::{NewSession, SessionBackend};
 use crate::cli::args::Filter;
@@ -74,6 +74,11 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
         pollers.push(Poller::start(b.clone(), every, tx.clone(), host_keys.clone(), paused.clone(), f, summary));
         backends.insert(remote, b);
     }
+    let shell_pollers: Vec<pollers::ShellPoller> = ctx
+        .backends(Filter::All)
+        .into_iter()
+        .map(|b| pollers::ShellPoller::start(b, pollers::SHELLS_POLL, tx.clone(), paused.clone()))
+        .collect();
     let local = pollers.iter().find(|p| p.remote.is_none());
     let local_wake = local.map(|p| p.wake.clone());
     let local_listed = local.map(|p| p.listed.clone());
@@ -118,7 +123,9 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
     }
     drop(keeper);
     let looking = Looking::new(&ctx.paths.state_dir);
-    let result = event_loop(&mut model, &mut runner, &pollers, &pause, tx, &mut rx, term_rx, looking).await;
+    let all_pollers = Pollers { sessions: &pollers, shells: &shell_pollers };
+    let result = event_loop(&mut model, &mut runner, &all_pollers, &pause, tx, &mut rx, term_rx, looking).await;
+    drop(shell_pollers);
     for t in [tmux_check, status_task].into_iter().flatten() {
         t.abort();
     }
@@ -135,11 +142,17 @@ pub async fn run_dashboard(ctx: &Context, cwd: Option<String>) -> Result<()> {
 /// frame. The screen is taken over and repainted in full again shortly after.
 const REPAINTS_AFTER_ATTACH: [u64; 2] = [150, 1000];
 
+/// The background listings a refresh wakes: sessions and agent shells, per host.
+struct Pollers<'a> {
+    sessions: &'a [Poller],
+    shells: &'a [pollers::ShellPoller],
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn event_loop(
     model: &mut Model,
     runner: &mut Runner,
-    pollers: &[Poller],
+    pollers: &Pollers<'_>,
     pause: &tokio::sync::watch::Sender<bool>,
     tx: mpsc::UnboundedSender<Msg>,
     rx: &mut mpsc::UnboundedReceiver<Msg>,
@@ -204,12 +217,12 @@ async fn event_loop(
                 Effect::SchedulePreview(ms) => {
                     preview_at = Some(tokio::time::Instant::now() + Duration::from_millis(ms));
                 }
-                Effect::Attach(key) => {
+                Effect::Attach(_) | Effect::AttachShell(_) => {
                     reader.stop().await;
                     pause.send_replace(true);
                     // Attached, the user sees that session through tmux, not this list.
                     looking.show(None);
-                    let result = attach(&mut tui, runner, &key).await;
+                    let result = attach(&mut tui, runner, &effect).await;
                     pause.send_replace(false);
                     let result = result?;
                     reader = InputReader::start(tx.clone(), epoch);
@@ -262,15 +275,20 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
-fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
+fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &Pollers<'_>) {
     for effect in effects {
         match effect {
             Effect::Refresh(which) => {
-                for p in pollers.iter().filter(|p| which.as_ref().is_none_or(|w| *w == p.remote)) {
+                let wanted = |remote: &Option<String>| which.as_ref().is_none_or(|w| w == remote);
+                for p in pollers.sessions.iter().filter(|p| wanted(&p.remote)) {
+                    p.wake.notify_one();
+                }
+                for p in pollers.shells.iter().filter(|p| wanted(&p.remote)) {
                     p.wake.notify_one();
                 }
             }
             Effect::Kill(k) => runner.kill(&k),
+            Effect::KillShell(k) => runner.kill_shell(&k),
             Effect::Rename(k, new) => runner.rename(&k, new),
             Effect::Dismiss(k) => runner.dismiss(&k),
             Effect::ToggleMute => runner.toggle_mute(),
@@ -292,21 +310,30 @@ fn run_effects(effects: Vec<Effect>, runner: &mut Runner, pollers: &[Poller]) {
             }
             Effect::CheckDir(d) => runner.check_dir(d),
             Effect::AcceptHostKey(prompt) => runner.accept_host_key(prompt),
-            Effect::Attach(_) | Effect::SchedulePreview(_) | Effect::Quit => {}
+            Effect::Attach(_) | Effect::AttachShell(_) | Effect::SchedulePreview(_) | Effect::Quit => {}
         }
     }
 }
 
-/// Hands the terminal to `tmux attach-session` (or `switch-client` inside tmux) and takes
-/// it back after detach, fully redrawn. The inner error is the attach's (a status line);
-/// the outer one means the terminal could not be taken back, and the dashboard must stop.
-async fn attach(tui: &mut Tui, runner: &Runner, key: &SessionKey) -> Result<Result<(), String>> {
+/// Hands the terminal to `tmux attach-session` (or `switch-client` inside tmux) for an
+/// [`Effect::Attach`] or [`Effect::AttachShell`] and takes it back after detach, fully
+/// redrawn. The inner error is the attach's (a status line); the outer one means the
+/// terminal could not be taken back, and the dashboard must stop.
+async fn attach(tui: &mut Tui, runner: &Runner, effect: &Effect) -> Result<Result<(), String>> {
+    let (key, shell) = match effect {
+        Effect::Attach(key) => (key, false),
+        Effect::AttachShell(key) => (key, true),
+        _ => return Ok(Ok(())),
+    };
     let backend = match runner.backend(&key.remote) {
         Ok(b) => b,
         Err(e) => return Ok(Err(e)),
     };
     let inside_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
-    let mut cmd = backend.attach_command(&key.name, inside_tmux);
+    let mut cmd = match shell {
+        true => backend.attach_agent_shell_command(&key.name),
+        false => backend.attach_command(&key.name, inside_tmux),
+    };
     tui.exit()?;
     // The terminal goes to the child; only its error output is kept, to say why it failed.
     cmd.stderr(std::process::Stdio::piped());

@@ -6,7 +6,7 @@
 
 use crate::app::Msg;
 use crate::app::remotes::{HostKeyPrompt, LinkState, RemoteStatus};
-use crate::backend::{BackendError, LocalBackend, SessionBackend, panecheck, tmux};
+use crate::backend::{BackendError, LocalBackend, SessionBackend, agent_shells, panecheck, tmux};
 use crate::notify::follow::{Follow, Follower};
 use crate::sessions::StatusFile;
 use crate::ssh::{ConnState, Pool, SshError};
@@ -25,6 +25,8 @@ use tokio::task::JoinHandle;
 const SETTLE: Duration = Duration::from_millis(40);
 pub const TMUX_CHECK: Duration = Duration::from_secs(5);
 pub const REMOTE_POLL: Duration = Duration::from_secs(3);
+/// Agent shells are listed this often on every host (and on a refresh).
+pub const SHELLS_POLL: Duration = REMOTE_POLL;
 const STATUS_POLL: Duration = Duration::from_secs(2);
 
 /// True while the terminal is handed to an attached session: pollers wait instead of
@@ -132,6 +134,56 @@ impl Poller {
             }
         });
         Poller { remote, wake, listed: listed_names, task, push }
+    }
+}
+
+/// How long one listing of a host's agent shells may take: a host that does not answer
+/// shows none until it does, and holds up nothing else.
+const SHELLS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Lists one host's agent shells every `every` (the remotes' poll period; a local listing
+/// is one cheap tmux call) and whenever woken, in a task of its own, one listing at a time:
+/// the dashboard never waits for it. Waits while the terminal is handed to an attach.
+pub struct ShellPoller {
+    pub remote: Option<String>,
+    pub wake: Arc<Notify>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for ShellPoller {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ShellPoller {
+    pub fn start(
+        backend: Arc<dyn SessionBackend>,
+        every: Duration,
+        tx: mpsc::UnboundedSender<Msg>,
+        mut paused: Paused,
+    ) -> Self {
+        let wake = Arc::new(Notify::new());
+        let remote = backend.remote().map(str::to_string);
+        let (w, r) = (wake.clone(), remote.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                if paused.wait_for(|p| !*p).await.is_err() {
+                    break;
+                }
+                let listed = tokio::time::timeout(SHELLS_TIMEOUT, agent_shells::list(&*backend)).await;
+                let result = match listed {
+                    Ok(Ok(shells)) => Ok(shells),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err(format!("agent shells: no answer within {} s", SHELLS_TIMEOUT.as_secs())),
+                };
+                if tx.send(Msg::Shells { remote: r.clone(), result }).is_err() {
+                    break;
+                }
+                let _ = tokio::time::timeout(every, w.notified()).await;
+            }
+        });
+        ShellPoller { remote, wake, task }
     }
 }
 

@@ -122,6 +122,12 @@ fn hints_line(m: &Model, width: usize) -> Line<'static> {
         ]
     } else if m.search.as_ref().is_some_and(|s| s.editing) {
         vec![("↵".into(), "keep"), ("esc".into(), "clear")]
+    } else if m.selected_shell().is_some() {
+        // An agent shell's row: only what applies to it.
+        let mut hints = m.keys.hints();
+        hints.retain(|(_, what)| *what != "send");
+        hints.iter_mut().filter(|(_, what)| *what == "kill").for_each(|h| h.1 = "kill shell");
+        hints
     } else {
         m.keys.hints()
     };

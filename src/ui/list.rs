@@ -5,6 +5,7 @@ use super::theme;
 use crate::app::geometry::ROW_HEIGHT;
 use crate::app::model::{Model, Row};
 use crate::app::view;
+use crate::backend::agent_shells::AgentShell;
 use crate::backend::{Session, git};
 use crate::text::{age, sanitize_line, shorten_home, truncate};
 use ratatui::Frame;
@@ -25,6 +26,10 @@ pub fn header(frame: &mut Frame, area: Rect, m: &Model) {
     let mut spans = vec![Span::styled(" navi ", theme::bold().fg(ratatui::style::Color::Cyan))];
     let count = if shown == total { format!(" {total} sessions") } else { format!(" {shown} of {total} sessions") };
     spans.push(Span::styled(count, theme::dim()));
+    let shells = m.rows.iter().filter(|r| r.shell().is_some()).count();
+    if shells > 0 {
+        spans.push(Span::styled(format!(" · {shells} agent shells"), theme::dim()));
+    }
     if !m.marks.is_empty() {
         spans.push(Span::styled(format!(" · {} marked", m.marks.len()), theme::warn()));
     }
@@ -60,6 +65,8 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model) {
         let mut row = match &m.rows[*idx] {
             Row::Session(s) => session_lines(m, s, usize::from(width), view::matches(s, query)),
             Row::Unreachable { remote, reason } => unreachable_lines(remote, reason, usize::from(width)),
+            Row::ShellsHeader => header_lines(m, usize::from(width)),
+            Row::Shell(s) => shell_lines(m, s, usize::from(width)),
         };
         if selected {
             for (i, line) in row.iter_mut().enumerate() {
@@ -209,6 +216,71 @@ fn badges(f: &crate::sessions::StatusFile) -> Vec<String> {
         out.push(truncate(&sanitize_line(&others), 48));
     }
     out
+}
+
+/// Before an agent shell's name.
+const SHELL_ICON: &str = "$ ";
+
+/// The agent shells' group header: a blank line, the title with how many are shown, and
+/// what can be done with them.
+fn header_lines(m: &Model, width: usize) -> Vec<Line<'static>> {
+    let n = m.visible.iter().filter(|i| m.rows[**i].shell().is_some()).count();
+    let title = format!("agent shells ({n}) ");
+    let rule = "─".repeat(width.saturating_sub(5 + title.width()));
+    vec![
+        Line::from(vec![Span::raw(" ")]),
+        Line::from(vec![
+            Span::raw(" "),
+            Span::styled("── ", theme::dim()),
+            Span::styled(title, theme::bold().fg(ratatui::style::Color::Cyan)),
+            Span::styled(rule, theme::dim()),
+        ]),
+        Line::from(vec![
+            Span::raw(" "),
+            Span::raw("   "),
+            Span::styled(truncate("shells AI agents opened with navi mcp", width.saturating_sub(4)), theme::dim()),
+        ]),
+    ]
+}
+
+/// An agent shell: its name and host, idle time on the right; the command running in it
+/// and its directory; what it is and whether someone is attached.
+fn shell_lines(m: &Model, s: &AgentShell, width: usize) -> Vec<Line<'static>> {
+    let host = format!(" [{}]", sanitize_line(s.host()));
+    let idle = format!("idle {}", crate::text::duration(s.idle_seconds));
+    let room = width.saturating_sub(4 + host.width() + idle.width() + 1);
+    let name = truncate(&sanitize_line(&s.name), room.max(1));
+    let pad = width.saturating_sub(4 + name.width() + host.width() + idle.width());
+    let l1 = Line::from(vec![
+        Span::raw(" "),
+        Span::styled(SHELL_ICON, theme::accent()),
+        Span::raw(" "),
+        Span::styled(name, theme::bold()),
+        Span::styled(host, theme::dim()),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(idle, theme::dim()),
+    ]);
+    let avail = width.saturating_sub(4);
+    let command = if s.command.is_empty() { "?".to_string() } else { sanitize_line(&s.command) };
+    let command = truncate(&format!("running {command}"), avail);
+    let dir = shorten_home(&sanitize_line(&s.cwd), &m.home);
+    let dir = truncate(&dir, avail.saturating_sub(command.width() + 2));
+    let l2 = Line::from(vec![
+        Span::raw(" "),
+        Span::raw("   "),
+        Span::styled(command, theme::accent()),
+        Span::raw("  "),
+        Span::styled(dir, theme::dim()),
+    ]);
+    let mut what = String::from("agent shell");
+    if s.attached {
+        what.push_str(" · attached");
+    }
+    if s.dead {
+        what.push_str(" · its shell ended");
+    }
+    let l3 = Line::from(vec![Span::raw(" "), Span::raw("   "), Span::styled(truncate(&what, avail), theme::dim())]);
+    vec![l1, l2, l3]
 }
 
 fn unreachable_lines(remote: &str, reason: &str, width: usize) -> Vec<Line<'static>> {

@@ -11,7 +11,11 @@ use ratatui::widgets::{Block, Paragraph};
 
 pub fn draw(frame: &mut Frame, area: Rect, m: &Model) {
     let p = &m.preview;
-    let name = m.selected_session().map(|s| sanitize_line(s.name())).unwrap_or_default();
+    let name = match (m.selected_session(), m.selected_shell()) {
+        (Some(s), _) => sanitize_line(s.name()),
+        (None, Some(s)) => format!("{} [{}] agent shell", sanitize_line(&s.name), sanitize_line(s.host())),
+        (None, None) => String::new(),
+    };
     let mut flags = Vec::new();
     if p.follow {
         flags.push("follow");
@@ -39,7 +43,9 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &Model) {
             }
         }
         Some((key, Err(e))) if Some(key) == selected.as_ref() => vec![Line::styled(sanitize_line(e), theme::error())],
-        _ if m.selected_session().is_none() => vec![Line::styled("no session selected", theme::dim())],
+        _ if m.selected_session().is_none() && m.selected_shell().is_none() => {
+            vec![Line::styled("no session selected", theme::dim())]
+        }
         _ => vec![Line::styled("loading…", theme::dim())],
     };
     frame.render_widget(Paragraph::new(lines), inner);

@@ -257,6 +257,32 @@ impl Sshd {
         self.dir.path().join("tmux").join(format!("tmux-{}", uid.trim())).join("default")
     }
 
+    /// The remote user's agent-shell server (`tmux -L navi-agents` there).
+    pub fn agents_socket(&self) -> PathBuf {
+        self.tmux_socket().with_file_name("navi-agents")
+    }
+
+    /// Runs tmux against the remote user's agent-shell server.
+    pub fn agents(&self, args: &[&str]) -> std::process::Output {
+        let mut c = Command::new("tmux");
+        c.arg("-u").arg("-S").arg(self.agents_socket()).args(args).env_remove("TMUX");
+        c.output().unwrap()
+    }
+
+    /// Starts an agent shell on the remote by hand, as its user: session `name` on the
+    /// agent-shell server there, running `cmd`.
+    pub fn new_agent_shell(&self, name: &str, cmd: &str) {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid", self.user, "--regid", self.user, "--init-groups", "tmux", "-L", "navi-agents"])
+            .args(["new-session", "-d", "-x", "100", "-y", "30", "-s", name, "-c"])
+            .arg(&self.remote_home)
+            .arg(cmd)
+            .env("HOME", &self.remote_home)
+            .env("TMUX_TMPDIR", self.dir.path().join("tmux"))
+            .env_remove("TMUX");
+        run(&mut c);
+    }
+
     /// Runs tmux against the remote user's server.
     pub fn tmux(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux").arg("-u").arg("-S").arg(self.tmux_socket()).args(args).env_remove("TMUX").output().unwrap()
@@ -400,6 +426,7 @@ pub fn children_of(pid: u32) -> Vec<u32> {
 
 impl Drop for Sshd {
     fn drop(&mut self) {
+        let _ = self.agents(&["kill-server"]);
         let _ = self.tmux(&["kill-server"]);
         let _ = self.agents_tmux(&["kill-server"]);
         self.kill();

@@ -32,11 +32,45 @@ impl TmuxServer {
         TmuxServer { dir, socket, home, sessions, env: Vec::new() }
     }
 
-    /// `tmux -S <socket> ARGS`, with a clean environment.
+    /// `tmux -S <socket> ARGS`, with a clean environment. Its panes (a dashboard in them)
+    /// get this test's TMUX_TMPDIR, so `-L` servers there (agent shells) are private too.
     pub fn tmux_cmd(&self) -> Command {
         let mut c = Command::new("tmux");
         c.arg("-u").arg("-S").arg(&self.socket).env_remove("TMUX").env_remove("TMUX_PANE").env("HOME", &self.home);
+        c.env("TMUX_TMPDIR", self.tmux_tmpdir());
         c
+    }
+
+    /// Where `tmux -L NAME` servers of this test live (never the user's own).
+    pub fn tmux_tmpdir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// `tmux -L navi-agents ARGS`: this test's agent-shell server.
+    pub fn agents(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-u", "-L", "navi-agents"])
+            .args(args)
+            .env_remove("TMUX")
+            .env_remove("TMUX_PANE")
+            .env("HOME", &self.home)
+            .env("TMUX_TMPDIR", self.tmux_tmpdir())
+            .output()
+            .expect("running tmux")
+    }
+
+    /// Starts an agent shell by hand, as the MCP side would: a detached session named
+    /// `name` on the agent-shell server, running `cmd` in `dir`.
+    pub fn new_agent_shell(&self, name: &str, dir: &Path, cmd: &str) {
+        let dir = dir.to_string_lossy();
+        let out = self.agents(&["new-session", "-d", "-x", "100", "-y", "30", "-s", name, "-c", &dir, cmd]);
+        assert!(out.status.success(), "new agent shell {name:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// The sessions on the agent-shell server.
+    pub fn agent_shells_alive(&self) -> Vec<String> {
+        let out = self.agents(&["list-sessions", "-F", "#{session_name}"]);
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
     }
 
     pub fn tmux(&self, args: &[&str]) -> Output {
@@ -98,6 +132,7 @@ impl TmuxServer {
         let mut c = Command::new(env!("CARGO_BIN_EXE_navi"));
         c.env("HOME", &self.home)
             .env("NAVI_TMUX_SOCKET", &self.socket)
+            .env("TMUX_TMPDIR", self.tmux_tmpdir())
             .env_remove("TMUX")
             .env_remove("TMUX_PANE")
             .env_remove("XDG_CONFIG_HOME")
@@ -121,9 +156,10 @@ impl TmuxServer {
         let extra: Vec<String> =
             self.env.iter().map(|(k, v)| format!("{k}={}", shlex::try_quote(v).unwrap())).collect();
         let cmd = format!(
-            "env -u DBUS_SESSION_BUS_ADDRESS HOME={} NAVI_TMUX_SOCKET={} {} {}",
+            "env -u DBUS_SESSION_BUS_ADDRESS HOME={} NAVI_TMUX_SOCKET={} TMUX_TMPDIR={} {} {}",
             shlex::try_quote(&self.home.to_string_lossy()).unwrap(),
             shlex::try_quote(&self.socket.to_string_lossy()).unwrap(),
+            shlex::try_quote(&self.tmux_tmpdir().to_string_lossy()).unwrap(),
             extra.join(" "),
             env!("CARGO_BIN_EXE_navi")
         );
@@ -174,6 +210,7 @@ impl TmuxServer {
 
 impl Drop for TmuxServer {
     fn drop(&mut self) {
+        let _ = self.agents(&["kill-server"]);
         let _ = self.tmux(&["kill-server"]);
     }
 }
