@@ -238,13 +238,6 @@ impl Sshd {
         }
     }
 
-    /// Runs tmux against the remote user's agent-shell server (`navi mcp`'s sessions).
-    pub fn agents_tmux(&self, args: &[&str]) -> std::process::Output {
-        let mut socket = self.tmux_socket();
-        socket.set_file_name("navi-agents");
-        Command::new("tmux").arg("-u").arg("-S").arg(socket).args(args).env_remove("TMUX").output().unwrap()
-    }
-
     /// Starts the server again on the same address, port and keys.
     pub fn restart(&mut self) {
         self.kill();
@@ -428,7 +421,6 @@ impl Drop for Sshd {
     fn drop(&mut self) {
         let _ = self.agents(&["kill-server"]);
         let _ = self.tmux(&["kill-server"]);
-        let _ = self.agents_tmux(&["kill-server"]);
         self.kill();
     }
 }

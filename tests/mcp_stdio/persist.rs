@@ -146,7 +146,7 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     let (rest, r) = read_all(&mut a, &id, Some(cursor));
     assert_eq!((rest.as_str(), r["exit_code"].as_i64()), ("after\n", Some(7)));
     let live =
-        String::from_utf8_lossy(&sshd.agents_tmux(&["list-sessions", "-F", "#{session_name}"]).stdout).to_string();
+        String::from_utf8_lossy(&sshd.agents(&["list-sessions", "-F", "#{session_name}"]).stdout).to_string();
     assert!(id.ends_with(live.trim()), "{live}");
 
     // navi mcp itself dies; a new one takes the remote session up by its id.
@@ -163,6 +163,6 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     let (out, _) = read_all(&mut b, &id, None);
     assert_eq!(out, format!("{}\n", sshd.user));
     b.ok(json!({"operation": "close", "session_id": id}));
-    let left = String::from_utf8_lossy(&sshd.agents_tmux(&["list-sessions"]).stdout).to_string();
+    let left = String::from_utf8_lossy(&sshd.agents(&["list-sessions"]).stdout).to_string();
     assert_eq!(left.trim(), "", "closed means gone on the remote too");
 }
