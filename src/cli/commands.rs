@@ -503,22 +503,6 @@ async fn setup(ctx: &Context, name: &str, check: bool, force: bool) -> Result<Ex
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_from_stdin_keeps_its_lines_and_is_bounded() {
-        assert_eq!(read_text(&b"one\ntwo\n"[..]).unwrap(), "one\ntwo");
-        assert_eq!(read_text(&b"crlf\r\n"[..]).unwrap(), "crlf");
-        assert_eq!(read_text(&b"kept\n\n"[..]).unwrap(), "kept\n");
-        let big = vec![b'x'; send::MAX_TEXT + 1];
-        assert!(read_text(&big[..]).unwrap_err().to_string().contains("longer than"));
-        assert_eq!(read_text(&vec![b'x'; send::MAX_TEXT][..]).unwrap().len(), send::MAX_TEXT);
-        assert!(read_text(&b"\xff"[..]).is_err());
-    }
-}
-
 /// `navi agent-shell …`, the host side of agent shells: no configuration is read, only
 /// the state folder.
 fn agent_shell(a: super::args::AgentShell) -> Result<ExitCode> {
@@ -562,4 +546,20 @@ fn agent_shell(a: super::args::AgentShell) -> Result<ExitCode> {
         }
     };
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_stdin_keeps_its_lines_and_is_bounded() {
+        assert_eq!(read_text(&b"one\ntwo\n"[..]).unwrap(), "one\ntwo");
+        assert_eq!(read_text(&b"crlf\r\n"[..]).unwrap(), "crlf");
+        assert_eq!(read_text(&b"kept\n\n"[..]).unwrap(), "kept\n");
+        let big = vec![b'x'; send::MAX_TEXT + 1];
+        assert!(read_text(&big[..]).unwrap_err().to_string().contains("longer than"));
+        assert_eq!(read_text(&vec![b'x'; send::MAX_TEXT][..]).unwrap().len(), send::MAX_TEXT);
+        assert!(read_text(&b"\xff"[..]).is_err());
+    }
 }

@@ -36,7 +36,8 @@ pub fn description(ring_bytes: usize) -> String {
          read {{session_id, offset?, max_bytes?, wait_seconds?}} -> {{data, offset, next_cursor, \
          truncated, state, finished, queued, and when they apply: command_id, exit_code (once \
          finished, absent if the shell died), timed_out, interrupted (the command was asked to \
-         stop), waiting_for_input, error}}; list -> {{sessions}}; interrupt {{session_id}}; \
+         stop), waiting_for_input, error}}; list -> {{sessions, unreachable?}} (every session on \
+         every host, whichever process opened it); interrupt {{session_id}}; \
          close {{session_id}}; write {{session_id, text?, keys?}} types into the running \
          program (answer a prompt; keys such as Enter, Ctrl-C, Up, Tab); resize {{session_id, \
          rows, cols}}; exec {{hostname or hostnames, command, timeout_seconds?}} -> {{results: \
@@ -50,7 +51,9 @@ pub fn description(ring_bytes: usize) -> String {
          read on (never add up lengths of `data`). A second interrupt of the same command sends \
          SIGTERM, a third SIGKILL (which can end the session when the shell itself runs the \
          command). `waiting_for_input` (password, yes_no, pager) means the command waits for \
-         input it will not get: interrupt it and run it non-interactively.",
+         input it will not get: interrupt it and run it non-interactively. Sessions live in \
+         tmux on their host (ids like local/a-3f9a1c07): they outlive this server, so after a \
+         restart the same session_id and offsets go on working; close what you no longer need.",
         size(ring_bytes)
     )
 }

@@ -349,7 +349,7 @@ async fn link(
                     let Some(chunk) = chunk else { break 'bridge };
                     decoder.feed(&chunk);
                     loop {
-                        let frame = match decoder.next() {
+                        let frame = match decoder.next_frame() {
                             Ok(Some(f)) => f,
                             Ok(None) => break,
                             Err(_) => break 'bridge,

@@ -68,7 +68,7 @@ impl Decoder {
 
     /// The next whole frame; `Ok(None)` when more bytes are needed; `Err` when the stream
     /// is not frames (the caller drops it).
-    pub fn next(&mut self) -> Result<Option<Frame>, String> {
+    pub fn next_frame(&mut self) -> Result<Option<Frame>, String> {
         let rest = &self.buf[self.at..];
         let Some(nl) = rest.iter().take(HEADER_MAX + 1).position(|&b| b == b'\n') else {
             if rest.len() > HEADER_MAX {
@@ -154,7 +154,7 @@ mod tests {
             let mut got = Vec::new();
             for chunk in bytes.chunks(step) {
                 d.feed(chunk);
-                while let Some(f) = d.next().expect("frames") {
+                while let Some(f) = d.next_frame().expect("frames") {
                     got.push(f);
                 }
             }
@@ -167,10 +167,10 @@ mod tests {
         for bad in [&b"Q 1\n"[..], b"D 1\n", b"T x\n", b"Z 70000 1\n", b"T 99999999999\n"] {
             let mut d = Decoder::default();
             d.feed(bad);
-            assert!(d.next().is_err(), "{bad:?}");
+            assert!(d.next_frame().is_err(), "{bad:?}");
         }
         let mut d = Decoder::default();
         d.feed(&[b'x'; 100]);
-        assert!(d.next().is_err());
+        assert!(d.next_frame().is_err());
     }
 }

@@ -20,7 +20,7 @@ use crate::backend::shell::quote;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{DirBuilderExt, FileExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -189,7 +189,8 @@ const SHELL: &str = "exec env -u TMUX -u TMUX_PANE /bin/sh -c 'if command -v bas
 /// under a lock, so two processes at once cannot pass the limit.
 pub fn create(state_dir: &Path, a: &CreateArgs) -> io::Result<Result<String, String>> {
     let base = base(state_dir);
-    fs::create_dir_all(&base)?;
+    // Output of agents' commands may hold secrets: only the user reads these folders.
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(&base)?;
     let _lock = crate::sessions::lock::lock_dir(&base, Duration::from_secs(10))?;
     let live = live_names()?;
     if live.len() >= a.max {
@@ -202,7 +203,7 @@ pub fn create(state_dir: &Path, a: &CreateArgs) -> io::Result<Result<String, Str
         }
     };
     let dir = base.join(&name);
-    fs::create_dir(&dir)?;
+    fs::DirBuilder::new().mode(0o700).create(&dir)?;
     let meta = Meta {
         name: name.clone(),
         hostname: a.hostname.clone(),
@@ -418,7 +419,7 @@ pub fn attach(state_dir: &Path, name: &str) -> io::Result<i32> {
         };
         decoder.feed(&buf[..n]);
         loop {
-            let frame = match decoder.next() {
+            let frame = match decoder.next_frame() {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
                 Err(e) => return Err(fail(e)),

@@ -145,8 +145,7 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     std::fs::write(&gate, "").unwrap();
     let (rest, r) = read_all(&mut a, &id, Some(cursor));
     assert_eq!((rest.as_str(), r["exit_code"].as_i64()), ("after\n", Some(7)));
-    let live =
-        String::from_utf8_lossy(&sshd.agents(&["list-sessions", "-F", "#{session_name}"]).stdout).to_string();
+    let live = String::from_utf8_lossy(&sshd.agents(&["list-sessions", "-F", "#{session_name}"]).stdout).to_string();
     assert!(id.ends_with(live.trim()), "{live}");
 
     // navi mcp itself dies; a new one takes the remote session up by its id.
