@@ -464,23 +464,19 @@ pub fn attach(state_dir: &Path, name: &str) -> io::Result<i32> {
 }
 
 /// A control-mode client of the session: commands written to it cost no process start.
-/// It never sizes the window, and its notifications are read and dropped.
+/// It never sizes the window; its notifications go nowhere. It ends when its stdin closes
+/// (this process ends, however).
 fn control(name: &str) -> io::Result<Child> {
-    let mut child = Command::new("tmux")
+    Command::new("tmux")
         .args(["-u", "-L", SOCKET, "-C", "attach-session", "-t", &target(name), "-f", "no-output,ignore-size"])
         .env_remove("TMUX")
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        // Nothing it prints is needed; a pipe nobody reads any more (this process killed)
+        // would keep it, and with it the server, from ever exiting.
+        .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| fail(format!("cannot run tmux: {e}")))?;
-    if let Some(mut o) = child.stdout.take() {
-        std::thread::spawn(move || {
-            let mut sink = [0u8; 8192];
-            while matches!(o.read(&mut sink), Ok(n) if n > 0) {}
-        });
-    }
-    Ok(child)
+        .map_err(|e| fail(format!("cannot run tmux: {e}")))
 }
 
 fn command(c: &mut Child, line: &str) {
