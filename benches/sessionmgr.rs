@@ -50,13 +50,14 @@ async fn throughput(m: &Manager, host: &str, label: &str, file: &std::path::Path
     let id = m.open(host, None).await.expect("open").session_id;
     let bytes = std::fs::metadata(file).expect("file").len();
     let d = round_trip(m, &id, &format!("cat {}", file.display())).await;
-    let end = m.list().into_iter().find(|l| l.session_id == id).map(|l| l.next_cursor).unwrap_or(0);
-    assert!(end >= bytes, "only {end} of {bytes} bytes arrived");
+    let row = m.list().into_iter().find(|l| l.session_id == id).expect("listed");
+    assert!(row.next_cursor >= bytes, "only {} of {bytes} bytes arrived", row.next_cursor);
     println!(
-        "{label:<34} {:7.1} MB/s ({} MB in {:.2} s)",
+        "{label:<34} {:7.1} MB/s ({} MB in {:.2} s; {} bytes skipped by a slow reader)",
         bytes as f64 / 1e6 / d.as_secs_f64(),
         bytes / 1_000_000,
-        d.as_secs_f64()
+        d.as_secs_f64(),
+        row.lost_bytes
     );
     m.close(&id).await.expect("close");
 }

@@ -405,8 +405,8 @@ pub enum AgentShell {
         #[arg(long)]
         cwd: Option<String>,
     },
-    /// Store the pane's output read from stdin (pipe-pane's command)
-    Pipe { dir: std::path::PathBuf },
+    /// Run the shell of the session whose folder is DIR (the pane's program)
+    Keep { dir: std::path::PathBuf },
     /// Bridge a session to a navi mcp over stdin/stdout
     Attach { name: String },
     /// The sessions on this host, as JSON

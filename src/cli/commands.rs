@@ -523,10 +523,7 @@ fn agent_shell(a: super::args::AgentShell) -> Result<ExitCode> {
                 }
             }
         }
-        A::Pipe { dir } => {
-            host::pipe(&dir)?;
-            0
-        }
+        A::Keep { dir } => host::keep(&dir)?,
         A::Attach { name } => host::attach(&state, &name)?,
         A::List => {
             println!("{}", serde_json::to_string(&host::list(&state)?)?);

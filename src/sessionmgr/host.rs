@@ -3,12 +3,14 @@
 //! `navi mcp` process and any connection.
 //!
 //! Each shell is a tmux session on the `navi-agents` server (see
-//! [`crate::backend::agent_shells`]). Its folder `<state>/agent-shells/<name>/` holds:
-//! `meta.json` (written once at creation), `seg.<n>` (the pane's raw output, `pipe-pane`d
-//! into `navi agent-shell pipe`, cut into segments of `seg` bytes so raw offset `o` is in
+//! [`crate::backend::agent_shells`]) whose pane runs `navi agent-shell keep` (see
+//! [`keep`]): the shell runs on a terminal of the keeper's own, so its output is stored at
+//! full speed and shown in the pane as fast as tmux takes it. Its folder
+//! `<state>/agent-shells/<name>/` holds: `meta.json` (written once at creation), `seg.<n>`
+//! (the shell's raw output, cut into segments of `seg` bytes so raw offset `o` is in
 //! `seg.<o / seg>`; the last [`KEEP_SEGMENTS`] are kept), `cmds` (the notes `navi mcp`
 //! leaves: where each command was typed, see `sessionmgr::persist`), `used` (its mtime is
-//! the idle clock) and `end` (written when the pane's output ended).
+//! the idle clock) and `end` (written when the output ended).
 //!
 //! `attach` is the bridge a `navi mcp` talks to (see [`super::frames`]): it follows the
 //! segments with inotify and types through a tmux control-mode client, so typing costs no
@@ -180,10 +182,10 @@ pub struct CreateArgs {
     pub cwd: Option<String>,
 }
 
-/// The shell every agent shell runs: bash without start-up files if there is one, else sh;
-/// not told it runs inside tmux (a `tmux` it runs must reach the user's server).
-const SHELL: &str = "exec env -u TMUX -u TMUX_PANE /bin/sh -c 'if command -v bash >/dev/null 2>&1; then \
-    exec bash --norc --noprofile --noediting -i; else exec sh -i; fi'";
+/// The shell every agent shell runs (under `/bin/sh -c`): bash without start-up files if
+/// there is one, else sh.
+const SHELL: &str =
+    "if command -v bash >/dev/null 2>&1; then exec bash --norc --noprofile --noediting -i; else exec sh -i; fi";
 
 /// Makes a session and its folder; returns its name. The count and the creation happen
 /// under a lock, so two processes at once cannot pass the limit.
@@ -215,15 +217,15 @@ pub fn create(state_dir: &Path, a: &CreateArgs) -> io::Result<Result<String, Str
     crate::sessions::store::write_atomic(&dir.join("meta.json"), &serde_json::to_vec(&meta).map_err(fail)?)?;
     touch(&dir);
     let exe = std::env::current_exe()?;
-    let pipe = format!("exec {} agent-shell pipe {}", quote(&exe.to_string_lossy()), quote(&dir.to_string_lossy()));
+    let keep = format!("exec {} agent-shell keep {}", quote(&exe.to_string_lossy()), quote(&dir.to_string_lossy()));
     let (rows, cols) = (a.rows.to_string(), a.cols.to_string());
     let t = target(&name);
     let mut args = vec!["new-session", "-d", "-s", &name, "-x", &cols, "-y", &rows];
     if let Some(cwd) = &a.cwd {
         args.extend(["-c", cwd]);
     }
-    args.extend([SHELL, ";", "set-option", "-t", &t, "@navi-hostname", &a.hostname]);
-    args.extend([";", "set-option", "-t", &t, "status", "off", ";", "pipe-pane", "-t", &t, &pipe]);
+    args.extend([&keep, ";", "set-option", "-t", &t, "@navi-hostname", &a.hostname]);
+    args.extend([";", "set-option", "-t", &t, "status", "off"]);
     let out = tmux(&args)?;
     if !out.status.success() {
         let _ = fs::remove_dir_all(&dir);
@@ -233,39 +235,132 @@ pub fn create(state_dir: &Path, a: &CreateArgs) -> io::Result<Result<String, Str
     Ok(Ok(name))
 }
 
-/// `pipe-pane`'s end: the pane's output from stdin into the segments; `end` once it stops.
-pub fn pipe(dir: &Path) -> io::Result<()> {
-    let seg = read_meta(dir)?.seg.max(4096);
-    let open = |n: u64| File::options().create(true).append(true).open(seg_path(dir, n));
-    let (mut n, mut fill) = (0u64, 0u64);
-    let mut file = open(n)?;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut stdin = io::stdin().lock();
-    loop {
-        let got = match stdin.read(&mut buf) {
-            Ok(0) => break,
-            Ok(k) => k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        };
-        let mut data = &buf[..got];
+/// Where the output goes: segments of `seg` bytes, the oldest beyond [`KEEP_SEGMENTS`]
+/// removed.
+struct Segments {
+    dir: PathBuf,
+    seg: u64,
+    n: u64,
+    fill: u64,
+    file: File,
+}
+
+impl Segments {
+    fn open(dir: &Path, seg: u64) -> io::Result<Segments> {
+        let file = File::options().create(true).append(true).open(seg_path(dir, 0))?;
+        Ok(Segments { dir: dir.to_path_buf(), seg: seg.max(4096), n: 0, fill: 0, file })
+    }
+
+    fn write(&mut self, mut data: &[u8]) -> io::Result<()> {
         while !data.is_empty() {
-            let k = ((seg - fill) as usize).min(data.len());
-            file.write_all(&data[..k])?;
-            fill += k as u64;
+            let k = ((self.seg - self.fill) as usize).min(data.len());
+            self.file.write_all(&data[..k])?;
+            self.fill += k as u64;
             data = &data[k..];
-            if fill == seg {
-                n += 1;
-                fill = 0;
-                file = open(n)?;
-                if n >= KEEP_SEGMENTS {
-                    let _ = fs::remove_file(seg_path(dir, n - KEEP_SEGMENTS));
+            if self.fill == self.seg {
+                self.n += 1;
+                self.fill = 0;
+                self.file = File::options().create(true).append(true).open(seg_path(&self.dir, self.n))?;
+                if self.n >= KEEP_SEGMENTS {
+                    let _ = fs::remove_file(seg_path(&self.dir, self.n - KEEP_SEGMENTS));
                 }
             }
         }
+        Ok(())
     }
-    File::create(dir.join("end"))?;
-    Ok(())
+}
+
+fn mark_end(dir: &Path) {
+    let _ = File::create(dir.join("end"));
+}
+
+/// The pane's program. It runs the shell on a terminal of its own and copies what the shell
+/// prints into the segments, then into the pane, without waiting for tmux: tmux draws
+/// slower than a shell can print, so in a flood the pane shows only what it keeps up with
+/// (the segments have everything). Keys typed into the pane (by `attach`'s control
+/// client, or a human attached) go to the shell as typed; the pane's size is the shell's.
+pub fn keep(dir: &Path) -> io::Result<i32> {
+    use signal_hook::consts::{SIGHUP, SIGTERM, SIGWINCH};
+    let seg = read_meta(dir)?.seg;
+    let (pty, pts) = pty_process::blocking::open().map_err(fail)?;
+    let pane = io::stdin();
+    let size = |pty: &pty_process::blocking::Pty| {
+        if let Ok(ws) = rustix::termios::tcgetwinsize(io::stdin()) {
+            let _ = pty.resize(pty_process::Size::new(ws.ws_row, ws.ws_col));
+        }
+    };
+    size(&pty);
+    let mut child = pty_process::blocking::Command::new("/bin/sh")
+        .args(["-c", SHELL])
+        // A `tmux` the agent runs must reach the user's server, not navi's.
+        .env_remove("TMUX")
+        .env_remove("TMUX_PANE")
+        .spawn(pts)
+        .map_err(fail)?;
+    // The pane passes keys through untouched: the shell's own terminal handles them.
+    if let Ok(mut t) = rustix::termios::tcgetattr(&pane) {
+        t.make_raw();
+        let _ = rustix::termios::tcsetattr(&pane, rustix::termios::OptionalActions::Now, &t);
+    }
+    let pty = std::sync::Arc::new(pty);
+    let keys = pty.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 16 * 1024];
+        let mut input = io::stdin().lock();
+        loop {
+            match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if (&*keys).write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+    });
+    let mut signals = signal_hook::iterator::Signals::new([SIGWINCH, SIGHUP, SIGTERM])?;
+    let (sized, end_dir) = (pty.clone(), dir.to_path_buf());
+    std::thread::spawn(move || {
+        for sig in signals.forever() {
+            if sig == SIGWINCH {
+                size(&sized);
+            } else {
+                // The pane is closing (kill-session): the shell gets its hang-up as this
+                // process and its terminal go.
+                mark_end(&end_dir);
+                std::process::exit(0);
+            }
+        }
+    });
+    // A handle on the pane of its own that never blocks (stdin shares the other's flags).
+    let mut view = rustix::termios::ttyname(io::stdout(), Vec::new()).ok().and_then(|name| {
+        let flags = rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
+        rustix::fs::open(name.as_c_str(), flags | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
+            .ok()
+            .map(File::from)
+    });
+    let mut segs = Segments::open(dir, seg)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match (&*pty).read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                segs.write(&buf[..n])?;
+                if let Some(v) = view.as_mut() {
+                    // What tmux cannot take now is not shown (it is kept).
+                    let _ = v.write(&buf[..n]);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // EIO: the shell, and all it started, closed the terminal.
+            Err(_) => break,
+        }
+    }
+    let status = child.wait().ok().and_then(|s| s.code()).unwrap_or(0);
+    mark_end(dir);
+    Ok(status)
 }
 
 /// The segment numbers on disk, lowest and highest.
@@ -485,28 +580,70 @@ fn command(c: &mut Child, line: &str) {
     }
 }
 
-/// Sends the output from raw offset `from` as it is written, until it ends.
+/// Segments opened ahead of the reader, at most this many: a reader behind a flood keeps
+/// them readable after the keeper removed them, up to this many segments' worth of disk.
+const AHEAD_MAX: usize = 64;
+
+fn seg_number(path: &Path) -> Option<u64> {
+    path.file_name()?.to_str()?.strip_prefix("seg.")?.parse().ok()
+}
+
+/// Sends the output from raw offset `from` as it is written, until it ends. Each segment is
+/// opened as soon as it appears (on the watcher's thread), so one the keeper removes while
+/// this reader is still behind stays readable; only a reader more than [`AHEAD_MAX`]
+/// segments behind loses output (a `G` frame says up to where).
 fn follow(dir: &Path, seg: u64, from: u64, out: &Out) -> io::Result<()> {
-    let (wake_tx, wake) = mpsc::sync_channel::<()>(1);
     use notify::Watcher;
-    let mut watcher = notify::recommended_watcher(move |_: notify::Result<notify::Event>| {
+    type Ahead = std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<u64, File>>>;
+    let ahead: Ahead = Default::default();
+    let open_ahead = |ahead: &Ahead, path: &Path, n: u64| {
+        if let Ok(mut m) = ahead.lock()
+            && m.len() < AHEAD_MAX
+            && !m.contains_key(&n)
+            && let Ok(f) = File::open(path)
+        {
+            m.insert(n, f);
+        }
+    };
+    let (wake_tx, wake) = mpsc::sync_channel::<()>(1);
+    let seen = ahead.clone();
+    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        if let Ok(ev) = ev
+            && matches!(ev.kind, notify::EventKind::Create(_))
+        {
+            for p in &ev.paths {
+                if let Some(n) = seg_number(p) {
+                    open_ahead(&seen, p, n);
+                }
+            }
+        }
         let _ = wake_tx.try_send(());
     })
     .map_err(fail)?;
     // Without inotify the loop still polls.
     let _ = watcher.watch(dir, notify::RecursiveMode::NonRecursive);
+    if let Some((lo, hi)) = segments(dir) {
+        for n in lo.max(from / seg)..=hi {
+            open_ahead(&ahead, &seg_path(dir, n), n);
+        }
+    }
     let mut pos = from;
     let mut cur: Option<(u64, File)> = None;
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = pos / seg;
         if cur.as_ref().is_none_or(|(k, _)| *k != n) {
-            match File::open(seg_path(dir, n)) {
+            let early = ahead.lock().ok().and_then(|mut m| {
+                m.retain(|k, _| *k >= n);
+                m.remove(&n)
+            });
+            match early.map_or_else(|| File::open(seg_path(dir, n)), Ok) {
                 Ok(f) => cur = Some((n, f)),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     cur = None;
-                    match segments(dir) {
-                        Some((lo, _)) if lo > n => {
+                    let first_ahead = ahead.lock().ok().and_then(|m| m.keys().next().copied());
+                    match (segments(dir), first_ahead) {
+                        (_, Some(lo)) | (Some((lo, _)), None) if lo > n => {
                             pos = lo * seg;
                             send(out, &Frame::Gone(pos))?;
                             continue;

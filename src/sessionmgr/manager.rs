@@ -455,6 +455,7 @@ impl Manager {
                     next_cursor: st.ring.end(),
                     running_command_id: st.running.as_ref().map(|c| c.id),
                     queued: st.queue.len(),
+                    lost_bytes: st.lost,
                     error: st.error.clone(),
                 }
             })

@@ -133,6 +133,10 @@ pub struct Listed {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub running_command_id: Option<u64>,
     pub queued: usize,
+    /// Output that went by while this process was too far behind to read it (agent
+    /// shells in a flood): counted in the offsets, read as `truncated`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub lost_bytes: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -170,4 +174,8 @@ pub struct Interrupted {
     /// Queued commands dropped without running.
     pub cancelled: usize,
     pub state: SessionState,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

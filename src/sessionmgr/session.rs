@@ -95,6 +95,8 @@ pub struct State {
     writes: Option<mpsc::UnboundedSender<Write>>,
     /// Raw bytes of output read so far (agent shells: the position in the host's files).
     raw: u64,
+    /// Bytes of output the host no longer had when this process came to read them.
+    pub lost: u64,
     /// Commands an earlier process typed, met again while its output is read again.
     replay: VecDeque<Typed>,
     /// An agent shell: what is typed is noted on its host first.
@@ -121,6 +123,7 @@ impl State {
             visible: 0,
             writes: None,
             raw: 0,
+            lost: 0,
             replay: VecDeque::new(),
             persistent: false,
             used_told: None,
@@ -210,9 +213,16 @@ impl State {
         self.raw
     }
 
-    /// Output before raw offset `at` is lost.
+    /// The output up to raw offset `at` is lost (a reader that fell more than the host
+    /// keeps behind a flood): it still counts, so offsets go on counting every byte, and a
+    /// read of that stretch says `truncated`.
     pub fn gap(&mut self, at: u64) {
-        self.raw = self.raw.max(at);
+        if at > self.raw {
+            let lost = at - self.raw;
+            self.lost += lost;
+            self.raw = at;
+            self.ring.skip_to(self.ring.end() + lost);
+        }
     }
 
     pub fn check_usable(&self) -> Result<(), SessionError> {
