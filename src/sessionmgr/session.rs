@@ -60,6 +60,26 @@ pub struct Command {
     deferred: Option<Stop>,
 }
 
+impl Command {
+    fn new(id: u64, nonce: String, text: String, timeout: Option<Duration>) -> Self {
+        Command {
+            id,
+            nonce,
+            text,
+            timeout,
+            start: 0,
+            end: None,
+            exit_code: None,
+            timed_out: false,
+            interrupted: false,
+            stops: 0,
+            nudged_at: None,
+            started: false,
+            deferred: None,
+        }
+    }
+}
+
 /// A command just typed: the manager arms its timeout.
 #[derive(Debug)]
 pub struct Dispatched {
@@ -175,21 +195,9 @@ impl State {
         self.ring.skip_to(t.offset);
         self.scanner.begin(&t.nonce);
         self.phase = SessionState::Busy;
-        self.running = Some(Command {
-            id: t.id,
-            nonce: t.nonce,
-            text: String::new(),
-            timeout: None,
-            start: self.ring.end(),
-            end: None,
-            exit_code: None,
-            timed_out: false,
-            interrupted: false,
-            stops: 0,
-            nudged_at: None,
-            started: false,
-            deferred: None,
-        });
+        let mut cmd = Command::new(t.id, t.nonce, String::new(), None);
+        cmd.start = self.ring.end();
+        self.running = Some(cmd);
     }
 
     pub fn attach(&mut self, writes: mpsc::UnboundedSender<Write>) {
@@ -264,21 +272,7 @@ impl State {
         let nonce = protocol::nonce();
         let id = self.next_id;
         self.next_id += 1;
-        let cmd = Command {
-            id,
-            nonce,
-            text: text.to_string(),
-            timeout,
-            start: 0,
-            end: None,
-            exit_code: None,
-            timed_out: false,
-            interrupted: false,
-            stops: 0,
-            nudged_at: None,
-            started: false,
-            deferred: None,
-        };
+        let cmd = Command::new(id, nonce, text.to_string(), timeout);
         self.queue.push_back(cmd);
         let queued = self.phase != SessionState::Ready || self.queue.len() > 1;
         Ok((id, queued, self.dispatch_next()))

@@ -204,36 +204,35 @@ impl Sshd {
 
     /// Kills the listening sshd and every connection it serves (connections die too).
     pub fn kill(&mut self) {
+        // Every connection's sshd processes (monitor, then the user's), found before the
+        // parent goes so they can still be told apart.
+        let doomed = self.connection_pids();
         if let Some(mut child) = self.child.take() {
-            // Every connection's sshd processes (monitor, then the user's), found before
-            // the parent goes so they can still be told apart.
-            let mut doomed = vec![child.id()];
-            let mut i = 0;
-            while i < doomed.len() {
-                let kids = children_of(doomed[i]).into_iter().filter(|k| is_sshd(*k));
-                doomed.extend(kids);
-                i += 1;
-            }
             let _ = child.kill();
             let _ = child.wait();
-            for p in &doomed[1..] {
-                let _ = Command::new("kill").arg("-9").arg(p.to_string()).output();
-            }
         }
+        for p in doomed {
+            let _ = Command::new("kill").arg("-9").arg(p.to_string()).output();
+        }
+    }
+
+    /// The sshd processes serving connections (the listener's descendants that are sshd).
+    fn connection_pids(&self) -> Vec<u32> {
+        let Some(child) = self.child.as_ref() else { return Vec::new() };
+        let mut all = vec![child.id()];
+        let mut i = 0;
+        while i < all.len() {
+            let kids = children_of(all[i]).into_iter().filter(|k| is_sshd(*k));
+            all.extend(kids);
+            i += 1;
+        }
+        all.split_off(1)
     }
 
     /// Cuts every connection (kills the sshd processes serving them, as a network that
     /// drops would end them); the server keeps listening.
     pub fn cut_connections(&self) {
-        let Some(child) = self.child.as_ref() else { return };
-        let mut doomed = vec![child.id()];
-        let mut i = 0;
-        while i < doomed.len() {
-            let kids = children_of(doomed[i]).into_iter().filter(|k| is_sshd(*k));
-            doomed.extend(kids);
-            i += 1;
-        }
-        for p in &doomed[1..] {
+        for p in self.connection_pids() {
             let _ = Command::new("kill").arg("-9").arg(p.to_string()).output();
         }
     }
