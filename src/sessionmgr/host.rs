@@ -289,6 +289,9 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
             let _ = pty.resize(pty_process::Size::new(ws.ws_row, ws.ws_col));
         }
     };
+    // Keys typed after a resize must find the shell's terminal resized: they are looked at
+    // before the keys go on (SIGWINCH alone could come later).
+    let pane_size = || rustix::termios::tcgetwinsize(io::stdin()).ok().map(|w| (w.ws_row, w.ws_col));
     size(&pty);
     let mut child = pty_process::blocking::Command::new("/bin/sh")
         .args(["-c", SHELL])
@@ -307,10 +310,16 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
     std::thread::spawn(move || {
         let mut buf = [0u8; 16 * 1024];
         let mut input = io::stdin().lock();
+        let mut known = pane_size();
         loop {
             match input.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
+                    let now = pane_size();
+                    if now != known {
+                        known = now;
+                        size(&keys);
+                    }
                     if (&*keys).write_all(&buf[..n]).is_err() {
                         break;
                     }

@@ -161,6 +161,16 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     b.ok(json!({"operation": "send", "session_id": id, "command": "whoami"}));
     let (out, _) = read_all(&mut b, &id, None);
     assert_eq!(out, format!("{}\n", sshd.user));
+    // Input for a program that asks through the terminal, and the terminal's size, on the
+    // remote agent shell.
+    b.ok(json!({"operation": "send", "session_id": id, "command": "read -r line </dev/tty; echo \"got $line\""}));
+    // Refused until the command runs (the shell would take the line); then typed.
+    let line = json!({"operation": "write", "session_id": id, "text": "it's $(here)", "keys": ["Enter"]});
+    eventually("the command to take input", || !b.call(line.clone()).0);
+    assert_eq!(read_all(&mut b, &id, None).0, "got it's $(here)\n");
+    b.ok(json!({"operation": "resize", "session_id": id, "rows": 33, "cols": 111}));
+    b.ok(json!({"operation": "send", "session_id": id, "command": "stty size </dev/tty"}));
+    assert_eq!(read_all(&mut b, &id, None).0, "33 111\n");
     b.ok(json!({"operation": "close", "session_id": id}));
     let left = String::from_utf8_lossy(&sshd.agents(&["list-sessions"]).stdout).to_string();
     assert_eq!(left.trim(), "", "closed means gone on the remote too");
