@@ -268,7 +268,9 @@ impl Sshd {
         c.args(["--reuid", self.user, "--regid", self.user, "--init-groups", "tmux", "-L", "navi-agents"])
             .args(["new-session", "-d", "-x", "100", "-y", "30", "-s", name, "-c"])
             .arg(&self.remote_home)
-            .arg(cmd)
+            // `exec`: under dash (no SHELL in CI's environment) `sh -c CMD` forks, and the
+            // pane's command would read `sh`.
+            .arg(format!("exec {cmd}"))
             .env("HOME", &self.remote_home)
             .env("TMUX_TMPDIR", self.dir.path().join("tmux"))
             .env_remove("TMUX");

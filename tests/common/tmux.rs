@@ -63,7 +63,9 @@ impl TmuxServer {
     /// `name` on the agent-shell server, running `cmd` in `dir`.
     pub fn new_agent_shell(&self, name: &str, dir: &Path, cmd: &str) {
         let dir = dir.to_string_lossy();
-        let out = self.agents(&["new-session", "-d", "-x", "100", "-y", "30", "-s", name, "-c", &dir, cmd]);
+        // `exec`: under dash (no SHELL in CI's environment) `sh -c CMD` would fork.
+        let cmd = format!("exec {cmd}");
+        let out = self.agents(&["new-session", "-d", "-x", "100", "-y", "30", "-s", name, "-c", &dir, &cmd]);
         assert!(out.status.success(), "new agent shell {name:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 
