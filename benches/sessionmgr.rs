@@ -1,6 +1,8 @@
-//! Persistent sessions: send → exit_code latency of `true` (local shell, and over a loopback
-//! sshd), throughput of `cat` of 100 MB into the ring, memory with 64 sessions open, and
-//! 64 remote sessions: how long each open takes and how many connections they use.
+//! Persistent sessions: send → exit_code latency of `true` and throughput of `cat` of 100 MB
+//! into the ring, for agent shells (in tmux on their host, what `navi mcp` opens; locally
+//! and over a loopback sshd), beside a bare pty reading the same file, and for plain shells
+//! (a pty of this process, a channel of the pool); memory with 64 sessions open, and 64
+//! remote sessions: how long each open takes and how many connections they use.
 //! Run: `cargo bench --bench sessionmgr` (as root: the sshd part starts a real sshd).
 
 #[path = "support/stats.rs"]
@@ -191,7 +193,7 @@ fn main() {
         let _ = std::process::Command::new("tmux")
             .args(["-L", "navi-agents", "kill-server"])
             .env("TMUX_TMPDIR", ahome.path())
-            .status();
+            .output();
 
         latency(&m, "local", "send→exit_code `true`, local").await;
         latency(&m, "box", "send→exit_code `true`, loopback ssh").await;
