@@ -70,12 +70,15 @@ impl AgentShell {
 /// pane; its exit status and stderr are tmux's (see [`parse_list`]). Paths and commands
 /// may hold any byte tmux passes on as is (tabs, newlines, escapes), so each field starts
 /// with `marker` (unique to this call, so no field can contain it) and a letter: `h` the
-/// fixed fields, `c` the command, `p` the directory, which runs to the next marker.
+/// fixed fields, `c` the command, `p` the directory, which runs to the next marker. The
+/// command and directory are the shell's as its keeper (`navi agent-shell keep`, the pane's
+/// own process) reports them in `@navi-command` / `@navi-path`, else the pane's.
 pub fn list_command(marker: &str) -> String {
     let format = format!(
         "{marker}h #{{session_name}} #{{session_created}} #{{session_activity}} #{{window_activity}} \
-         #{{session_attached}} #{{pane_dead}} #{{pane_active}}#{{window_active}}\
-         {marker}c #{{pane_current_command}}{marker}p #{{pane_current_path}}"
+         #{{session_attached_list}} #{{pane_dead}} #{{pane_active}}#{{window_active}}\
+         {marker}c #{{?@navi-command,#{{@navi-command}},#{{pane_current_command}}}}\
+         {marker}p #{{?@navi-path,#{{@navi-path}},#{{pane_current_path}}}}"
     );
     // Not `exec`: tmux's parent stays this script's shell, whatever becomes of tmux.
     format!("date +%s\n{}", Tmux::agents().list_panes(&format))
@@ -155,8 +158,12 @@ fn head(body: &str, now: i64, remote: Option<&str>) -> Option<(AgentShell, bool)
     if !is_name(name) {
         return None;
     }
-    let mut num = || f.next().and_then(|v| v.trim().parse::<i64>().ok());
-    let (created, session_activity, window_activity, clients, dead) = (num(), num(), num(), num(), num());
+    let num = |f: &mut std::str::Split<'_, char>| f.next().and_then(|v| v.trim().parse::<i64>().ok());
+    let (created, session_activity, window_activity) = (num(&mut f), num(&mut f), num(&mut f));
+    // People attached: clients on a terminal. navi's own control clients (typing for
+    // `navi mcp`) have none, so tmux names them `client-PID`.
+    let people = f.next().map_or(0, |l| l.split(',').filter(|c| !c.is_empty() && !c.starts_with("client-")).count());
+    let dead = num(&mut f);
     let active = f.next().is_some_and(|v| v.trim() == "11");
     let last = session_activity.max(window_activity).or(created);
     Some((
@@ -166,7 +173,7 @@ fn head(body: &str, now: i64, remote: Option<&str>) -> Option<(AgentShell, bool)
             command: String::new(),
             cwd: String::new(),
             idle_seconds: last.map_or(0, |t| now.saturating_sub(t).max(0)),
-            attached: clients.is_some_and(|c| c > 0),
+            attached: people > 0,
             created,
             dead: dead == Some(1),
         },
@@ -206,8 +213,13 @@ mod tests {
     const M: &str = "NAVIm";
 
     /// One pane's line as [`list_command`] makes tmux print it.
+    /// A pane line with `clients` people attached (and always one of navi's control
+    /// clients, which does not count).
     fn pane(name: &str, times: (i64, i64, i64), clients: u32, flags: &str, command: &str, path: &str) -> String {
-        format!("{M}h {name} {} {} {} {clients} {flags}{M}c {command}{M}p {path}\n", times.0, times.1, times.2)
+        let mut list: Vec<String> = (0..clients).map(|i| format!("/dev/pts/{i}")).collect();
+        list.push("client-4242".into());
+        let list = list.join(",");
+        format!("{M}h {name} {} {} {} {list} {flags}{M}c {command}{M}p {path}\n", times.0, times.1, times.2)
     }
 
     fn parse(out: &str) -> Vec<AgentShell> {
@@ -306,7 +318,8 @@ mod tests {
         let cmd = list_command(M);
         assert!(cmd.starts_with("date +%s\ntmux -u -L navi-agents list-panes -a -F '"), "{cmd}");
         assert_eq!(cmd.matches('\'').count(), 2, "{cmd}");
-        for field in ["session_name", "pane_current_command", "pane_current_path", "session_attached", "pane_dead"] {
+        for field in ["session_name", "pane_current_command", "pane_current_path", "session_attached_list", "pane_dead"]
+        {
             assert!(cmd.contains(&format!("#{{{field}}}")), "{field}: {cmd}");
         }
         assert_ne!(new_marker(), new_marker());

@@ -343,6 +343,40 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
             }
         }
     });
+    // The pane's own command and directory are this keeper's: tell tmux the shell's
+    // foreground command and its directory instead (the dashboard lists them).
+    let (watched, pane) = (pty.clone(), dir.file_name().map(|n| target(&n.to_string_lossy())));
+    std::thread::spawn(move || {
+        let Some(pane) = pane else { return };
+        let mut shown: Option<(String, String)> = None;
+        loop {
+            std::thread::sleep(Duration::from_millis(500));
+            let Ok(group) = rustix::termios::tcgetpgrp(&*watched) else { return };
+            let pid = group.as_raw_nonzero().get();
+            let comm = fs::read_to_string(format!("/proc/{pid}/comm"));
+            let cwd = fs::read_link(format!("/proc/{pid}/cwd"));
+            let (Ok(comm), Ok(cwd)) = (comm, cwd) else { continue };
+            let now = (comm.trim().to_string(), cwd.to_string_lossy().into_owned());
+            if shown.as_ref() != Some(&now) {
+                let _ = tmux(&[
+                    "set-option",
+                    "-p",
+                    "-t",
+                    &pane,
+                    "@navi-command",
+                    &now.0,
+                    ";",
+                    "set-option",
+                    "-p",
+                    "-t",
+                    &pane,
+                    "@navi-path",
+                    &now.1,
+                ]);
+                shown = Some(now);
+            }
+        }
+    });
     // A handle on the pane of its own that never blocks (stdin shares the other's flags).
     let mut view = rustix::termios::ttyname(io::stdout(), Vec::new()).ok().and_then(|name| {
         let flags = rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;

@@ -12,7 +12,7 @@ const M: &str = "NAVIfuzz";
 
 /// One pane as the listing prints it.
 fn pane(name: &str, command: &str, path: &str, n: i64) -> String {
-    format!("{M}h {name} {n} {} {} 0 0 11{M}c {command}{M}p {path}\n", n + 1, n + 2)
+    format!("{M}h {name} {n} {} {}  0 11{M}c {command}{M}p {path}\n", n + 1, n + 2)
 }
 
 fn check(bytes: &[u8]) -> TestCaseResult {

@@ -175,3 +175,33 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     let left = String::from_utf8_lossy(&sshd.agents(&["list-sessions"]).stdout).to_string();
     assert_eq!(left.trim(), "", "closed means gone on the remote too");
 }
+
+#[test]
+fn people_see_an_agent_shell_with_what_it_runs_and_where() {
+    let home = super::Home::new();
+    let mut a = Client::start_in(&home, &[]);
+    a.handshake();
+    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    a.ok(json!({"operation": "send", "session_id": id, "command": "cd /tmp && sleep 60"}));
+    let name = id.rsplit('/').next().unwrap().to_string();
+    let mut rows = serde_json::Value::Null;
+    eventually("navi list to show the shell running sleep in /tmp", || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_navi"))
+            .args(["list", "--json"])
+            .env("HOME", home.path())
+            .env("TMUX_TMPDIR", home.path())
+            .env_remove("TMUX")
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_STATE_HOME")
+            .output()
+            .unwrap();
+        rows = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        rows.as_array().into_iter().flatten().any(|r| {
+            r["kind"] == "agent-shell" && r["name"] == json!(name) && r["command"] == "sleep" && r["cwd"] == "/tmp"
+        })
+    });
+    let row = rows.as_array().unwrap().iter().find(|r| r["name"] == json!(name)).unwrap().clone();
+    // navi's own typing client is not a person watching.
+    assert_eq!(row["attached"], false, "{row}");
+    a.ok(json!({"operation": "close", "session_id": id}));
+}
