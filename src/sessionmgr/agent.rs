@@ -159,7 +159,7 @@ impl Place {
             }
             Place::Remote { pool } => {
                 let args = ["attach".to_string(), name.to_string()];
-                let channel = pool.open_command(host, &remote_script(&args)).await.map_err(|e| e.to_string())?;
+                let channel = pool.open_shell_command(host, &remote_script(&args)).await.map_err(|e| e.to_string())?;
                 let (writer, rx) = channel.into_parts();
                 Ok((Sink::Remote(writer), rx))
             }

@@ -264,11 +264,27 @@ impl Pool {
     /// An interactive shell with a PTY: on the remote's connection while it has room for
     /// one, else on an extra connection (see the module note).
     pub async fn open_shell(&self, remote: &str) -> Result<ShellChannel, SshError> {
+        self.open_placed(remote, None).await
+    }
+
+    /// `command` as a long-lived channel placed like a shell (an agent shell's bridge: see
+    /// `crate::sessionmgr::agent`), so many of them spread over extra connections.
+    pub async fn open_shell_command(&self, remote: &str, command: &str) -> Result<ShellChannel, SshError> {
+        self.open_placed(remote, Some(command)).await
+    }
+
+    async fn open_placed(&self, remote: &str, command: Option<&str>) -> Result<ShellChannel, SshError> {
+        let open = |conn: Arc<Connection>| async move {
+            match command {
+                Some(c) => ShellChannel::open_command(conn, c).await,
+                None => ShellChannel::open(conn).await,
+            }
+        };
         let slot = self.slot(remote)?;
         let _pick = slot.shell_pick.lock().await;
         let main = slot.connection(Instant::now()).await?;
         if main.shells() < SHELLS_ON_MAIN {
-            match ShellChannel::open(main.clone()).await {
+            match open(main.clone()).await {
                 Ok(shell) => {
                     slot.mark_ok();
                     return Ok(shell);
@@ -282,12 +298,12 @@ impl Pool {
             }
         }
         if let Some(conn) = slot.extras().into_iter().find(|c| c.shells() < SHELLS_PER_EXTRA)
-            && let Ok(shell) = ShellChannel::open(conn).await
+            && let Ok(shell) = open(conn).await
         {
             return Ok(shell);
         }
         let conn = Arc::new(connect::connect(&slot.target).await.inspect_err(|e| slot.set_error(e))?);
-        match ShellChannel::open(conn.clone()).await {
+        match open(conn.clone()).await {
             Ok(shell) => {
                 if let Ok(mut extra) = slot.extra.lock() {
                     extra.push(Arc::downgrade(&conn));

@@ -115,8 +115,9 @@ fn the_reaper_and_the_cap_count_what_is_on_the_host() {
     b.ok(json!({"operation": "open", "hostname": "local"}));
 }
 
-#[test]
-fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
+/// A remote `box` with this navi in its `~/.local/bin`, and a HOME whose remotes.yaml
+/// names it.
+fn remote_with_navi() -> (crate::common::sshd::Sshd, std::sync::Arc<super::Home>) {
     let sshd = crate::common::sshd::Sshd::start();
     let bin = sshd.remote_home.join(".local/bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -128,7 +129,29 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     let config = home.path().join(".config/navi");
     std::fs::create_dir_all(&config).unwrap();
     std::fs::write(config.join("remotes.yaml"), sshd.remotes_yaml("box")).unwrap();
+    (sshd, home)
+}
 
+#[test]
+fn more_remote_agent_shells_than_one_connection_carries() {
+    // sshd allows 10 channels per connection: the bridges spread over extra connections.
+    let (sshd, home) = remote_with_navi();
+    let mut a = Client::start_in(&home, &[]);
+    a.handshake();
+    let ids: Vec<String> = (0..14)
+        .map(|_| a.ok(json!({"operation": "open", "hostname": "box"}))["session_id"].as_str().unwrap().to_string())
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        a.ok(json!({"operation": "send", "session_id": id, "command": format!("echo shell-{i}")}));
+        assert_eq!(read_all(&mut a, id, None).0, format!("shell-{i}\n"));
+    }
+    let live = String::from_utf8_lossy(&sshd.agents(&["list-sessions"]).stdout).lines().count();
+    assert_eq!(live, 14);
+}
+
+#[test]
+fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
+    let (sshd, home) = remote_with_navi();
     let mut a = Client::start_in(&home, &[]);
     a.handshake();
     let id = a.ok(json!({"operation": "open", "hostname": "box"}))["session_id"].as_str().unwrap().to_string();
