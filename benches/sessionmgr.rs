@@ -122,7 +122,7 @@ async fn memory(m: &Manager) {
 
 /// Opens 64 sessions on one remote (the first ones ride on the pool's connection, the rest
 /// on extra connections of 8 shells each), timing each open until its shell is ready.
-async fn remote_opens(m: &Manager, pool: &Pool, port: u16) {
+async fn remote_opens(m: &Manager, pool: &Pool, port: u16, what: &str) {
     let mut ids = Vec::new();
     let (mut shared, mut fresh) = (Vec::new(), Vec::new());
     for _ in 0..64 {
@@ -132,10 +132,10 @@ async fn remote_opens(m: &Manager, pool: &Pool, port: u16) {
         let d = t.elapsed();
         if pool.connections("box") > before { fresh.push(d) } else { shared.push(d) }
     }
-    stats::print("open → ready, ssh, shared connection", shared);
-    stats::print("open → ready, ssh, new connection", fresh);
+    stats::print(&format!("open → ready, {what}, shared connection"), shared);
+    stats::print(&format!("open → ready, {what}, new connection"), fresh);
     println!(
-        "64 ssh sessions + the pool              {} connections to sshd (pool: {})",
+        "64 {what}s + the pool              {} connections to sshd (pool: {})",
         common::sshd::connections_to(port),
         pool.connections("box")
     );
@@ -189,6 +189,7 @@ fn main() {
         raw_pty(&big).await;
         throughput(&a, "local", "cat 100 MB, agent shell", &big).await;
         throughput(&a, "box", "cat 100 MB, ssh agent shell", &big).await;
+        remote_opens(&a, &pool, sshd.port, "ssh agent shell").await;
         a.shutdown().await;
         let _ = std::process::Command::new("tmux")
             .args(["-L", "navi-agents", "kill-server"])
@@ -200,7 +201,7 @@ fn main() {
         throughput(&m, "local", "cat 100 MB into the ring, local", &big).await;
         throughput(&m, "box", "cat 100 MB into the ring, ssh", &big).await;
         memory(&m).await;
-        remote_opens(&m, &pool, sshd.port).await;
+        remote_opens(&m, &pool, sshd.port, "ssh shell").await;
         m.shutdown().await;
     });
 }
