@@ -97,7 +97,7 @@ fn the_reaper_and_the_cap_count_what_is_on_the_host() {
     let env = [("NAVI_MCP_MAX_SESSIONS", "3"), ("NAVI_MCP_REAP_SECONDS", "1")];
     let mut a = Client::start_in(&home, &env);
     a.handshake();
-    let short = a.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 2}));
+    let short = a.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 6}));
     a.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 0}));
     a.child.kill().unwrap();
     a.child.wait().unwrap();
