@@ -32,6 +32,43 @@ impl Drop for Group {
     }
 }
 
+/// Runs `cmd`, a quick program such as tmux, to its end within `limit`, without an async
+/// runtime (the hook, the host side of agent shells). `Ok(None)`: it did not end in time,
+/// and was killed. Its output is read once it ended, at most `max` bytes of each stream: it
+/// must print less than a pipe holds.
+pub fn output_within(
+    cmd: &mut std::process::Command,
+    limit: Duration,
+    max: u64,
+) -> std::io::Result<Option<std::process::Output>> {
+    use std::io::Read;
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let deadline = std::time::Instant::now() + limit;
+    let mut pause = Duration::from_micros(200);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(20));
+    };
+    let read = |pipe: Option<&mut dyn Read>| {
+        let mut bytes = Vec::new();
+        if let Some(pipe) = pipe {
+            let _ = pipe.take(max).read_to_end(&mut bytes);
+        }
+        bytes
+    };
+    let stdout = read(child.stdout.as_mut().map(|p| p as &mut dyn Read));
+    let stderr = read(child.stderr.as_mut().map(|p| p as &mut dyn Read));
+    Ok(Some(std::process::Output { status, stdout, stderr }))
+}
+
 /// Runs `sh -c script` with `stdin` fed to it. It is killed, with everything it started,
 /// after `timeout` ([`BackendError::TimedOut`]) or once stdout and stderr together pass
 /// `max_output` bytes.

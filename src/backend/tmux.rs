@@ -12,6 +12,9 @@
 
 use super::shell::{path, quote};
 
+/// What `list-sessions` prints per session for [`parse_list_sessions`].
+pub const LIST_SESSIONS_FORMAT: &str = "#{session_attached} #{session_name}";
+
 /// Exit status of a script whose session does not exist.
 pub const NO_SESSION: i32 = 4;
 
@@ -55,7 +58,7 @@ impl Tmux {
     /// Every session: how many clients show it, a space, its name (see
     /// [`parse_list_sessions`]).
     pub fn list_sessions(&self) -> String {
-        format!("{} list-sessions -F '#{{session_attached}} #{{session_name}}'", self.prefix)
+        format!("{} list-sessions -F '{LIST_SESSIONS_FORMAT}'", self.prefix)
     }
 
     /// Every pane of every session, one `-F` line each (`format` is quoted here).

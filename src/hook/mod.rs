@@ -9,13 +9,14 @@ pub mod mapping;
 pub mod statusline;
 pub mod transcript;
 
+use crate::backend::process::output_within;
 use crate::sessions::agent::Agent;
 use crate::sessions::store::Store;
 use anyhow::{Context, Result, bail};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The largest event the hook reads (a tool's whole output can come with PostToolUse);
 /// a larger one is logged and ignored, so memory stays bounded.
@@ -108,38 +109,14 @@ fn hand_off(notice: &crate::notify::Notice, pane: &str) -> Result<()> {
 /// The tmux session that holds `pane`, asked of the tmux server in `$TMUX`. A server that
 /// does not answer (stopped, wedged) gets [`TMUX_TIMEOUT`]: Claude Code waits on the hook.
 pub(crate) fn session_of_pane(pane: &str) -> Result<String> {
-    let mut child = Command::new("tmux")
-        .args(["-u", "display-message", "-p", "-t", pane, "#{session_name}"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("running tmux")?;
-    let deadline = Instant::now() + TMUX_TIMEOUT;
+    let mut cmd = Command::new("tmux");
+    cmd.args(["-u", "display-message", "-p", "-t", pane, "#{session_name}"]);
     // The answer is one short line, far below a pipe's buffer: tmux never blocks writing it.
-    let status = loop {
-        if let Some(status) = child.try_wait().context("waiting for tmux")? {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("tmux did not answer within {} s (pane {pane})", TMUX_TIMEOUT.as_secs());
-        }
-        std::thread::sleep(Duration::from_millis(2));
+    let Some(done) = output_within(&mut cmd, TMUX_TIMEOUT, 64 << 10).context("running tmux")? else {
+        bail!("tmux did not answer within {} s (pane {pane})", TMUX_TIMEOUT.as_secs());
     };
-    let read = |pipe: Option<&mut dyn Read>| {
-        let mut text = Vec::new();
-        if let Some(pipe) = pipe {
-            let _ = pipe.take(64 << 10).read_to_end(&mut text);
-        }
-        String::from_utf8_lossy(&text).into_owned()
-    };
-    let (out, err) = (
-        read(child.stdout.as_mut().map(|p| p as &mut dyn Read)),
-        read(child.stderr.as_mut().map(|p| p as &mut dyn Read)),
-    );
-    if !status.success() {
+    let (out, err) = (String::from_utf8_lossy(&done.stdout), String::from_utf8_lossy(&done.stderr));
+    if !done.status.success() {
         bail!("tmux display-message for pane {pane}: {}", err.trim());
     }
     let name = out.trim_end_matches('\n').to_string();

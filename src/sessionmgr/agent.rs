@@ -11,6 +11,7 @@
 use super::driver::{Adopted, Connected, Driver, DriverError, Output, Shell, Spec, Stop};
 use super::frames::{Decoder, Frame};
 use super::host::{self, Header, Listed};
+use super::oneshot::{Failure, Machines, Ran};
 use crate::backend::agent_shells;
 use crate::backend::shell::quote;
 use crate::ssh::{Pool, ShellWriter};
@@ -30,8 +31,6 @@ const HEADER_LIMIT: Duration = Duration::from_secs(20);
 /// The longest pause between attempts to open a lost bridge again.
 const RETRY_MAX: Duration = Duration::from_secs(15);
 const RETRY_FIRST: Duration = Duration::from_millis(250);
-/// Bytes of host-command output kept (a listing of 64 sessions is a few KiB).
-const RUN_OUTPUT_MAX: usize = 1 << 20;
 
 /// Where the hosts' navi runs.
 enum Place {
@@ -45,35 +44,15 @@ enum Place {
     },
 }
 
-/// What a host command printed.
-struct Ran {
-    status: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
+/// What a host command said on stderr, made one clean line.
+fn stderr_of(r: &Ran) -> String {
+    crate::text::sanitize_line(String::from_utf8_lossy(&r.stderr).trim())
 }
 
-impl Ran {
-    fn stderr(&self) -> String {
-        crate::text::sanitize_line(String::from_utf8_lossy(&self.stderr).trim())
-    }
-
-    /// The host has no navi, or one from before agent shells.
-    fn no_navi(&self) -> bool {
-        self.status == Some(127)
-            || (self.status == Some(2) && String::from_utf8_lossy(&self.stderr).contains("unrecognized subcommand"))
-    }
-}
-
-/// The script that runs `navi agent-shell ARGS` on a remote: navi from `~/.local/bin` or
-/// the PATH; 127 when there is none.
-fn remote_script(args: &[String]) -> String {
-    let words: Vec<String> = args.iter().map(|a| quote(a)).collect();
-    let script = format!(
-        "PATH=\"$HOME/.local/bin:$PATH\"; export PATH; command -v navi >/dev/null 2>&1 || exit 127\n\
-         exec navi agent-shell {}",
-        words.join(" ")
-    );
-    format!("exec sh -c {}", quote(&script))
+/// The host has no navi, or one from before agent shells.
+fn no_navi(r: &Ran) -> bool {
+    r.status == Some(127)
+        || (r.status == Some(2) && String::from_utf8_lossy(&r.stderr).contains("unrecognized subcommand"))
 }
 
 /// How frames reach the bridge.
@@ -96,53 +75,54 @@ impl Sink {
 }
 
 impl Place {
-    async fn run(&self, host: &str, args: &[String]) -> Result<Ran, DriverError> {
-        let gone = |reason: String| DriverError::Open { host: host.to_string(), reason };
+    /// The `sh` script that runs `navi agent-shell ARGS` on the host: this binary here; on
+    /// a remote the navi in `~/.local/bin` or on the PATH (127 when there is none).
+    fn script(&self, args: &[String]) -> String {
+        let words: Vec<String> = args.iter().map(|a| quote(a)).collect();
+        let words = words.join(" ");
         match self {
             Place::Local { exe, env } => {
-                let child = tokio::process::Command::new(exe)
-                    .envs(env.iter().map(|(k, v)| (k, v)))
-                    .arg("agent-shell")
-                    .args(args)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .kill_on_drop(true)
-                    .spawn()
-                    .map_err(|e| gone(format!("cannot run {}: {e}", exe.display())))?;
-                let out = tokio::time::timeout(RUN_LIMIT, child.wait_with_output())
-                    .await
-                    .map_err(|_| gone(format!("navi agent-shell {} did not answer in time", args[0])))?
-                    .map_err(|e| gone(e.to_string()))?;
-                let cut = |mut v: Vec<u8>| {
-                    v.truncate(RUN_OUTPUT_MAX);
-                    v
-                };
-                Ok(Ran { status: out.status.code(), stdout: cut(out.stdout), stderr: cut(out.stderr) })
+                let vars: String = env.iter().map(|(k, v)| format!("{k}={} ", quote(v))).collect();
+                format!("{vars}exec {} agent-shell {words}", quote(&exe.to_string_lossy()))
             }
-            Place::Remote { pool } => {
-                let o = pool
-                    .exec_within(host, &remote_script(args), None, RUN_LIMIT)
-                    .await
-                    .map_err(|e| gone(e.to_string()))?;
-                Ok(Ran { status: o.status, stdout: o.stdout, stderr: o.stderr })
-            }
+            Place::Remote { .. } => format!(
+                "PATH=\"$HOME/.local/bin:$PATH\"; export PATH; command -v navi >/dev/null 2>&1 || exit 127\n\
+                 exec navi agent-shell {words}"
+            ),
         }
+    }
+
+    /// Runs `navi agent-shell ARGS` on the host, as every one-shot command runs there.
+    async fn run(&self, host: &str, args: &[String]) -> Result<Ran, DriverError> {
+        let (machines, host) = match self {
+            Place::Local { .. } => (Machines::new(None), "local"),
+            Place::Remote { pool } => (Machines::new(Some(pool.clone())), host),
+        };
+        machines.run(host, &self.script(args), b"", RUN_LIMIT).await.map_err(|f| DriverError::Open {
+            host: host.to_string(),
+            reason: match f {
+                Failure::TimedOut => {
+                    format!("navi agent-shell {} did not answer within {} s", args[0], RUN_LIMIT.as_secs())
+                }
+                Failure::Other(e) => e,
+            },
+        })
     }
 
     /// Starts `navi agent-shell attach NAME` on the host: where frames go, and its output.
     async fn bridge(&self, host: &str, name: &str) -> Result<(Sink, mpsc::Receiver<Vec<u8>>), String> {
+        let script = self.script(&["attach".to_string(), name.to_string()]);
         match self {
-            Place::Local { exe, env } => {
-                let mut child = tokio::process::Command::new(exe)
-                    .envs(env.iter().map(|(k, v)| (k, v)))
-                    .args(["agent-shell", "attach", name])
+            Place::Local { .. } => {
+                let mut child = tokio::process::Command::new("/bin/sh")
+                    .arg("-c")
+                    .arg(&script)
                     .stdin(Stdio::piped())
                     .stdout(Stdio::piped())
                     .stderr(Stdio::null())
                     .kill_on_drop(true)
                     .spawn()
-                    .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+                    .map_err(|e| format!("cannot run /bin/sh: {e}"))?;
                 let (Some(stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
                     return Err("the bridge has no pipes".into());
                 };
@@ -158,8 +138,10 @@ impl Place {
                 Ok((Sink::Local { stdin, _child: child }, rx))
             }
             Place::Remote { pool } => {
-                let args = ["attach".to_string(), name.to_string()];
-                let channel = pool.open_shell_command(host, &remote_script(&args)).await.map_err(|e| e.to_string())?;
+                let channel = pool
+                    .open_shell_command(host, &format!("exec sh -c {}", quote(&script)))
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let (writer, rx) = channel.into_parts();
                 Ok((Sink::Remote(writer), rx))
             }
@@ -244,7 +226,7 @@ impl Driver for AgentDriver {
         .map(|s| s.to_string())
         .collect();
         let ran = self.place.run(hostname, &args).await?;
-        if ran.no_navi()
+        if no_navi(&ran)
             && let Some(f) = &self.fallback
         {
             return f.connect(hostname).await;
@@ -252,11 +234,11 @@ impl Driver for AgentDriver {
         let name = String::from_utf8_lossy(&ran.stdout).trim().to_string();
         match ran.status {
             Some(0) if agent_shells::is_name(&name) => {}
-            Some(host::FULL) => return Err(DriverError::Full(ran.stderr())),
+            Some(host::FULL) => return Err(DriverError::Full(stderr_of(&ran))),
             _ => {
                 return Err(DriverError::Open {
                     host: hostname.to_string(),
-                    reason: format!("navi agent-shell create: {}", ran.stderr()),
+                    reason: format!("navi agent-shell create: {}", stderr_of(&ran)),
                 });
             }
         }
@@ -278,11 +260,11 @@ impl Driver for AgentDriver {
 
     async fn list(&self, hostname: &str) -> Result<Vec<Listed>, DriverError> {
         let ran = self.place.run(hostname, &["list".to_string()]).await?;
-        if ran.no_navi() {
+        if no_navi(&ran) {
             return Ok(Vec::new());
         }
         if ran.status != Some(0) {
-            return Err(DriverError::Open { host: hostname.into(), reason: format!("listing: {}", ran.stderr()) });
+            return Err(DriverError::Open { host: hostname.into(), reason: format!("listing: {}", stderr_of(&ran)) });
         }
         serde_json::from_slice(&ran.stdout)
             .map_err(|e| DriverError::Open { host: hostname.into(), reason: format!("listing: {e}") })
@@ -290,10 +272,10 @@ impl Driver for AgentDriver {
 
     async fn reap(&self, hostname: &str) -> Result<(), DriverError> {
         let ran = self.place.run(hostname, &["reap".to_string()]).await?;
-        if ran.status == Some(0) || ran.no_navi() {
+        if ran.status == Some(0) || no_navi(&ran) {
             Ok(())
         } else {
-            Err(DriverError::Open { host: hostname.into(), reason: format!("reaping: {}", ran.stderr()) })
+            Err(DriverError::Open { host: hostname.into(), reason: format!("reaping: {}", stderr_of(&ran)) })
         }
     }
 }
@@ -476,7 +458,7 @@ impl Shell for AgentShell {
     }
 
     async fn close(&self) {
-        let _ = self.send(Frame::Kill);
+        // Ends the tmux session and removes its folder on the host.
         let _ = self.place.run(&self.host, &["kill".to_string(), self.name.clone()]).await;
         self.stop_link();
     }

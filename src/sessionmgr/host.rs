@@ -26,7 +26,7 @@ use std::os::unix::fs::{DirBuilderExt, FileExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 /// The folder of agent shells inside navi's state folder.
 pub const DIR: &str = "agent-shells";
@@ -103,39 +103,20 @@ fn fail(e: impl std::fmt::Display) -> io::Error {
 
 /// Runs tmux on the agent-shell server, killed past a time limit.
 fn tmux(args: &[&str]) -> io::Result<std::process::Output> {
-    let mut child = Command::new("tmux")
-        .args(["-u", "-L", SOCKET])
-        .args(args)
-        .env_remove("TMUX")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| fail(format!("cannot run tmux: {e}")))?;
-    let deadline = Instant::now() + TMUX_LIMIT;
-    let mut pause = Duration::from_micros(200);
-    loop {
-        if child.try_wait()?.is_some() {
-            return child.wait_with_output();
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(fail(format!("tmux {} did not answer within {} s", args.join(" "), TMUX_LIMIT.as_secs())));
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(20));
-    }
+    let mut cmd = Command::new("tmux");
+    cmd.args(["-u", "-L", SOCKET]).args(args).env_remove("TMUX");
+    crate::backend::process::output_within(&mut cmd, TMUX_LIMIT, 1 << 20)
+        .map_err(|e| fail(format!("cannot run tmux: {e}")))?
+        .ok_or_else(|| fail(format!("tmux {} did not answer within {} s", args.join(" "), TMUX_LIMIT.as_secs())))
 }
 
-/// The agent shells the tmux server has (none when it is not running).
+/// The agent shells the tmux server has (none when no server runs). A tmux that fails
+/// otherwise is an error: nothing may then be taken for gone.
 fn live_names() -> io::Result<Vec<String>> {
-    let out = tmux(&["list-sessions", "-F", "#{session_name}"])?;
-    if !out.status.success() {
-        // No server: no sessions.
-        return Ok(Vec::new());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).lines().filter(|n| agent_shells::is_name(n)).map(String::from).collect())
+    let out = tmux(&["list-sessions", "-F", crate::backend::tmux::LIST_SESSIONS_FORMAT])?;
+    let sessions =
+        crate::backend::tmux::parse_list_sessions(out.status.code(), &out.stdout, &out.stderr).map_err(fail)?;
+    Ok(sessions.into_iter().map(|s| s.name).filter(|n| agent_shells::is_name(n)).collect())
 }
 
 fn target(name: &str) -> String {
@@ -224,8 +205,7 @@ pub fn create(state_dir: &Path, a: &CreateArgs) -> io::Result<Result<String, Str
     if let Some(cwd) = &a.cwd {
         args.extend(["-c", cwd]);
     }
-    args.extend([&keep, ";", "set-option", "-t", &t, "@navi-hostname", &a.hostname]);
-    args.extend([";", "set-option", "-t", &t, "status", "off"]);
+    args.extend([&keep, ";", "set-option", "-t", &t, "status", "off"]);
     let out = tmux(&args)?;
     if !out.status.success() {
         let _ = fs::remove_dir_all(&dir);
@@ -408,10 +388,7 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
 
 /// The segment numbers on disk, lowest and highest.
 fn segments(dir: &Path) -> Option<(u64, u64)> {
-    let nums = fs::read_dir(dir).ok()?.filter_map(|e| {
-        let name = e.ok()?.file_name();
-        name.to_str()?.strip_prefix("seg.")?.parse::<u64>().ok()
-    });
+    let nums = fs::read_dir(dir).ok()?.filter_map(|e| seg_number(&e.ok()?.path()));
     nums.fold(None, |acc, n| match acc {
         None => Some((n, n)),
         Some((lo, hi)) => Some((lo.min(n), hi.max(n))),

@@ -193,19 +193,13 @@ impl Manager {
     /// command log says, then followed.
     fn take_up(&self, host: &str, id: &str, adopted: Adopted) -> Arc<Session> {
         let Adopted { connected, header } = adopted;
-        let meta = header.meta.clone().unwrap_or_else(|| super::host::Meta {
-            name: String::new(),
-            hostname: host.to_string(),
-            created: 0,
-            ttl: 0,
-            seg: 0,
-            ready: String::new(),
-        });
+        // The driver adopts only sessions whose folder has its meta.json.
+        let (ttl, ready) = header.meta.as_ref().map_or((0, ""), |m| (m.ttl, m.ready.as_str()));
         let plan = super::persist::plan(&header);
         let from = plan.from;
-        let ttl = (meta.ttl > 0).then(|| Duration::from_secs(meta.ttl));
+        let ttl = (ttl > 0).then(|| Duration::from_secs(ttl));
         let idle = Duration::from_secs(header.idle_seconds);
-        let mut state = State::resume(self.inner.cfg.ring_bytes, ttl, &meta.ready, plan, idle);
+        let mut state = State::resume(self.inner.cfg.ring_bytes, ttl, ready, plan, idle);
         let (wtx, wrx) = mpsc::unbounded_channel();
         state.attach(wtx);
         let shell = connected.shell.clone();

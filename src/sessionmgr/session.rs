@@ -169,17 +169,12 @@ impl State {
         }
         st.replay = plan.then.into();
         if let Some(first) = plan.first {
-            st.phase = SessionState::Ready;
-            match plan.mid_command {
-                None => st.replay_dispatch(first),
-                Some(at) => {
-                    st.replay_dispatch(first);
-                    st.ring.skip_to(at);
-                    if let Some(c) = st.running.as_mut() {
-                        c.started = true;
-                        st.scanner.running(&c.nonce);
-                    }
-                }
+            st.replay_dispatch(first);
+            // Its start is gone from the host: pick up inside its output.
+            if let (Some(at), Some(c)) = (plan.mid_command, st.running.as_mut()) {
+                c.started = true;
+                st.scanner.running(&c.nonce);
+                st.ring.skip_to(at);
             }
         }
         st
