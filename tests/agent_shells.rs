@@ -139,11 +139,6 @@ fn a_remotes_agent_shells_are_listed_through_ssh() {
     assert!(!out.contains("a-00c0ffee") && out.contains("a-0000beef"), "{out}");
 }
 
-/// The screen line with the selection marker.
-fn selected_line(t: &TmuxServer) -> String {
-    t.capture("ui").lines().find(|l| l.starts_with('▌')).unwrap_or_default().to_string()
-}
-
 #[test]
 fn the_dashboard_shows_agent_shells_in_their_own_group_and_attaches_and_kills_them() {
     let (t, _) = local_setup();
@@ -161,11 +156,11 @@ fn the_dashboard_shows_agent_shells_in_their_own_group_and_attaches_and_kills_th
 
     // Down from the session steps over the header onto the first shell; up comes back.
     t.keys("ui", &["j"]);
-    assert!(wait_for(WAIT, || selected_line(&t).contains("a-0123abcd")), "{}", t.capture("ui"));
+    assert!(wait_for(WAIT, || t.selected_line("ui").contains("a-0123abcd")), "{}", t.capture("ui"));
     t.keys("ui", &["k"]);
-    assert!(wait_for(WAIT, || selected_line(&t).contains("api")), "{}", t.capture("ui"));
+    assert!(wait_for(WAIT, || t.selected_line("ui").contains("api")), "{}", t.capture("ui"));
     t.keys("ui", &["j"]);
-    assert!(wait_for(WAIT, || selected_line(&t).contains("a-0123abcd")), "{}", t.capture("ui"));
+    assert!(wait_for(WAIT, || t.selected_line("ui").contains("a-0123abcd")), "{}", t.capture("ui"));
 
     // Keys for an agent's session say so instead of acting.
     t.keys("ui", &["R"]);
@@ -180,7 +175,7 @@ fn the_dashboard_shows_agent_shells_in_their_own_group_and_attaches_and_kills_th
     t.wait_text_gone("ui", "agent shells (2)", WAIT);
     t.keys("ui", &["C-b", "d"]);
     t.wait_text("ui", "agent shells (2)", WAIT);
-    assert!(wait_for(WAIT, || selected_line(&t).contains("a-0123abcd")), "{}", t.capture("ui"));
+    assert!(wait_for(WAIT, || t.selected_line("ui").contains("a-0123abcd")), "{}", t.capture("ui"));
 
     // The preview shows the shell's pane, beside the list: watching without attaching.
     t.keys("ui", &["p"]);
@@ -223,7 +218,7 @@ fn the_dashboard_shows_a_remotes_agent_shells_and_attaches_over_ssh() {
     let row = screen.lines().find(|l| l.contains("a-00c0ffee")).unwrap_or_default();
     assert!(row.contains("[box]"), "{screen}");
     // The only row: selected from the start.
-    assert!(wait_for(WAIT, || selected_line(&t).contains("a-00c0ffee")), "{}", t.capture("ui"));
+    assert!(wait_for(WAIT, || t.selected_line("ui").contains("a-00c0ffee")), "{}", t.capture("ui"));
     t.keys("ui", &["Enter"]);
     t.wait_text("ui", "FAR-42", WAIT);
     t.keys("ui", &["C-b", "d"]);

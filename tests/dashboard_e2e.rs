@@ -86,7 +86,7 @@ impl Dash {
 
     /// The screen line with the selection marker.
     fn selected_line(&self) -> String {
-        self.screen().lines().find(|l| l.starts_with('▌')).unwrap_or_default().to_string()
+        self.t.selected_line("ui")
     }
 }
 

@@ -110,12 +110,7 @@ fn remote_rows_come_back_after_sshd_restarts() {
     let s = screen(&t);
     assert!(s.contains("far away") && s.contains("loc is local"), "{s}");
     // Acting on them says why, instead of failing somewhere in ssh.
-    let line = s.lines().position(|l| l.contains("far [box]")).expect("far's row");
-    let mut row = 0;
-    while !screen(&t).lines().nth(line).is_some_and(|l| l.starts_with('▌')) && row < 5 {
-        keys(&t, &["j"]);
-        row += 1;
-    }
+    t.select("ui", "far [box]", "j");
     keys(&t, &["x"]);
     wait(&t, "box is unreachable (for");
     // `navi list` prints them from the summary the dashboard keeps, marked.

@@ -125,6 +125,27 @@ impl TmuxServer {
         self.tmux(&args);
     }
 
+    /// The first screen line of the selected row: the one that starts with the selection marker.
+    pub fn selected_line(&self, target: &str) -> String {
+        self.capture(target).lines().find(|l| l.starts_with('▌')).unwrap_or_default().to_string()
+    }
+
+    /// Presses `key` until the selected row names `what`. After each press it waits for the
+    /// selection to move, so a screen that is slow to redraw never makes it press past (the
+    /// list wraps).
+    pub fn select(&self, target: &str, what: &str, key: &str) {
+        for _ in 0..20 {
+            let before = self.selected_line(target);
+            if before.contains(what) {
+                return;
+            }
+            self.keys(target, &[key]);
+            let moved = wait_for(Duration::from_secs(30), || self.selected_line(target) != before);
+            assert!(moved, "{key} did not move the selection; screen:\n{}", self.capture(target));
+        }
+        panic!("no row names {what:?}; screen:\n{}", self.capture(target));
+    }
+
     pub fn capture(&self, target: &str) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", target]).stdout).into_owned()
     }
