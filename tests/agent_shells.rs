@@ -209,6 +209,8 @@ fn the_dashboard_shows_agent_shells_in_their_own_group_and_attaches_and_kills_th
 #[test]
 fn the_dashboard_shows_a_remotes_agent_shells_and_attaches_over_ssh() {
     let sshd = Sshd::start();
+    // navi there too: the remote streams its agent shells (`navi list` above polls them).
+    sshd.install_navi(std::path::Path::new(env!("CARGO_BIN_EXE_navi")));
     sshd.new_agent_shell("a-00c0ffee", "sh -c 'echo FAR-$((40+2)); exec sleep 300'");
     let t = TmuxServer::new();
     t.launch_dashboard(Some(&sshd.remotes_yaml("box")));

@@ -2,7 +2,8 @@
 //! the dashboard's poller, pushed (navi there streams) and polled (every 3 s), side by
 //! side, through the proxy that holds every chunk 50 ms each way (this machine's kernel
 //! has no `netem` qdisc to delay a namespace link). Then an idle half minute: the
-//! commands each mode runs on the remote (sshd's log) and the CPU the remote stream used.
+//! commands each mode runs on the remote (sshd's log) and the CPU the remote stream used
+//! (with the tmux it runs). The pollers are the dashboard's: sessions and agent shells.
 
 use super::common::sshd::{Options, Sshd, processes_with, run};
 use navi::app::Msg;
@@ -10,7 +11,7 @@ use navi::backend::SessionBackend;
 use navi::backend::remote::RemoteBackend;
 use navi::config::parse_remotes;
 use navi::ssh::Pool;
-use navi::tui::pollers::{HostKeys, Poller, REMOTE_POLL};
+use navi::tui::pollers::{HostKeys, Poller, REMOTE_POLL, SHELLS_POLL, ShellPoller};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -23,12 +24,12 @@ fn sessions_started(sshd: &Sshd) -> usize {
     sshd.log().matches("Starting session: command").count()
 }
 
+/// The CPU `pid` and the children it waited for (the tmux it runs) used, in clock ticks.
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    // utime and stime: fields 14 and 15 of stat, 12 and 13 after the command's `)`.
-    fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+    // utime, stime, cutime, cstime: fields 14 to 17 of stat, 12 to 15 after the command's `)`.
+    (11..15).map(|i| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)).sum()
 }
 
 fn write_status(sshd: &Sshd, message: &str) {
@@ -58,7 +59,10 @@ async fn measure(sshd: &Sshd, proxy: u16, known_hosts: &Path, push: bool) -> Fig
         Arc::new(RemoteBackend::new(cfg.remotes[0].clone(), pool, cfg.known_hosts.clone(), cfg.host_key_checking));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (_pause, paused) = tokio::sync::watch::channel(false);
-    let poller = Poller::start(backend.clone(), Some(REMOTE_POLL), tx, HostKeys::default(), paused, None, None);
+    let poller =
+        Poller::start(backend.clone(), Some(REMOTE_POLL), tx.clone(), HostKeys::default(), paused.clone(), None, None);
+    // The dashboard lists the remote's agent shells too.
+    let shells = ShellPoller::start(backend.clone(), SHELLS_POLL, tx, paused);
     rx.recv().await.expect("first listing");
     if push {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -93,7 +97,7 @@ async fn measure(sshd: &Sshd, proxy: u16, known_hosts: &Path, push: bool) -> Fig
     // Clock ticks are 10 ms on Linux.
     let stream_cpu_ms_per_minute =
         push.then(|| stream.map(cpu_ticks).unwrap_or(0).saturating_sub(ticks.unwrap_or(0)) as f64 * 10.0 * per_minute);
-    drop(poller);
+    drop((poller, shells));
     Figures { fresh, commands_per_minute, stream_cpu_ms_per_minute }
 }
 
@@ -110,12 +114,9 @@ pub async fn run_all() {
     let known_hosts = sshd.dir.path().join("fresh_known_hosts");
     let line = sshd.known_hosts_line();
     std::fs::write(&known_hosts, line.replace(&format!("]:{} ", sshd.port), &format!("]:{proxy} "))).unwrap();
-    let bin = sshd.remote_home.join(".local/bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_navi"), bin.join("navi")).unwrap();
+    sshd.install_navi(Path::new(env!("CARGO_BIN_EXE_navi")));
     std::fs::create_dir_all(sshd.remote_home.join(".claude-sessions")).unwrap();
-    let owned = [".local", ".claude-sessions"].map(|d| sshd.remote_home.join(d));
-    run(Command::new("chown").arg("-R").arg(sshd.user).args(owned));
+    run(Command::new("chown").arg("-R").arg(sshd.user).arg(sshd.remote_home.join(".claude-sessions")));
     sshd.new_session("agent", "");
     write_status(&sshd, "start");
     println!();

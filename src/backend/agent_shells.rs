@@ -74,6 +74,12 @@ impl AgentShell {
 /// command and directory are the shell's as its keeper (`navi agent-shell keep`, the pane's
 /// own process) reports them in `@navi-command` / `@navi-path`, else the pane's.
 pub fn list_command(marker: &str) -> String {
+    format!("date +%s\n{}", panes_command(marker))
+}
+
+/// The tmux part of [`list_command`], without the clock: what a host's own navi runs (it
+/// knows its clock) when it pushes the listing (`navi watch --stream`).
+pub fn panes_command(marker: &str) -> String {
     let format = format!(
         "{marker}h #{{session_name}} #{{session_created}} #{{session_activity}} #{{window_activity}} \
          #{{session_attached_list}} #{{pane_dead}} #{{pane_active}}#{{window_active}}\
@@ -81,7 +87,13 @@ pub fn list_command(marker: &str) -> String {
          {marker}p #{{?@navi-path,#{{@navi-path}},#{{pane_current_path}}}}"
     );
     // Not `exec`: tmux's parent stays this script's shell, whatever becomes of tmux.
-    format!("date +%s\n{}", Tmux::agents().list_panes(&format))
+    Tmux::agents().list_panes(&format)
+}
+
+/// Can `marker` be a [`list_command`] marker? A host's stream names its own, and a short
+/// one could be found inside a field.
+pub fn is_marker(marker: &str) -> bool {
+    marker.len() >= 16 && marker.len() <= 64 && marker.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// A fresh marker for [`list_command`].
@@ -181,8 +193,12 @@ fn head(body: &str, now: i64, remote: Option<&str>) -> Option<(AgentShell, bool)
     ))
 }
 
-/// The agent shells of the host `backend` runs on: one exec of [`list_command`].
+/// The agent shells of the host `backend` runs on: as its stream pushed them, else one
+/// exec of [`list_command`].
 pub async fn list(backend: &dyn SessionBackend) -> Result<Vec<AgentShell>, BackendError> {
+    if let Some(pushed) = backend.pushed_shells() {
+        return pushed.map_err(BackendError::Command);
+    }
     let marker = new_marker();
     let out = backend.exec(&list_command(&marker), None).await?;
     parse_list(out.status, &out.stdout, &out.stderr, &marker, backend.remote(), crate::text::now_unix())

@@ -195,6 +195,17 @@ pub trait SessionBackend: Send + Sync {
     /// Tries a remote's stream again now (navi was just set up there).
     fn retry_push(&self) {}
 
+    /// The host's agent shells as its stream pushed them; `None`: ask the host.
+    fn pushed_shells(&self) -> Option<Result<Vec<agent_shells::AgentShell>, String>> {
+        None
+    }
+
+    /// Returns when the stream pushes a change of the host's agent shells (never, without
+    /// a stream that carries them).
+    async fn shells_changed(&self) {
+        std::future::pending::<()>().await
+    }
+
     /// Runs a POSIX `sh` script on the host, with `stdin` fed to it.
     async fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, BackendError>;
 

@@ -330,6 +330,20 @@ impl SessionBackend for RemoteBackend {
         self.push.retry_now();
     }
 
+    fn pushed_shells(&self) -> Option<Result<Vec<super::agent_shells::AgentShell>, String>> {
+        let mut shells = self.push.shells()?;
+        if let Ok(shells) = &mut shells {
+            for s in shells {
+                s.remote = Some(self.remote.name.clone());
+            }
+        }
+        Some(shells)
+    }
+
+    async fn shells_changed(&self) {
+        self.push.shells_changed().await
+    }
+
     async fn read_status(&self, name: &str) -> Result<Option<StatusFile>, BackendError> {
         match self.read_raw(name).await? {
             Some(bytes) => self.parse(name, &bytes).map(Some),

@@ -65,11 +65,13 @@ pub struct Push {
     state: Mutex<(Mode, Mirror)>,
     /// Cuts the pause before the next try short (navi was just set up there).
     retry: Notify,
+    /// Woken when the pushed agent shells change, or stop coming.
+    shells: Notify,
 }
 
 impl Default for Push {
     fn default() -> Self {
-        Push { state: Mutex::new((Mode::Starting, Mirror::default())), retry: Notify::new() }
+        Push { state: Mutex::new((Mode::Starting, Mirror::default())), retry: Notify::new(), shells: Notify::new() }
     }
 }
 
@@ -85,6 +87,20 @@ impl Push {
             Mode::Push { .. } => state.1.snapshot(),
             _ => None,
         }
+    }
+
+    /// The remote's agent shells as the live stream has them; `None`: ask the remote.
+    pub fn shells(&self) -> Option<Result<Vec<crate::backend::agent_shells::AgentShell>, String>> {
+        let state = self.state.lock().ok()?;
+        match state.0 {
+            Mode::Push { .. } => state.1.shells(),
+            _ => None,
+        }
+    }
+
+    /// Returns when the pushed agent shells changed (or the stream that pushed them ended).
+    pub async fn shells_changed(&self) {
+        self.shells.notified().await
     }
 
     /// Tries the stream again now instead of after its pause.
@@ -143,6 +159,7 @@ pub async fn run(pool: Arc<Pool>, remote: String, command: String, push: Arc<Pus
         log(&format!("{remote}: stream ended: {}", ended.reason));
         push.set(Mode::Poll { reason: ended.reason, setup: ended.setup }, Some(Mirror::default()));
         wake.notify_one();
+        push.shells.notify_one();
         // A stream that ran a good while is started again soon; one that keeps failing
         // waits longer each time.
         if started.elapsed() > RETRY_MAX {
@@ -157,8 +174,14 @@ pub async fn run(pool: Arc<Pool>, remote: String, command: String, push: Arc<Pus
     }
 }
 
+/// What navi there said of itself.
+struct Hello {
+    version: String,
+    features: Vec<String>,
+}
+
 /// Opens the stream and waits for its hello: the version of navi there.
-async fn open(pool: &Pool, remote: &str, command: &str) -> Result<(ShellChannel, Reader, String), Ended> {
+async fn open(pool: &Pool, remote: &str, command: &str) -> Result<(ShellChannel, Reader, Hello), Ended> {
     let mut channel = match pool.open_command(remote, command).await {
         Ok(c) => c,
         Err(e) => return Err(Ended::soon(format!("not connected: {e}"))),
@@ -175,12 +198,12 @@ async fn open(pool: &Pool, remote: &str, command: &str) -> Result<(ShellChannel,
         let mut lines = lines.into_iter();
         while let Some(line) = lines.next() {
             match Line::parse(&line) {
-                Ok(Line::Hello { protocol, version }) if protocol == PROTOCOL => {
+                Ok(Line::Hello { protocol, version, features }) if protocol == PROTOCOL => {
                     // What came with the hello is the stream's: read it first.
                     reader.pending = lines.collect();
-                    return Ok((channel, reader, version));
+                    return Ok((channel, reader, Hello { version, features }));
                 }
-                Ok(Line::Hello { protocol, version }) => {
+                Ok(Line::Hello { protocol, version, .. }) => {
                     return Err(Ended::needs_setup(format!(
                         "navi {} there speaks stream protocol {protocol}, this navi {PROTOCOL} (navi setup {} updates it)",
                         clean(&version),
@@ -197,19 +220,26 @@ async fn open(pool: &Pool, remote: &str, command: &str) -> Result<(ShellChannel,
 /// How `remote`'s sessions would reach us: starts its stream, reads the hello, ends it.
 pub async fn probe(pool: &Pool, remote: &str, command: &str) -> Mode {
     match open(pool, remote, command).await {
-        Ok((channel, _, version)) => {
+        Ok((channel, _, hello)) => {
             channel.close().await;
-            Mode::Push { version }
+            Mode::Push { version: hello.version }
         }
         Err(e) => Mode::Poll { reason: e.reason, setup: e.setup },
     }
 }
 
 async fn stream(pool: &Pool, remote: &str, command: &str, push: &Push, wake: &Notify, log: &Log) -> Ended {
-    let (mut channel, mut reader, version) = match open(pool, remote, command).await {
+    let (mut channel, mut reader, Hello { version, features }) = match open(pool, remote, command).await {
         Ok(opened) => opened,
         Err(e) => return e,
     };
+    // Agent shells come on the stream too when navi there can send them (an older one
+    // cannot: they are polled as before).
+    if features.iter().any(|f| f == super::SHELLS)
+        && let Err(e) = channel.write(format!("{}\n", super::SHELLS).as_bytes()).await
+    {
+        return Ended::soon(format!("the stream's channel failed: {e}"));
+    }
     let mut malformed = 0;
     let mut bucket = BURST;
     let mut last = Instant::now();
@@ -247,6 +277,7 @@ async fn stream(pool: &Pool, remote: &str, command: &str, push: &Push, wake: &No
                 .await
                 .unwrap_or_default();
         let mut changed = false;
+        let mut shells = false;
         {
             let Ok(mut state) = push.state.lock() else { return Ended::soon("the stream's state was lost") };
             for p in prepared {
@@ -258,6 +289,7 @@ async fn stream(pool: &Pool, remote: &str, command: &str, push: &Push, wake: &No
                         continue;
                     }
                 };
+                shells |= matches!(p, mirror::Prepared::Shells(_));
                 let was_synced = state.1.synced();
                 match state.1.apply(p) {
                     Ok(c) => changed |= c,
@@ -273,6 +305,9 @@ async fn stream(pool: &Pool, remote: &str, command: &str, push: &Push, wake: &No
         }
         if changed {
             wake.notify_one();
+        }
+        if shells {
+            push.shells.notify_one();
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{FileError, Line};
 use crate::backend::Snapshot;
+use crate::backend::agent_shells::{self, AgentShell};
 use crate::backend::tmux;
 use crate::sessions::read::{ReadError, parse_files};
 use crate::sessions::stream::Parsed;
@@ -38,6 +39,15 @@ pub enum Prepared {
         parsed: Parsed,
         bytes: usize,
     },
+    /// The host's agent shells, parsed.
+    Shells(PushedShells),
+}
+
+/// The host's agent shells as its stream last sent them, and when that arrived.
+#[derive(Debug, Clone)]
+pub struct PushedShells {
+    listed: Result<Vec<AgentShell>, String>,
+    at: std::time::Instant,
 }
 
 /// Parses a line and, for a file, the file it carries.
@@ -58,6 +68,15 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, String> {
             let parsed = parse_files([(name.clone(), read)]);
             Ok(Prepared::File { name, parsed, bytes })
         }
+        Line::Shells { marker, now, status, stdout, stderr } => {
+            if !agent_shells::is_marker(&marker) {
+                return Err("an agent-shell listing with an unusable marker".into());
+            }
+            // As `list_command` prints it: the host's clock first.
+            let out = format!("{now}\n{stdout}");
+            let listed = agent_shells::parse_list(status, out.as_bytes(), stderr.as_bytes(), &marker, None, now);
+            Ok(Prepared::Shells(PushedShells { listed, at: std::time::Instant::now() }))
+        }
         line => Ok(Prepared::Line(line)),
     }
 }
@@ -66,6 +85,7 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, String> {
 pub struct Mirror {
     files: BTreeMap<String, Entry>,
     tmux: Option<TmuxAnswer>,
+    shells: Option<PushedShells>,
     synced: bool,
     bytes: usize,
 }
@@ -96,10 +116,29 @@ impl Mirror {
                 }
                 self.tmux = Some(answer);
             }
+            Prepared::Shells(shells) => {
+                self.shells = Some(shells);
+                return Ok(false);
+            }
             Prepared::Line(Line::Synced) => self.synced = true,
-            Prepared::Line(Line::Hello { .. } | Line::Beat(_) | Line::File { .. }) => return Ok(false),
+            Prepared::Line(Line::Hello { .. } | Line::Beat(_) | Line::File { .. } | Line::Shells { .. }) => {
+                return Ok(false);
+            }
         }
         Ok(self.synced)
+    }
+
+    /// The host's agent shells as last pushed, idle times counted on to now; `None` until
+    /// the stream sent them.
+    pub fn shells(&self) -> Option<Result<Vec<AgentShell>, String>> {
+        let pushed = self.shells.as_ref()?;
+        let since = pushed.at.elapsed().as_secs() as i64;
+        Some(pushed.listed.clone().map(|mut shells| {
+            for s in &mut shells {
+                s.idle_seconds = s.idle_seconds.saturating_add(since);
+            }
+            shells
+        }))
     }
 
     /// Has the whole snapshot arrived?
@@ -185,6 +224,43 @@ mod tests {
         assert!(prepare(evil.to_json().as_bytes()).is_err());
         let both = Line::File { name: "a.json".into(), text: Some("{}".into()), error: Some(FileError::TooLarge) };
         assert!(prepare(both.to_json().as_bytes()).is_err());
+    }
+
+    #[test]
+    fn pushed_agent_shells_read_like_a_listing_and_count_idle_time_on() {
+        let mut m = Mirror::default();
+        assert!(m.shells().is_none(), "not sent yet: ask the host");
+        let marker = "NAVI0123456789abcdef";
+        let stdout = format!("{marker}h a-0123abcd 900 950 990 /dev/pts/1 0 11{marker}c sleep{marker}p /srv\n");
+        let line = Line::Shells { marker: marker.into(), now: 1000, status: Some(0), stdout, stderr: String::new() };
+        assert_eq!(apply(&mut m, line), Ok(false), "agent shells are not sessions");
+        let shells = m.shells().unwrap().unwrap();
+        assert_eq!(shells.len(), 1);
+        assert_eq!(
+            (shells[0].name.as_str(), shells[0].command.as_str(), shells[0].cwd.as_str()),
+            ("a-0123abcd", "sleep", "/srv")
+        );
+        assert_eq!(shells[0].idle_seconds, 10);
+        assert!(shells[0].attached);
+        // No agent-shell server there: none. A failing tmux: its error.
+        let none = "no server running on /tmp/tmux-0/navi-agents";
+        let line =
+            Line::Shells { marker: marker.into(), now: 1, status: Some(1), stdout: String::new(), stderr: none.into() };
+        apply(&mut m, line).unwrap();
+        assert_eq!(m.shells(), Some(Ok(vec![])));
+        let line = Line::Shells {
+            marker: marker.into(),
+            now: 1,
+            status: Some(1),
+            stdout: String::new(),
+            stderr: "permission denied".into(),
+        };
+        apply(&mut m, line).unwrap();
+        assert!(m.shells().unwrap().is_err());
+        // A marker that could hide in a field is refused.
+        let line =
+            Line::Shells { marker: "h".into(), now: 1, status: Some(0), stdout: String::new(), stderr: String::new() };
+        assert!(prepare(line.to_json().trim_end().as_bytes()).is_err());
     }
 
     #[test]

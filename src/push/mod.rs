@@ -24,8 +24,14 @@ pub const PROTOCOL: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Line {
-    /// The first line: who speaks.
-    Hello { protocol: u32, version: String },
+    /// The first line: who speaks, and what it can send besides the protocol's lines
+    /// ([`SHELLS`]), each only once asked for on stdin (a line with the feature's name).
+    Hello {
+        protocol: u32,
+        version: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        features: Vec<String>,
+    },
     /// A status file as read (its text), or why it was not read.
     File {
         name: String,
@@ -38,6 +44,10 @@ pub enum Line {
     Gone(String),
     /// tmux's answer to the shared `list-sessions` command, raw.
     Tmux { status: Option<i32>, stdout: String, stderr: String },
+    /// The host's agent shells: the tmux part of `agent_shells::list_command` run with
+    /// `marker`, raw, and the host's clock when it ran. Sent when asked for, then when
+    /// tmux's answer changes.
+    Shells { marker: String, now: i64, status: Option<i32>, stdout: String, stderr: String },
     /// The snapshot is complete: from here the mirror is what the remote has.
     Synced,
     /// Still here (Unix seconds on the remote).
@@ -52,6 +62,9 @@ pub enum FileError {
     TooLarge,
     Other(String),
 }
+
+/// The feature (and the request for it) of [`Line::Shells`].
+pub const SHELLS: &str = "shells";
 
 /// A file's text is at most 1 MiB; JSON may escape each of its bytes into six.
 pub const MAX_LINE: usize = 6 * (crate::sessions::read::MAX_FILE_BYTES as usize) + 4096;
@@ -85,7 +98,15 @@ mod tests {
     #[test]
     fn lines_round_trip_and_are_one_line_each() {
         let lines = [
-            Line::Hello { protocol: 1, version: "0.1.0".into() },
+            Line::Hello { protocol: 1, version: "0.1.0".into(), features: vec![] },
+            Line::Hello { protocol: 1, version: "0.2.0".into(), features: vec![SHELLS.into()] },
+            Line::Shells {
+                marker: "NAVIx".into(),
+                now: 7,
+                status: Some(0),
+                stdout: "a\nb".into(),
+                stderr: String::new(),
+            },
             Line::File { name: "a.json".into(), text: Some("{\"x\":\n1}".into()), error: None },
             Line::File { name: "b.json".into(), text: None, error: Some(FileError::TooLarge) },
             Line::Gone("a.json".into()),
@@ -100,6 +121,9 @@ mod tests {
         }
         assert!(Line::parse(b"{\"nope\":1}").is_err());
         assert!(Line::parse(b"garbage").is_err());
+        // An older navi's hello (no features) still reads.
+        let old = Line::parse(br#"{"hello":{"protocol":1,"version":"0.1.0"}}"#).unwrap();
+        assert_eq!(old, Line::Hello { protocol: 1, version: "0.1.0".into(), features: vec![] });
     }
 
     #[test]

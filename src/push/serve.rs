@@ -5,8 +5,8 @@
 //! the panes are, instead of over SSH. Writes [`Line`]s to stdout; ends when stdin closes
 //! (the channel went) or stdout does. Nothing goes to stderr: it would mix with the lines.
 
-use super::{FileError, Line, PROTOCOL};
-use crate::backend::{LocalBackend, SessionBackend};
+use super::{FileError, Line, PROTOCOL, SHELLS};
+use crate::backend::{LocalBackend, SessionBackend, agent_shells};
 use crate::sessions::StatusFile;
 use crate::sessions::read::{ReadError, parse_file, read_bounded};
 use anyhow::{Context as _, Result};
@@ -30,17 +30,28 @@ enum Event {
     Rescan,
 }
 
+/// What the follower asks for on stdin, a line each.
+enum Ask {
+    Shells,
+}
+
+/// A command's answer: exit status, stdout, stderr.
+type Answer = (Option<i32>, Vec<u8>, Vec<u8>);
+
 /// What was last sent of each file: a hash of its line, and the file as parsed (for the
 /// pane check, without reading the folder again).
 #[derive(Default)]
 struct Sent {
     files: BTreeMap<String, (u64, Vec<StatusFile>)>,
-    tmux: Option<(Option<i32>, Vec<u8>, Vec<u8>)>,
+    tmux: Option<Answer>,
+    /// Once asked for: the agent shells' marker and tmux's last answer.
+    shells: Option<(String, Option<Answer>)>,
 }
 
 pub async fn serve(dir: PathBuf, local: Arc<LocalBackend>) -> Result<()> {
     let mut out = tokio::io::BufWriter::new(tokio::io::stdout());
-    let hello = Line::Hello { protocol: PROTOCOL, version: env!("CARGO_PKG_VERSION").into() };
+    let hello =
+        Line::Hello { protocol: PROTOCOL, version: env!("CARGO_PKG_VERSION").into(), features: vec![SHELLS.into()] };
     send(&mut out, &[hello]).await?;
     let _ = std::fs::create_dir_all(&dir);
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -51,11 +62,7 @@ pub async fn serve(dir: PathBuf, local: Arc<LocalBackend>) -> Result<()> {
     lines.push(Line::Synced);
     send(&mut out, &lines).await?;
 
-    let mut stdin_closed = Box::pin(async {
-        let mut stdin = tokio::io::stdin();
-        let mut buf = [0u8; 256];
-        while matches!(stdin.read(&mut buf).await, Ok(n) if n > 0) {}
-    });
+    let mut asks = read_asks();
     let tick = |every: Duration| {
         let mut t = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -65,7 +72,14 @@ pub async fn serve(dir: PathBuf, local: Arc<LocalBackend>) -> Result<()> {
     let (mut pane_tick, mut rescan_tick) = (tick(crate::tui::pollers::TMUX_CHECK), tick(RESCAN_EVERY));
     loop {
         let lines = tokio::select! {
-            _ = &mut stdin_closed => return Ok(()),
+            ask = asks.recv() => match ask {
+                // The channel went.
+                None => return Ok(()),
+                Some(Ask::Shells) => {
+                    sent.shells = Some((agent_shells::new_marker(), None));
+                    check_shells(&local, &mut sent).await
+                }
+            },
             ev = rx.recv() => {
                 let Some(ev) = ev else { return Ok(()) };
                 tokio::time::sleep(SETTLE).await;
@@ -82,7 +96,11 @@ pub async fn serve(dir: PathBuf, local: Arc<LocalBackend>) -> Result<()> {
                 lines.extend(check_tmux(&local, &mut sent).await);
                 lines
             }
-            _ = tmux_tick.tick() => check_tmux(&local, &mut sent).await,
+            _ = tmux_tick.tick() => {
+                let mut lines = check_tmux(&local, &mut sent).await;
+                lines.extend(check_shells(&local, &mut sent).await);
+                lines
+            }
             _ = rescan_tick.tick() => read_changes(&dir, &mut sent, None).await,
             _ = beat_tick.tick() => vec![Line::Beat(crate::text::now_unix())],
             _ = pane_tick.tick() => {
@@ -96,6 +114,35 @@ pub async fn serve(dir: PathBuf, local: Arc<LocalBackend>) -> Result<()> {
             send(&mut out, &lines).await?;
         }
     }
+}
+
+/// Reads the follower's asks from stdin (lines of at most 64 bytes; others are skipped)
+/// until it closes, which closes the channel returned.
+fn read_asks() -> mpsc::UnboundedReceiver<Ask> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut stdin = tokio::io::stdin();
+        let mut buf = [0u8; 256];
+        let mut line = Vec::new();
+        while let Ok(n) = stdin.read(&mut buf).await
+            && n > 0
+        {
+            for &b in &buf[..n] {
+                if b != b'\n' {
+                    line.push(b);
+                    continue;
+                }
+                if line == SHELLS.as_bytes() {
+                    let _ = tx.send(Ask::Shells);
+                }
+                line.clear();
+            }
+            if line.len() > 64 {
+                line.clear();
+            }
+        }
+    });
+    rx
 }
 
 async fn send(out: &mut tokio::io::BufWriter<tokio::io::Stdout>, lines: &[Line]) -> Result<()> {
@@ -187,13 +234,17 @@ fn hash_of(line: &Line) -> u64 {
     h.finish()
 }
 
-/// tmux's session list, as a line when it changed since last sent.
-async fn check_tmux(local: &LocalBackend, sent: &mut Sent) -> Vec<Line> {
-    let (status, stdout, stderr) = match local.exec(&local.tmux().list_sessions(), None).await {
+/// What `script` answered here; a failure to run it is its stderr.
+async fn answer(local: &LocalBackend, script: &str) -> Answer {
+    match local.exec(script, None).await {
         Ok(out) => (out.status, out.stdout, out.stderr),
         Err(e) => (None, Vec::new(), e.to_string().into_bytes()),
-    };
-    let answer = (status, stdout, stderr);
+    }
+}
+
+/// tmux's session list, as a line when it changed since last sent.
+async fn check_tmux(local: &LocalBackend, sent: &mut Sent) -> Vec<Line> {
+    let answer = answer(local, &local.tmux().list_sessions()).await;
     if sent.tmux.as_ref() == Some(&answer) {
         return Vec::new();
     }
@@ -203,5 +254,24 @@ async fn check_tmux(local: &LocalBackend, sent: &mut Sent) -> Vec<Line> {
         stderr: String::from_utf8_lossy(&answer.2).into_owned(),
     };
     sent.tmux = Some(answer);
+    vec![line]
+}
+
+/// The host's agent shells (once asked for), as a line when tmux's answer changed since
+/// last sent. The clock is not part of the comparison: the follower counts idle time on.
+async fn check_shells(local: &LocalBackend, sent: &mut Sent) -> Vec<Line> {
+    let Some((marker, last)) = &mut sent.shells else { return Vec::new() };
+    let answer = answer(local, &agent_shells::panes_command(marker)).await;
+    if last.as_ref() == Some(&answer) {
+        return Vec::new();
+    }
+    let line = Line::Shells {
+        marker: marker.clone(),
+        now: crate::text::now_unix(),
+        status: answer.0,
+        stdout: String::from_utf8_lossy(&answer.1).into_owned(),
+        stderr: String::from_utf8_lossy(&answer.2).into_owned(),
+    };
+    *last = Some(answer);
     vec![line]
 }

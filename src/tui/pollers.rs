@@ -142,7 +142,8 @@ impl Poller {
 const SHELLS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Lists one host's agent shells every `every` (the remotes' poll period; a local listing
-/// is one cheap tmux call) and whenever woken, in a task of its own, one listing at a time:
+/// is one cheap tmux call; a remote that pushes them is read from its mirror, and as soon
+/// as they change) and whenever woken, in a task of its own, one listing at a time:
 /// the dashboard never waits for it. Waits while the terminal is handed to an attach.
 pub struct ShellPoller {
     pub remote: Option<String>,
@@ -180,7 +181,12 @@ impl ShellPoller {
                 if tx.send(Msg::Shells { remote: r.clone(), result }).is_err() {
                     break;
                 }
-                let _ = tokio::time::timeout(every, w.notified()).await;
+                // A remote that pushes its agent shells is read from its mirror (no command);
+                // the timer counts idle times on.
+                tokio::select! {
+                    _ = tokio::time::timeout(every, w.notified()) => {}
+                    _ = backend.shells_changed() => {}
+                }
             }
         });
         ShellPoller { remote, wake, task }

@@ -261,6 +261,15 @@ impl Sshd {
         c.output().unwrap()
     }
 
+    /// Puts `program` (the built navi, or a stand-in script) at the remote user's
+    /// `~/.local/bin/navi`, where navi looks for itself on a remote.
+    pub fn install_navi(&self, program: &Path) {
+        let bin = self.remote_home.join(".local/bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::copy(program, bin.join("navi")).unwrap();
+        run(Command::new("chown").arg("-R").arg(self.user).arg(self.remote_home.join(".local")));
+    }
+
     /// Starts an agent shell on the remote by hand, as its user: session `name` on the
     /// agent-shell server there, running `cmd`.
     pub fn new_agent_shell(&self, name: &str, cmd: &str) {

@@ -3,14 +3,14 @@
 //! and nothing is lost; a remote without navi stays in poll mode and says why; a stream
 //! that floods or prints garbage is dropped for polling.
 
-use crate::common::sshd::{Sshd, run};
+use crate::common::sshd::{Options, Sshd, run};
 use navi::app::Msg;
 use navi::backend::SessionBackend;
 use navi::backend::remote::RemoteBackend;
 use navi::config::parse_remotes;
 use navi::push::link::Mode;
 use navi::ssh::Pool;
-use navi::tui::pollers::{HostKeys, Poller};
+use navi::tui::pollers::{HostKeys, Poller, ShellPoller};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -21,20 +21,11 @@ const WAIT: Duration = Duration::from_secs(30);
 /// Longer than any test: a listing that arrives came from the stream (or a fallback).
 const NO_POLL: Duration = Duration::from_secs(3600);
 
-/// Puts `program` (the built navi, or a stand-in script) at the remote user's
-/// `~/.local/bin/navi`.
-fn install(sshd: &Sshd, program: &Path) {
-    let bin = sshd.remote_home.join(".local/bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::copy(program, bin.join("navi")).unwrap();
-    run(Command::new("chown").arg("-R").arg(sshd.user).arg(sshd.remote_home.join(".local")));
-}
-
 fn fake_navi(sshd: &Sshd, script: &str) {
     let path = sshd.remote_home.join("fake-navi");
     std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
     std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    install(sshd, &path);
+    sshd.install_navi(&path);
 }
 
 struct Follow {
@@ -99,7 +90,7 @@ fn hook(sshd: &Sshd, session: &str, event: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hook_on_the_remote_arrives_without_a_poll_and_a_killed_stream_comes_back() {
     let sshd = Sshd::start();
-    install(&sshd, Path::new(env!("CARGO_BIN_EXE_navi")));
+    sshd.install_navi(Path::new(env!("CARGO_BIN_EXE_navi")));
     sshd.new_session("agent", "");
     let mut f = Follow::start(&sshd, NO_POLL);
     let mode = f.until_mode(|m| matches!(m, Mode::Push { .. })).await;
@@ -128,6 +119,54 @@ async fn a_hook_on_the_remote_arrives_without_a_poll_and_a_killed_stream_comes_b
     drop(f);
     let ended = tokio::task::spawn_blocking(move || crate::common::tmux::wait_for(WAIT, || sshd.streams().is_empty()));
     assert!(ended.await.unwrap(), "the remote navi outlived its channel");
+}
+
+/// Commands sshd started (its log at `LogLevel VERBOSE`).
+fn commands_run(sshd: &Sshd) -> usize {
+    sshd.log().matches("Starting session: command").count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_shells_come_on_the_stream_and_listing_them_runs_no_command() {
+    let sshd = Sshd::start_with(Options { extra: "LogLevel VERBOSE".into(), ..Default::default() });
+    sshd.install_navi(Path::new(env!("CARGO_BIN_EXE_navi")));
+    let f = Follow::start(&sshd, NO_POLL);
+    f.until_mode(|m| matches!(m, Mode::Push { .. })).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (_pause, paused) = tokio::sync::watch::channel(false);
+    // The dashboard's agent-shell lister, ticking every second.
+    let _shells = ShellPoller::start(f.backend.clone(), Duration::from_secs(1), tx, paused);
+    let mut next_listing = async || match tokio::time::timeout(WAIT, rx.recv()).await {
+        Ok(Some(Msg::Shells { result, .. })) => result.expect("a listing"),
+        other => panic!("no listing of agent shells: {other:?}"),
+    };
+
+    sshd.new_agent_shell("a-00c0ffee", "sleep 300");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let shells = next_listing().await;
+        if shells.iter().any(|s| s.name == "a-00c0ffee" && s.command == "sleep") {
+            assert_eq!(shells[0].remote.as_deref(), Some("box"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the new agent shell never came: {shells:?}");
+    }
+    // From here on nothing is asked of the remote: listings come from what it pushed, and
+    // idle time counts on between them.
+    let before = commands_run(&sshd);
+    let first = next_listing().await;
+    for _ in 0..2 {
+        next_listing().await;
+    }
+    let later = next_listing().await;
+    assert!(later[0].idle_seconds >= first[0].idle_seconds + 2, "{first:?} then {later:?}");
+    sshd.agents(&["kill-session", "-t", "=a-00c0ffee"]);
+    let deadline = Instant::now() + WAIT;
+    while !next_listing().await.is_empty() {
+        assert!(Instant::now() < deadline, "the killed agent shell stayed");
+    }
+    assert_eq!(commands_run(&sshd), before, "a pushed remote's agent shells were asked for: {}", sshd.log());
+    assert!(matches!(f.backend.push_mode(), Mode::Push { .. }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,7 +236,7 @@ fn navi_remotes_says_push_or_poll_and_why() {
     let e = crate::Env::new();
     let out = e.ok(&["remotes"]);
     assert!(out.contains("poll: navi is not installed there"), "{out}");
-    install(&e.sshd, Path::new(env!("CARGO_BIN_EXE_navi")));
+    e.sshd.install_navi(Path::new(env!("CARGO_BIN_EXE_navi")));
     let out = e.ok(&["remotes"]);
     assert!(out.contains(&format!("push (navi {})", env!("CARGO_PKG_VERSION"))), "{out}");
     let rows: serde_json::Value = serde_json::from_str(&e.ok(&["remotes", "--json"])).unwrap();
