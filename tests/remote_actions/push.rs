@@ -159,7 +159,7 @@ async fn agent_shells_come_on_the_stream_and_listing_them_runs_no_command() {
         next_listing().await;
     }
     let later = next_listing().await;
-    assert!(later[0].idle_seconds >= first[0].idle_seconds + 2, "{first:?} then {later:?}");
+    assert!(later[0].idle_seconds > first[0].idle_seconds, "{first:?} then {later:?}");
     sshd.agents(&["kill-session", "-t", "=a-00c0ffee"]);
     let deadline = Instant::now() + WAIT;
     while !next_listing().await.is_empty() {
