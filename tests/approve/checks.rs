@@ -40,13 +40,22 @@ fn stand_in(t: &TmuxServer) -> PathBuf {
     claude
 }
 
-/// A session whose pane shows `screen`, then runs `then` (with the argument 600).
+/// A session whose pane shows `screen`, then runs `then` (with the argument 600); returns
+/// once the screen is drawn and `then` runs (until the shell execs it, the pane's program
+/// is the shell, and navi rightly types nothing into a shell).
 fn shown_by(t: &TmuxServer, name: &str, screen: &str, then: &str) {
     let file = t.dir.path().join(format!("{name}.txt"));
     std::fs::write(&file, format!("{}\n", screen.trim_end())).unwrap();
     t.new_session(name, t.dir.path(), &format!("cat {}; exec {then} 600", file.display()));
     let last = screen.trim_end().lines().last().unwrap().trim().to_string();
-    t.wait_text(&format!("={name}:"), &last, WAIT);
+    let target = format!("={name}:");
+    t.wait_text(&target, &last, WAIT);
+    let program = std::path::Path::new(then).file_name().unwrap().to_string_lossy().into_owned();
+    let command = || {
+        let out = t.tmux(&["display-message", "-p", "-t", &target, "#{pane_current_command}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert!(wait_for(WAIT, || command() == program), "{name} runs {} instead of {program}", command());
 }
 
 /// What was typed into the pane since it was drawn (echoed by its terminal).
