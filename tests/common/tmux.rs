@@ -127,20 +127,27 @@ impl TmuxServer {
 
     /// The first screen line of the selected row: the one that starts with the selection marker.
     pub fn selected_line(&self, target: &str) -> String {
-        self.capture(target).lines().find(|l| l.starts_with('▌')).unwrap_or_default().to_string()
+        selected_in(&self.capture(target)).1
     }
 
     /// Presses `key` until the selected row names `what`. After each press it waits for the
     /// selection to move, so a screen that is slow to redraw never makes it press past (the
-    /// list wraps).
+    /// list wraps). A move is the marker on another screen line or another row under it;
+    /// the row's age ticking by itself ("5s ago", "unreachable for 3s") is not one, or the
+    /// next press would go out while this one is still on its way.
     pub fn select(&self, target: &str, what: &str, key: &str) {
+        let spot = |screen: &str| {
+            let (at, line) = selected_in(screen);
+            (at, line.chars().filter(|c| !c.is_ascii_digit()).collect::<String>())
+        };
         for _ in 0..20 {
-            let before = self.selected_line(target);
-            if before.contains(what) {
+            let screen = self.capture(target);
+            if selected_in(&screen).1.contains(what) {
                 return;
             }
+            let before = spot(&screen);
             self.keys(target, &[key]);
-            let moved = wait_for(Duration::from_secs(30), || self.selected_line(target) != before);
+            let moved = wait_for(Duration::from_secs(30), || spot(&self.capture(target)) != before);
             assert!(moved, "{key} did not move the selection; screen:\n{}", self.capture(target));
         }
         panic!("no row names {what:?}; screen:\n{}", self.capture(target));
@@ -238,7 +245,16 @@ impl Drop for TmuxServer {
     }
 }
 
-/// Polls `f` until it returns true or `timeout` passes; returns the last result.
+/// The selection marker's screen line (its index) and that line; none and "" when no row
+/// is selected on `screen`.
+fn selected_in(screen: &str) -> (Option<usize>, String) {
+    screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with('▌'))
+        .map_or((None, String::new()), |(i, l)| (Some(i), l.to_string()))
+}
+
 /// Runs `cmd` to its end; returns (exit code, or -1 after a signal; stdout; stderr).
 pub fn outcome(cmd: &mut Command) -> (i32, String, String) {
     let out = cmd.output().expect("running a command");
@@ -249,6 +265,7 @@ pub fn outcome(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
+/// Polls `f` until it returns true or `timeout` passes; returns the last result.
 pub fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     loop {
