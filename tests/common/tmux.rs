@@ -153,6 +153,18 @@ impl TmuxServer {
         panic!("no row names {what:?}; screen:\n{}", self.capture(target));
     }
 
+    /// Waits until the program in the foreground of pane `target` is `command` (tmux's
+    /// `pane_current_command`): text on the screen can come before the program that is to
+    /// read the keys, or be checked by navi, has started (a `cat` or `sh` still running).
+    pub fn wait_command(&self, target: &str, command: &str, timeout: Duration) {
+        let current = || {
+            let out = self.tmux(&["display-message", "-p", "-t", target, "#{pane_current_command}"]);
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        let ok = wait_for(timeout, || current() == command);
+        assert!(ok, "{target} runs {:?}, not {command:?}; screen:\n{}", current(), self.capture(target));
+    }
+
     pub fn capture(&self, target: &str) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", target]).stdout).into_owned()
     }
