@@ -165,6 +165,26 @@ impl TmuxServer {
         assert!(ok, "{target} runs {:?}, not {command:?}; screen:\n{}", current(), self.capture(target));
     }
 
+    /// Waits until the tmux client that runs in pane `pane` of `outer` (attached to this
+    /// server) passes keys typed into it on to this server. Keys typed into a client that
+    /// has just attached can be taken for its terminal's answers to its queries and lost on
+    /// a loaded machine: a key bound here is pressed there until it has done its work.
+    pub fn wait_client_takes_keys(&self, outer: &TmuxServer, pane: &str) {
+        let probe = |value: &str| self.tmux(&["set-option", "-g", "@navi-test-probe", value]);
+        let seen = || {
+            let out = self.tmux(&["show-options", "-gv", "@navi-test-probe"]);
+            String::from_utf8_lossy(&out.stdout).trim() == "1"
+        };
+        probe("0");
+        assert!(self.tmux(&["bind-key", "Y", "set-option", "-g", "@navi-test-probe", "1"]).status.success());
+        let ok = wait_for(Duration::from_secs(60), || {
+            outer.keys(pane, &["C-b", "Y"]);
+            wait_for(Duration::from_secs(2), seen)
+        });
+        assert!(ok, "the client never passed a key on; its pane:\n{}", outer.capture(pane));
+        self.tmux(&["unbind-key", "Y"]);
+    }
+
     pub fn capture(&self, target: &str) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", target]).stdout).into_owned()
     }
