@@ -412,6 +412,8 @@ fn inside_tmux_enter_switches_the_client_and_the_user_can_come_back() {
     assert!(out.status.success());
     let seen = |what: &str| wait_for(WAIT, || outer.capture("term").contains(what));
     assert!(seen("alpha says hi"), "{}", outer.capture("term"));
+    // The user's own key below goes through that client: it must be taking keys.
+    t.wait_client_takes_keys(&outer, "term");
 
     // Keys for navi go straight to its pane: typed into the nested client right after it
     // attached, they can be taken for part of the terminal's answers to tmux's queries
