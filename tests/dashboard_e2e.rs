@@ -315,6 +315,14 @@ fn start_demo(setup: impl FnOnce(&TmuxServer)) -> (Dash, std::path::PathBuf) {
     (Dash { t }, tmp)
 }
 
+/// navi itself runs the demo whose TMPDIR is `tmp`.
+fn demo_running(tmp: &std::path::Path) -> bool {
+    let env = format!("TMPDIR={}", tmp.display());
+    common::sshd::processes_with("navi --demo").into_iter().any(|p| {
+        std::fs::read(format!("/proc/{p}/environ")).is_ok_and(|e| e.split(|&b| b == 0).any(|v| v == env.as_bytes()))
+    })
+}
+
 /// The demo removed its folder and its tmux server (whose command line names the folder).
 fn demo_cleaned_up(tmp: &std::path::Path) -> bool {
     let empty = std::fs::read_dir(tmp).map(|mut e| e.next().is_none()).unwrap_or(false);
@@ -323,8 +331,11 @@ fn demo_cleaned_up(tmp: &std::path::Path) -> bool {
 
 #[test]
 fn demo_cleans_up_on_ctrl_c_during_setup_and_on_a_closed_terminal() {
-    // Ctrl-C at once: the demo is still setting up (no raw mode yet), so it is a SIGINT.
+    // Ctrl-C at once: the demo is still setting up (no raw mode yet), so it is a SIGINT. Once
+    // navi runs: typed before, when the pane has no program of its own yet, the terminal
+    // would drop it.
     let (d, tmp) = start_demo(|_| {});
+    assert!(wait_for(WAIT, || demo_running(&tmp)), "the demo never started: {}", d.screen());
     d.keys(&["C-c"]);
     assert!(wait_for(WAIT, || d.exited_cleanly()), "the demo did not end on Ctrl-C: {}", d.screen());
     assert!(wait_for(WAIT, || demo_cleaned_up(&tmp)), "Ctrl-C left demo files or its tmux server in {}", tmp.display());
