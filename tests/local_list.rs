@@ -21,7 +21,8 @@ fn joins_status_files_with_tmux_and_removes_stale_ones() {
     t.write_status(
         &json!({"tmux_session":"api","status":"waiting","message":"Need input","timestamp":now,"custom":{"k":1}}),
     );
-    t.write_status(&json!({"tmux_session":"web","status":"done","timestamp":now - 100}));
+    // "1m ago" from 60 s to 119 s old: 75 leaves a slow run most of a minute.
+    t.write_status(&json!({"tmux_session":"web","status":"done","timestamp":now - 75}));
     t.write_status(&json!({"tmux_session":"gone","status":"working","timestamp":now}));
 
     let (rows, _) = list_json(&t);
