@@ -7,7 +7,7 @@ use common::tmux::{TmuxServer, wait_for};
 use serde_json::json;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(30);
+const WAIT: Duration = Duration::from_secs(60);
 
 struct Dash {
     t: TmuxServer,

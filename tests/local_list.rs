@@ -115,7 +115,7 @@ fn special_and_oversized_files_are_skipped_by_name_without_hanging() {
     assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     std::os::unix::fs::symlink("/dev/zero", t.sessions.join("zero.json")).unwrap();
     std::fs::write(t.sessions.join("big.json"), vec![b' '; 2 << 20]).unwrap();
-    let (code, out, err) = outcome_within(t.navi().args(["list", "--json"]), b"", Duration::from_secs(10));
+    let (code, out, err) = outcome_within(t.navi().args(["list", "--json"]), b"", Duration::from_secs(30));
     assert_eq!(code, 0, "{err}");
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(rows.len(), 1, "the other sessions are listed");

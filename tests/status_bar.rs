@@ -12,7 +12,7 @@ use navi::summary::{RemoteState, Summary};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(40);
+const WAIT: Duration = Duration::from_secs(60);
 
 fn state_dir(t: &TmuxServer) -> std::path::PathBuf {
     t.home.join(".local/state/navi")
