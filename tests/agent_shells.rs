@@ -11,7 +11,7 @@ use common::tmux::{TmuxServer, wait_for};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(30);
+const WAIT: Duration = Duration::from_secs(60);
 
 fn list_json(t: &TmuxServer, extra: &[(&str, &std::path::Path)]) -> Vec<Value> {
     let mut cmd = t.navi();

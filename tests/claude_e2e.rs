@@ -4,6 +4,7 @@
 mod common;
 
 use common::claude::{Claude, START, api};
+use navi::backend::pane::{self, PaneView};
 use std::time::Duration;
 
 const TURN: Duration = Duration::from_secs(60);
@@ -89,6 +90,18 @@ fn a_multi_line_prompt_from_stdin_arrives_whole_then_clear_and_exit() {
     c.wait_status("lines", "offline", START);
 }
 
+/// Waits until the pane of `name` shows what `is` looks for (the status a hook wrote can
+/// come before Claude Code drew, and takes keys in, what it announced).
+fn wait_screen(c: &Claude, name: &str, what: &str, is: impl Fn(&PaneView) -> bool) {
+    let target = format!("={name}:");
+    let ok = common::tmux::wait_for(TURN, || is(&pane::read(&c.t.capture(&target))));
+    assert!(ok, "{name}: no {what} on screen:\n{}", c.t.capture(&target));
+}
+
+fn permission_dialog(c: &Claude, name: &str) {
+    wait_screen(c, name, "permission dialog", |v| matches!(v, PaneView::Permission { .. }));
+}
+
 /// Seconds since the epoch, as the status files count.
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
@@ -114,6 +127,7 @@ fn a_permission_granted_runs_the_tool_and_ends_done() {
     // Claude Code's permission_prompt notification comes 6 s later.
     let row = row_after(&c, "grant", &row, 7);
     assert_eq!(row["status"], "permission", "{row}");
+    permission_dialog(&c, "grant");
     c.press("grant", &["1"]);
     let row = c.wait_status("grant", "done", TURN);
     assert_eq!(row["message"], "Tool finished.", "{row}");
@@ -131,6 +145,7 @@ fn no_to_a_permission_is_not_left_as_permission() {
     let (code, _, err) = c.send("refuse", "RUN-TOOL: touch refused");
     assert_eq!(code, 0, "{err}");
     c.wait_status("refuse", "permission", TURN);
+    permission_dialog(&c, "refuse");
     c.press("refuse", &["3"]);
     let row = c.wait_status("refuse", "idle", TURN);
     assert_eq!(row["message"], "Interrupted", "{row}");
@@ -147,6 +162,9 @@ fn esc_during_a_turn_is_not_left_as_working() {
     let (code, _, err) = c.send("esc", text);
     assert_eq!(code, 0, "{err}");
     c.wait_status("esc", "working", TURN);
+    // The turn on screen (its spinner, "esc to interrupt"): an Esc before it reaches the
+    // input box instead.
+    wait_screen(&c, "esc", "running turn", |v| matches!(v, PaneView::Busy { .. }));
     c.press("esc", &["Escape"]);
     c.wait_status("esc", "idle", TURN);
 }

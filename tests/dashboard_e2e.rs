@@ -7,7 +7,7 @@ use common::tmux::{TmuxServer, wait_for};
 use serde_json::json;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(30);
+const WAIT: Duration = Duration::from_secs(60);
 
 struct Dash {
     t: TmuxServer,
@@ -315,6 +315,14 @@ fn start_demo(setup: impl FnOnce(&TmuxServer)) -> (Dash, std::path::PathBuf) {
     (Dash { t }, tmp)
 }
 
+/// navi itself runs the demo whose TMPDIR is `tmp`.
+fn demo_running(tmp: &std::path::Path) -> bool {
+    let env = format!("TMPDIR={}", tmp.display());
+    common::sshd::processes_with("navi --demo").into_iter().any(|p| {
+        std::fs::read(format!("/proc/{p}/environ")).is_ok_and(|e| e.split(|&b| b == 0).any(|v| v == env.as_bytes()))
+    })
+}
+
 /// The demo removed its folder and its tmux server (whose command line names the folder).
 fn demo_cleaned_up(tmp: &std::path::Path) -> bool {
     let empty = std::fs::read_dir(tmp).map(|mut e| e.next().is_none()).unwrap_or(false);
@@ -323,8 +331,11 @@ fn demo_cleaned_up(tmp: &std::path::Path) -> bool {
 
 #[test]
 fn demo_cleans_up_on_ctrl_c_during_setup_and_on_a_closed_terminal() {
-    // Ctrl-C at once: the demo is still setting up (no raw mode yet), so it is a SIGINT.
+    // Ctrl-C at once: the demo is still setting up (no raw mode yet), so it is a SIGINT. Once
+    // navi runs: typed before, when the pane has no program of its own yet, the terminal
+    // would drop it.
     let (d, tmp) = start_demo(|_| {});
+    assert!(wait_for(WAIT, || demo_running(&tmp)), "the demo never started: {}", d.screen());
     d.keys(&["C-c"]);
     assert!(wait_for(WAIT, || d.exited_cleanly()), "the demo did not end on Ctrl-C: {}", d.screen());
     assert!(wait_for(WAIT, || demo_cleaned_up(&tmp)), "Ctrl-C left demo files or its tmux server in {}", tmp.display());
@@ -412,6 +423,8 @@ fn inside_tmux_enter_switches_the_client_and_the_user_can_come_back() {
     assert!(out.status.success());
     let seen = |what: &str| wait_for(WAIT, || outer.capture("term").contains(what));
     assert!(seen("alpha says hi"), "{}", outer.capture("term"));
+    // The user's own key below goes through that client: it must be taking keys.
+    t.wait_client_takes_keys(&outer, "term");
 
     // Keys for navi go straight to its pane: typed into the nested client right after it
     // attached, they can be taken for part of the terminal's answers to tmux's queries

@@ -113,10 +113,16 @@ fn remote_rows_come_back_after_sshd_restarts() {
     t.select("ui", "far [box]", "j");
     keys(&t, &["x"]);
     wait(&t, "box is unreachable (for");
-    // `navi list` prints them from the summary the dashboard keeps, marked.
-    let (code, out, _) = t.run_navi(&["list", "--json"]);
-    assert_eq!(code, 0);
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    // `navi list` prints them from the summary the dashboard keeps, marked. The summary is
+    // written a moment after the screen changed (changes settle first): wait for it.
+    let mut rows: Vec<serde_json::Value> = Vec::new();
+    let written = common::tmux::wait_for(WAIT, || {
+        let (code, out, err) = t.run_navi(&["list", "--json"]);
+        assert_eq!(code, 0, "{err}");
+        rows = serde_json::from_str(&out).unwrap();
+        rows.iter().any(|r| r["tmux_session"] == "far" && r["reachable"] == false)
+    });
+    assert!(written, "far never listed as unreachable: {rows:?}");
     let far = rows.iter().find(|r| r["tmux_session"] == "far").expect("far as last seen");
     assert_eq!(far["reachable"], false, "{far}");
     assert_eq!(far["remote"], "box");

@@ -12,7 +12,7 @@ use navi::summary::{RemoteState, Summary};
 use serde_json::json;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(40);
+const WAIT: Duration = Duration::from_secs(60);
 
 /// The server under test with sessions `names`, and an outer tmux whose pane is a client
 /// attached to the first of them.
@@ -46,6 +46,8 @@ impl Setup {
         assert!(out.unwrap().status.success());
         let s = Setup { t, outer };
         assert!(wait_for(WAIT, || s.client_session() == names[0]), "no client: {:?}", s.client_session());
+        // Attached is not yet taking keys: prefix + J pressed too early could be lost.
+        s.t.wait_client_takes_keys(&s.outer, "term");
         s
     }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(10);
+const WAIT: Duration = Duration::from_secs(30);
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git").args(args).current_dir(dir).env("HOME", dir).output().unwrap();

@@ -21,7 +21,8 @@ fn joins_status_files_with_tmux_and_removes_stale_ones() {
     t.write_status(
         &json!({"tmux_session":"api","status":"waiting","message":"Need input","timestamp":now,"custom":{"k":1}}),
     );
-    t.write_status(&json!({"tmux_session":"web","status":"done","timestamp":now - 100}));
+    // "1m ago" from 60 s to 119 s old: 75 leaves a slow run most of a minute.
+    t.write_status(&json!({"tmux_session":"web","status":"done","timestamp":now - 75}));
     t.write_status(&json!({"tmux_session":"gone","status":"working","timestamp":now}));
 
     let (rows, _) = list_json(&t);
@@ -114,7 +115,7 @@ fn special_and_oversized_files_are_skipped_by_name_without_hanging() {
     assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     std::os::unix::fs::symlink("/dev/zero", t.sessions.join("zero.json")).unwrap();
     std::fs::write(t.sessions.join("big.json"), vec![b' '; 2 << 20]).unwrap();
-    let (code, out, err) = outcome_within(t.navi().args(["list", "--json"]), b"", Duration::from_secs(10));
+    let (code, out, err) = outcome_within(t.navi().args(["list", "--json"]), b"", Duration::from_secs(30));
     assert_eq!(code, 0, "{err}");
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(rows.len(), 1, "the other sessions are listed");

@@ -298,10 +298,27 @@ fn open_send_read_close_over_stdio() {
         "params": {"name": "connect_session", "arguments": read}})
         .to_string(),
     );
-    let i = c.ok(json!({"operation": "interrupt", "session_id": id}));
-    assert_eq!(i["command_id"], sent["command_id"]);
-    let waited = c.message();
-    assert_eq!(waited["id"], 1000, "{waited}");
+    // The interrupt is answered while the read waits; the read, answered once the command
+    // ended, may come back before or after the interrupt's own answer.
+    let interrupt = c.next_id;
+    c.next_id += 1;
+    c.write(
+        &json!({"jsonrpc": "2.0", "id": interrupt, "method": "tools/call",
+        "params": {"name": "connect_session", "arguments": {"operation": "interrupt", "session_id": id}}})
+        .to_string(),
+    );
+    let (mut i, mut waited) = (None, None);
+    while i.is_none() || waited.is_none() {
+        let m = c.message();
+        match m["id"].as_u64() {
+            Some(1000) => waited = Some(m),
+            Some(n) if n == interrupt => i = Some(m),
+            _ => assert!(m.get("id").is_none(), "an answer to another request: {m}"),
+        }
+    }
+    let (i, waited) = (i.unwrap(), waited.unwrap());
+    assert_ne!(i["result"]["isError"], json!(true), "{i}");
+    assert_eq!(i["result"]["structuredContent"]["command_id"], sent["command_id"], "{i}");
     let r = &waited["result"]["structuredContent"];
     assert!(r["data"].as_str().is_some_and(|d| d.starts_with("go\n")), "{r}");
     assert_eq!((r["exit_code"].as_i64(), r["interrupted"].as_bool()), (Some(130), Some(true)), "{r}");

@@ -82,7 +82,11 @@ async fn sends_while_busy_run_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let m = manager_with(local(dir.path()), ManagerConfig::default());
     let id = m.open("local", None).await.unwrap().session_id;
-    let first = m.send(&id, "sleep 0.3; echo 1", None).await.unwrap();
+    // The first runs until the others are sent (a fixed sleep could end before them on a
+    // slow machine, and the next would not queue).
+    let gate = dir.path().join("go");
+    let first = m.send(&id, &format!("until [ -e '{}' ]; do sleep 0.05; done; echo 1", gate.display()), None).await;
+    let first = first.unwrap();
     assert!(!first.queued);
     assert_eq!(first.state, SessionState::Busy);
     let mut ids = vec![first.command_id];
@@ -92,6 +96,7 @@ async fn sends_while_busy_run_in_order() {
         ids.push(s.command_id);
     }
     assert_eq!(ids, vec![1, 2, 3, 4, 5]);
+    std::fs::write(&gate, "").unwrap();
     // One reader following next_cursor gets each command's output with its own exit code.
     let mut cursor = None;
     let mut seen = Vec::new();
@@ -114,42 +119,53 @@ async fn sends_while_busy_run_in_order() {
     m.close(&id).await.unwrap();
 }
 
-/// Local shells that are slow to open and to close, so the passing states can be seen.
-struct Slow(Arc<dyn Driver>);
-struct SlowShell(Arc<dyn Shell>);
+/// Local shells that open and close only once the test lets them (a permit each), so the
+/// passing states can be seen however slow the machine (a fixed delay could pass first).
+struct Slow {
+    driver: Arc<dyn Driver>,
+    open: Arc<tokio::sync::Semaphore>,
+    close: Arc<tokio::sync::Semaphore>,
+}
+struct SlowShell {
+    shell: Arc<dyn Shell>,
+    close: Arc<tokio::sync::Semaphore>,
+}
 
 #[async_trait]
 impl Driver for Slow {
     async fn connect(&self, host: &str) -> Result<Connected, DriverError> {
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        let c = self.0.connect(host).await?;
-        Ok(Connected { shell: Arc::new(SlowShell(c.shell)), output: c.output })
+        self.open.acquire().await.unwrap().forget();
+        let c = self.driver.connect(host).await?;
+        Ok(Connected { shell: Arc::new(SlowShell { shell: c.shell, close: self.close.clone() }), output: c.output })
     }
 }
 
 #[async_trait]
 impl Shell for SlowShell {
     async fn write(&self, data: &[u8]) -> Result<(), DriverError> {
-        self.0.write(data).await
+        self.shell.write(data).await
     }
     async fn stop(&self, how: Stop) -> Result<(), DriverError> {
-        self.0.stop(how).await
+        self.shell.stop(how).await
     }
     async fn close(&self) {
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        self.0.close().await
+        self.close.acquire().await.unwrap().forget();
+        self.shell.close().await
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_state_transition_and_closing_a_busy_session() {
     let dir = tempfile::tempdir().unwrap();
-    let m = manager_with(Arc::new(Slow(local(dir.path()))), ManagerConfig::default());
+    let (open, close) = (Arc::new(tokio::sync::Semaphore::new(0)), Arc::new(tokio::sync::Semaphore::new(0)));
+    let slow = Slow { driver: local(dir.path()), open: open.clone(), close: close.clone() };
+    let m = manager_with(Arc::new(slow), ManagerConfig::default());
     let opening = tokio::spawn({
         let m = m.clone();
         async move { m.open("local", None).await }
     });
     eventually("opening", || m.list().first().is_some_and(|l| l.state == SessionState::Opening)).await;
+    open.add_permits(1000);
     let id = opening.await.unwrap().unwrap().session_id;
     assert_eq!(state_of(&m, &id), Some(SessionState::Ready));
 
@@ -167,6 +183,7 @@ async fn every_state_transition_and_closing_a_busy_session() {
     });
     eventually("closing", || state_of(&m, &id) == Some(SessionState::Closing)).await;
     assert_eq!(m.send(&id, "true", None).await.unwrap_err().to_string(), "session is closing");
+    close.add_permits(1000);
     let closed = closing.await.unwrap().unwrap();
     assert_eq!(closed.state, SessionState::Closed);
     assert_eq!(state_of(&m, &id), None);

@@ -159,8 +159,14 @@ async fn a_command_cut_off_by_a_dying_server_is_a_failure() {
     let pool = Arc::new(Pool::new(&config(&sshd, "strict")));
     pool.exec("box", "true", None).await.unwrap();
     let p = pool.clone();
-    let running = tokio::spawn(async move { p.exec("box", "echo started; sleep 20; echo never", None).await });
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Killed once it runs there (a command not started yet would be retried elsewhere).
+    let sleep = format!("sleep 20.{}", rand_suffix());
+    let command = format!("echo started; {sleep}; echo never");
+    let running = tokio::spawn(async move { p.exec("box", &command, None).await });
+    let started = tokio::task::spawn_blocking(move || {
+        common::tmux::wait_for(std::time::Duration::from_secs(60), || !processes_with(&sleep).is_empty())
+    });
+    assert!(started.await.unwrap(), "the command never started on the server");
     sshd.kill();
     let res = running.await.unwrap();
     assert!(matches!(res, Err(SshError::Disconnected(_))), "{res:?}");

@@ -74,7 +74,7 @@ async fn close_ends_the_shell() {
     let mut seen = String::new();
     shell.write(format!("echo started-$((1+1)); sleep {tag}\n").as_bytes()).await.unwrap();
     read_until(&mut shell, &mut seen, "started-2").await;
-    assert!(common::tmux::wait_for(Duration::from_secs(10), || !processes_with(&format!("sleep {tag}")).is_empty()));
+    assert!(common::tmux::wait_for(Duration::from_secs(30), || !processes_with(&format!("sleep {tag}")).is_empty()));
     let (writer, mut output) = shell.into_parts();
     writer.close().await;
     let ended = tokio::time::timeout(Duration::from_secs(20), async { while output.recv().await.is_some() {} }).await;

@@ -12,7 +12,7 @@ use navi::summary::{RemoteState, Summary};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(40);
+const WAIT: Duration = Duration::from_secs(60);
 
 fn state_dir(t: &TmuxServer) -> std::path::PathBuf {
     t.home.join(".local/state/navi")
@@ -51,7 +51,8 @@ fn counts_local_and_summarised_remote_sessions_in_every_format() {
     t.write_status(&json!({"tmux_session": "cli", "status": "working", "timestamp": now - 3}));
     remotes_yaml(&t, &["box"]);
     let mut s = Summary::default();
-    s.record_remote("box", RemoteState::Up, &[file("api", Status::Permission, now - 100, "Allow Bash")], now);
+    // "1m" from 60 s to 119 s old: 75 leaves a slow run most of a minute.
+    s.record_remote("box", RemoteState::Up, &[file("api", Status::Permission, now - 75, "Allow Bash")], now);
     navi::summary::write(&state_dir(&t), &s).unwrap();
 
     let plain = status(&t, "plain");

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(15);
+const WAIT: Duration = Duration::from_secs(60);
 
 /// Runs git in `dir`; panics when it fails; returns its stdout.
 pub fn git(dir: &Path, args: &[&str]) -> String {

@@ -11,7 +11,7 @@ use navi::backend::pane::Answer;
 use std::path::PathBuf;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(20);
+const WAIT: Duration = Duration::from_secs(60);
 
 fn fixture(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code").join(name);
@@ -41,21 +41,15 @@ fn stand_in(t: &TmuxServer) -> PathBuf {
 }
 
 /// A session whose pane shows `screen`, then runs `then` (with the argument 600); returns
-/// once the screen is drawn and `then` runs (until the shell execs it, the pane's program
-/// is the shell, and navi rightly types nothing into a shell).
+/// once it is drawn and `then` runs (until then navi would find `cat` or `sh` there).
 fn shown_by(t: &TmuxServer, name: &str, screen: &str, then: &str) {
     let file = t.dir.path().join(format!("{name}.txt"));
     std::fs::write(&file, format!("{}\n", screen.trim_end())).unwrap();
     t.new_session(name, t.dir.path(), &format!("cat {}; exec {then} 600", file.display()));
     let last = screen.trim_end().lines().last().unwrap().trim().to_string();
-    let target = format!("={name}:");
-    t.wait_text(&target, &last, WAIT);
+    t.wait_text(&format!("={name}:"), &last, WAIT);
     let program = std::path::Path::new(then).file_name().unwrap().to_string_lossy().into_owned();
-    let command = || {
-        let out = t.tmux(&["display-message", "-p", "-t", &target, "#{pane_current_command}"]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
-    assert!(wait_for(WAIT, || command() == program), "{name} runs {} instead of {program}", command());
+    t.wait_command(&format!("={name}:"), &program, WAIT);
 }
 
 /// What was typed into the pane since it was drawn (echoed by its terminal).
@@ -126,6 +120,9 @@ fn a_dialog_left_on_screen_by_an_exited_claude_code_or_shown_by_another_program_
     std::fs::write(&file, &screen).unwrap();
     t.new_session("left", t.dir.path(), &format!("cat {}; exec bash --norc", file.display()));
     t.wait_text("=left:", "Esc to cancel", WAIT);
+    // Its prompt drawn: bash runs there (not `cat` or `sh` any more).
+    t.wait_command("=left:", "bash", WAIT);
+    assert!(wait_for(WAIT, || t.capture("=left:").trim_end().ends_with(['#', '$'])), "{}", t.capture("=left:"));
     for args in [&["approve", "left"][..], &["deny", "left"], &["approve", "--always", "left"]] {
         let (code, _, err) = navi(&t, args);
         assert_eq!(code, 1, "{args:?}");

@@ -32,9 +32,22 @@ pub async fn finish(m: &Manager, id: &str, command_id: u64) -> (String, ReadResu
 
 /// Sends 5 MiB of `y`s and checks, without reading along, that a read from the command's
 /// start comes back truncated to the ring's last MiB with exact offsets. Returns the end.
+/// The output waits for a gate (a file any user can see, for a remote shell on this
+/// machine) until the command's start is read: a slow reader would otherwise find the
+/// start already gone from the ring.
 pub async fn five_mib_truncates_with_an_exact_cursor(m: &Manager, id: &str) -> u64 {
-    let sent = m.send(id, "head -c 5242880 /dev/zero | tr '\\0' 'y'; echo; echo END", None).await.unwrap();
-    let start = m.read(id, None, Some(64), Duration::ZERO).await.unwrap().offset;
+    let gates = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(gates.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let gate = gates.path().join("go");
+    let cmd = format!(
+        "until [ -e '{}' ]; do sleep 0.05; done; head -c 5242880 /dev/zero | tr '\\0' 'y'; echo; echo END",
+        gate.display()
+    );
+    let sent = m.send(id, &cmd, None).await.unwrap();
+    let first = m.read(id, None, Some(64), Duration::ZERO).await.unwrap();
+    assert_eq!(first.data, "", "nothing before the gate opens: {first:?}");
+    let start = first.offset;
+    std::fs::write(&gate, "").unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     while m.list().iter().any(|s| s.running_command_id == Some(sent.command_id)) {
         assert!(tokio::time::Instant::now() < deadline, "5 MiB never finished");

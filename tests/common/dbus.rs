@@ -75,7 +75,9 @@ impl Bus {
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
-        assert!(super::tmux::wait_for(Duration::from_secs(10), || socket.exists()), "dbus-daemon did not start");
+        // The socket's file is there from its bind, a moment before the daemon listens on it.
+        let listening = || std::os::unix::net::UnixStream::connect(&socket).is_ok();
+        assert!(super::tmux::wait_for(Duration::from_secs(30), listening), "dbus-daemon did not start");
         let address = format!("unix:path={}", socket.display());
         let calls = Arc::new(Mutex::new(Vec::new()));
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
@@ -98,7 +100,7 @@ impl Bus {
 
     pub fn wait_calls(&self, n: usize) -> Vec<(String, String)> {
         assert!(
-            super::tmux::wait_for(Duration::from_secs(20), || self.calls().len() >= n),
+            super::tmux::wait_for(Duration::from_secs(60), || self.calls().len() >= n),
             "{n} Notify calls expected: {:?}",
             self.calls()
         );

@@ -127,9 +127,17 @@ impl Sshd {
             child: None,
             dir,
         };
-        std::fs::write(&s.known_hosts, s.known_hosts_line()).unwrap();
-        s.launch();
-        s
+        // The port was free when picked, and another test may take it before sshd binds it
+        // (or, worse, a server of another test may listen there already): another port then.
+        for _ in 0..5 {
+            std::fs::write(&s.known_hosts, s.known_hosts_line()).unwrap();
+            match s.try_launch() {
+                Ok(()) => return s,
+                Err(log) if s.netns.is_none() && log.contains("Address already in use") => s.port = free_port(),
+                Err(log) => panic!("sshd did not start listening: {log}"),
+            }
+        }
+        panic!("sshd found no free port: {}", s.log());
     }
 
     /// `[addr]:port type base64` (plain `addr` on port 22) for this server's host key.
@@ -168,6 +176,14 @@ impl Sshd {
     }
 
     fn launch(&mut self) {
+        if let Err(log) = self.try_launch() {
+            panic!("sshd did not start listening again on port {}: {log}", self.port);
+        }
+    }
+
+    /// Starts sshd and waits until it listens: its own log says so (a connection could
+    /// reach another test's server on the same port), or it ended (its log is the error).
+    fn try_launch(&mut self) -> Result<(), String> {
         let config = self.write_config();
         let log = std::fs::File::create(self.dir.path().join("sshd.log")).unwrap();
         let mut cmd = match &self.netns {
@@ -181,13 +197,20 @@ impl Sshd {
         cmd.arg("-D").arg("-e").arg("-f").arg(&config).stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
         self.child = Some(cmd.spawn().expect("starting sshd"));
         if self.netns.is_none() {
-            let addr = format!("127.0.0.1:{}", self.port);
-            let up = super::tmux::wait_for(Duration::from_secs(10), || std::net::TcpStream::connect(&addr).is_ok());
-            assert!(up, "sshd did not start listening: {}", self.log());
+            let listening = format!("Server listening on 127.0.0.1 port {}.", self.port);
+            let mut ended = false;
+            let up = super::tmux::wait_for(Duration::from_secs(30), || {
+                ended = self.child.as_mut().is_some_and(|c| c.try_wait().is_ok_and(|s| s.is_some()));
+                ended || self.log().contains(&listening)
+            });
+            if ended || !up {
+                self.kill();
+                return Err(self.log());
+            }
         } else {
             let ns = self.netns.clone().unwrap();
             let probe = format!("exec 3<>/dev/tcp/{}/{}", self.addr, self.port);
-            let up = super::tmux::wait_for(Duration::from_secs(10), || {
+            let up = super::tmux::wait_for(Duration::from_secs(30), || {
                 Command::new("ip")
                     .args(["netns", "exec", &ns, "bash", "-c", &probe])
                     .output()
@@ -196,6 +219,7 @@ impl Sshd {
             });
             assert!(up, "sshd in {ns} did not start listening: {}", self.log());
         }
+        Ok(())
     }
 
     pub fn log(&self) -> String {

@@ -127,23 +127,62 @@ impl TmuxServer {
 
     /// The first screen line of the selected row: the one that starts with the selection marker.
     pub fn selected_line(&self, target: &str) -> String {
-        self.capture(target).lines().find(|l| l.starts_with('▌')).unwrap_or_default().to_string()
+        selected_in(&self.capture(target)).1
     }
 
     /// Presses `key` until the selected row names `what`. After each press it waits for the
     /// selection to move, so a screen that is slow to redraw never makes it press past (the
-    /// list wraps).
+    /// list wraps). A move is the marker on another screen line or another row under it;
+    /// the row's age ticking by itself ("5s ago", "unreachable for 3s") is not one, or the
+    /// next press would go out while this one is still on its way.
     pub fn select(&self, target: &str, what: &str, key: &str) {
+        let spot = |screen: &str| {
+            let (at, line) = selected_in(screen);
+            (at, line.chars().filter(|c| !c.is_ascii_digit()).collect::<String>())
+        };
         for _ in 0..20 {
-            let before = self.selected_line(target);
-            if before.contains(what) {
+            let screen = self.capture(target);
+            if selected_in(&screen).1.contains(what) {
                 return;
             }
+            let before = spot(&screen);
             self.keys(target, &[key]);
-            let moved = wait_for(Duration::from_secs(30), || self.selected_line(target) != before);
+            let moved = wait_for(Duration::from_secs(30), || spot(&self.capture(target)) != before);
             assert!(moved, "{key} did not move the selection; screen:\n{}", self.capture(target));
         }
         panic!("no row names {what:?}; screen:\n{}", self.capture(target));
+    }
+
+    /// Waits until the program in the foreground of pane `target` is `command` (tmux's
+    /// `pane_current_command`): text on the screen can come before the program that is to
+    /// read the keys, or be checked by navi, has started (a `cat` or `sh` still running).
+    pub fn wait_command(&self, target: &str, command: &str, timeout: Duration) {
+        let current = || {
+            let out = self.tmux(&["display-message", "-p", "-t", target, "#{pane_current_command}"]);
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        let ok = wait_for(timeout, || current() == command);
+        assert!(ok, "{target} runs {:?}, not {command:?}; screen:\n{}", current(), self.capture(target));
+    }
+
+    /// Waits until the tmux client that runs in pane `pane` of `outer` (attached to this
+    /// server) passes keys typed into it on to this server. Keys typed into a client that
+    /// has just attached can be taken for its terminal's answers to its queries and lost on
+    /// a loaded machine: a key bound here is pressed there until it has done its work.
+    pub fn wait_client_takes_keys(&self, outer: &TmuxServer, pane: &str) {
+        let probe = |value: &str| self.tmux(&["set-option", "-g", "@navi-test-probe", value]);
+        let seen = || {
+            let out = self.tmux(&["show-options", "-gv", "@navi-test-probe"]);
+            String::from_utf8_lossy(&out.stdout).trim() == "1"
+        };
+        probe("0");
+        assert!(self.tmux(&["bind-key", "Y", "set-option", "-g", "@navi-test-probe", "1"]).status.success());
+        let ok = wait_for(Duration::from_secs(60), || {
+            outer.keys(pane, &["C-b", "Y"]);
+            wait_for(Duration::from_secs(2), seen)
+        });
+        assert!(ok, "the client never passed a key on; its pane:\n{}", outer.capture(pane));
+        self.tmux(&["unbind-key", "Y"]);
     }
 
     pub fn capture(&self, target: &str) -> String {
@@ -238,7 +277,16 @@ impl Drop for TmuxServer {
     }
 }
 
-/// Polls `f` until it returns true or `timeout` passes; returns the last result.
+/// The selection marker's screen line (its index) and that line; none and "" when no row
+/// is selected on `screen`.
+fn selected_in(screen: &str) -> (Option<usize>, String) {
+    screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with('▌'))
+        .map_or((None, String::new()), |(i, l)| (Some(i), l.to_string()))
+}
+
 /// Runs `cmd` to its end; returns (exit code, or -1 after a signal; stdout; stderr).
 pub fn outcome(cmd: &mut Command) -> (i32, String, String) {
     let out = cmd.output().expect("running a command");
@@ -249,6 +297,7 @@ pub fn outcome(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
+/// Polls `f` until it returns true or `timeout` passes; returns the last result.
 pub fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     loop {

@@ -7,7 +7,7 @@ use crate::common::tmux::TmuxServer;
 use serde_json::json;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(40);
+const WAIT: Duration = Duration::from_secs(60);
 
 fn screen(t: &TmuxServer) -> String {
     t.capture("ui")
@@ -35,7 +35,7 @@ fn unknown_host_key_is_asked_then_remote_rows_appear_and_attach() {
     t.launch_dashboard(Some(&sshd.remotes_yaml("box")));
 
     wait(&t, "Unknown host key");
-    // The question is sent before the failed listing: the row may come a moment later.
+    // The row comes with the listing the poller sends right after the dialog's message.
     wait(&t, "box unreachable");
     keys(&t, &["Y"]);
     wait(&t, "trusted the host key of box");

@@ -128,7 +128,7 @@ fn new_starts_the_chosen_agent() {
     let args = ["new", "g", "--dir", dir, "--agent", "gemini", "--skip-permissions"];
     let (code, _, err) = common::tmux::outcome(t.navi().env("PATH", &path).args(args));
     assert_eq!(code, 0, "{err}");
-    assert!(wait_for(Duration::from_secs(10), || std::fs::read_to_string(&log).is_ok_and(|l| l.ends_with('\n'))));
+    assert!(wait_for(Duration::from_secs(30), || std::fs::read_to_string(&log).is_ok_and(|l| l.ends_with('\n'))));
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "--yolo\n");
     assert_eq!(t.read_status("g").unwrap()["agent"], "gemini");
 }

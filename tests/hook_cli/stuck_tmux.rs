@@ -47,7 +47,7 @@ fn the_hook_exits_0_quickly_when_tmux_does_not_answer() {
     let pane = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let _stopped = Stopped::server_of(&t);
     let child = t.spawn_hook(&pane, br#"{"hook_event_name":"PostToolUse","tool_name":"Bash"}"#);
-    let out = finishes_within(child, Duration::from_secs(10), "navi hook");
+    let out = finishes_within(child, Duration::from_secs(20), "navi hook");
     assert!(out.status.success());
     let log = std::fs::read_to_string(t.home.join(".local/state/navi/hook.log")).unwrap();
     assert!(log.contains("tmux did not answer within 2 s"), "{log}");
@@ -62,7 +62,7 @@ fn list_shows_the_files_with_a_warning_when_tmux_does_not_answer() {
     t.write_status(&json!({"tmux_session": "gone", "status": "done"}));
     let _stopped = Stopped::server_of(&t);
     let child = t.navi().arg("list").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let out = finishes_within(child, Duration::from_secs(20), "navi list");
+    let out = finishes_within(child, Duration::from_secs(30), "navi list");
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("answer me"), "{stdout}");

@@ -7,10 +7,23 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while !f() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Reads the latest command's output from its start until a whole line is there (a single
+/// wait of a few seconds could end before a slow machine printed it).
+fn read_line(c: &mut Client, id: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = c.ok(json!({"operation": "read", "session_id": id, "wait_seconds": 1, "max_bytes": 64}));
+        if r["data"].as_str().is_some_and(|d| d.contains('\n')) {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "no line came: {r}");
     }
 }
 
@@ -34,7 +47,7 @@ fn a_session_outlives_a_killed_navi_mcp_and_reads_on_at_the_same_offset() {
     let gate = home.path().join("gate");
     let cmd = format!("echo before; while [ ! -e {} ]; do sleep 0.05; done; echo after; (exit 7)", gate.display());
     let sent = a.ok(json!({"operation": "send", "session_id": id, "command": cmd}));
-    let r = a.ok(json!({"operation": "read", "session_id": id, "wait_seconds": 5, "max_bytes": 64}));
+    let r = read_line(&mut a, &id);
     assert_eq!((r["data"].as_str(), r["finished"].as_bool()), (Some("before\n"), Some(false)), "{r}");
     let (start, cursor) = (r["offset"].as_u64().unwrap(), r["next_cursor"].as_u64().unwrap());
     a.child.kill().unwrap(); // SIGKILL: no clean-up at all
@@ -97,7 +110,8 @@ fn the_reaper_and_the_cap_count_what_is_on_the_host() {
     let env = [("NAVI_MCP_MAX_SESSIONS", "3"), ("NAVI_MCP_REAP_SECONDS", "1")];
     let mut a = Client::start_in(&home, &env);
     a.handshake();
-    let short = a.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 6}));
+    // Idle long enough to outlast the steps up to the refusal on a slow machine.
+    let short = a.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 20}));
     a.ok(json!({"operation": "open", "hostname": "local", "idle_ttl_seconds": 0}));
     a.child.kill().unwrap();
     a.child.wait().unwrap();
@@ -159,7 +173,7 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     let gate = sshd.remote_home.join("gate");
     let cmd = format!("echo before; while [ ! -e {} ]; do sleep 0.05; done; echo after; (exit 7)", gate.display());
     a.ok(json!({"operation": "send", "session_id": id, "command": cmd}));
-    let r = a.ok(json!({"operation": "read", "session_id": id, "wait_seconds": 10, "max_bytes": 64}));
+    let r = read_line(&mut a, &id);
     assert_eq!(r["data"].as_str(), Some("before\n"), "{r}");
     let (start, cursor) = (r["offset"].as_u64().unwrap(), r["next_cursor"].as_u64().unwrap());
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-const WAIT: Duration = Duration::from_secs(30);
+const WAIT: Duration = Duration::from_secs(60);
 /// Longer than any test: a listing that arrives came from the stream (or a fallback).
 const NO_POLL: Duration = Duration::from_secs(3600);
 

@@ -70,7 +70,7 @@ impl Agent {
     fn start(dir: &std::path::Path) -> Self {
         let sock = dir.join("agent.sock");
         let child = Command::new("ssh-agent").arg("-D").arg("-a").arg(&sock).stdout(Stdio::null()).spawn().unwrap();
-        assert!(crate::common::tmux::wait_for(std::time::Duration::from_secs(10), || sock.exists()));
+        assert!(crate::common::tmux::wait_for(std::time::Duration::from_secs(30), || sock.exists()));
         Agent { child, sock }
     }
 

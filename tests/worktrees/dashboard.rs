@@ -17,7 +17,8 @@ fn the_dashboard_finishes_asks_again_before_losing_work_and_kills_keeping_the_wo
     env.t.wait_text(ui, "merged ⎇ navi/merged", WAIT);
     let find = |name: &str| {
         env.t.keys(ui, &["Escape", "/", name, "Enter"]);
-        env.t.wait_text(ui, "1/1 matches", WAIT);
+        // This search's count: the last one's "1/1 matches" may still be on screen.
+        env.t.wait_text(ui, &format!("/{name}  1/1 matches"), WAIT);
     };
 
     find("merged");

@@ -157,6 +157,9 @@ fn hostile_names_a_real_merge_and_a_folder_removed_by_hand_over_ssh() {
     assert!(!wt.exists());
 
     r.ok(&["new", "gone", "--worktree", "--dir", "~/src/my repo"]);
+    // Its setup writes there from the session: removed by hand only after it, or the two
+    // would race (a file made while the folder is being emptied).
+    assert!(wait_for(WAIT, || r.worktree("gone").join("setup-ran").exists()), "the setup ran there");
     std::fs::remove_dir_all(r.worktree("gone")).unwrap();
     let listed = r.ok(&["worktrees"]);
     assert!(listed.lines().any(|l| l.starts_with("gone") && l.contains("folder removed")), "{listed}");
