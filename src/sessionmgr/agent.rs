@@ -378,6 +378,12 @@ async fn link(
                                     return;
                                 }
                             }
+                            Frame::Note(line) => {
+                                let line = String::from_utf8_lossy(&line).into_owned();
+                                if out.send(Output::Noted(line)).await.is_err() {
+                                    return;
+                                }
+                            }
                             Frame::Ended(why) => {
                                 let why = crate::text::sanitize_line(&String::from_utf8_lossy(&why));
                                 let _ = out.send(Output::Closed(why)).await;

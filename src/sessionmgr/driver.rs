@@ -35,6 +35,10 @@ pub enum Output {
     /// The output before this raw offset is lost (a slow reader of an agent shell fell
     /// behind what its host keeps); the next `Data` starts there.
     Gap(u64),
+    /// A line of an agent shell's command log (`C <id> <nonce> <raw> <offset>`), as any
+    /// process wrote it: another process's command starts at that raw offset. Sent before
+    /// the output past that offset.
+    Noted(String),
     /// The shell or its connection ended; no more output follows.
     Closed(String),
 }

@@ -492,8 +492,8 @@ pub fn header(state_dir: &Path, name: &str) -> io::Result<Header> {
 fn note(dir: &Path, line: &[u8]) -> io::Result<()> {
     let path = dir.join("cmds");
     let mut f = File::options().create(true).append(true).open(&path)?;
-    f.write_all(line)?;
-    f.write_all(b"\n")?;
+    // One write: a bridge following the log never reads half a line.
+    f.write_all(&[line, b"\n"].concat())?;
     if f.metadata()?.len() > CMDS_MAX {
         let text = crate::files::read_text(&path, CMDS_MAX * 2)?.unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
@@ -600,6 +600,48 @@ fn command(c: &mut Child, line: &str) {
     }
 }
 
+/// How far a bridge has sent the command log (`cmds`) on.
+#[derive(Default)]
+struct Notes {
+    /// Bytes of the log sent.
+    sent: u64,
+    /// The log's size when last looked at.
+    size: u64,
+}
+
+impl Notes {
+    /// Sends the command notes (`C …` lines) added to the log since last sent; all of them
+    /// again when it was rewritten shorter (kept to its newer half).
+    fn send_new(&mut self, dir: &Path, out: &Out) -> io::Result<()> {
+        let path = dir.join("cmds");
+        let size = match fs::metadata(&path) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e),
+        };
+        if size == self.size && size >= self.sent {
+            return Ok(());
+        }
+        if size < self.sent {
+            self.sent = 0;
+        }
+        self.size = size;
+        let f = File::open(&path)?;
+        let mut text = vec![0u8; (size - self.sent).min(CMDS_MAX * 2) as usize];
+        let got = f.read_at(&mut text, self.sent)?;
+        text.truncate(got);
+        // Whole lines only; a line still being written is sent next time.
+        let Some(end) = text.iter().rposition(|&b| b == b'\n') else { return Ok(()) };
+        for line in text[..end].split(|&b| b == b'\n') {
+            if line.starts_with(b"C ") {
+                send(out, &Frame::Note(line.to_vec()))?;
+            }
+        }
+        self.sent += end as u64 + 1;
+        Ok(())
+    }
+}
+
 /// Segments opened ahead of the reader, at most this many: a reader behind a flood keeps
 /// them readable after the keeper removed them, up to this many segments' worth of disk.
 const AHEAD_MAX: usize = 64;
@@ -647,6 +689,10 @@ fn follow(dir: &Path, seg: u64, from: u64, out: &Out) -> io::Result<()> {
             open_ahead(&ahead, &seg_path(dir, n), n);
         }
     }
+    // Every note first (the process keeps what is news), then any new one before the
+    // output read after it was written: a command's note always comes before its output.
+    let mut notes = Notes::default();
+    notes.send_new(dir, out)?;
     let mut pos = from;
     let mut cur: Option<(u64, File)> = None;
     let mut buf = vec![0u8; 1 << 20];
@@ -686,6 +732,7 @@ fn follow(dir: &Path, seg: u64, from: u64, out: &Out) -> io::Result<()> {
         let room = ((seg - within) as usize).min(buf.len());
         let got = file.read_at(&mut buf[..room], within)?;
         if got > 0 {
+            notes.send_new(dir, out)?;
             send(out, &Frame::Data(pos, buf[..got].to_vec()))?;
             pos += got as u64;
             continue;

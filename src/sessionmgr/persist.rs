@@ -43,25 +43,37 @@ pub struct Plan {
     pub next_id: u64,
 }
 
+impl Typed {
+    /// A log line `C <id> <nonce> <raw> <offset>`; `None` for any other line.
+    pub fn parse(line: &str) -> Option<Typed> {
+        let mut w = line.split(' ');
+        let (Some("C"), Some(id), Some(nonce), Some(raw), Some(offset), None) =
+            (w.next(), w.next(), w.next(), w.next(), w.next(), w.next())
+        else {
+            return None;
+        };
+        let ok = nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit());
+        let t = Typed {
+            id: id.parse().ok()?,
+            nonce: nonce.to_string(),
+            raw: raw.parse().ok()?,
+            offset: offset.parse().ok()?,
+        };
+        ok.then_some(t)
+    }
+}
+
 fn parse(lines: &[String]) -> (Vec<Typed>, String) {
     let mut typed: Vec<Typed> = Vec::new();
     let mut shell = String::new();
     for l in lines {
-        let mut w = l.split(' ');
-        match w.next() {
-            Some("C") => {
-                let (Some(id), Some(nonce), Some(raw), Some(offset)) = (w.next(), w.next(), w.next(), w.next()) else {
-                    continue;
-                };
-                let (Ok(id), Ok(raw), Ok(offset)) = (id.parse(), raw.parse(), offset.parse()) else { continue };
-                let ok = nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit());
-                // Ids and positions only grow: anything else is not ours.
-                if ok && typed.last().is_none_or(|t| t.id < id && t.raw <= raw && t.offset <= offset) {
-                    typed.push(Typed { id, nonce: nonce.to_string(), raw, offset });
-                }
+        if let Some(t) = Typed::parse(l) {
+            // Ids and positions only grow: anything else is not ours.
+            if typed.last().is_none_or(|p| p.id < t.id && p.raw <= t.raw && p.offset <= t.offset) {
+                typed.push(t);
             }
-            Some("R") => shell = w.next().unwrap_or_default().to_string(),
-            _ => {}
+        } else if let Some(kind) = l.strip_prefix("R ") {
+            shell = kind.split(' ').next().unwrap_or_default().to_string();
         }
     }
     (typed, shell)

@@ -15,6 +15,8 @@ use tokio::sync::mpsc;
 const KEEP_DONE: usize = 256;
 /// Commands waiting behind a running one, at most.
 const MAX_QUEUED: usize = 256;
+/// Nonces of commands met, remembered to tell a note seen again from a new command.
+const KNOWN_MAX: usize = 1024;
 /// The longest command accepted (it is typed into a terminal).
 const MAX_COMMAND: usize = 1 << 20;
 /// Bytes of commands waiting behind a running one, at most.
@@ -119,6 +121,9 @@ pub struct State {
     pub lost: u64,
     /// Commands an earlier process typed, met again while its output is read again.
     replay: VecDeque<Typed>,
+    /// The nonces of the latest commands met (typed here, replayed or learnt): a note
+    /// seen again is not another command.
+    known: VecDeque<String>,
     /// An agent shell: what is typed is noted on its host first.
     pub persistent: bool,
     used_told: Option<Instant>,
@@ -145,6 +150,7 @@ impl State {
             raw: 0,
             lost: 0,
             replay: VecDeque::new(),
+            known: VecDeque::new(),
             persistent: false,
             used_told: None,
         }
@@ -180,6 +186,35 @@ impl State {
         st
     }
 
+    /// A line of the host's command log, met while following it: a command another
+    /// process typed (or is about to) starts at the raw offset it gives. Notes of commands
+    /// already met, and old ones (the output past them was read already), are not news.
+    pub fn learn(&mut self, line: &str) -> Actions {
+        if let Some(t) = Typed::parse(line)
+            && t.raw >= self.raw
+            && !self.knows(&t.nonce)
+        {
+            self.next_id = self.next_id.max(t.id + 1);
+            self.met(&t.nonce);
+            let at = self.replay.iter().position(|r| r.raw > t.raw).unwrap_or(self.replay.len());
+            self.replay.insert(at, t);
+        }
+        self.absorb(&[])
+    }
+
+    fn knows(&self, nonce: &str) -> bool {
+        self.known.iter().any(|k| k == nonce)
+            || self.replay.iter().any(|t| t.nonce == nonce)
+            || self.queue.iter().any(|c| c.nonce == nonce)
+    }
+
+    fn met(&mut self, nonce: &str) {
+        if self.known.len() >= KNOWN_MAX {
+            self.known.pop_front();
+        }
+        self.known.push_back(nonce.to_string());
+    }
+
     /// Command `t`, typed by an earlier process, starts here.
     fn replay_dispatch(&mut self, t: Typed) {
         if let Some(mut cmd) = self.running.take() {
@@ -189,6 +224,7 @@ impl State {
         }
         self.ring.skip_to(t.offset);
         self.scanner.begin(&t.nonce);
+        self.met(&t.nonce);
         self.phase = SessionState::Busy;
         let mut cmd = Command::new(t.id, t.nonce, String::new(), None);
         cmd.start = self.ring.end();
@@ -280,6 +316,8 @@ impl State {
         let mut cmd = self.queue.pop_front()?;
         cmd.start = self.ring.end();
         self.scanner.begin(&cmd.nonce);
+        let nonce = cmd.nonce.clone();
+        self.met(&nonce);
         // What an earlier process typed and this one has not met yet never reached the shell.
         self.replay.clear();
         // NUL was refused at enqueue, so there is always a line.

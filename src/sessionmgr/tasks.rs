@@ -119,23 +119,25 @@ pub(super) async fn write_loop(shell: Arc<dyn Shell>, mut rx: mpsc::UnboundedRec
 pub(super) async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, grace: Duration) {
     let mut reason = "the shell's output ended".to_string();
     while let Some(o) = output.recv().await {
-        match o {
-            Output::Data(d) => {
-                let actions = s.lock().absorb(&d);
-                let _ = s.changed.send(());
-                if let Some(d) = actions.dispatched {
-                    arm(&s, d, grace);
-                }
-                let running = s.lock().running.as_ref().map(|c| c.id);
-                if let (Some(how), Some(id)) = (actions.stop, running) {
-                    let _ = deliver(&s, id, how).await;
-                }
+        let actions = match o {
+            Output::Data(d) => s.lock().absorb(&d),
+            Output::Noted(line) => s.lock().learn(&line),
+            Output::Gap(at) => {
+                s.lock().gap(at);
+                continue;
             }
-            Output::Gap(at) => s.lock().gap(at),
             Output::Closed(why) => {
                 reason = why;
                 break;
             }
+        };
+        let _ = s.changed.send(());
+        if let Some(d) = actions.dispatched {
+            arm(&s, d, grace);
+        }
+        let running = s.lock().running.as_ref().map(|c| c.id);
+        if let (Some(how), Some(id)) = (actions.stop, running) {
+            let _ = deliver(&s, id, how).await;
         }
     }
     s.lock().ended(Some(reason));

@@ -83,23 +83,68 @@ fn a_session_outlives_a_killed_navi_mcp_and_reads_on_at_the_same_offset() {
     assert!(tmux_sessions(&b).is_empty(), "closed means gone from tmux");
 }
 
+/// The latest command `c` knows of, once it is command `n` and finished: (its output from
+/// its start, the read's answer).
+fn latest_finished(c: &mut Client, id: &str, n: u64) -> (String, serde_json::Value) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = c.ok(json!({"operation": "read", "session_id": id, "wait_seconds": 1}));
+        if r["command_id"].as_u64() == Some(n) && r["finished"] == json!(true) {
+            return (r["data"].as_str().unwrap().to_string(), r);
+        }
+        assert!(Instant::now() < deadline, "command {n} never showed finished: {r}");
+    }
+}
+
 #[test]
-fn two_processes_share_sessions() {
+fn two_processes_share_sessions_command_for_command() {
     let home = super::Home::new();
     let mut a = Client::start_in(&home, &[]);
     let mut b = Client::start_in(&home, &[]);
     a.handshake();
     b.handshake();
     let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
-    let s = b.ok(json!({"operation": "send", "session_id": id, "command": "echo from-b"}));
-    assert_eq!(s["command_id"].as_u64(), Some(1));
-    // A sees B's command and its end in the shared output.
-    eventually("A to see B's output", || {
-        let r = a.ok(json!({"operation": "read", "session_id": id, "offset": 0, "wait_seconds": 1}));
-        r["data"].as_str().is_some_and(|d| d.contains("from-b"))
-    });
+    a.ok(json!({"operation": "send", "session_id": id, "command": "echo a1"}));
+    assert_eq!(read_all(&mut a, &id, None).0, "a1\n");
+    // B takes the session up; then A types again. B sees A's command as A does: its id,
+    // its output alone (no markers), its exit code.
+    b.ok(json!({"operation": "read", "session_id": id}));
+    let s = a.ok(json!({"operation": "send", "session_id": id, "command": "echo a2; (exit 3)"}));
+    assert_eq!(s["command_id"].as_u64(), Some(2));
+    let (out, r) = read_all(&mut a, &id, None);
+    assert_eq!((out.as_str(), r["exit_code"].as_i64()), ("a2\n", Some(3)));
+    let (out, r) = latest_finished(&mut b, &id, 2);
+    assert_eq!((out.as_str(), r["exit_code"].as_i64()), ("a2\n", Some(3)), "{r}");
+    // B's own command comes next, for both.
+    let s = b.ok(json!({"operation": "send", "session_id": id, "command": "echo b1"}));
+    assert_eq!(s["command_id"].as_u64(), Some(3));
     let (out, r) = read_all(&mut b, &id, None);
-    assert_eq!((out.as_str(), r["exit_code"].as_i64()), ("from-b\n", Some(0)));
+    assert_eq!((out.as_str(), r["exit_code"].as_i64()), ("b1\n", Some(0)));
+    let (out, r) = latest_finished(&mut a, &id, 3);
+    assert_eq!((out.as_str(), r["exit_code"].as_i64()), ("b1\n", Some(0)), "{r}");
+    // Offsets agree: the whole output from the start, in both.
+    let whole = |c: &mut Client| {
+        let mut data = String::new();
+        let mut at = 0;
+        for _ in 0..10 {
+            let r = c.ok(json!({"operation": "read", "session_id": id, "offset": at}));
+            data.push_str(r["data"].as_str().unwrap());
+            let next = r["next_cursor"].as_u64().unwrap();
+            if next == at {
+                break;
+            }
+            at = next;
+        }
+        data
+    };
+    let (in_a, in_b) = (whole(&mut a), whole(&mut b));
+    assert_eq!(in_a, in_b);
+    assert!(
+        in_a.contains("a1\n") && in_a.contains("a2\n") && in_a.contains("b1\n") && !in_a.contains("NAVI"),
+        "{in_a:?}"
+    );
+    let s = a.ok(json!({"operation": "send", "session_id": id, "command": "echo a3"}));
+    assert_eq!(s["command_id"].as_u64(), Some(4));
     drop(a.finish());
     assert_eq!(tmux_sessions(&b).len(), 1, "a process that ends lets its sessions live");
 }
