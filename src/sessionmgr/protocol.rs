@@ -74,13 +74,18 @@ pub fn bootstrap(nonce: &str) -> String {
 /// output; the call of `__navi_b` itself is traced before the start marker, where nothing
 /// is kept. It is not a `{ …; }` group because bash, after `eval` hit an unfinished quote,
 /// fails to parse a `{` that starts the next line.
+///
+/// It starts with Ctrl-E Ctrl-U: whatever a person typed into the shell's line and left
+/// there (an attached human, typing ahead) is dropped, by readline (end of line, kill to
+/// its start) or by the terminal's line discipline (kill the line) alike. Otherwise it
+/// would run glued to the front of this line, with no start marker ever printed.
 pub fn command_line(command: &str, nonce: &str) -> Option<String> {
     if command.contains('\0') {
         return None;
     }
     let (a, b) = halves(nonce);
     Some(format!(
-        "__navi_b {a} {b} 2>/dev/null; command eval {} </dev/null >/dev/tty 2>/dev/tty; \
+        "\x05\x15__navi_b {a} {b} 2>/dev/null; command eval {} </dev/null >/dev/tty 2>/dev/tty; \
          {{ __navi_p; }} 2>/dev/null\n",
         quote_pieces(command)
     ))

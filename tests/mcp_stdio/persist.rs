@@ -150,6 +150,23 @@ fn two_processes_share_sessions_command_for_command() {
 }
 
 #[test]
+fn what_a_person_left_typed_in_the_shell_never_holds_up_the_agents_next_command() {
+    let home = super::Home::new();
+    let mut a = Client::start_in(&home, &[]);
+    a.handshake();
+    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let name = id.strip_prefix("local/").unwrap();
+    a.ok(json!({"operation": "send", "session_id": id, "command": "sleep 1; echo one"}));
+    // A person attached types while the command runs, and leaves the line unfinished.
+    let typed = a.agents_tmux().args(["send-keys", "-t", name, "-l", "rm -rf nothing-here"]).status().unwrap();
+    assert!(typed.success());
+    assert_eq!(read_all(&mut a, &id, None).0, "one\n");
+    a.ok(json!({"operation": "send", "session_id": id, "command": "echo next"}));
+    let (out, r) = read_all(&mut a, &id, None);
+    assert_eq!((out.as_str(), r["exit_code"].as_i64()), ("next\n", Some(0)), "{r}");
+}
+
+#[test]
 fn the_reaper_and_the_cap_count_what_is_on_the_host() {
     let home = super::Home::new();
     let env = [("NAVI_MCP_MAX_SESSIONS", "3"), ("NAVI_MCP_REAP_SECONDS", "1")];
