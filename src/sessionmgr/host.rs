@@ -365,6 +365,7 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
             .map(File::from)
     });
     let mut segs = Segments::open(dir, seg)?;
+    let mut shown = super::view::PaneView::default();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         match (&*pty).read(&mut buf) {
@@ -373,7 +374,7 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
                 segs.write(&buf[..n])?;
                 if let Some(v) = view.as_mut() {
                     // What tmux cannot take now is not shown (it is kept).
-                    let _ = v.write(&buf[..n]);
+                    let _ = v.write(&shown.filter(&buf[..n]));
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

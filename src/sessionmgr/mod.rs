@@ -20,6 +20,7 @@ pub mod remote;
 pub mod ring;
 mod session;
 mod tasks;
+pub mod view;
 
 pub use agent::AgentDriver;
 pub use driver::{Adopted, Connected, Driver, DriverError, Drivers, Output, Shell, Spec, Stop};

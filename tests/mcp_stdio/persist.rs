@@ -167,6 +167,29 @@ fn what_a_person_left_typed_in_the_shell_never_holds_up_the_agents_next_command(
 }
 
 #[test]
+fn a_person_attached_sees_the_output_without_navis_plumbing() {
+    let home = super::Home::new();
+    let mut a = Client::start_in(&home, &[]);
+    a.handshake();
+    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let name = id.strip_prefix("local/").unwrap().to_string();
+    a.ok(json!({"operation": "send", "session_id": id, "command": "printf 'first\\nsecond\\n'"}));
+    assert_eq!(read_all(&mut a, &id, None).0, "first\nsecond\n");
+    let pane = || {
+        let out = a.agents_tmux().args(["capture-pane", "-p", "-t", &name]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let mut screen = pane();
+    eventually("the pane to show the output", || {
+        screen = pane();
+        screen.contains("second")
+    });
+    let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+    // Each line at the left edge (no staircase), and no start-up line, prompt or marker.
+    assert_eq!(lines, ["first", "second"], "{screen:?}");
+}
+
+#[test]
 fn the_reaper_and_the_cap_count_what_is_on_the_host() {
     let home = super::Home::new();
     let env = [("NAVI_MCP_MAX_SESSIONS", "3"), ("NAVI_MCP_REAP_SECONDS", "1")];
