@@ -171,13 +171,15 @@ fn head(body: &str, now: i64, remote: Option<&str>) -> Option<(AgentShell, bool)
         return None;
     }
     let num = |f: &mut std::str::Split<'_, char>| f.next().and_then(|v| v.trim().parse::<i64>().ok());
-    let (created, session_activity, window_activity) = (num(&mut f), num(&mut f), num(&mut f));
+    // The session's activity is read past, unused: a client attaching counts in it, and
+    // navi's own control clients attach whenever an agent lists or types.
+    let (created, _, window_activity) = (num(&mut f), num(&mut f), num(&mut f));
     // People attached: clients on a terminal. navi's own control clients (typing for
     // `navi mcp`) have none, so tmux names them `client-PID`.
     let people = f.next().map_or(0, |l| l.split(',').filter(|c| !c.is_empty() && !c.starts_with("client-")).count());
     let dead = num(&mut f);
     let active = f.next().is_some_and(|v| v.trim() == "11");
-    let last = session_activity.max(window_activity).or(created);
+    let last = window_activity.or(created);
     Some((
         AgentShell {
             remote: remote.map(str::to_string),
@@ -259,7 +261,8 @@ mod tests {
         assert_eq!((a.idle_seconds, a.attached, a.dead, a.created), (10, false, false, Some(900)));
         let b = &shells[1];
         assert_eq!((b.command.as_str(), b.cwd.as_str()), ("bash", "/srv"));
-        assert_eq!((b.idle_seconds, b.attached, b.dead), (800, true, true));
+        // Its session's activity (200, a client attaching) is not activity: its output is.
+        assert_eq!((b.idle_seconds, b.attached, b.dead), (900, true, true));
         assert_eq!(b.host(), "local");
     }
 
@@ -295,7 +298,7 @@ mod tests {
             let _ = parse(out);
         }
         let cut = parse("1000\nNAVImh a-0123abcd 5 6");
-        assert_eq!((cut.len(), cut[0].idle_seconds, cut[0].command.as_str()), (1, 994, ""));
+        assert_eq!((cut.len(), cut[0].idle_seconds, cut[0].command.as_str()), (1, 995, ""), "from its creation");
         let long = "x".repeat(5000);
         let many: String =
             (0..MAX_SHELLS + 10).map(|i| pane(&format!("a-{i:08x}"), (1, 1, 1), 0, "0 11", &long, &long)).collect();
@@ -307,9 +310,9 @@ mod tests {
     #[test]
     fn the_hosts_clock_gives_the_idle_time_and_ours_when_it_did_not_say() {
         let line = pane("a-0123abcd", (100, 400, 300), 0, "0 11", "bash", "/");
-        assert_eq!(parse(&format!("1000\n{line}"))[0].idle_seconds, 600);
+        assert_eq!(parse(&format!("1000\n{line}"))[0].idle_seconds, 700);
         let shells = parse_list(Some(0), line.as_bytes(), b"", M, Some("box"), 500).unwrap();
-        assert_eq!((shells[0].idle_seconds, shells[0].host()), (100, "box"));
+        assert_eq!((shells[0].idle_seconds, shells[0].host()), (200, "box"));
         // A clock behind the shell's activity is no negative idle time.
         assert_eq!(parse(&format!("10\n{line}"))[0].idle_seconds, 0);
     }
