@@ -251,7 +251,9 @@ impl Driver for AgentDriver {
             return Ok(None);
         }
         let (connected, header) = self.attach(hostname, name).await?;
-        if header.meta.is_none() {
+        // Its folder without its tmux session: killed (from the dashboard, `tmux
+        // kill-session`) or ended; the reaper removes what is left.
+        if header.meta.is_none() || !header.alive {
             connected.shell.detach().await;
             return Ok(None);
         }

@@ -190,6 +190,24 @@ fn a_person_attached_sees_the_output_without_navis_plumbing() {
 }
 
 #[test]
+fn a_shell_killed_by_a_person_is_not_found_by_a_new_process() {
+    let home = super::Home::new();
+    let mut a = Client::start_in(&home, &[]);
+    a.handshake();
+    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    a.ok(json!({"operation": "send", "session_id": id, "command": "echo hi"}));
+    read_all(&mut a, &id, None);
+    drop(a.finish());
+    // As the dashboard's `x` does.
+    let name = id.strip_prefix("local/").unwrap();
+    let mut b = Client::start_in(&home, &[]);
+    b.handshake();
+    assert!(b.agents_tmux().args(["kill-session", "-t", name]).status().unwrap().success());
+    let gone = b.fails(json!({"operation": "read", "session_id": id}));
+    assert!(gone.contains("session not found"), "{gone}");
+}
+
+#[test]
 fn the_reaper_and_the_cap_count_what_is_on_the_host() {
     let home = super::Home::new();
     let env = [("NAVI_MCP_MAX_SESSIONS", "3"), ("NAVI_MCP_REAP_SECONDS", "1")];
