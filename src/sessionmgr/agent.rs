@@ -435,8 +435,8 @@ impl Shell for AgentShell {
     async fn stop(&self, how: Stop) -> Result<(), DriverError> {
         match how {
             Stop::Interrupt => self.send(Frame::Type(vec![0x03])),
-            // Ctrl-\ (SIGQUIT) kills what ignores Ctrl-C; the interactive shell ignores it.
-            Stop::Terminate => self.send(Frame::Type(vec![0x03, 0x1c])),
+            // The host signals the foreground process group (see `host::stop`).
+            Stop::Terminate => self.send(Frame::Term),
             Stop::Kill => self.send(Frame::Kill),
         }
     }

@@ -19,6 +19,10 @@ pub enum Frame {
     Follow(u64),
     Type(Vec<u8>),
     Resize(u16, u16),
+    /// Stop the running command: SIGTERM to the terminal's foreground process group, or
+    /// Ctrl-C when the shell itself is in front (a builtin loop).
+    Term,
+    /// SIGKILL to the foreground process group, or the session when the shell is in front.
     Kill,
     Note(Vec<u8>),
     Used,
@@ -39,6 +43,7 @@ impl Frame {
             Frame::Follow(o) => format!("F {o}\n").into_bytes(),
             Frame::Type(b) => with(format!("T {}\n", b.len()), b),
             Frame::Resize(r, c) => format!("Z {r} {c}\n").into_bytes(),
+            Frame::Term => b"Q\n".to_vec(),
             Frame::Kill => b"K\n".to_vec(),
             Frame::Note(b) => with(format!("N {}\n", b.len()), b),
             Frame::Used => b"U\n".to_vec(),
@@ -86,7 +91,7 @@ impl Decoder {
             if nums.len() == n { Ok(()) } else { Err(format!("frame header {head:?}: expected {n} numbers")) }
         };
         let count = match letter {
-            "K" | "U" => 0,
+            "K" | "Q" | "U" => 0,
             "F" | "G" | "T" | "N" | "M" | "X" => 1,
             "Z" | "D" => 2,
             _ => return Err(format!("an unknown frame {head:?}")),
@@ -116,6 +121,7 @@ impl Decoder {
                 Frame::Resize(small(nums[0])?, small(nums[1])?)
             }
             "K" => want(0).map(|_| Frame::Kill)?,
+            "Q" => want(0).map(|_| Frame::Term)?,
             "U" => want(0).map(|_| Frame::Used)?,
             "T" => want(1).map(|_| Frame::Type(payload))?,
             "N" => want(1).map(|_| Frame::Note(payload))?,
@@ -141,6 +147,7 @@ mod tests {
             Frame::Type(b"echo hi\n\x03".to_vec()),
             Frame::Resize(50, 200),
             Frame::Kill,
+            Frame::Term,
             Frame::Note(b"C 1 abc 0 0".to_vec()),
             Frame::Used,
             Frame::Data(1 << 40, vec![0, 10, 255, b'\n']),

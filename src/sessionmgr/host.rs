@@ -19,6 +19,7 @@
 use super::frames::{Decoder, Frame};
 use crate::backend::agent_shells::{self, SOCKET};
 use crate::backend::shell::quote;
+use rustix::process::{Pid, Signal};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -280,6 +281,8 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
         .env_remove("TMUX_PANE")
         .spawn(pts)
         .map_err(fail)?;
+    // For the bridge: whether a program or the shell itself is in front (see `foreground`).
+    fs::write(dir.join("shell"), child.id().to_string())?;
     // The pane passes keys through untouched: the shell's own terminal handles them.
     if let Ok(mut t) = rustix::termios::tcgetattr(&pane) {
         t.make_raw();
@@ -563,8 +566,25 @@ pub fn attach(state_dir: &Path, name: &str) -> io::Result<i32> {
                         command(c, &format!("resize-window -t {t} -x {cols} -y {rows}"));
                     }
                 }
-                Frame::Kill => {
-                    let _ = tmux(&["kill-session", "-t", &t]);
+                Frame::Term | Frame::Kill => {
+                    let kill = frame == Frame::Kill;
+                    match foreground(&dir) {
+                        // A program runs: its process group gets the signal, as a local
+                        // shell's would.
+                        Some(group) => {
+                            let sig = if kill { Signal::KILL } else { Signal::TERM };
+                            let _ = rustix::process::kill_process_group(group, sig);
+                        }
+                        // The shell itself (a builtin loop): Ctrl-C, then the session.
+                        None if !kill => {
+                            if let Some(c) = ctl.as_mut() {
+                                command(c, &format!("send-keys -t {t} -H 03"));
+                            }
+                        }
+                        None => {
+                            let _ = tmux(&["kill-session", "-t", &t]);
+                        }
+                    }
                 }
                 Frame::Note(line) => note(&dir, &line)?,
                 Frame::Used => touch(&dir),
@@ -577,6 +597,16 @@ pub fn attach(state_dir: &Path, name: &str) -> io::Result<i32> {
         let _ = c.wait();
     }
     Ok(0)
+}
+
+/// The foreground process group of the shell's terminal when it is not the shell's own
+/// (a program runs); `None` when the shell itself is in front, or it cannot be told.
+fn foreground(dir: &Path) -> Option<Pid> {
+    let shell: i32 = fs::read_to_string(dir.join("shell")).ok()?.trim().parse().ok()?;
+    // `pid (comm) state ppid pgrp session tty_nr tpgid …`; the command may hold spaces.
+    let stat = fs::read_to_string(format!("/proc/{shell}/stat")).ok()?;
+    let tpgid: i32 = stat.rsplit_once(')')?.1.split_whitespace().nth(5)?.parse().ok()?;
+    (tpgid > 0 && tpgid != shell).then(|| Pid::from_raw(tpgid)).flatten()
 }
 
 /// A control-mode client of the session: commands written to it cost no process start.

@@ -208,6 +208,39 @@ fn a_shell_killed_by_a_person_is_not_found_by_a_new_process() {
 }
 
 #[test]
+fn interrupting_an_agent_shells_program_escalates_ctrl_c_sigterm_sigkill_and_the_shell_lives() {
+    let home = super::Home::new();
+    let mut a = Client::start_in(&home, &[]);
+    a.handshake();
+    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let cmd = "bash -c \"trap 'echo gotINT' INT; trap 'echo gotTERM' TERM; trap 'echo gotQUIT' QUIT; \
+               echo ready; while :; do sleep 0.1; done\"";
+    a.ok(json!({"operation": "send", "session_id": id, "command": cmd}));
+    read_line(&mut a, &id);
+    let mut seen = String::new();
+    let mut until = |a: &mut Client, what: &str| {
+        eventually(what, || {
+            let r = a.ok(json!({"operation": "read", "session_id": id, "wait_seconds": 1}));
+            seen = r["data"].as_str().unwrap().to_string();
+            seen.contains(what)
+        })
+    };
+    a.ok(json!({"operation": "interrupt", "session_id": id}));
+    until(&mut a, "gotINT");
+    let r = a.ok(json!({"operation": "interrupt", "session_id": id}));
+    assert_eq!(r["signal"], "terminate", "{r}");
+    until(&mut a, "gotTERM");
+    let r = a.ok(json!({"operation": "interrupt", "session_id": id}));
+    assert_eq!(r["signal"], "kill", "{r}");
+    let (out, r) = read_all(&mut a, &id, None);
+    assert_eq!(r["exit_code"].as_i64(), Some(137), "{r}");
+    assert!(!out.contains("gotQUIT") && !out.contains("Quit"), "{out:?}");
+    // The program was killed, not the shell: the session goes on.
+    a.ok(json!({"operation": "send", "session_id": id, "command": "echo alive"}));
+    assert_eq!(read_all(&mut a, &id, None).0, "alive\n");
+}
+
+#[test]
 fn the_reaper_and_the_cap_count_what_is_on_the_host() {
     let home = super::Home::new();
     let env = [("NAVI_MCP_MAX_SESSIONS", "3"), ("NAVI_MCP_REAP_SECONDS", "1")];
