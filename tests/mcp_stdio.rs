@@ -514,6 +514,11 @@ fn write_resize_exec_put_get_and_hosts_locally() {
     assert!(res[1]["error"].as_str().unwrap().contains("unknown hostname \"nowhere\""), "{x}");
     let x = c.ok(json!({"operation": "exec", "hostname": "local", "command": "sleep 30", "timeout_seconds": 1}));
     assert_eq!(x["results"][0]["timed_out"], true, "{x}");
+    // Escape sequences are cleaned as a read's are; a signal's end is said.
+    let x = c.ok(json!({"operation": "exec", "hostname": "local",
+        "command": "printf '\\033[31mred\\033]0;t\\007 text\\r\\n'; kill -9 $$"}));
+    assert_eq!(x["results"][0]["stdout"], "red text\r\n", "{x}");
+    assert!(x["results"][0]["error"].as_str().is_some_and(|e| e.contains("signal")), "{x}");
     let many: Vec<&str> = vec!["local"; 65];
     assert!(c.fails(json!({"operation": "exec", "hostnames": many, "command": "true"})).contains("at most 64"));
     // Output past the bound ends the command at once instead of waiting out its timeout.

@@ -114,8 +114,15 @@ impl Machines {
             match self.run(h, command, b"", limit).await {
                 Ok(r) => {
                     out.exit_code = r.status;
-                    out.stdout = String::from_utf8_lossy(&r.stdout).into_owned();
-                    out.stderr = String::from_utf8_lossy(&r.stderr).into_owned();
+                    if r.status.is_none() {
+                        out.error = Some("it was ended by a signal: no exit code".into());
+                    }
+                    // Cleaned as a read's output is (escape sequences and control
+                    // characters out; newline, tab and carriage return kept), off the workers.
+                    let clean = |b: Vec<u8>| crate::text::strip_escapes(&b, b"\n\t\r");
+                    let (o, e) = (r.stdout, r.stderr);
+                    (out.stdout, out.stderr) =
+                        tokio::task::spawn_blocking(move || (clean(o), clean(e))).await.unwrap_or_default();
                 }
                 Err(Failure::TimedOut) => {
                     out.timed_out = true;
