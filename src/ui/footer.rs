@@ -54,7 +54,7 @@ fn state_line(m: &Model, width: usize) -> Line<'static> {
     if m.hide_offline {
         spans.push(Span::styled(" -offline", theme::warn()));
     }
-    spans.push(Span::styled(" │", theme::dim()));
+    let mut tally = Vec::new();
     let mut other = 0;
     let mut counts = [0usize; COUNTED.len()];
     for s in m.rows.iter().filter_map(|r| r.session()) {
@@ -65,11 +65,16 @@ fn state_line(m: &Model, width: usize) -> Line<'static> {
     }
     for (status, n) in COUNTED.iter().zip(counts) {
         if n > 0 {
-            spans.push(Span::styled(format!(" {} {n}", theme::icon(status).trim_end()), theme::status(status)));
+            tally.push(Span::styled(format!(" {} {n}", theme::icon(status).trim_end()), theme::status(status)));
         }
     }
     if other > 0 {
-        spans.push(Span::styled(format!(" ○ {other}"), theme::dim()));
+        tally.push(Span::styled(format!(" ○ {other}"), theme::dim()));
+    }
+    // No sessions, no counts: no empty segment either.
+    if !tally.is_empty() {
+        spans.push(Span::styled(" │", theme::dim()));
+        spans.extend(tally);
     }
     spans.extend(cost_spans(m));
     if let Some(r) = remotes::summary(&m.remotes) {
