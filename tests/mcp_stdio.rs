@@ -477,6 +477,11 @@ fn files_round_trip(c: &mut Client, host: &str, root: &std::path::Path) {
             .contains("octal")
     );
     assert!(!dir.join("pwned").exists() && !root.join("pwned").exists());
+    // `~/` is the host user's home.
+    let put = c.ok(json!({"operation": "put", "hostname": host, "path": "~/navi-home 'x'.txt", "content": "home"}));
+    assert_eq!(put["bytes"].as_u64(), Some(4), "{put}");
+    let got = c.ok(json!({"operation": "get", "hostname": host, "path": "~/navi-home 'x'.txt"}));
+    assert_eq!(got["content"], "home", "{got}");
 }
 
 #[test]

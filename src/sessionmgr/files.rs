@@ -31,12 +31,19 @@ pub struct Got {
     pub content: String,
 }
 
+/// `path` as one shell word: `~` and `~/…` in the host user's home, others as given.
 fn checked_path(path: &str) -> Result<String, String> {
     if path.is_empty() || path.contains('\0') {
         return Err("`path` must be a non-empty path without NUL bytes".into());
     }
-    // Relative paths get "./", so a name starting with "-" is never an option.
-    Ok(if path.starts_with('/') { path.to_string() } else { format!("./{path}") })
+    Ok(if path == "~" || path.starts_with("~/") {
+        crate::backend::shell::path(path)
+    } else if path.starts_with('/') {
+        quote(path)
+    } else {
+        // Relative paths get "./", so a name starting with "-" is never an option.
+        quote(&format!("./{path}"))
+    })
 }
 
 /// `mode` from octal text ("644", "0755").
@@ -49,7 +56,7 @@ pub fn parse_mode(mode: Option<&str>) -> Result<u32, String> {
 }
 
 pub fn put_script(path: &str, mode: u32) -> Result<String, String> {
-    let p = quote(&checked_path(path)?);
+    let p = checked_path(path)?;
     Ok(format!(
         "p={p}; d=\"${{p%/*}}\"; [ -n \"$d\" ] || d=/\n\
          if [ -d \"$p\" ]; then echo \"is a directory: $p\" >&2; exit 2; fi\n\
@@ -62,7 +69,7 @@ pub fn put_script(path: &str, mode: u32) -> Result<String, String> {
 }
 
 pub fn get_script(path: &str, max_bytes: u64) -> Result<String, String> {
-    let p = quote(&checked_path(path)?);
+    let p = checked_path(path)?;
     let max = max_bytes.min(MAX_FILE);
     Ok(format!(
         "p={p}\n\
