@@ -36,7 +36,8 @@ pub fn description(ring_bytes: usize) -> String {
          read {{session_id, offset?, max_bytes?, wait_seconds?}} -> {{data, offset, next_cursor, \
          truncated, state, finished, queued, and when they apply: command_id, exit_code (once \
          finished, absent if the shell died), timed_out, interrupted (the command was asked to \
-         stop), waiting_for_input, error}}; list -> {{sessions, unreachable?}} (every session on \
+         stop), waiting_for_input, error, reconnecting (its host cannot be reached now; the \
+         session lives on there)}}; list -> {{sessions, unreachable?}} (every session on \
          every host, whichever process opened it); interrupt {{session_id}}; \
          close {{session_id}}; write {{session_id, text?, keys?}} types into the running \
          program (answer a prompt; keys such as Enter, Ctrl-C, Up, Tab); resize {{session_id, \

@@ -303,6 +303,10 @@ async fn link(
                     let _ = h.send(Err(e));
                     return;
                 }
+                let why = format!("cannot reach {host}: {}; trying again", crate::text::sanitize_line(&e));
+                if out.send(Output::Link(Some(why))).await.is_err() {
+                    return;
+                }
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(RETRY_MAX);
                 continue;
@@ -352,6 +356,9 @@ async fn link(
                                             return;
                                         }
                                         pause = RETRY_FIRST;
+                                        if out.send(Output::Link(None)).await.is_err() {
+                                            return;
+                                        }
                                     }
                                 }
                             }
@@ -399,6 +406,10 @@ async fn link(
         }
         if let Some(h) = head.take() {
             let _ = h.send(Err("the agent shell's bridge ended before saying what it holds".into()));
+            return;
+        }
+        let why = format!("the connection to {host} was lost; reconnecting");
+        if out.send(Output::Link(Some(why))).await.is_err() {
             return;
         }
         tokio::time::sleep(pause).await;

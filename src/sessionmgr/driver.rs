@@ -39,6 +39,9 @@ pub enum Output {
     /// process wrote it: another process's command starts at that raw offset. Sent before
     /// the output past that offset.
     Noted(String),
+    /// An agent shell's way to its host is down (why; it is being opened again), or back
+    /// (`None`). The shell lives on meanwhile.
+    Link(Option<String>),
     /// The shell or its connection ended; no more output follows.
     Closed(String),
 }

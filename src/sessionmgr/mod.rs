@@ -120,6 +120,10 @@ pub struct ReadResult {
     pub queued: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// An agent shell whose host cannot be reached right now: why. It lives on there, and
+    /// the output resumes where it was once the host is back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconnecting: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -126,6 +126,8 @@ pub struct State {
     known: VecDeque<String>,
     /// An agent shell: what is typed is noted on its host first.
     pub persistent: bool,
+    /// Its host cannot be reached right now: why.
+    pub reconnecting: Option<String>,
     used_told: Option<Instant>,
 }
 
@@ -152,6 +154,7 @@ impl State {
             replay: VecDeque::new(),
             known: VecDeque::new(),
             persistent: false,
+            reconnecting: None,
             used_told: None,
         }
     }
@@ -564,6 +567,7 @@ impl State {
             waiting_for_input: waiting,
             queued: self.queue.len(),
             error: self.error.clone(),
+            reconnecting: self.reconnecting.clone(),
         })
     }
 }

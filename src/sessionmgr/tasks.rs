@@ -126,6 +126,11 @@ pub(super) async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, gr
                 s.lock().gap(at);
                 continue;
             }
+            Output::Link(why) => {
+                s.lock().reconnecting = why;
+                let _ = s.changed.send(());
+                continue;
+            }
             Output::Closed(why) => {
                 reason = why;
                 break;

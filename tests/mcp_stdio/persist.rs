@@ -301,7 +301,7 @@ fn more_remote_agent_shells_than_one_connection_carries() {
 
 #[test]
 fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
-    let (sshd, home) = remote_with_navi();
+    let (mut sshd, home) = remote_with_navi();
     let mut a = Client::start_in(&home, &[]);
     a.handshake();
     let id = a.ok(json!({"operation": "open", "hostname": "box"}))["session_id"].as_str().unwrap().to_string();
@@ -320,6 +320,14 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     assert_eq!((rest.as_str(), r["exit_code"].as_i64()), ("after\n", Some(7)));
     let live = String::from_utf8_lossy(&sshd.agents(&["list-sessions", "-F", "#{session_name}"]).stdout).to_string();
     assert!(id.ends_with(live.trim()), "{live}");
+    // sshd down: reads say why the host is out of reach; it comes back by itself.
+    sshd.kill();
+    let read = json!({"operation": "read", "session_id": id, "wait_seconds": 1});
+    eventually("a read to say the host is out of reach", || a.ok(read.clone())["reconnecting"].is_string());
+    sshd.restart();
+    eventually("the host to be back", || a.ok(read.clone())["reconnecting"].is_null());
+    a.ok(json!({"operation": "send", "session_id": id, "command": "echo back"}));
+    assert_eq!(read_all(&mut a, &id, None).0, "back\n");
 
     // navi mcp itself dies; a new one takes the remote session up by its id.
     a.child.kill().unwrap();
@@ -343,7 +351,18 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     assert_eq!(read_all(&mut b, &id, None).0, "got it's $(here)\n");
     b.ok(json!({"operation": "resize", "session_id": id, "rows": 33, "cols": 111}));
     b.ok(json!({"operation": "send", "session_id": id, "command": "stty size </dev/tty"}));
-    assert_eq!(read_all(&mut b, &id, None).0, "33 111\n");
+    let (out, r) = read_all(&mut b, &id, None);
+    assert_eq!(out, "33 111\n");
+    let last = r["command_id"].as_u64().unwrap();
+    // A second process on the remote session sees the first one's commands as its own.
+    let mut c = Client::start_in(&home, &[]);
+    c.handshake();
+    c.ok(json!({"operation": "read", "session_id": id}));
+    b.ok(json!({"operation": "send", "session_id": id, "command": "echo b2; (exit 5)"}));
+    let (out, r) = latest_finished(&mut c, &id, last + 1);
+    assert_eq!((out.as_str(), r["exit_code"].as_i64()), ("b2\n", Some(5)), "{r}");
+    let s = c.ok(json!({"operation": "send", "session_id": id, "command": "true"}));
+    assert_eq!(s["command_id"].as_u64(), Some(last + 2), "{s}");
     b.ok(json!({"operation": "close", "session_id": id}));
     let left = String::from_utf8_lossy(&sshd.agents(&["list-sessions"]).stdout).to_string();
     assert_eq!(left.trim(), "", "closed means gone on the remote too");

@@ -51,7 +51,7 @@ fn the_description_names_the_real_ring_and_every_optional_key() {
     assert!(tool(1 << 20).description.unwrap().contains("1 MiB ring"));
     let d = tool(65536).description.unwrap();
     assert!(d.contains("64 KiB ring"), "{d}");
-    for key in ["exit_code", "timed_out", "interrupted", "waiting_for_input", "error"] {
+    for key in ["exit_code", "timed_out", "interrupted", "waiting_for_input", "error", "reconnecting"] {
         assert!(d.contains(key), "{key}");
     }
     let a = tool(4096).annotations.unwrap();
