@@ -771,6 +771,10 @@ fn follow(dir: &Path, seg: u64, from: u64, out: &Out) -> io::Result<()> {
         if ended {
             return send(out, &Frame::Ended(b"the shell ended".to_vec()));
         }
+        // Nothing new to read: a note another process just wrote goes on at once (the
+        // watcher wakes this loop for it), so this process learns of that command before
+        // it types one of its own.
+        notes.send_new(dir, out)?;
         let _ = wake.recv_timeout(Duration::from_millis(250));
     }
 }

@@ -316,13 +316,16 @@ impl State {
         if self.phase != SessionState::Ready || self.running.is_some() {
             return None;
         }
+        // A command another process typed (or an earlier one) starts further on: this one
+        // waits its turn behind it.
+        if !self.replay.is_empty() {
+            return None;
+        }
         let mut cmd = self.queue.pop_front()?;
         cmd.start = self.ring.end();
         self.scanner.begin(&cmd.nonce);
         let nonce = cmd.nonce.clone();
         self.met(&nonce);
-        // What an earlier process typed and this one has not met yet never reached the shell.
-        self.replay.clear();
         // NUL was refused at enqueue, so there is always a line.
         let line = protocol::command_line(&std::mem::take(&mut cmd.text), &cmd.nonce).unwrap_or_default();
         if let Some(w) = &self.writes {
@@ -393,16 +396,20 @@ impl State {
                 return acts;
             }
             let k = self.replay.front().map_or(chunk.len(), |t| ((t.raw - self.raw) as usize).min(chunk.len()));
-            let a = self.absorb_here(&chunk[..k]);
+            let stop = self.absorb_here(&chunk[..k]);
             self.raw += k as u64;
             chunk = &chunk[k..];
-            acts.dispatched = a.dispatched.or(acts.dispatched);
-            acts.stop = a.stop.or(acts.stop);
+            // A queued command is typed once the piece that freed the shell is all read, so
+            // the raw position its note gives is exact (a reader taking the session up
+            // switches there), and what followed the end marker in that piece was idle.
+            let next = self.dispatch_next();
+            acts.dispatched = next.or(acts.dispatched);
+            acts.stop = stop.or(acts.stop);
         }
     }
 
-    fn absorb_here(&mut self, chunk: &[u8]) -> Actions {
-        let mut next = None;
+    /// Scans `chunk`; returns a stop deferred until its command started.
+    fn absorb_here(&mut self, chunk: &[u8]) -> Option<Stop> {
         let mut stop = None;
         for piece in self.scanner.feed(chunk) {
             match piece {
@@ -421,7 +428,6 @@ impl State {
                     if self.phase == SessionState::Opening {
                         self.phase = SessionState::Ready;
                     }
-                    next = self.dispatch_next().or(next);
                 }
                 Piece::Started => {
                     if let Some(c) = self.running.as_mut() {
@@ -438,11 +444,10 @@ impl State {
                     if self.phase == SessionState::Busy {
                         self.phase = SessionState::Ready;
                     }
-                    next = self.dispatch_next().or(next);
                 }
             }
         }
-        Actions { dispatched: next, stop }
+        stop
     }
 
     fn remember(&mut self, cmd: Command) {

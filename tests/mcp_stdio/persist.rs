@@ -145,6 +145,23 @@ fn two_processes_share_sessions_command_for_command() {
     );
     let s = a.ok(json!({"operation": "send", "session_id": id, "command": "echo a3"}));
     assert_eq!(s["command_id"].as_u64(), Some(4));
+    assert_eq!(read_all(&mut a, &id, None).0, "a3\n");
+    // A command queued behind the other process's running one: typed when that one ends,
+    // and each process reads both exactly.
+    let s = b.ok(json!({"operation": "send", "session_id": id, "command": "sleep 2; echo b5"}));
+    assert_eq!(s["command_id"].as_u64(), Some(5));
+    eventually("A to learn of B's command", || {
+        a.ok(json!({"operation": "read", "session_id": id}))["command_id"].as_u64() == Some(5)
+    });
+    let s = a.ok(json!({"operation": "send", "session_id": id, "command": "echo a6"}));
+    assert_eq!((s["command_id"].as_u64(), s["queued"].as_bool()), (Some(6), Some(true)), "{s}");
+    for c in [&mut a, &mut b] {
+        let (out, r) = latest_finished(c, &id, 6);
+        assert_eq!((out.as_str(), r["exit_code"].as_i64()), ("a6\n", Some(0)), "{r}");
+    }
+    let (in_a, in_b) = (whole(&mut a), whole(&mut b));
+    assert_eq!(in_a, in_b);
+    assert!(in_a.ends_with("a3\nb5\na6\n") && !in_a.contains("NAVI"), "{in_a:?}");
     drop(a.finish());
     assert_eq!(tmux_sessions(&b).len(), 1, "a process that ends lets its sessions live");
 }
