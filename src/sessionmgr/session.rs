@@ -324,8 +324,7 @@ impl State {
         let mut cmd = self.queue.pop_front()?;
         cmd.start = self.ring.end();
         self.scanner.begin(&cmd.nonce);
-        let nonce = cmd.nonce.clone();
-        self.met(&nonce);
+        self.met(&cmd.nonce);
         // NUL was refused at enqueue, so there is always a line.
         let line = protocol::command_line(&std::mem::take(&mut cmd.text), &cmd.nonce).unwrap_or_default();
         if let Some(w) = &self.writes {

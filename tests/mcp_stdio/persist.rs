@@ -27,6 +27,11 @@ fn read_line(c: &mut Client, id: &str) -> serde_json::Value {
     }
 }
 
+/// Opens an agent shell on `host`; its id.
+fn open(c: &mut Client, host: &str) -> String {
+    c.ok(json!({"operation": "open", "hostname": host}))["session_id"].as_str().unwrap().to_string()
+}
+
 fn tmux_sessions(c: &Client) -> Vec<String> {
     let out = c.agents_tmux().args(["list-sessions", "-F", "#{session_name}"]).output().unwrap();
     String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect()
@@ -37,7 +42,7 @@ fn a_session_outlives_a_killed_navi_mcp_and_reads_on_at_the_same_offset() {
     let home = super::Home::new();
     let mut a = Client::start_in(&home, &[]);
     a.handshake();
-    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let id = open(&mut a, "local");
     let (first, r) = {
         a.ok(json!({"operation": "send", "session_id": id, "command": "echo one"}));
         read_all(&mut a, &id, None)
@@ -103,7 +108,7 @@ fn two_processes_share_sessions_command_for_command() {
     let mut b = Client::start_in(&home, &[]);
     a.handshake();
     b.handshake();
-    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let id = open(&mut a, "local");
     a.ok(json!({"operation": "send", "session_id": id, "command": "echo a1"}));
     assert_eq!(read_all(&mut a, &id, None).0, "a1\n");
     // B takes the session up; then A types again. B sees A's command as A does: its id,
@@ -171,7 +176,7 @@ fn what_a_person_left_typed_in_the_shell_never_holds_up_the_agents_next_command(
     let home = super::Home::new();
     let mut a = Client::start_in(&home, &[]);
     a.handshake();
-    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let id = open(&mut a, "local");
     let name = id.strip_prefix("local/").unwrap();
     a.ok(json!({"operation": "send", "session_id": id, "command": "sleep 1; echo one"}));
     // A person attached types while the command runs, and leaves the line unfinished.
@@ -188,7 +193,7 @@ fn a_person_attached_sees_the_output_without_navis_plumbing() {
     let home = super::Home::new();
     let mut a = Client::start_in(&home, &[]);
     a.handshake();
-    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let id = open(&mut a, "local");
     let name = id.strip_prefix("local/").unwrap().to_string();
     a.ok(json!({"operation": "send", "session_id": id, "command": "printf 'first\\nsecond\\n'"}));
     assert_eq!(read_all(&mut a, &id, None).0, "first\nsecond\n");
@@ -211,7 +216,7 @@ fn a_shell_killed_by_a_person_is_not_found_by_a_new_process() {
     let home = super::Home::new();
     let mut a = Client::start_in(&home, &[]);
     a.handshake();
-    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let id = open(&mut a, "local");
     a.ok(json!({"operation": "send", "session_id": id, "command": "echo hi"}));
     read_all(&mut a, &id, None);
     drop(a.finish());
@@ -229,7 +234,7 @@ fn interrupting_an_agent_shells_program_escalates_ctrl_c_sigterm_sigkill_and_the
     let home = super::Home::new();
     let mut a = Client::start_in(&home, &[]);
     a.handshake();
-    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let id = open(&mut a, "local");
     let cmd = "bash -c \"trap 'echo gotINT' INT; trap 'echo gotTERM' TERM; trap 'echo gotQUIT' QUIT; \
                echo ready; while :; do sleep 0.1; done\"";
     a.ok(json!({"operation": "send", "session_id": id, "command": cmd}));
@@ -321,7 +326,7 @@ fn a_remote_agent_shell_survives_a_cut_connection_and_a_killed_navi_mcp() {
     let (mut sshd, home) = remote_with_navi();
     let mut a = Client::start_in(&home, &[]);
     a.handshake();
-    let id = a.ok(json!({"operation": "open", "hostname": "box"}))["session_id"].as_str().unwrap().to_string();
+    let id = open(&mut a, "box");
     assert!(id.starts_with("box/a-"), "{id}");
     let gate = sshd.remote_home.join("gate");
     let cmd = format!("echo before; while [ ! -e {} ]; do sleep 0.05; done; echo after; (exit 7)", gate.display());
@@ -390,7 +395,7 @@ fn people_see_an_agent_shell_with_what_it_runs_and_where() {
     let home = super::Home::new();
     let mut a = Client::start_in(&home, &[]);
     a.handshake();
-    let id = a.ok(json!({"operation": "open", "hostname": "local"}))["session_id"].as_str().unwrap().to_string();
+    let id = open(&mut a, "local");
     a.ok(json!({"operation": "send", "session_id": id, "command": "cd /tmp && sleep 60"}));
     let name = id.rsplit('/').next().unwrap().to_string();
     let mut rows = serde_json::Value::Null;
