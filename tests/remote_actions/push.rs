@@ -141,12 +141,20 @@ async fn agent_shells_come_on_the_stream_and_listing_them_runs_no_command() {
         other => panic!("no listing of agent shells: {other:?}"),
     };
 
+    // The stream's first answer (no agent shells yet) in before the shell starts: a poll
+    // that ran meanwhile could otherwise see the shell, then the stream's older answer not.
+    let deadline = Instant::now() + WAIT;
+    while f.backend.pushed_shells().is_none() {
+        assert!(Instant::now() < deadline, "the stream never sent agent shells");
+        next_listing().await;
+    }
     sshd.new_agent_shell("a-00c0ffee", "sleep 300");
     let deadline = Instant::now() + WAIT;
     loop {
         let shells = next_listing().await;
         if shells.iter().any(|s| s.name == "a-00c0ffee" && s.command == "sleep") {
             assert_eq!(shells[0].remote.as_deref(), Some("box"));
+            assert!(f.backend.pushed_shells().is_some_and(|p| p.is_ok_and(|p| p.len() == 1)));
             break;
         }
         assert!(Instant::now() < deadline, "the new agent shell never came: {shells:?}");
