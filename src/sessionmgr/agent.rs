@@ -393,6 +393,12 @@ async fn link(
                                     return;
                                 }
                             }
+                            Frame::Ack(json) => {
+                                let Ok(ack) = serde_json::from_slice(&json) else { break 'bridge };
+                                if out.send(Output::Acked(ack)).await.is_err() {
+                                    return;
+                                }
+                            }
                             Frame::Ended(why) => {
                                 let why = crate::text::sanitize_line(&String::from_utf8_lossy(&why));
                                 let _ = out.send(Output::Closed(why)).await;
@@ -474,6 +480,14 @@ impl Shell for AgentShell {
 
     async fn used(&self) {
         let _ = self.send(Frame::Used);
+    }
+
+    async fn command(&self, payload: Vec<u8>) {
+        let _ = self.send(Frame::Command(payload));
+    }
+
+    async fn reserve(&self, nonce: String) {
+        let _ = self.send(Frame::Reserve(nonce.into_bytes()));
     }
 
     async fn close(&self) {

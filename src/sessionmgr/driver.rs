@@ -39,6 +39,8 @@ pub enum Output {
     /// process wrote it: another process's command starts at that raw offset. Sent before
     /// the output past that offset.
     Noted(String),
+    /// The host's answer to a command or an id reservation.
+    Acked(super::host::Ack),
     /// An agent shell's way to its host is down (why; it is being opened again), or back
     /// (`None`). The shell lives on meanwhile.
     Link(Option<String>),
@@ -74,6 +76,11 @@ pub trait Shell: Send + Sync {
     async fn follow(&self, _from: u64) {}
     /// Keeps `line` in the session's command log on its host (agent shells).
     async fn note(&self, _line: String) {}
+    /// Hands a command to the host: its note line, a newline, the bytes that type it
+    /// (agent shells; the host answers with `Output::Acked`).
+    async fn command(&self, _payload: Vec<u8>) {}
+    /// Asks the host for the id of the queued command `nonce` (agent shells).
+    async fn reserve(&self, _nonce: String) {}
     /// The session was used: its idle clock on the host restarts (agent shells).
     async fn used(&self) {}
     /// Lets go of the shell without ending it, where it can outlive this process;

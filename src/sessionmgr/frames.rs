@@ -5,9 +5,12 @@
 //!
 //! To the host: `F off` follow the output from raw offset `off`; `T len` type the payload;
 //! `Z rows cols` resize; `K` kill the session; `N len` note the payload in the session's
-//! command log; `U` the session was used (its idle clock restarts).
+//! command log; `U` the session was used (its idle clock restarts); `C len` a command: its
+//! note line, a newline, the bytes to type (see `host::enter`); `I len` reserve an id for
+//! the command of the nonce in the payload.
 //! From the host: `M len` the session's state (JSON, first); `D off len` output bytes at
-//! raw offset `off`; `G off` output before `off` is gone; `X len` the session ended (why).
+//! raw offset `off`; `G off` output before `off` is gone; `X len` the session ended (why);
+//! `A len` the answer to a `C` or `I` frame (JSON, see `host::Ack`).
 
 /// The longest header line.
 const HEADER_MAX: usize = 64;
@@ -26,6 +29,12 @@ pub enum Frame {
     Kill,
     Note(Vec<u8>),
     Used,
+    /// A command's note line and, after a newline, the bytes that type it.
+    Command(Vec<u8>),
+    /// An id for the command of this nonce (queued in the process).
+    Reserve(Vec<u8>),
+    /// The host's answer to `Command` or `Reserve`.
+    Ack(Vec<u8>),
     Meta(Vec<u8>),
     Data(u64, Vec<u8>),
     Gone(u64),
@@ -47,6 +56,9 @@ impl Frame {
             Frame::Kill => b"K\n".to_vec(),
             Frame::Note(b) => with(format!("N {}\n", b.len()), b),
             Frame::Used => b"U\n".to_vec(),
+            Frame::Command(b) => with(format!("C {}\n", b.len()), b),
+            Frame::Reserve(b) => with(format!("I {}\n", b.len()), b),
+            Frame::Ack(b) => with(format!("A {}\n", b.len()), b),
             Frame::Meta(b) => with(format!("M {}\n", b.len()), b),
             Frame::Data(o, b) => with(format!("D {o} {}\n", b.len()), b),
             Frame::Gone(o) => format!("G {o}\n").into_bytes(),
@@ -92,12 +104,12 @@ impl Decoder {
         };
         let count = match letter {
             "K" | "Q" | "U" => 0,
-            "F" | "G" | "T" | "N" | "M" | "X" => 1,
+            "F" | "G" | "T" | "N" | "M" | "X" | "C" | "I" | "A" => 1,
             "Z" | "D" => 2,
             _ => return Err(format!("an unknown frame {head:?}")),
         };
         want(count)?;
-        let has_payload = matches!(letter, "T" | "N" | "M" | "D" | "X");
+        let has_payload = matches!(letter, "T" | "N" | "M" | "D" | "X" | "C" | "I" | "A");
         let len = if has_payload {
             let len = *nums.last().ok_or_else(|| format!("frame header {head:?} has no length"))? as usize;
             if len > PAYLOAD_MAX {
@@ -127,6 +139,9 @@ impl Decoder {
             "N" => want(1).map(|_| Frame::Note(payload))?,
             "M" => want(1).map(|_| Frame::Meta(payload))?,
             "X" => want(1).map(|_| Frame::Ended(payload))?,
+            "C" => want(1).map(|_| Frame::Command(payload))?,
+            "I" => want(1).map(|_| Frame::Reserve(payload))?,
+            "A" => want(1).map(|_| Frame::Ack(payload))?,
             "D" => want(2).map(|_| Frame::Data(nums[0], payload))?,
             _ => return Err(format!("an unknown frame {head:?}")),
         };
@@ -150,6 +165,9 @@ mod tests {
             Frame::Term,
             Frame::Note(b"C 1 abc 0 0".to_vec()),
             Frame::Used,
+            Frame::Command(b"C 0 abc 10 5\necho hi\n".to_vec()),
+            Frame::Reserve(b"abc".to_vec()),
+            Frame::Ack(b"{}".to_vec()),
             Frame::Data(1 << 40, vec![0, 10, 255, b'\n']),
             Frame::Gone(7),
             Frame::Ended(b"the shell exited".to_vec()),

@@ -9,8 +9,9 @@
 //! `<state>/agent-shells/<name>/` holds: `meta.json` (written once at creation), `seg.<n>`
 //! (the shell's raw output, cut into segments of `seg` bytes so raw offset `o` is in
 //! `seg.<o / seg>`; the last [`KEEP_SEGMENTS`] are kept), `cmds` (the notes `navi mcp`
-//! leaves: where each command was typed, see `sessionmgr::persist`), `used` (its mtime is
-//! the idle clock) and `end` (written when the output ended).
+//! leaves: where each command was typed, see `sessionmgr::persist`, and the ids handed out
+//! to commands still queued in a process), `used` (its mtime is the idle clock) and `end` (written when the
+//! output ended).
 //!
 //! `attach` is the bridge a `navi mcp` talks to (see [`super::frames`]): it follows the
 //! segments with inotify and types through a tmux control-mode client, so typing costs no
@@ -413,6 +414,94 @@ fn alive(name: &str) -> bool {
     tmux(&["has-session", "-t", &target(name)]).is_ok_and(|o| o.status.success())
 }
 
+/// The host's answer to a command (`C` frame) or an id reservation (`I` frame).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Ack {
+    pub nonce: String,
+    /// The command's id: handed out here, so ids are unique among every process.
+    pub id: u64,
+    /// The command was typed (now, or earlier when the same command came again).
+    pub typed: bool,
+    /// Not typed because another process typed a command first since the output this
+    /// one was sent after: that command's note (the process waits behind it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
+}
+
+/// The command log's notes, the ids reserved (`I <id> <nonce>` lines), and the next id to
+/// hand out (past every one noted or reserved).
+struct Log {
+    typed: Vec<super::persist::Typed>,
+    reserved: Vec<(u64, String)>,
+    next: u64,
+}
+
+fn read_log(dir: &Path) -> io::Result<Log> {
+    let text = crate::files::read_text(&dir.join("cmds"), CMDS_MAX * 2)?.unwrap_or_default();
+    let typed: Vec<_> = text.lines().filter_map(super::persist::Typed::parse).collect();
+    let reserved: Vec<(u64, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let (id, nonce) = l.strip_prefix("I ")?.split_once(' ')?;
+            Some((id.parse().ok()?, nonce.to_string()))
+        })
+        .collect();
+    let next = typed.iter().map(|t| t.id).chain(reserved.iter().map(|r| r.0)).max().map_or(1, |m| m + 1);
+    Ok(Log { typed, reserved, next })
+}
+
+/// A command from a process (`payload`: its note line with id 0 for "hand one out", a
+/// newline, the bytes that type it). Under the session's lock, so that commands of two
+/// processes never mix: it is noted and typed only when no other command was noted at or
+/// past the output position it was sent after; otherwise it is refused with that other
+/// command's note, and the process types it again once that command ended.
+pub(super) fn enter(dir: &Path, payload: &[u8], type_in: impl FnOnce(&[u8])) -> io::Result<Ack> {
+    let nl = payload.iter().position(|&b| b == b'\n').unwrap_or(payload.len());
+    let line = String::from_utf8_lossy(&payload[..nl]);
+    let bytes = payload.get(nl + 1..).unwrap_or_default();
+    let mut t = super::persist::Typed::parse(&line)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a command frame without a note"))?;
+    let _lock = crate::sessions::lock::lock_dir(dir, Duration::from_secs(10))?;
+    let log = read_log(dir)?;
+    // Sent again after the link was lost: it was typed already.
+    if let Some(was) = log.typed.iter().find(|p| p.nonce == t.nonce) {
+        return Ok(Ack { nonce: t.nonce, id: was.id, typed: true, last: None });
+    }
+    let fresh = t.id == 0;
+    if fresh {
+        t.id = log.reserved.iter().find(|r| r.1 == t.nonce).map_or(log.next, |r| r.0);
+    }
+    if let Some(last) = log.typed.last().filter(|l| l.raw >= t.raw) {
+        if fresh && log.reserved.iter().all(|r| r.1 != t.nonce) {
+            note(dir, format!("I {} {}", t.id, t.nonce).as_bytes())?;
+        }
+        return Ok(Ack { nonce: t.nonce, id: t.id, typed: false, last: Some(last.line()) });
+    }
+    note(dir, t.line().as_bytes())?;
+    type_in(bytes);
+    Ok(Ack { nonce: t.nonce, id: t.id, typed: true, last: None })
+}
+
+/// An id for a command a process holds in its queue (it is typed later, see [`enter`]);
+/// the same one when asked again for the same command.
+pub(super) fn reserve(dir: &Path, nonce: &[u8]) -> io::Result<Ack> {
+    let nonce = std::str::from_utf8(nonce)
+        .ok()
+        .filter(|n| super::persist::is_nonce(n))
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a reservation without a nonce"))?
+        .to_string();
+    let _lock = crate::sessions::lock::lock_dir(dir, Duration::from_secs(10))?;
+    let log = read_log(dir)?;
+    let id = match log.reserved.iter().find(|r| r.1 == nonce) {
+        Some(r) => r.0,
+        None => {
+            note(dir, format!("I {} {nonce}", log.next).as_bytes())?;
+            log.next
+        }
+    };
+    Ok(Ack { nonce, id, typed: false, last: None })
+}
+
 /// The sessions with a folder on this host.
 pub fn list(state_dir: &Path) -> io::Result<Vec<Listed>> {
     let live = live_names()?;
@@ -493,7 +582,7 @@ pub fn header(state_dir: &Path, name: &str) -> io::Result<Header> {
     })
 }
 
-fn note(dir: &Path, line: &[u8]) -> io::Result<()> {
+pub(super) fn note(dir: &Path, line: &[u8]) -> io::Result<()> {
     let path = dir.join("cmds");
     let mut f = File::options().create(true).append(true).open(&path)?;
     // One write: a bridge following the log never reads half a line.
@@ -555,11 +644,20 @@ pub fn attach(state_dir: &Path, name: &str) -> io::Result<i32> {
                 }
                 Frame::Type(bytes) => {
                     if let Some(c) = ctl.as_mut() {
-                        for chunk in bytes.chunks(TYPE_CHUNK) {
-                            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-                            command(c, &format!("send-keys -t {t} -H {}", hex.join(" ")));
-                        }
+                        type_keys(c, &t, &bytes);
                     }
+                }
+                Frame::Command(payload) => {
+                    let ack = enter(&dir, &payload, |bytes| {
+                        if let Some(c) = ctl.as_mut() {
+                            type_keys(c, &t, bytes);
+                        }
+                    })?;
+                    send(&out, &Frame::Ack(serde_json::to_vec(&ack).map_err(fail)?))?;
+                }
+                Frame::Reserve(nonce) => {
+                    let ack = reserve(&dir, &nonce)?;
+                    send(&out, &Frame::Ack(serde_json::to_vec(&ack).map_err(fail)?))?;
                 }
                 Frame::Resize(rows, cols) => {
                     if let Some(c) = ctl.as_mut() {
@@ -623,6 +721,14 @@ fn control(name: &str) -> io::Result<Child> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| fail(format!("cannot run tmux: {e}")))
+}
+
+/// Types `bytes` into the session's pane through its control client.
+fn type_keys(c: &mut Child, target: &str, bytes: &[u8]) {
+    for chunk in bytes.chunks(TYPE_CHUNK) {
+        let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+        command(c, &format!("send-keys -t {target} -H {}", hex.join(" ")));
+    }
 }
 
 fn command(c: &mut Child, line: &str) {

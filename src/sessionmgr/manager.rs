@@ -54,6 +54,8 @@ const DISCOVER_LIMIT: Duration = Duration::from_secs(10);
 
 /// Reads cap their data here whatever the caller asks.
 const MAX_READ: usize = 1 << 20;
+/// How long `send` waits for an agent shell's host to hand out the command's id.
+const ID_WAIT: Duration = Duration::from_secs(20);
 const DEFAULT_READ: usize = 32 * 1024;
 
 struct Inner {
@@ -386,12 +388,38 @@ impl Manager {
             st.touch();
             (st.enqueue(command, timeout), st.phase)
         };
-        let (command_id, queued, dispatched) = self.told(&s, enqueued)?;
+        let mut rx = s.changed.subscribe();
+        let e = self.told(&s, enqueued)?;
         let _ = s.changed.send(());
-        if let Some(d) = dispatched {
+        if let Some(d) = e.dispatched {
             arm(&s, d, self.inner.cfg.stop_grace);
         }
-        Ok(Sent { session_id: s.id.clone(), command_id, state, queued })
+        if e.id != 0 {
+            return Ok(Sent { session_id: s.id.clone(), command_id: e.id, state, queued: e.queued });
+        }
+        // An agent shell: its host hands out the id (one round trip), so that two processes
+        // using the session never give the same id to two commands.
+        let deadline = tokio::time::Instant::now() + ID_WAIT;
+        loop {
+            let (known, phase) = {
+                let st = s.lock();
+                (st.id_of(&e.nonce), st.phase)
+            };
+            match known {
+                Some((id, waiting)) if id != 0 => {
+                    return Ok(Sent { session_id: s.id.clone(), command_id: id, state, queued: e.queued || waiting });
+                }
+                _ if phase == SessionState::Closed => return Err(SessionError::Gone(s.lock().end_reason())),
+                None => return Err(SessionError::Gone("the command was dropped before it ran".into())),
+                Some(_) => {}
+            }
+            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
+                return Err(SessionError::BadCommand(format!(
+                    "the agent shell's host did not answer within {} s (it stays queued; `list` shows when the host is back)",
+                    ID_WAIT.as_secs()
+                )));
+            }
+        }
     }
 
     /// `wait` > 0 holds the answer until the command finished, the session ended, a prompt

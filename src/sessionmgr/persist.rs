@@ -52,7 +52,7 @@ impl Typed {
         else {
             return None;
         };
-        let ok = nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit());
+        let ok = is_nonce(nonce);
         let t = Typed {
             id: id.parse().ok()?,
             nonce: nonce.to_string(),
@@ -63,13 +63,20 @@ impl Typed {
     }
 }
 
+/// A command's nonce: 32 hex digits.
+pub fn is_nonce(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn parse(lines: &[String]) -> (Vec<Typed>, String) {
     let mut typed: Vec<Typed> = Vec::new();
     let mut shell = String::new();
     for l in lines {
         if let Some(t) = Typed::parse(l) {
-            // Ids and positions only grow: anything else is not ours.
-            if typed.last().is_none_or(|p| p.id < t.id && p.raw <= t.raw && p.offset <= t.offset) {
+            // Positions only grow (each command prints its markers), and the host notes
+            // one command at a time: anything else is not ours. Ids are unique but a
+            // command queued in a process may type after a later-numbered one.
+            if typed.last().is_none_or(|p| p.raw < t.raw && p.offset <= t.offset && p.id != t.id) {
                 typed.push(t);
             }
         } else if let Some(kind) = l.strip_prefix("R ") {

@@ -15,6 +15,9 @@ use tokio::sync::mpsc;
 const KEEP_DONE: usize = 256;
 /// Commands waiting behind a running one, at most.
 const MAX_QUEUED: usize = 256;
+/// Output held while the host has not answered a command, at most; beyond it, output is
+/// counted as lost.
+const HELD_MAX: usize = 16 << 20;
 /// Nonces of commands met, remembered to tell a note seen again from a new command.
 const KNOWN_MAX: usize = 1024;
 /// The longest command accepted (it is typed into a terminal).
@@ -33,6 +36,11 @@ pub enum Write {
     Type(Vec<u8>),
     /// Kept in the command log on an agent shell's host (see `persist`).
     Note(String),
+    /// An agent shell's command, handed to its host: noted and typed there unless another
+    /// process typed first (see `host::enter`).
+    Command(Vec<u8>),
+    /// An id asked of an agent shell's host for the queued command of this nonce.
+    Reserve(String),
     /// The session was used.
     Used,
 }
@@ -60,6 +68,9 @@ pub struct Command {
     /// A stop asked for before it started. Ctrl-C while the shell still reads the line
     /// would discard the line, and with it the end marker, so it waits for the start.
     deferred: Option<Stop>,
+    /// The command while its host has not said whether it was typed (it is typed again
+    /// later if it was not).
+    typed_text: Option<String>,
 }
 
 impl Command {
@@ -78,8 +89,19 @@ impl Command {
             nudged_at: None,
             started: false,
             deferred: None,
+            typed_text: None,
         }
     }
+}
+
+/// A command taken: its id (0 for an agent shell until its host said), its nonce, whether
+/// it waits behind others, and what was typed now.
+#[derive(Debug)]
+pub struct Enqueued {
+    pub id: u64,
+    pub nonce: String,
+    pub queued: bool,
+    pub dispatched: Option<Dispatched>,
 }
 
 /// A command just typed: the manager arms its timeout.
@@ -124,8 +146,16 @@ pub struct State {
     /// The nonces of the latest commands met (typed here, replayed or learnt): a note
     /// seen again is not another command.
     known: VecDeque<String>,
-    /// An agent shell: what is typed is noted on its host first.
+    /// An agent shell: what is typed is noted on its host first, and command ids come
+    /// from the host (0 until it answered).
     pub persistent: bool,
+    /// An agent shell's command handed to its host, not answered yet, and the frame that
+    /// carried it (sent again if the link is lost meanwhile).
+    pending: Option<(Command, Vec<u8>)>,
+    /// Output that arrived meanwhile: whose it is depends on the answer.
+    held: Vec<u8>,
+    /// Output beyond [`HELD_MAX`] that arrived meanwhile.
+    held_lost: u64,
     /// Its host cannot be reached right now: why.
     pub reconnecting: Option<String>,
     used_told: Option<Instant>,
@@ -154,6 +184,9 @@ impl State {
             replay: VecDeque::new(),
             known: VecDeque::new(),
             persistent: false,
+            pending: None,
+            held: Vec::new(),
+            held_lost: 0,
             reconnecting: None,
             used_told: None,
         }
@@ -193,6 +226,11 @@ impl State {
     /// process typed (or is about to) starts at the raw offset it gives. Notes of commands
     /// already met, and old ones (the output past them was read already), are not news.
     pub fn learn(&mut self, line: &str) -> Actions {
+        self.note_met(line);
+        self.absorb(&[])
+    }
+
+    fn note_met(&mut self, line: &str) {
         if let Some(t) = Typed::parse(line)
             && t.raw >= self.raw
             && !self.knows(&t.nonce)
@@ -202,11 +240,11 @@ impl State {
             let at = self.replay.iter().position(|r| r.raw > t.raw).unwrap_or(self.replay.len());
             self.replay.insert(at, t);
         }
-        self.absorb(&[])
     }
 
     fn knows(&self, nonce: &str) -> bool {
         self.known.iter().any(|k| k == nonce)
+            || self.pending.as_ref().is_some_and(|p| p.0.nonce == nonce)
             || self.replay.iter().any(|t| t.nonce == nonce)
             || self.queue.iter().any(|c| c.nonce == nonce)
     }
@@ -282,11 +320,7 @@ impl State {
 
     /// Queues `text`; types it at once when the shell is free. Returns its id, whether it
     /// waits behind others, and what was typed now.
-    pub fn enqueue(
-        &mut self,
-        text: &str,
-        timeout: Option<Duration>,
-    ) -> Result<(u64, bool, Option<Dispatched>), SessionError> {
+    pub fn enqueue(&mut self, text: &str, timeout: Option<Duration>) -> Result<Enqueued, SessionError> {
         self.check_usable()?;
         if self.queue.len() >= MAX_QUEUED {
             return Err(SessionError::BadCommand(format!("too many commands queued ({MAX_QUEUED})")));
@@ -304,16 +338,83 @@ impl State {
             )));
         }
         let nonce = protocol::nonce();
-        let id = self.next_id;
+        // An agent shell's ids come from its host, unique among every process using it.
+        let id = if self.persistent { 0 } else { self.next_id };
         self.next_id += 1;
-        let cmd = Command::new(id, nonce, text.to_string(), timeout);
+        let cmd = Command::new(id, nonce.clone(), text.to_string(), timeout);
         self.queue.push_back(cmd);
         let queued = self.phase != SessionState::Ready || self.queue.len() > 1;
-        Ok((id, queued, self.dispatch_next()))
+        let dispatched = self.dispatch_next();
+        if self.persistent
+            && self.queue.back().is_some_and(|c| c.nonce == nonce)
+            && let Some(w) = &self.writes
+        {
+            let _ = w.send(Write::Reserve(nonce.clone()));
+        }
+        Ok(Enqueued { id, nonce, queued, dispatched })
+    }
+
+    /// The id of the command sent under `nonce`: 0 while its host has not said, `None`
+    /// when it is not known (the session ended before).
+    pub fn id_of(&self, nonce: &str) -> Option<(u64, bool)> {
+        let typed = self.commands().chain(self.pending.iter().map(|p| &p.0)).find(|c| c.nonce == nonce);
+        match typed {
+            Some(c) => Some((c.id, self.pending.as_ref().is_some_and(|p| p.0.nonce == nonce))),
+            None => self.queue.iter().find(|c| c.nonce == nonce).map(|c| (c.id, true)),
+        }
+    }
+
+    /// The host's answer about a command of this process: the id it handed out; for the
+    /// command handed over last, whether it was typed. One that was not waits at the head
+    /// of the queue behind the other process's command the answer names, and the output
+    /// held meanwhile is read as that command's.
+    pub fn acked(&mut self, ack: super::host::Ack) -> Actions {
+        if let Some(c) = self.queue.iter_mut().find(|c| c.nonce == ack.nonce && c.id == 0) {
+            c.id = ack.id;
+        }
+        if self.pending.as_ref().is_none_or(|p| p.0.nonce != ack.nonce) {
+            return Actions::default();
+        }
+        let Some((mut cmd, _)) = self.pending.take() else { return Actions::default() };
+        if cmd.id == 0 {
+            cmd.id = ack.id;
+        }
+        let mut acts = Actions::default();
+        if ack.typed {
+            acts.dispatched = Some(self.start(cmd));
+        } else {
+            cmd.text = cmd.typed_text.take().unwrap_or_default();
+            self.queue.push_front(cmd);
+            self.phase = SessionState::Ready;
+            if let Some(line) = ack.last {
+                self.note_met(&line);
+            }
+        }
+        let held = std::mem::take(&mut self.held);
+        let lost = std::mem::take(&mut self.held_lost);
+        let more = self.absorb(&held);
+        if lost > 0 {
+            self.gap(self.raw + lost);
+        }
+        acts.dispatched = more.dispatched.or(acts.dispatched);
+        acts.stop = more.stop.or(acts.stop);
+        acts
+    }
+
+    /// The link to an agent shell's host is back: what it may not have heard is sent again
+    /// (it answers a command it had already typed without typing it again).
+    pub fn relinked(&mut self) {
+        let Some(w) = &self.writes else { return };
+        if let Some((_, frame)) = &self.pending {
+            let _ = w.send(Write::Command(frame.clone()));
+        }
+        for c in self.queue.iter().filter(|c| c.id == 0) {
+            let _ = w.send(Write::Reserve(c.nonce.clone()));
+        }
     }
 
     fn dispatch_next(&mut self) -> Option<Dispatched> {
-        if self.phase != SessionState::Ready || self.running.is_some() {
+        if self.phase != SessionState::Ready || self.running.is_some() || self.pending.is_some() {
             return None;
         }
         // A command another process typed (or an earlier one) starts further on: this one
@@ -322,22 +423,40 @@ impl State {
             return None;
         }
         let mut cmd = self.queue.pop_front()?;
+        // NUL was refused at enqueue, so there is always a line.
+        let text = std::mem::take(&mut cmd.text);
+        let line = protocol::command_line(&text, &cmd.nonce).unwrap_or_default();
+        if !self.persistent || self.writes.is_none() {
+            if let Some(w) = &self.writes {
+                let _ = w.send(Write::Type(line.into_bytes()));
+            }
+            return Some(self.start(cmd));
+        }
+        // An agent shell: the host notes and types it, or says another process was first.
+        // Until it answered, the output is held: it is this command's only if it was typed.
+        let t = Typed { id: cmd.id, nonce: cmd.nonce.clone(), raw: self.raw, offset: self.ring.end() };
+        let mut frame = t.line().into_bytes();
+        frame.push(b'\n');
+        frame.extend_from_slice(line.as_bytes());
+        if let Some(w) = &self.writes {
+            let _ = w.send(Write::Command(frame.clone()));
+        }
+        cmd.typed_text = Some(text);
+        self.phase = SessionState::Busy;
+        self.pending = Some((cmd, frame));
+        None
+    }
+
+    /// Command `cmd` was typed: its output starts here.
+    fn start(&mut self, mut cmd: Command) -> Dispatched {
+        cmd.typed_text = None;
         cmd.start = self.ring.end();
         self.scanner.begin(&cmd.nonce);
         self.met(&cmd.nonce);
-        // NUL was refused at enqueue, so there is always a line.
-        let line = protocol::command_line(&std::mem::take(&mut cmd.text), &cmd.nonce).unwrap_or_default();
-        if let Some(w) = &self.writes {
-            if self.persistent {
-                let t = Typed { id: cmd.id, nonce: cmd.nonce.clone(), raw: self.raw, offset: cmd.start };
-                let _ = w.send(Write::Note(t.line()));
-            }
-            let _ = w.send(Write::Type(line.into_bytes()));
-        }
         self.phase = SessionState::Busy;
         let d = Dispatched { id: cmd.id, timeout: cmd.timeout };
         self.running = Some(cmd);
-        Some(d)
+        d
     }
 
     /// Types `bytes` after everything typed so far; false when the shell is gone.
@@ -353,7 +472,8 @@ impl State {
     /// Asks the running command `id` to stop: `Some` when the signal is to be sent now,
     /// `None` when there is no such command or the stop waits for its start.
     pub fn stop(&mut self, id: u64, how: Stop) -> Option<Stop> {
-        let c = self.running.as_mut().filter(|c| c.id == id)?;
+        let pending = self.pending.as_mut().map(|p| &mut p.0);
+        let c = self.running.as_mut().or(pending).filter(|c| c.id == id)?;
         c.interrupted = true;
         c.nudged_at = Some(Instant::now());
         if c.started {
@@ -383,6 +503,12 @@ impl State {
     /// earlier process typed start where its log says.
     pub fn absorb(&mut self, mut chunk: &[u8]) -> Actions {
         let mut acts = Actions::default();
+        if self.pending.is_some() {
+            let room = HELD_MAX.saturating_sub(self.held.len()).min(chunk.len());
+            self.held.extend_from_slice(&chunk[..room]);
+            self.held_lost += (chunk.len() - room) as u64;
+            return acts;
+        }
         loop {
             while let Some(t) = self.replay.front()
                 && t.raw <= self.raw
@@ -465,6 +591,11 @@ impl State {
 
     /// The shell or its connection is gone.
     pub fn ended(&mut self, reason: Option<String>) {
+        if let Some((mut cmd, _)) = self.pending.take() {
+            cmd.start = self.ring.end();
+            cmd.end = Some(self.ring.end());
+            self.remember(cmd);
+        }
         if let Some(mut cmd) = self.running.take() {
             cmd.end = Some(self.ring.end());
             self.remember(cmd);
@@ -491,12 +622,13 @@ impl State {
     /// command's start).
     fn locate(&self, offset: u64) -> (Option<&Command>, u64) {
         let at = offset.max(self.ring.start());
-        let owner = self.commands().filter(|c| c.start <= at).last();
+        // Commands in the order they were typed (an agent shell's ids need not be).
+        let owner = self.commands().enumerate().filter(|(_, c)| c.start <= at).last();
         let region_end = match owner {
-            Some(o) => self.commands().find(|c| c.id > o.id).map_or(u64::MAX, |c| c.start),
+            Some((i, _)) => self.commands().nth(i + 1).map_or(u64::MAX, |c| c.start),
             None => self.commands().next().map_or(u64::MAX, |c| c.start),
         };
-        (owner, region_end)
+        (owner.map(|(_, c)| c), region_end)
     }
 
     fn prompt(&self, owner: Option<&Command>) -> Option<&'static str> {

@@ -110,6 +110,8 @@ pub(super) async fn write_loop(shell: Arc<dyn Shell>, mut rx: mpsc::UnboundedRec
                 }
             }
             Write::Note(line) => shell.note(line).await,
+            Write::Command(payload) => shell.command(payload).await,
+            Write::Reserve(nonce) => shell.reserve(nonce).await,
             Write::Used => shell.used().await,
         }
     }
@@ -122,12 +124,18 @@ pub(super) async fn pump(s: Arc<Session>, mut output: mpsc::Receiver<Output>, gr
         let actions = match o {
             Output::Data(d) => s.lock().absorb(&d),
             Output::Noted(line) => s.lock().learn(&line),
+            Output::Acked(ack) => s.lock().acked(ack),
             Output::Gap(at) => {
                 s.lock().gap(at);
                 continue;
             }
             Output::Link(why) => {
-                s.lock().reconnecting = why;
+                let mut st = s.lock();
+                if why.is_none() {
+                    st.relinked();
+                }
+                st.reconnecting = why;
+                drop(st);
                 let _ = s.changed.send(());
                 continue;
             }

@@ -101,14 +101,20 @@ fn latest_finished(c: &mut Client, id: &str, n: u64) -> (String, serde_json::Val
     }
 }
 
-#[test]
-fn two_processes_share_sessions_command_for_command() {
+/// Two `navi mcp` processes of one user, and an agent shell the first opened.
+fn two_processes() -> (Client, Client, String) {
     let home = super::Home::new();
     let mut a = Client::start_in(&home, &[]);
     let mut b = Client::start_in(&home, &[]);
     a.handshake();
     b.handshake();
     let id = open(&mut a, "local");
+    (a, b, id)
+}
+
+#[test]
+fn two_processes_share_sessions_command_for_command() {
+    let (mut a, mut b, id) = two_processes();
     a.ok(json!({"operation": "send", "session_id": id, "command": "echo a1"}));
     assert_eq!(read_all(&mut a, &id, None).0, "a1\n");
     // B takes the session up; then A types again. B sees A's command as A does: its id,
@@ -169,6 +175,72 @@ fn two_processes_share_sessions_command_for_command() {
     assert!(in_a.ends_with("a3\nb5\na6\n") && !in_a.contains("NAVI"), "{in_a:?}");
     drop(a.finish());
     assert_eq!(tmux_sessions(&b).len(), 1, "a process that ends lets its sessions live");
+}
+
+/// The whole output `c` holds of session `id`, cut where commands change: (command id,
+/// output, exit code) in order.
+fn by_command(c: &mut Client, id: &str) -> Vec<(Option<u64>, String, Option<i64>)> {
+    let mut out: Vec<(Option<u64>, String, Option<i64>)> = Vec::new();
+    let mut at = 0;
+    loop {
+        let r = c.ok(json!({"operation": "read", "session_id": id, "offset": at}));
+        let (cmd, data, code) = (r["command_id"].as_u64(), r["data"].as_str().unwrap(), r["exit_code"].as_i64());
+        match out.last_mut() {
+            Some(last) if last.0 == cmd => {
+                last.1.push_str(data);
+                last.2 = last.2.or(code);
+            }
+            _ => out.push((cmd, data.to_string(), code)),
+        }
+        let next = r["next_cursor"].as_u64().unwrap();
+        if next == at {
+            return out;
+        }
+        at = next;
+    }
+}
+
+#[test]
+fn two_processes_sending_at_the_same_instant_never_share_an_id_or_mix_their_commands() {
+    let (mut a, mut b, id) = two_processes();
+    b.ok(json!({"operation": "read", "session_id": id}));
+    // Each round both requests are written before either answer is read: the two
+    // processes hand their commands to the host within the same instant.
+    let mut sent: Vec<(u64, String, i64)> = Vec::new();
+    for round in 0..10i64 {
+        let long = "x".repeat(3000);
+        for (c, who) in [(&mut a, "a"), (&mut b, "b")] {
+            // Longer than one typed chunk: two commands typed at once would interleave.
+            let command = format!("echo {who}{round} # {long}\n(exit {})", round + if who == "a" { 10 } else { 40 });
+            let args = json!({"operation": "send", "session_id": id, "command": command});
+            let rid = 1000 + round;
+            c.write(&json!({"jsonrpc": "2.0", "id": rid, "method": "tools/call", "params": {"name": "connect_session", "arguments": args}}).to_string());
+        }
+        for (c, who) in [(&mut a, "a"), (&mut b, "b")] {
+            let m = loop {
+                let m = c.message();
+                if m["id"] == json!(1000 + round) {
+                    break m;
+                }
+            };
+            let r = &m["result"]["structuredContent"];
+            let n = r["command_id"].as_u64().unwrap_or_else(|| panic!("no id: {m}"));
+            sent.push((n, format!("{who}{round}\n"), round + if who == "a" { 10 } else { 40 }));
+        }
+    }
+    let mut ids: Vec<u64> = sent.iter().map(|s| s.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 20, "every command its own id: {sent:?}");
+    let mut seen = Vec::new();
+    eventually("all 20 commands to finish in both processes", || {
+        seen = by_command(&mut a, &id);
+        seen.iter().filter(|s| s.2.is_some()).count() == 20 && by_command(&mut b, &id) == seen
+    });
+    for (n, out, code) in &sent {
+        let got = seen.iter().find(|s| s.0 == Some(*n)).unwrap_or_else(|| panic!("command {n} missing: {seen:?}"));
+        assert_eq!((&got.1, got.2), (out, Some(*code)), "command {n}: {seen:?}");
+    }
 }
 
 #[test]

@@ -32,11 +32,12 @@ fn invalid_bytes_never_push_the_text_past_max_bytes() {
 #[test]
 fn the_queue_holds_at_most_eight_mib_of_commands() {
     let mut st = printed(1024, b"");
-    let (_, queued, typed) = st.enqueue("sleep 1000", None).unwrap();
+    let e = st.enqueue("sleep 1000", None).unwrap();
+    let (queued, typed) = (e.queued, e.dispatched);
     assert!(!queued && typed.is_some());
     let big = "x".repeat(1 << 20);
     for _ in 0..8 {
-        assert!(st.enqueue(&big, None).unwrap().1);
+        assert!(st.enqueue(&big, None).unwrap().queued);
     }
     let e = st.enqueue(&big, None).unwrap_err().to_string();
     assert!(e.starts_with("queue full"), "{e}");
@@ -68,21 +69,33 @@ fn a_default_read_after_output_overflowed_the_ring_says_truncated() {
     assert!(!st.read(None, 1024).unwrap().truncated);
 }
 
-/// A live agent shell: what it typed (its command log) and the raw output it read.
+/// A live agent shell: its host's folder (the command log, what the host's own logic
+/// noted), the raw output it read, and what the host typed.
 struct Live {
     st: State,
-    notes: Vec<String>,
+    host: std::sync::Arc<tempfile::TempDir>,
     raw: Vec<u8>,
     writes: mpsc::UnboundedReceiver<Write>,
+    typed: Vec<Vec<u8>>,
 }
 
 impl Live {
     fn new(ready: &str) -> Live {
+        Live::on(ready, std::sync::Arc::new(tempfile::tempdir().unwrap()))
+    }
+
+    /// Another process using the same host folder.
+    fn on(ready: &str, host: std::sync::Arc<tempfile::TempDir>) -> Live {
         let mut st = State::new(1 << 16, None, ready);
         st.persistent = true;
         let (tx, writes) = mpsc::unbounded_channel();
         st.attach(tx);
-        Live { st, notes: Vec::new(), raw: Vec::new(), writes }
+        Live { st, host, raw: Vec::new(), writes, typed: Vec::new() }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(self.host.path().join("cmds")).unwrap_or_default();
+        text.lines().map(String::from).collect()
     }
 
     fn feed(&mut self, bytes: &[u8]) {
@@ -94,12 +107,30 @@ impl Live {
         self.drain();
     }
 
+    /// Hands what the process wrote to the host, and the host's answers back.
     fn drain(&mut self) {
+        let dir = self.host.path().to_path_buf();
         while let Ok(w) = self.writes.try_recv() {
-            if let Write::Note(line) = w {
-                self.notes.push(line);
+            match w {
+                Write::Note(line) => super::super::host::note(&dir, line.as_bytes()).unwrap(),
+                Write::Command(frame) => {
+                    let ack = super::super::host::enter(&dir, &frame, |b| self.typed.push(b.to_vec())).unwrap();
+                    self.st.acked(ack);
+                }
+                Write::Reserve(nonce) => {
+                    let ack = super::super::host::reserve(&dir, nonce.as_bytes()).unwrap();
+                    self.st.acked(ack);
+                }
+                _ => {}
             }
         }
+    }
+
+    /// The stream the shell prints for the command typed last: junk echo, `out`, the exit
+    /// `code`, then `idle` (a background job) before the next command.
+    fn output_of(&self, out: &str, code: i32, idle: &str) -> String {
+        let nonce = self.st.running.as_ref().unwrap().nonce.clone();
+        format!("echoed junk\x1eNAVI{nonce}:S\x1e{out}\x1eNAVI{nonce}:E:{code}\x1e{idle}")
     }
 
     /// Types a command; the shell echoes junk, prints `out`, ends with `code`, then a
@@ -107,8 +138,7 @@ impl Live {
     fn run(&mut self, out: &str, code: i32, idle: &str) {
         self.st.enqueue("cmd", None).unwrap();
         self.drain();
-        let nonce = self.st.running.as_ref().unwrap().nonce.clone();
-        let stream = format!("echoed junk\x1eNAVI{nonce}:S\x1e{out}\x1eNAVI{nonce}:E:{code}\x1e{idle}");
+        let stream = self.output_of(out, code, idle);
         self.feed(stream.as_bytes());
     }
 }
@@ -133,10 +163,11 @@ fn taking_up_an_agent_shell_from_its_log_gives_the_same_offsets_ids_and_exit_cod
     live.run("three\n", 7, "late\n");
     let offsets: Vec<u64> = (0..=live.st.ring.end()).collect();
     let want = reads(&live.st, &offsets);
-    assert_eq!(live.notes.first().map(String::as_str), Some("R bash"));
+    let notes = live.notes();
+    assert_eq!(notes.first().map(String::as_str), Some("R bash"));
 
     // Everything still on the host: read again from the start.
-    let header = super::super::host::Header { cmds: live.notes.clone(), ..Default::default() };
+    let header = super::super::host::Header { cmds: notes.clone(), ..Default::default() };
     let plan = super::super::persist::plan(&header);
     let mut again = State::resume(1 << 16, None, &ready, plan, Duration::ZERO);
     for chunk in live.raw.chunks(5) {
@@ -147,7 +178,7 @@ fn taking_up_an_agent_shell_from_its_log_gives_the_same_offsets_ids_and_exit_cod
 
     // Only the last two commands' output left on the host: those read the same.
     let second: super::super::persist::Typed = {
-        let l = &live.notes[2];
+        let l = &notes[2];
         let w: Vec<&str> = l.split(' ').collect();
         super::super::persist::Typed {
             id: 2,
@@ -156,7 +187,7 @@ fn taking_up_an_agent_shell_from_its_log_gives_the_same_offsets_ids_and_exit_cod
             offset: w[4].parse().unwrap(),
         }
     };
-    let header = super::super::host::Header { cmds: live.notes.clone(), kept: second.raw, ..Default::default() };
+    let header = super::super::host::Header { cmds: notes.clone(), kept: second.raw, ..Default::default() };
     let plan = super::super::persist::plan(&header);
     let mut later = State::resume(1 << 16, None, &ready, plan, Duration::ZERO);
     later.absorb(&live.raw[second.raw as usize..]);
@@ -173,4 +204,64 @@ fn output_lost_in_a_flood_still_counts_and_reads_as_truncated() {
     st.absorb(b"after");
     let r = st.read(Some(0), 64).unwrap();
     assert_eq!((r.data.as_str(), r.offset, r.truncated), ("after", 5006, true));
+}
+
+#[test]
+fn two_processes_sending_at_the_same_instant_get_distinct_ids_and_read_the_same() {
+    let ready = protocol::nonce();
+    let boot = format!("motd\x1eNAVI{ready}:R:bash\x1e");
+    let mut a = Live::new(&ready);
+    let mut b = Live::on(&ready, a.host.clone());
+    a.feed(boot.as_bytes());
+    b.feed(boot.as_bytes());
+    // Both send before either heard of the other's command: both hand it to the host at
+    // the same output position.
+    let sent_a = a.st.enqueue("echo a", None).unwrap();
+    let sent_b = b.st.enqueue("echo b", None).unwrap();
+    assert_eq!((sent_a.id, sent_b.id), (0, 0), "ids come from the host");
+    a.drain();
+    b.drain();
+    let (id_a, id_b) = (a.st.id_of(&sent_a.nonce).unwrap(), b.st.id_of(&sent_b.nonce).unwrap());
+    assert_eq!((id_a, id_b), ((1, false), (2, true)), "a typed with id 1; b waits with id 2");
+    assert_eq!(a.typed.len() + b.typed.len(), 1, "only one command typed");
+    assert_eq!(b.st.queue.len(), 1);
+
+    // a's command runs; b follows it from the note the host refused it with.
+    let out_a = a.output_of("from a\n", 0, "");
+    a.feed(out_a.as_bytes());
+    b.feed(out_a.as_bytes());
+    assert_eq!(b.typed.len(), 1, "b typed its command once a's ended");
+    let note_b = a.notes().into_iter().rfind(|l| l.starts_with("C 2 ")).expect("b's command noted");
+    a.st.learn(&note_b);
+    let out_b = b.output_of("from b\n", 4, "");
+    a.feed(out_b.as_bytes());
+    b.feed(out_b.as_bytes());
+
+    let offsets: Vec<u64> = (0..=a.st.ring.end()).collect();
+    assert_eq!(reads(&a.st, &offsets), reads(&b.st, &offsets));
+    let ends: Vec<_> = reads(&a.st, &[0, a.st.ring.end() - 1]).into_iter().map(|r| (r.0, r.1, r.2)).collect();
+    assert_eq!(ends, vec![("from a\n".to_string(), Some(1), Some(0)), ("\n".to_string(), Some(2), Some(4))]);
+    let typed: Vec<String> = a.typed.iter().chain(&b.typed).map(|t| String::from_utf8_lossy(t).into_owned()).collect();
+    assert!(typed[0].contains("echo a") && typed[1].contains("echo b"), "{typed:?}");
+}
+
+#[test]
+fn a_command_queued_in_a_process_has_its_id_at_once_and_keeps_it() {
+    let ready = protocol::nonce();
+    let mut a = Live::new(&ready);
+    a.feed(format!("\x1eNAVI{ready}:R:bash\x1e").as_bytes());
+    let first = a.st.enqueue("sleep 1", None).unwrap();
+    let second = a.st.enqueue("echo two", None).unwrap();
+    a.drain();
+    assert_eq!(a.st.id_of(&first.nonce), Some((1, false)));
+    assert_eq!(a.st.id_of(&second.nonce), Some((2, true)), "reserved while queued");
+    let out = a.output_of("", 0, "");
+    a.feed(out.as_bytes());
+    assert_eq!(a.st.id_of(&second.nonce), Some((2, false)), "typed under the id it was given");
+    assert!(a.notes().iter().any(|l| l.starts_with("C 2 ")), "{:?}", a.notes());
+    // The host answers a command sent again (a lost link) without typing it twice.
+    let frame = a.typed.len();
+    let again = format!("C 0 {} 1 1\necho two\n", second.nonce);
+    let ack = super::super::host::enter(a.host.path(), again.as_bytes(), |_| panic!("typed twice")).unwrap();
+    assert_eq!((ack.id, ack.typed, a.typed.len()), (2, true, frame));
 }
