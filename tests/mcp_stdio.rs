@@ -194,11 +194,16 @@ impl Home {
 
 impl Drop for Home {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", "navi-agents", "kill-server"])
-            .env("TMUX_TMPDIR", self.0.path())
-            .env_remove("TMUX")
-            .output();
+        let agents = |args: &[&str]| {
+            Command::new("tmux")
+                .args(["-L", "navi-agents"])
+                .args(args)
+                .env("TMUX_TMPDIR", self.0.path())
+                .env_remove("TMUX")
+                .output()
+                .expect("running tmux")
+        };
+        common::tmux::end_servers(&[&agents]);
     }
 }
 

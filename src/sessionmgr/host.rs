@@ -370,15 +370,30 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
     });
     let mut segs = Segments::open(dir, seg)?;
     let mut shown = super::view::PaneView::default();
+    let mut budget = super::view::Budget::new(std::time::Instant::now());
     let mut buf = vec![0u8; 64 * 1024];
     loop {
+        // Output skipped in a flood: its last lines go to the pane once it is quiet.
+        if budget.owed() {
+            let mut fds = [rustix::event::PollFd::new(&*pty, rustix::event::PollFlags::IN)];
+            let wait = rustix::event::Timespec { tv_sec: 0, tv_nsec: super::view::WINDOW.as_nanos() as _ };
+            if let Ok(0) = rustix::event::poll(&mut fds, Some(&wait)) {
+                if let Some(v) = view.as_mut() {
+                    let _ = v.write(&budget.quiet());
+                }
+                continue;
+            }
+        }
         match (&*pty).read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
                 segs.write(&buf[..n])?;
                 if let Some(v) = view.as_mut() {
                     // What tmux cannot take now is not shown (it is kept).
-                    let _ = v.write(&shown.filter(&buf[..n]));
+                    let out = budget.pass(&shown.filter(&buf[..n]), std::time::Instant::now());
+                    if !out.is_empty() {
+                        let _ = v.write(&out);
+                    }
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

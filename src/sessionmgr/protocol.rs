@@ -248,7 +248,7 @@ fn head(nonce: &str) -> Vec<u8> {
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let mut from = 0;
-    while let Some(p) = hay[from..].iter().position(|&b| b == needle[0]) {
+    while let Some(p) = memchr::memchr(needle[0], &hay[from..]) {
         let at = from + p;
         if hay[at..].starts_with(needle) {
             return Some(at);

@@ -618,17 +618,25 @@ impl State {
         self.done.iter().chain(self.running.iter())
     }
 
-    /// The command whose output holds `offset`, and where that output ends (the next
-    /// command's start).
+    /// The command whose output holds `offset`, and where that output ends (its end, or
+    /// the next command's start). Output printed while no command ran (a background job,
+    /// a line a person typed) belongs to none: `None`, up to the next command's start.
     fn locate(&self, offset: u64) -> (Option<&Command>, u64) {
         let at = offset.max(self.ring.start());
         // Commands in the order they were typed (an agent shell's ids need not be).
         let owner = self.commands().enumerate().filter(|(_, c)| c.start <= at).last();
-        let region_end = match owner {
-            Some((i, _)) => self.commands().nth(i + 1).map_or(u64::MAX, |c| c.start),
-            None => self.commands().next().map_or(u64::MAX, |c| c.start),
-        };
-        (owner.map(|(_, c)| c), region_end)
+        match owner {
+            Some((i, c)) => {
+                let next = self.commands().nth(i + 1).map_or(u64::MAX, |n| n.start);
+                match c.end.filter(|e| *e < next) {
+                    // Past its end (a read from its start still gets it, output or not).
+                    Some(end) if at >= end && at > c.start => (None, next),
+                    Some(end) => (Some(c), end),
+                    None => (Some(c), next),
+                }
+            }
+            None => (None, self.commands().next().map_or(u64::MAX, |c| c.start)),
+        }
     }
 
     fn prompt(&self, owner: Option<&Command>) -> Option<&'static str> {

@@ -3,6 +3,20 @@
 //! line's echo, a first prompt), no markers (`\x1eNAVI…\x1e`, with their nonces), and each
 //! bare newline as CR LF (the shell's terminal has `-onlcr`, for exact offsets, and the
 //! pane is raw), so lines start at the left edge instead of stepping down the screen.
+//!
+//! And in a flood, not all of it: tmux parses every byte it is given (keeping a screen costs
+//! it more than the shell took to print them), so the pane gets at most [`BUDGET`] bytes per
+//! [`WINDOW`], far more than anyone reads, then a note of what it skipped and the flood's
+//! last lines once the pane may take more or the output went quiet. The agent reads every
+//! byte: the segments on disk have them all.
+
+use std::time::{Duration, Instant};
+
+/// What the pane is given per [`WINDOW`], at most.
+pub const BUDGET: usize = 256 << 10;
+pub const WINDOW: Duration = Duration::from_millis(100);
+/// The end of the skipped output that is shown after the note.
+const TAIL: usize = 8 << 10;
 
 /// A marker's text is far shorter: past this, a record separator was only output.
 const MARKER_MAX: usize = 96;
@@ -19,9 +33,21 @@ pub struct PaneView {
 
 impl PaneView {
     /// The bytes to show for `chunk` of the shell's output.
-    pub fn filter(&mut self, chunk: &[u8]) -> Vec<u8> {
+    pub fn filter(&mut self, mut chunk: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(chunk.len() + chunk.len() / 16);
-        for &b in chunk {
+        while !chunk.is_empty() {
+            // Plain output up to the next separator or newline goes as it is, in one copy.
+            if self.ready && self.marker.is_none() {
+                let run = memchr::memchr2(RS, b'\n', chunk).unwrap_or(chunk.len());
+                if run > 0 {
+                    out.extend_from_slice(&chunk[..run]);
+                    self.last = chunk[run - 1];
+                    chunk = &chunk[run..];
+                    continue;
+                }
+            }
+            let b = chunk[0];
+            chunk = &chunk[1..];
             if let Some(m) = self.marker.as_mut() {
                 if b == RS {
                     let m = self.marker.take().unwrap_or_default();
@@ -68,9 +94,96 @@ impl PaneView {
     }
 }
 
+/// How much of the shown output goes to the pane now (see the module's text).
+pub struct Budget {
+    start: Instant,
+    left: usize,
+    skipped: u64,
+    tail: Vec<u8>,
+}
+
+impl Budget {
+    pub fn new(now: Instant) -> Budget {
+        Budget { start: now, left: BUDGET, skipped: 0, tail: Vec::new() }
+    }
+
+    /// Output skipped and not yet told of: the pane wants a [`Budget::quiet`] call when the
+    /// output stops.
+    pub fn owed(&self) -> bool {
+        self.skipped > 0
+    }
+
+    /// What to write to the pane for `shown` at `now`.
+    pub fn pass(&mut self, shown: &[u8], now: Instant) -> Vec<u8> {
+        if now.duration_since(self.start) >= WINDOW {
+            self.start = now;
+            self.left = BUDGET;
+        }
+        if shown.len() <= self.left {
+            self.left -= shown.len();
+            let mut out = self.note(0);
+            self.tail.clear();
+            out.extend_from_slice(shown);
+            return out;
+        }
+        self.left = 0;
+        self.skipped += shown.len() as u64;
+        self.tail.extend_from_slice(shown);
+        if self.tail.len() > TAIL {
+            self.tail.drain(..self.tail.len() - TAIL);
+        }
+        Vec::new()
+    }
+
+    /// The output went quiet: the note of what was skipped, then its last lines.
+    pub fn quiet(&mut self) -> Vec<u8> {
+        let tail = std::mem::take(&mut self.tail);
+        // From the tail's first whole line.
+        let from = memchr::memchr(b'\n', &tail).map_or(0, |i| i + 1);
+        let mut out = self.note((tail.len() - from) as u64);
+        out.extend_from_slice(&tail[from..]);
+        out
+    }
+
+    /// The note of the output skipped (less `shown_after` bytes of it shown after it).
+    fn note(&mut self, shown_after: u64) -> Vec<u8> {
+        let skipped = std::mem::take(&mut self.skipped);
+        if skipped == 0 {
+            return Vec::new();
+        }
+        let n = skipped.saturating_sub(shown_after);
+        format!("\r\n\x1b[0m[navi: {n} bytes of output not shown here; the agent reads all of it]\r\n").into_bytes()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flood_is_cut_to_the_budget_with_a_note_and_its_last_lines() {
+        let t0 = Instant::now();
+        let mut b = Budget::new(t0);
+        let line = [&[b'x'; 99][..], b"\n"].concat();
+        let mut shown = 0;
+        // 10 MB within one window: the budget's worth is shown, the rest skipped.
+        for _ in 0..100_000 {
+            shown += b.pass(&line, t0).len();
+        }
+        assert!(shown <= BUDGET && shown > BUDGET - 100, "{shown}");
+        assert!(b.owed());
+        let end = b.quiet();
+        let text = String::from_utf8_lossy(&end);
+        assert!(text.contains("bytes of output not shown here"), "{text}");
+        assert!(text.ends_with(&"x".repeat(99)[..]) || text.ends_with("x\n"), "{text}");
+        assert!(end.len() < TAIL + 200);
+        assert!(!b.owed() && b.quiet().is_empty());
+        // A later window shows again, the note first.
+        b.pass(&[b'y'; BUDGET], t0);
+        assert!(b.pass(b"z", t0).is_empty());
+        let again = b.pass(b"next\n", t0 + WINDOW);
+        assert!(String::from_utf8_lossy(&again).ends_with("shown here; the agent reads all of it]\r\nnext\n"));
+    }
 
     fn show(chunks: &[&[u8]]) -> Vec<u8> {
         let mut v = PaneView::default();

@@ -453,8 +453,7 @@ pub fn children_of(pid: u32) -> Vec<u32> {
 
 impl Drop for Sshd {
     fn drop(&mut self) {
-        let _ = self.agents(&["kill-server"]);
-        let _ = self.tmux(&["kill-server"]);
+        super::tmux::end_servers(&[&|a| self.agents(a), &|a| self.tmux(a)]);
         self.kill();
     }
 }

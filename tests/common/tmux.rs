@@ -272,9 +272,44 @@ impl TmuxServer {
 
 impl Drop for TmuxServer {
     fn drop(&mut self) {
-        let _ = self.agents(&["kill-server"]);
-        let _ = self.tmux(&["kill-server"]);
+        end_servers(&[&|a| self.agents(a), &|a| self.tmux(a)]);
     }
+}
+
+/// Runs tmux with these arguments against one server.
+pub type RunTmux<'a> = dyn Fn(&[&str]) -> Output + 'a;
+
+/// Ends tmux servers (each given as a way to run tmux against it) and waits, up to 10 s,
+/// for every process they ran to end, so that none writes into a test's temp dir after it
+/// is removed (a shell's history, Claude Code's project files, an agent shell's output).
+pub fn end_servers(servers: &[&RunTmux<'_>]) {
+    let mut pids = Vec::new();
+    for tmux in servers {
+        let out = tmux(&["display-message", "-p", "#{pid}"]);
+        if let Ok(pid) = String::from_utf8_lossy(&out.stdout).trim().parse::<u32>() {
+            let mut i = pids.len();
+            pids.push(pid);
+            while i < pids.len() {
+                pids.extend(super::sshd::children_of(pids[i]));
+                i += 1;
+            }
+        }
+    }
+    for tmux in servers {
+        let _ = tmux(&["kill-server"]);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while pids.iter().any(|p| running(*p)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The process still runs (not gone, not a zombie).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next().map(|st| st != "Z")))
+        .unwrap_or(false)
 }
 
 /// The selection marker's screen line (its index) and that line; none and "" when no row

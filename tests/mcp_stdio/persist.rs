@@ -4,6 +4,7 @@
 
 use super::{Client, read_all};
 use serde_json::json;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn eventually(what: &str, mut f: impl FnMut() -> bool) {
@@ -269,8 +270,15 @@ fn a_person_attached_sees_the_output_without_navis_plumbing() {
     let name = id.strip_prefix("local/").unwrap().to_string();
     a.ok(json!({"operation": "send", "session_id": id, "command": "printf 'first\\nsecond\\n'"}));
     assert_eq!(read_all(&mut a, &id, None).0, "first\nsecond\n");
+    let tmux = a.agents_tmux();
     let pane = || {
-        let out = a.agents_tmux().args(["capture-pane", "-p", "-t", &name]).output().unwrap();
+        let out = Command::new("tmux")
+            .args(tmux.get_args())
+            .envs(tmux.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .env_remove("TMUX")
+            .args(["capture-pane", "-p", "-S", "-", "-t", &name])
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let mut screen = pane();
@@ -281,6 +289,16 @@ fn a_person_attached_sees_the_output_without_navis_plumbing() {
     let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
     // Each line at the left edge (no staircase), and no start-up line, prompt or marker.
     assert_eq!(lines, ["first", "second"], "{screen:?}");
+    // A flood (22 MB): the pane shows part, says what it skipped, and ends with the
+    // flood's last lines.
+    a.ok(json!({"operation": "send", "session_id": id, "command": "seq 1 3000000; echo done"}));
+    let (out, r) = read_all(&mut a, &id, None);
+    assert!(out.ends_with("2999999\n3000000\ndone\n") && r["exit_code"] == json!(0), "{r}");
+    eventually("the pane to show the flood's end", || {
+        screen = pane();
+        screen.trim_end().ends_with("2999999\n3000000\ndone")
+    });
+    assert!(screen.contains("bytes of output not shown here; the agent reads all of it"), "{screen}");
 }
 
 #[test]

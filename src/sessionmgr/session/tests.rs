@@ -265,3 +265,19 @@ fn a_command_queued_in_a_process_has_its_id_at_once_and_keeps_it() {
     let ack = super::super::host::enter(a.host.path(), again.as_bytes(), |_| panic!("typed twice")).unwrap();
     assert_eq!((ack.id, ack.typed, a.typed.len()), (2, true, frame));
 }
+
+#[test]
+fn output_while_no_command_runs_belongs_to_none() {
+    let mut st = printed(1 << 16, b"");
+    ran(&mut st, b"one\n", 3);
+    st.absorb(b"from a background job\n");
+    ran(&mut st, b"", 0);
+    let first = st.read(Some(0), 1024).unwrap();
+    assert_eq!((first.data.as_str(), first.command_id, first.exit_code), ("one\n", Some(1), Some(3)));
+    let idle = st.read(Some(first.next_cursor), 1024).unwrap();
+    assert_eq!((idle.data.as_str(), idle.command_id, idle.finished), ("from a background job\n", None, false));
+    // A command that printed nothing still reads from its start, with its exit code.
+    let second = st.read(Some(idle.next_cursor), 1024).unwrap();
+    assert_eq!((second.data.as_str(), second.command_id, second.exit_code), ("", Some(2), Some(0)));
+    assert!(second.finished);
+}
