@@ -10,8 +10,8 @@
 //! (the shell's raw output, cut into segments of `seg` bytes so raw offset `o` is in
 //! `seg.<o / seg>`; the last [`KEEP_SEGMENTS`] are kept), `cmds` (the notes `navi mcp`
 //! leaves: where each command was typed, see `sessionmgr::persist`, and the ids handed out
-//! to commands still queued in a process), `used` (its mtime is the idle clock) and `end` (written when the
-//! output ended).
+//! to commands still queued in a process), `used` (its mtime is the idle clock) and `end`
+//! (written when the output ended).
 //!
 //! `attach` is the bridge a `navi mcp` talks to (see [`super::frames`]): it follows the
 //! segments with inotify and types through a tmux control-mode client, so typing costs no
@@ -482,12 +482,13 @@ pub(super) fn enter(dir: &Path, payload: &[u8], type_in: impl FnOnce(&[u8])) -> 
     if let Some(was) = log.typed.iter().find(|p| p.nonce == t.nonce) {
         return Ok(Ack { nonce: t.nonce, id: was.id, typed: true, last: None });
     }
+    let reserved = log.reserved.iter().find(|r| r.1 == t.nonce).map(|r| r.0);
     let fresh = t.id == 0;
     if fresh {
-        t.id = log.reserved.iter().find(|r| r.1 == t.nonce).map_or(log.next, |r| r.0);
+        t.id = reserved.unwrap_or(log.next);
     }
     if let Some(last) = log.typed.last().filter(|l| l.raw >= t.raw) {
-        if fresh && log.reserved.iter().all(|r| r.1 != t.nonce) {
+        if fresh && reserved.is_none() {
             note(dir, format!("I {} {}", t.id, t.nonce).as_bytes())?;
         }
         return Ok(Ack { nonce: t.nonce, id: t.id, typed: false, last: Some(last.line()) });
