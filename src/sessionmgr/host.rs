@@ -372,15 +372,29 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
     let mut shown = super::view::PaneView::default();
     let mut budget = super::view::Budget::new(std::time::Instant::now());
     let mut buf = vec![0u8; 64 * 1024];
+    // What the pane was given and has not taken yet: it never blocks the shell's output.
+    let mut backlog = std::collections::VecDeque::new();
+    let mut last_read = std::time::Instant::now();
     loop {
-        // Output skipped in a flood: its last lines go to the pane once it is quiet.
-        if budget.owed() {
-            let mut fds = [rustix::event::PollFd::new(&*pty, rustix::event::PollFlags::IN)];
-            let wait = rustix::event::Timespec { tv_sec: 0, tv_nsec: super::view::WINDOW.as_nanos() as _ };
-            if let Ok(0) = rustix::event::poll(&mut fds, Some(&wait)) {
-                if let Some(v) = view.as_mut() {
-                    let _ = v.write(&budget.quiet());
-                }
+        // Wait for output, or for the pane to take what it has not yet, or, when a flood's
+        // last lines are owed, for the output to go quiet (then they go to the pane).
+        let owed = budget.owed();
+        if owed || (!backlog.is_empty() && view.is_some()) {
+            let pty_in = rustix::event::PollFd::new(&*pty, rustix::event::PollFlags::IN);
+            let mut fds = vec![pty_in];
+            if let Some(v) = view.as_ref().filter(|_| !backlog.is_empty()) {
+                fds.push(rustix::event::PollFd::new(v, rustix::event::PollFlags::OUT));
+            }
+            let left = super::view::WINDOW.saturating_sub(last_read.elapsed());
+            let wait = rustix::event::Timespec { tv_sec: 0, tv_nsec: left.as_nanos() as _ };
+            let polled = rustix::event::poll(&mut fds, owed.then_some(&wait));
+            let readable = polled.is_ok_and(|_| !fds[0].revents().is_empty());
+            drop(fds);
+            if owed && last_read.elapsed() >= super::view::WINDOW {
+                backlog.extend(budget.quiet());
+            }
+            to_pane(&mut view, &mut backlog);
+            if !readable {
                 continue;
             }
         }
@@ -388,12 +402,11 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
             Ok(0) => break,
             Ok(n) => {
                 segs.write(&buf[..n])?;
-                if let Some(v) = view.as_mut() {
-                    // What tmux cannot take now is not shown (it is kept).
-                    let out = budget.pass(&shown.filter(&buf[..n]), std::time::Instant::now());
-                    if !out.is_empty() {
-                        let _ = v.write(&out);
-                    }
+                last_read = std::time::Instant::now();
+                if view.is_some() {
+                    let room = super::view::BUDGET.saturating_sub(backlog.len());
+                    backlog.extend(budget.pass(&shown.filter(&buf[..n]), last_read, room));
+                    to_pane(&mut view, &mut backlog);
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -404,6 +417,23 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
     let status = child.wait().ok().and_then(|s| s.code()).unwrap_or(0);
     mark_end(dir);
     Ok(status)
+}
+
+/// Gives the pane what it takes now of `backlog`, without waiting; a pane that is gone
+/// is given nothing more.
+fn to_pane(view: &mut Option<File>, backlog: &mut std::collections::VecDeque<u8>) {
+    while !backlog.is_empty() {
+        let Some(v) = view.as_mut() else { break };
+        match v.write(backlog.as_slices().0) {
+            Ok(n) if n > 0 => drop(backlog.drain(..n)),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            _ => *view = None,
+        }
+    }
+    if view.is_none() {
+        backlog.clear();
+    }
 }
 
 /// The segment numbers on disk, lowest and highest.

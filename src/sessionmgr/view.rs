@@ -113,16 +113,21 @@ impl Budget {
         self.skipped > 0
     }
 
-    /// What to write to the pane for `shown` at `now`.
-    pub fn pass(&mut self, shown: &[u8], now: Instant) -> Vec<u8> {
+    /// What to write to the pane for `shown` at `now`, when the pane has `room` for no
+    /// more than that (what it has not taken yet counts against it). Once the pane may
+    /// take more after a skip, the note and the skipped output's last lines come first.
+    pub fn pass(&mut self, shown: &[u8], now: Instant, room: usize) -> Vec<u8> {
+        // Nothing shown (a marker) says nothing of the flood: its tail stays owed.
+        if shown.is_empty() {
+            return Vec::new();
+        }
         if now.duration_since(self.start) >= WINDOW {
             self.start = now;
             self.left = BUDGET;
         }
-        if shown.len() <= self.left {
+        if shown.len() <= self.left.min(room) {
             self.left -= shown.len();
-            let mut out = self.note(0);
-            self.tail.clear();
+            let mut out = if self.owed() { self.quiet() } else { Vec::new() };
             out.extend_from_slice(shown);
             return out;
         }
@@ -135,24 +140,22 @@ impl Budget {
         Vec::new()
     }
 
-    /// The output went quiet: the note of what was skipped, then its last lines.
+    /// The output went quiet: the note of what was skipped, then its last lines (all of
+    /// it, without a note, when it was short).
     pub fn quiet(&mut self) -> Vec<u8> {
         let tail = std::mem::take(&mut self.tail);
+        let skipped = std::mem::take(&mut self.skipped);
+        // All of it kept: shown as it is, no note.
+        if skipped == tail.len() as u64 {
+            return tail;
+        }
         // From the tail's first whole line.
         let from = memchr::memchr(b'\n', &tail).map_or(0, |i| i + 1);
-        let mut out = self.note((tail.len() - from) as u64);
+        let n = skipped.saturating_sub((tail.len() - from) as u64);
+        let mut out = format!("\r\n\x1b[0m[navi: {n} bytes of output not shown here; the agent reads all of it]\r\n")
+            .into_bytes();
         out.extend_from_slice(&tail[from..]);
         out
-    }
-
-    /// The note of the output skipped (less `shown_after` bytes of it shown after it).
-    fn note(&mut self, shown_after: u64) -> Vec<u8> {
-        let skipped = std::mem::take(&mut self.skipped);
-        if skipped == 0 {
-            return Vec::new();
-        }
-        let n = skipped.saturating_sub(shown_after);
-        format!("\r\n\x1b[0m[navi: {n} bytes of output not shown here; the agent reads all of it]\r\n").into_bytes()
     }
 }
 
@@ -168,21 +171,28 @@ mod tests {
         let mut shown = 0;
         // 10 MB within one window: the budget's worth is shown, the rest skipped.
         for _ in 0..100_000 {
-            shown += b.pass(&line, t0).len();
+            shown += b.pass(&line, t0, usize::MAX).len();
         }
         assert!(shown <= BUDGET && shown > BUDGET - 100, "{shown}");
         assert!(b.owed());
+        // A marker between the flood and the quiet (nothing shown) keeps the tail owed.
+        assert!(b.pass(b"", t0 + WINDOW, usize::MAX).is_empty() && b.owed());
         let end = b.quiet();
         let text = String::from_utf8_lossy(&end);
         assert!(text.contains("bytes of output not shown here"), "{text}");
-        assert!(text.ends_with(&"x".repeat(99)[..]) || text.ends_with("x\n"), "{text}");
+        assert!(text.ends_with(&format!("\n{}\n", "x".repeat(99))), "{text}");
         assert!(end.len() < TAIL + 200);
         assert!(!b.owed() && b.quiet().is_empty());
-        // A later window shows again, the note first.
-        b.pass(&[b'y'; BUDGET], t0);
-        assert!(b.pass(b"z", t0).is_empty());
-        let again = b.pass(b"next\n", t0 + WINDOW);
-        assert!(String::from_utf8_lossy(&again).ends_with("shown here; the agent reads all of it]\r\nnext\n"));
+        // A later window shows again: first the note and what the skip ended with.
+        b.pass(&[b'y'; BUDGET], t0, usize::MAX);
+        assert!(b.pass(b"\nlast\n", t0, usize::MAX).is_empty());
+        let again = b.pass(b"next\n", t0 + WINDOW, usize::MAX);
+        assert!(String::from_utf8_lossy(&again).ends_with("shown here; the agent reads all of it]\r\nlast\nnext\n"));
+        // A pane that has not taken what it was given gets no more: that is skipped too.
+        let t1 = t0 + 3 * WINDOW;
+        assert!(b.pass(b"slow\n", t1, 4).is_empty() && b.owed());
+        // All of it kept: it goes as it is, without a note.
+        assert_eq!(b.pass(b"fast\n", t1 + WINDOW, 64), b"slow\nfast\n");
     }
 
     fn show(chunks: &[&[u8]]) -> Vec<u8> {
