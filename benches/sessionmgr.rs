@@ -3,7 +3,8 @@
 //! and over a loopback sshd), beside a bare pty reading the same file, and for plain shells
 //! (a pty of this process, a channel of the pool); memory with 64 sessions open, and 64
 //! remote sessions: how long each open takes and how many connections they use.
-//! Run: `cargo bench --bench sessionmgr` (as root: the sshd part starts a real sshd).
+//! Run: `cargo bench --bench sessionmgr` (as root: the sshd part starts a real sshd);
+//! `cargo bench --bench sessionmgr -- cat` runs only the rows whose label has `cat`.
 
 #[path = "support/stats.rs"]
 mod stats;
@@ -18,6 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 300;
+
+/// Whether the row `label` is to run (every row without a word on the command line).
+fn wanted(label: &str) -> bool {
+    std::env::args().skip(1).filter(|a| !a.starts_with('-')).all(|w| label.contains(&w))
+}
 
 /// Sends `cmd` and follows its output, as an agent would, until its exit code; returns the
 /// elapsed time.
@@ -36,6 +42,9 @@ async fn round_trip(m: &Manager, id: &str, cmd: &str) -> Duration {
 }
 
 async fn latency(m: &Manager, host: &str, label: &str) {
+    if !wanted(label) {
+        return;
+    }
     let id = m.open(host, None).await.expect("open").session_id;
     for _ in 0..20 {
         round_trip(m, &id, "true").await;
@@ -49,6 +58,9 @@ async fn latency(m: &Manager, host: &str, label: &str) {
 }
 
 async fn throughput(m: &Manager, host: &str, label: &str, file: &std::path::Path) {
+    if !wanted(label) {
+        return;
+    }
     let id = m.open(host, None).await.expect("open").session_id;
     let bytes = std::fs::metadata(file).expect("file").len();
     let d = round_trip(m, &id, &format!("cat {}", file.display())).await;
@@ -68,6 +80,9 @@ async fn throughput(m: &Manager, host: &str, label: &str, file: &std::path::Path
 /// agent shells' throughput is measured against).
 async fn raw_pty(file: &std::path::Path) {
     use tokio::io::AsyncReadExt;
+    if !wanted("cat 100 MB on a bare pty") {
+        return;
+    }
     let bytes = std::fs::metadata(file).expect("file").len();
     let (mut pty, pts) = pty_process::open().expect("pty");
     let t = Instant::now();
@@ -101,6 +116,9 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 async fn memory(m: &Manager) {
+    if !wanted("64 sessions") {
+        return;
+    }
     let me = std::process::id();
     let before = rss_kib(me);
     let mut ids = Vec::new();
@@ -125,6 +143,9 @@ async fn memory(m: &Manager) {
 /// Opens 64 sessions on one remote (the first ones ride on the pool's connection, the rest
 /// on extra connections of 8 shells each), timing each open until its shell is ready.
 async fn remote_opens(m: &Manager, pool: &Pool, port: u16, what: &str) {
+    if !wanted(&format!("open → ready, {what}")) {
+        return;
+    }
     let mut ids = Vec::new();
     let (mut shared, mut fresh) = (Vec::new(), Vec::new());
     for _ in 0..64 {

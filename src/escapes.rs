@@ -90,7 +90,7 @@ pub fn strip_escapes(input: &[u8], keep: &[u8]) -> String {
     let mut out = String::with_capacity(input.len());
     let mut at = 0;
     while at < input.len() {
-        let esc = input[at..].iter().position(|&b| b == ESC).map_or(input.len(), |p| at + p);
+        let esc = memchr::memchr(ESC, &input[at..]).map_or(input.len(), |p| at + p);
         // ESC never occurs inside a UTF-8 character, so a split here splits none.
         push_text(&mut out, &input[at..esc], keep);
         if esc == input.len() {
@@ -111,7 +111,7 @@ pub fn keep_colours(input: &[u8]) -> String {
     let mut out = String::with_capacity(input.len());
     let mut at = 0;
     while at < input.len() {
-        let esc = input[at..].iter().position(|&b| b == ESC).map_or(input.len(), |p| at + p);
+        let esc = memchr::memchr(ESC, &input[at..]).map_or(input.len(), |p| at + p);
         push_text(&mut out, &input[at..esc], b"\n");
         if esc == input.len() {
             break;
@@ -137,12 +137,37 @@ pub fn keep_colours(input: &[u8]) -> String {
 }
 
 fn push_text(out: &mut String, bytes: &[u8], keep: &[u8]) {
-    for c in String::from_utf8_lossy(bytes).chars() {
-        let kept = if c.is_control() { c.is_ascii() && keep.contains(&(c as u8)) } else { !is_format(c) };
+    // Valid UTF-8 (nearly all output) is checked at the standard library's ASCII speed.
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return push_valid(out, text, keep);
+    }
+    for chunk in bytes.utf8_chunks() {
+        push_valid(out, chunk.valid(), keep);
+        if !chunk.invalid().is_empty() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+}
+
+fn push_valid(out: &mut String, text: &str, keep: &[u8]) {
+    let b = text.as_bytes();
+    // Printable ASCII goes in runs; only controls and non-ASCII are looked at one by one.
+    let (mut run, mut i) = (0, 0);
+    while i < b.len() {
+        if (0x20..0x7f).contains(&b[i]) {
+            i += 1;
+            continue;
+        }
+        out.push_str(&text[run..i]);
+        let Some(c) = text[i..].chars().next() else { break };
+        let kept = if c.is_control() { c.is_ascii() && keep.contains(&b[i]) } else { !is_format(c) };
         if kept {
             out.push(c);
         }
+        i += c.len_utf8();
+        run = i;
     }
+    out.push_str(&text[run..]);
 }
 
 /// Invisible characters that change how text reads: bidi marks, embeddings, overrides and

@@ -87,6 +87,20 @@ proptest! {
         prop_assert_eq!(out.matches('\n').count(), input.iter().filter(|&&b| b == b'\n').count());
         prop_assert!(!out.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
     }
+
+    // Text (no ESC) is kept char by char as the rules say, the printable ASCII runs too.
+    #[test]
+    fn text_keeps_what_a_char_by_char_filter_keeps(parts in prop::collection::vec(prop_oneof![
+        Just("plain text ".as_bytes().to_vec()), Just("é\u{202E}\u{200B}\u{85}\u{FEFF}€".as_bytes().to_vec()),
+        Just(b"\n\t\r\x7f\x00".to_vec()), prop::collection::vec(any::<u8>(), 0..8),
+    ], 0..40)) {
+        let input: Vec<u8> = parts.concat().into_iter().filter(|&b| b != ESC).collect();
+        let by_char: String = String::from_utf8_lossy(&input)
+            .chars()
+            .filter(|&c| if c.is_control() { c == '\n' || c == '\t' } else { !is_format(c) })
+            .collect();
+        prop_assert_eq!(strip(&input), by_char);
+    }
 }
 
 #[test]

@@ -56,7 +56,8 @@ fn unfinished_escape(data: &[u8]) -> Option<usize> {
 /// Output as text for an agent: invalid UTF-8 becomes U+FFFD, escape sequences and control
 /// characters go (newline, tab and a lone carriage return stay; CR LF becomes LF).
 pub fn clean(data: &[u8]) -> String {
-    escapes::strip_escapes(data, b"\n\t\r").replace("\r\n", "\n")
+    let text = escapes::strip_escapes(data, b"\n\t\r");
+    if memchr::memchr(b'\r', text.as_bytes()).is_some() { text.replace("\r\n", "\n") } else { text }
 }
 
 /// The text of the first `n` bytes of `data` (a `cut`), cut further on the same boundaries
