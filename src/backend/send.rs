@@ -203,4 +203,18 @@ mod tests {
         let other = screen(&["❯ say hello to the stand-in please", RULE, "❯ a draft of the user's own", RULE]);
         assert_eq!(judge(&other, &empty, text), Seen::Submitted, "text not ours: ours left the box");
     }
+
+    /// CI caught Claude Code losing the Enter after a pasted `/clear`: its completions
+    /// menu replaced the footer, the box was not found, and the send counted as done.
+    #[test]
+    fn a_command_with_its_completions_open_is_still_in_the_box() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code/screens/slash-menu.txt");
+        let menu = std::fs::read_to_string(path).unwrap();
+        let (typed, rest) = pane::split_input(&menu).unwrap();
+        assert_eq!(typed, "/clear");
+        assert!(rest.contains("/code-review"), "the menu is not the box");
+        let empty = menu.replace("❯\u{a0}/clear", "❯\u{a0}");
+        assert_eq!(judge(&menu, &empty, "/clear"), Seen::Holding, "press Enter again");
+    }
 }

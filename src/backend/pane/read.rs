@@ -11,6 +11,8 @@ const SPINNER: &[char] = &['·', '✢', '✳', '✶', '✻', '✽', '*'];
 const SIGN: char = '❯';
 /// Lines below the input box: hints, mode, notices.
 const FOOTER_MAX: usize = 4;
+/// Lines below the input box while it shows the completions of a `/command` being typed.
+const MENU_MAX: usize = 16;
 /// The input box grows with its text; past this it is not taken for one.
 const BOX_MAX: usize = 30;
 /// How far above the input box the spinner line is looked for.
@@ -65,6 +67,13 @@ fn is_rule(line: &str) -> bool {
     t.chars().count() >= 10 && t.chars().all(|c| c == '─')
 }
 
+/// A row of the completions menu: `/name`, then its description after two spaces or more.
+fn is_menu_row(line: &str) -> bool {
+    line.strip_prefix('/')
+        .and_then(|rest| rest.split_once("  "))
+        .is_some_and(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
+}
+
 /// After the prompt sign: one space (the input box uses a no-break space) comes off.
 fn after_sign(line: &str) -> Option<&str> {
     let rest = line.strip_prefix(SIGN)?;
@@ -80,11 +89,17 @@ struct InputBox {
 }
 
 /// The last rule / `❯ text` / continuation lines / rule block, with only a footer below.
+/// Below the box: Claude Code's footer, or the menu of completions of a `/command` being
+/// typed (a row per command, its description wrapped under it).
 fn input_box(lines: &[&str]) -> Option<InputBox> {
-    let from = lines.len().saturating_sub(FOOTER_MAX + 1);
+    let from = lines.len().saturating_sub(MENU_MAX + 1);
     let bottom = (from..lines.len()).rev().find(|&i| is_rule(lines[i]))?;
+    let below = &lines[bottom + 1..];
     // Claude Code indents its footer; a shell prompt below means Claude Code has exited.
-    if !lines[bottom + 1..].iter().all(|l| l.is_empty() || l.starts_with(' ')) {
+    if !below.iter().all(|l| l.is_empty() || l.starts_with(' ') || is_menu_row(l)) {
+        return None;
+    }
+    if below.len() > FOOTER_MAX && !below.iter().any(|l| is_menu_row(l)) {
         return None;
     }
     for first in (bottom.saturating_sub(BOX_MAX)..bottom).rev() {

@@ -91,6 +91,7 @@ fn every_captured_screen_is_read() {
             "screens/root-refused.txt",
             shell(Some("--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons")),
         ),
+        ("screens/slash-menu.txt", input("/clear", false)),
     ];
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code");
     let mut found: Vec<String> = ["", "screens/"]
