@@ -90,6 +90,21 @@ fn a_multi_line_prompt_from_stdin_arrives_whole_then_clear_and_exit() {
     c.wait_status("lines", "offline", START);
 }
 
+/// A prompt that ends in a file mention opens Claude Code's completions menu; the Enter
+/// that follows the paste takes the completion and closes the menu without submitting.
+#[test]
+fn a_prompt_ending_in_a_file_mention_is_submitted() {
+    let c = Claude::new();
+    std::fs::write(c.project.join("notes.md"), "a note\n").unwrap();
+    c.start("mention");
+    c.wait_ready("mention");
+    let text = "please read @notes.md";
+    let (code, _, err) = c.send("mention", text);
+    assert_eq!(code, 0, "{err}");
+    c.wait_status("mention", "done", TURN);
+    assert!(api().prompts().iter().any(|p| p.contains(text)), "{:?}", api().prompts());
+}
+
 /// Waits until the pane of `name` shows what `is` looks for (the status a hook wrote can
 /// come before Claude Code drew, and takes keys in, what it announced).
 fn wait_screen(c: &Claude, name: &str, what: &str, is: impl Fn(&PaneView) -> bool) {

@@ -11,8 +11,9 @@ const SPINNER: &[char] = &['·', '✢', '✳', '✶', '✻', '✽', '*'];
 const SIGN: char = '❯';
 /// Lines below the input box: hints, mode, notices.
 const FOOTER_MAX: usize = 4;
-/// Lines below the input box while it shows the completions of a `/command` being typed.
-const MENU_MAX: usize = 16;
+/// Lines below the input box while it shows completions (of a `/command` or an `@` mention
+/// being typed): eight entries, each wrapped on up to two rows, and some room.
+const MENU_MAX: usize = 24;
 /// The input box grows with its text; past this it is not taken for one.
 const BOX_MAX: usize = 30;
 /// How far above the input box the spinner line is looked for.
@@ -67,11 +68,15 @@ fn is_rule(line: &str) -> bool {
     t.chars().count() >= 10 && t.chars().all(|c| c == '─')
 }
 
-/// A row of the completions menu: `/name`, then its description after two spaces or more.
+/// A row of a completions menu: a command (`/name`, then its description after two spaces
+/// or more), a file or folder (`+ path`) or an agent (`* name (agent) – …`) to mention.
 fn is_menu_row(line: &str) -> bool {
+    if let Some(rest) = line.strip_prefix(['+', '*']) {
+        return rest.strip_prefix(' ').is_some_and(|r| r.starts_with(|c: char| !c.is_whitespace()));
+    }
     line.strip_prefix('/')
-        .and_then(|rest| rest.split_once("  "))
-        .is_some_and(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
+        .map(|rest| rest.split_once("  ").map_or(rest, |(name, _)| name))
+        .is_some_and(|name| !name.is_empty() && !name.contains(char::is_whitespace))
 }
 
 /// After the prompt sign: one space (the input box uses a no-break space) comes off.
@@ -89,8 +94,8 @@ struct InputBox {
 }
 
 /// The last rule / `❯ text` / continuation lines / rule block, with only a footer below.
-/// Below the box: Claude Code's footer, or the menu of completions of a `/command` being
-/// typed (a row per command, its description wrapped under it).
+/// Below the box: Claude Code's footer, or a menu of completions (of a `/command` or an
+/// `@` mention being typed: a row per entry, a description wrapped under it).
 fn input_box(lines: &[&str]) -> Option<InputBox> {
     let from = lines.len().saturating_sub(MENU_MAX + 1);
     let bottom = (from..lines.len()).rev().find(|&i| is_rule(lines[i]))?;

@@ -65,6 +65,8 @@ fn every_captured_screen_is_read() {
         ("screens/idle-typed.txt", input("say hi", false)),
         ("screens/idle-welcome.txt", input("", false)),
         ("screens/interrupted-typed.txt", input("queued text", true)),
+        ("screens/mention-menu.txt", input("@", false)),
+        ("screens/mention-pasted.txt", input("please read @README.md", false)),
         ("screens/multiline-typed.txt", input("first line\nsecond line", false)),
         ("screens/not-found.txt", shell(Some("-bash: claude: command not found"))),
         ("screens/permission-refused.txt", input("", true)),
@@ -91,6 +93,7 @@ fn every_captured_screen_is_read() {
             "screens/root-refused.txt",
             shell(Some("--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons")),
         ),
+        ("screens/slash-menu-long.txt", input("/cl", false)),
         ("screens/slash-menu.txt", input("/clear", false)),
     ];
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code");
