@@ -1,7 +1,7 @@
 //! How soon a notice goes out after a status changes: the hook's own notice for a local
 //! session (from the hook starting to the user's command running), and `navi watch`'s for
 //! a remote one (from the status file written on the remote, a real sshd on loopback, to
-//! the command running). The command channel records the time it ran. Run as root:
+//! the command running), polled (no navi there) and pushed (navi there). The command channel records the time it ran. Run as root:
 //! `cargo bench --bench notice`.
 
 #[path = "../tests/common/mod.rs"]
@@ -64,31 +64,47 @@ fn main() {
     let sshd = Sshd::start();
     std::fs::write(config.join("remotes.yaml"), sshd.remotes_yaml("box")).expect("remotes.yaml");
     sshd.new_session("far", "cat");
-    let mut watch = t
-        .navi()
-        .arg("watch")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("navi watch");
-    let mut remote = Vec::new();
-    let base = stamps(&log).len();
+    let watch = |t: &TmuxServer| {
+        t.navi()
+            .arg("watch")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("navi watch")
+    };
     let mut at = navi::text::now_unix();
-    sshd.write_status(&json!({"tmux_session": "far", "status": "working", "timestamp": at}));
-    // Let the watch take its baseline listing of the remote.
-    std::thread::sleep(Duration::from_secs(5));
-    for i in 0..RUNS {
-        at += 2;
+    let mut remote = |label: &str, gap: Duration, t0s: &mut Vec<Duration>| {
+        let base = stamps(&log).len();
         sshd.write_status(&json!({"tmux_session": "far", "status": "working", "timestamp": at}));
-        std::thread::sleep(Duration::from_millis(3500));
-        at += 2;
-        let t0 = now_ns();
-        sshd.write_status(&json!({"tmux_session": "far", "status": "done", "timestamp": at,
-            "message": format!("remote done {i}")}));
-        remote.push(next_notice(&log, base + i + 1, t0));
-    }
-    stats::print("remote: file written -> notice", remote);
-    println!("(the remote is polled every 3 s: a change waits 1.5 s on average for the next poll)");
-    let _ = watch.kill();
-    let _ = watch.wait();
+        // Let the watch take its baseline listing of the remote.
+        std::thread::sleep(Duration::from_secs(5));
+        for i in 0..RUNS {
+            at += 2;
+            sshd.write_status(&json!({"tmux_session": "far", "status": "working", "timestamp": at}));
+            std::thread::sleep(gap);
+            at += 2;
+            let t0 = now_ns();
+            sshd.write_status(&json!({"tmux_session": "far", "status": "done", "timestamp": at,
+                "message": format!("{label} done {i}")}));
+            t0s.push(next_notice(&log, base + i + 1, t0));
+        }
+    };
+
+    // No navi on the remote: it is polled.
+    let mut w = watch(&t);
+    let mut polled = Vec::new();
+    remote("polled", Duration::from_millis(3500), &mut polled);
+    let _ = w.kill();
+    let _ = w.wait();
+    stats::print("remote, polled: written -> notice", polled);
+    println!("(no navi on the remote: it is polled every 3 s, a change waits 1.5 s on average)");
+
+    // navi there (what `navi setup` installs): its changes are pushed.
+    sshd.install_navi(Path::new(env!("CARGO_BIN_EXE_navi")));
+    let mut w = watch(&t);
+    let mut pushed = Vec::new();
+    remote("pushed", Duration::from_millis(300), &mut pushed);
+    let _ = w.kill();
+    let _ = w.wait();
+    stats::print("remote, pushed: written -> notice", pushed);
 }
