@@ -60,11 +60,25 @@ impl Frame {
             Frame::Reserve(b) => with(format!("I {}\n", b.len()), b),
             Frame::Ack(b) => with(format!("A {}\n", b.len()), b),
             Frame::Meta(b) => with(format!("M {}\n", b.len()), b),
-            Frame::Data(o, b) => with(format!("D {o} {}\n", b.len()), b),
+            Frame::Data(o, b) => {
+                let mut v = Vec::new();
+                encode_data(*o, b, &mut v);
+                v
+            }
             Frame::Gone(o) => format!("G {o}\n").into_bytes(),
             Frame::Ended(b) => with(format!("X {}\n", b.len()), b),
         }
     }
+}
+
+/// Puts the `Data` frame of `bytes` at raw offset `at` into `into` (emptied first) without
+/// a copy of its own: the bridge sends every byte of output this way.
+pub fn encode_data(at: u64, bytes: &[u8], into: &mut Vec<u8>) {
+    use std::io::Write;
+    into.clear();
+    into.reserve(bytes.len() + 32);
+    let _ = writeln!(into, "D {at} {}", bytes.len());
+    into.extend_from_slice(bytes);
 }
 
 /// Splits a byte stream into frames; fed in chunks of any size.

@@ -400,7 +400,11 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
         }
         match (&*pty).read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => {
+            Ok(mut n) => {
+                // A terminal hands out a few KiB per read: what is already there joins
+                // this read, so a flood is stored and passed on in fewer, larger writes
+                // (each write wakes the bridges that follow the segment).
+                n += more(&pty, &mut buf[n..]);
                 segs.write(&buf[..n])?;
                 last_read = std::time::Instant::now();
                 if view.is_some() {
@@ -646,8 +650,11 @@ pub(super) fn note(dir: &Path, line: &[u8]) -> io::Result<()> {
 type Out = std::sync::Arc<std::sync::Mutex<File>>;
 
 fn send(out: &Out, frame: &Frame) -> io::Result<()> {
-    let mut o = out.lock().map_err(|_| fail("stdout poisoned"))?;
-    o.write_all(&frame.encode())
+    send_encoded(out, &frame.encode())
+}
+
+fn send_encoded(out: &Out, frame: &[u8]) -> io::Result<()> {
+    out.lock().map_err(|_| fail("stdout poisoned"))?.write_all(frame)
 }
 
 /// The bridge: the header, then output frames from the offset the first `F` asks for,
@@ -825,6 +832,26 @@ impl Notes {
     }
 }
 
+/// Reads into `buf` what the terminal holds already, without waiting; how much it read.
+fn more(pty: &pty_process::blocking::Pty, buf: &mut [u8]) -> usize {
+    let mut got = 0;
+    while got + MORE_MIN <= buf.len() {
+        let mut fds = [rustix::event::PollFd::new(pty, rustix::event::PollFlags::IN)];
+        let zero = rustix::event::Timespec { tv_sec: 0, tv_nsec: 0 };
+        if !rustix::event::poll(&mut fds, Some(&zero)).is_ok_and(|n| n > 0) {
+            break;
+        }
+        match (&*pty).read(&mut buf[got..]) {
+            Ok(n) if n > 0 => got += n,
+            _ => break,
+        }
+    }
+    got
+}
+
+/// [`more`] stops when less room than this is left.
+const MORE_MIN: usize = 4096;
+
 /// Segments opened ahead of the reader, at most this many: a reader behind a flood keeps
 /// them readable after the keeper removed them, up to this many segments' worth of disk.
 const AHEAD_MAX: usize = 64;
@@ -879,6 +906,7 @@ fn follow(dir: &Path, seg: u64, from: u64, out: &Out) -> io::Result<()> {
     let mut pos = from;
     let mut cur: Option<(u64, File)> = None;
     let mut buf = vec![0u8; 1 << 20];
+    let mut frame = Vec::new();
     loop {
         let n = pos / seg;
         if cur.as_ref().is_none_or(|(k, _)| *k != n) {
@@ -916,7 +944,8 @@ fn follow(dir: &Path, seg: u64, from: u64, out: &Out) -> io::Result<()> {
         let got = file.read_at(&mut buf[..room], within)?;
         if got > 0 {
             notes.send_new(dir, out)?;
-            send(out, &Frame::Data(pos, buf[..got].to_vec()))?;
+            super::frames::encode_data(pos, &buf[..got], &mut frame);
+            send_encoded(out, &frame)?;
             pos += got as u64;
             continue;
         }
