@@ -128,10 +128,12 @@ impl Place {
                 };
                 let (tx, rx) = mpsc::channel(16);
                 tokio::spawn(async move {
-                    let mut buf = vec![0u8; 256 * 1024];
-                    while let Ok(n) = stdout.read(&mut buf).await {
-                        if n == 0 || tx.send(buf[..n].to_vec()).await.is_err() {
-                            break;
+                    loop {
+                        // Straight into the chunk handed on (a pipe holds 64 KiB): no copy of its own.
+                        let mut chunk = Vec::with_capacity(64 * 1024);
+                        match stdout.read_buf(&mut chunk).await {
+                            Ok(n) if n > 0 && tx.send(chunk).await.is_ok() => {}
+                            _ => break,
                         }
                     }
                 });

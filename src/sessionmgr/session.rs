@@ -133,8 +133,8 @@ pub struct State {
     /// Why the session ended when it ended by itself.
     pub error: Option<String>,
     last_output: Instant,
-    /// Count of non-blank bytes printed so far: whether a command reacted to a signal
-    /// (the shell answers Ctrl-C with a bare newline).
+    /// Pieces of output with a non-blank byte so far (it only grows): whether a command
+    /// reacted to a signal (the shell answers Ctrl-C with a bare newline).
     pub visible: u64,
     writes: Option<mpsc::UnboundedSender<Write>>,
     /// Raw bytes of output read so far (agent shells: the position in the host's files).
@@ -539,7 +539,7 @@ impl State {
         for piece in self.scanner.feed(chunk) {
             match piece {
                 Piece::Data(d) => {
-                    self.visible += d.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
+                    self.visible += u64::from(d.iter().any(|b| !b.is_ascii_whitespace()));
                     self.ring.push(&d);
                     self.last_output = Instant::now();
                 }
