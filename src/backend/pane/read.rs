@@ -74,9 +74,11 @@ fn is_menu_row(line: &str) -> bool {
     if let Some(rest) = line.strip_prefix(['+', '*']) {
         return rest.strip_prefix(' ').is_some_and(|r| r.starts_with(|c: char| !c.is_whitespace()));
     }
-    line.strip_prefix('/')
-        .map(|rest| rest.split_once("  ").map_or(rest, |(name, _)| name))
-        .is_some_and(|name| !name.is_empty() && !name.contains(char::is_whitespace))
+    // A shell prompt that starts with its folder (`/tmp/repo$`) is not a row.
+    let Some((name, about)) = line.strip_prefix('/').and_then(|rest| rest.split_once("  ")) else { return false };
+    !name.is_empty()
+        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        && !about.trim().is_empty()
 }
 
 /// After the prompt sign: one space (the input box uses a no-break space) comes off.

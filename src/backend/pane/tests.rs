@@ -165,6 +165,11 @@ fn shells_and_the_unknown() {
     );
     assert_eq!(read("$ claude\n$ "), shell(None), "the command echo is no output");
     assert_eq!(read("$"), shell(None));
+    // Claude Code gone without a word, its last box still on screen, a prompt that starts
+    // with its folder below: not a completions menu under a box.
+    let rule = "─".repeat(40);
+    let gone = format!("● Done.\n\n{rule}\n❯\u{a0}\n{rule}\n  ? for shortcuts\n/tmp/repo$");
+    assert!(matches!(read(&gone), PaneView::Shell { .. }), "{:?}", read(&gone));
     assert_eq!(read(""), PaneView::Unknown);
     assert_eq!(read("root@vm:/w# claude\n\n\n"), PaneView::Unknown, "starting: only the typed command");
     assert_eq!(read("Compiling navi v0.1.0\n   Building [=====>   ] 12/40"), PaneView::Unknown);
