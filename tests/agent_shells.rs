@@ -143,8 +143,10 @@ fn a_remotes_agent_shells_are_listed_through_ssh() {
 fn the_dashboard_shows_agent_shells_in_their_own_group_and_attaches_and_kills_them() {
     let (t, _) = local_setup();
     t.launch_dashboard(None);
+    // The shells and the sessions are listed apart: either may be on screen first.
     t.wait_text("ui", "agent shells (2)", WAIT);
     t.wait_text("ui", "running sleep", WAIT);
+    t.wait_text("ui", "api says hi", WAIT);
     let screen = t.capture("ui");
     let (api, header) = (screen.find("api says hi").unwrap(), screen.find("agent shells (2)").unwrap());
     let (first, second) = (screen.find("a-0123abcd").unwrap(), screen.find("a-89abcdef").unwrap());
