@@ -1,8 +1,8 @@
 //! How soon a notice goes out after a status changes: the hook's own notice for a local
 //! session (from the hook starting to the user's command running), and `navi watch`'s for
 //! a remote one (from the status file written on the remote, a real sshd on loopback, to
-//! the command running), polled (no navi there) and pushed (navi there). The command channel records the time it ran. Run as root:
-//! `cargo bench --bench notice`.
+//! the command running), polled (no navi there) and pushed (navi there). The command
+//! channel records the time it ran. Run as root: `cargo bench --bench notice`.
 
 #[path = "../tests/common/mod.rs"]
 #[allow(unused_imports)]
@@ -64,17 +64,17 @@ fn main() {
     let sshd = Sshd::start();
     std::fs::write(config.join("remotes.yaml"), sshd.remotes_yaml("box")).expect("remotes.yaml");
     sshd.new_session("far", "cat");
-    let watch = |t: &TmuxServer| {
-        t.navi()
+    let mut at = navi::text::now_unix();
+    // A `navi watch` follows the remote while its status goes working → done, RUNS times.
+    let mut remote = |label: &str, gap: Duration| {
+        let mut watch = t
+            .navi()
             .arg("watch")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("navi watch")
-    };
-    let mut at = navi::text::now_unix();
-    let mut remote = |label: &str, gap: Duration, t0s: &mut Vec<Duration>| {
-        let base = stamps(&log).len();
+            .expect("navi watch");
+        let (base, mut took) = (stamps(&log).len(), Vec::new());
         sshd.write_status(&json!({"tmux_session": "far", "status": "working", "timestamp": at}));
         // Let the watch take its baseline listing of the remote.
         std::thread::sleep(Duration::from_secs(5));
@@ -86,25 +86,16 @@ fn main() {
             let t0 = now_ns();
             sshd.write_status(&json!({"tmux_session": "far", "status": "done", "timestamp": at,
                 "message": format!("{label} done {i}")}));
-            t0s.push(next_notice(&log, base + i + 1, t0));
+            took.push(next_notice(&log, base + i + 1, t0));
         }
+        let _ = watch.kill();
+        let _ = watch.wait();
+        stats::print(&format!("remote, {label}: written -> notice"), took);
     };
-
     // No navi on the remote: it is polled.
-    let mut w = watch(&t);
-    let mut polled = Vec::new();
-    remote("polled", Duration::from_millis(3500), &mut polled);
-    let _ = w.kill();
-    let _ = w.wait();
-    stats::print("remote, polled: written -> notice", polled);
+    remote("polled", Duration::from_millis(3500));
     println!("(no navi on the remote: it is polled every 3 s, a change waits 1.5 s on average)");
-
     // navi there (what `navi setup` installs): its changes are pushed.
     sshd.install_navi(Path::new(env!("CARGO_BIN_EXE_navi")));
-    let mut w = watch(&t);
-    let mut pushed = Vec::new();
-    remote("pushed", Duration::from_millis(300), &mut pushed);
-    let _ = w.kill();
-    let _ = w.wait();
-    stats::print("remote, pushed: written -> notice", pushed);
+    remote("pushed", Duration::from_millis(300));
 }

@@ -95,8 +95,7 @@ struct InputBox {
     text: String,
 }
 
-/// The last rule / `❯ text` / continuation lines / rule block, with only a footer below.
-/// Below the box: Claude Code's footer, or a menu of completions (of a `/command` or an
+/// The last rule / `❯ text` / continuation lines / rule block. Below the box: Claude Code's footer, or a menu of completions (of a `/command` or an
 /// `@` mention being typed: a row per entry, a description wrapped under it).
 fn input_box(lines: &[&str]) -> Option<InputBox> {
     let from = lines.len().saturating_sub(MENU_MAX + 1);
