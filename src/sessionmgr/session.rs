@@ -621,6 +621,9 @@ impl State {
     /// The command whose output holds `offset`, and where that output ends (its end, or
     /// the next command's start). Output printed while no command ran (a background job,
     /// a line a person typed) belongs to none: `None`, up to the next command's start.
+    /// A command's end belongs to it while nothing follows it: a reader that took all of
+    /// its output before the end marker came (which adds no bytes) is told the exit code
+    /// at its cursor, rather than waiting there for output that never comes.
     fn locate(&self, offset: u64) -> (Option<&Command>, u64) {
         let at = offset.max(self.ring.start());
         // Commands in the order they were typed (an agent shell's ids need not be).
@@ -629,8 +632,9 @@ impl State {
             Some((i, c)) => {
                 let next = self.commands().nth(i + 1).map_or(u64::MAX, |n| n.start);
                 match c.end.filter(|e| *e < next) {
-                    // Past its end (a read from its start still gets it, output or not).
-                    Some(end) if at >= end && at > c.start => (None, next),
+                    // Past its end, or at it with output after (a read from its start
+                    // still gets it, output or not).
+                    Some(end) if at > end || (at == end && at > c.start && self.ring.end() > end) => (None, next),
                     Some(end) => (Some(c), end),
                     None => (Some(c), next),
                 }

@@ -281,3 +281,24 @@ fn output_while_no_command_runs_belongs_to_none() {
     assert_eq!((second.data.as_str(), second.command_id, second.exit_code), ("", Some(2), Some(0)));
     assert!(second.finished);
 }
+
+#[test]
+fn a_reader_that_had_all_the_output_before_the_end_marker_gets_the_exit_code_at_its_cursor() {
+    let mut st = printed(1 << 16, b"");
+    st.enqueue("cmd", None).unwrap();
+    let nonce = st.running.as_ref().unwrap().nonce.clone();
+    st.absorb(format!("\x1eNAVI{nonce}:S\x1estart\n").as_bytes());
+    let r = st.read(None, 1024).unwrap();
+    assert_eq!((r.data.as_str(), r.finished), ("start\n", false));
+    // The end comes alone, after the reader took every byte: a read (or a waiting one)
+    // from its cursor is told the exit code.
+    st.absorb(format!("\x1eNAVI{nonce}:E:7\x1e").as_bytes());
+    assert!(st.worth_answering(r.next_cursor, 1024));
+    let end = st.read(Some(r.next_cursor), 1024).unwrap();
+    assert_eq!((end.data.as_str(), end.command_id, end.exit_code, end.finished), ("", Some(1), Some(7), true));
+    assert_eq!(end.next_cursor, r.next_cursor);
+    // Output printed after it, while no command runs, reads from there on.
+    st.absorb(b"from a background job\n");
+    let idle = st.read(Some(end.next_cursor), 1024).unwrap();
+    assert_eq!((idle.data.as_str(), idle.command_id), ("from a background job\n", None));
+}
