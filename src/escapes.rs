@@ -153,10 +153,10 @@ fn push_valid(out: &mut String, text: &str, keep: &[u8]) {
     let b = text.as_bytes();
     // Printable ASCII goes in runs; only controls and non-ASCII are looked at one by one.
     let (mut run, mut i) = (0, 0);
-    while i < b.len() {
-        if (0x20..0x7f).contains(&b[i]) {
-            i += 1;
-            continue;
+    loop {
+        i += printable_run(&b[i..]);
+        if i >= b.len() {
+            break;
         }
         out.push_str(&text[run..i]);
         let Some(c) = text[i..].chars().next() else { break };
@@ -168,6 +168,25 @@ fn push_valid(out: &mut String, text: &str, keep: &[u8]) {
         run = i;
     }
     out.push_str(&text[run..]);
+}
+
+/// How many bytes at the start of `b` are printable ASCII (`0x20..0x7f`): eight at a time
+/// while all eight are (an agent shell's output is mostly such runs, megabytes of them).
+fn printable_run(b: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let mut n = 0;
+    for w in b.chunks_exact(8) {
+        let x = u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        // Some byte is below 0x20; some byte is 0x7f or above (exact as "any" tests).
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let above = (x.wrapping_add(ONES) | x) & HIGH;
+        if below | above != 0 {
+            break;
+        }
+        n += 8;
+    }
+    n + b[n..].iter().take_while(|c| (0x20..0x7f).contains(*c)).count()
 }
 
 /// Invisible characters that change how text reads: bidi marks, embeddings, overrides and

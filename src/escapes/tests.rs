@@ -110,3 +110,19 @@ fn a_status_line_keeps_its_colours_and_nothing_else() {
     assert_eq!(keep_colours(hostile), "\x1b[1;38;5;208mOpus\x1b[0m ctx 42%\n2nd");
     assert_eq!(keep_colours(b"\xff plain \xe4\xb8\x96"), "\u{FFFD} plain \u{4e16}");
 }
+
+#[test]
+fn a_printable_run_ends_at_the_first_other_byte_wherever_it_is() {
+    for v in 0..=255u8 {
+        for at in 0..20 {
+            let mut b = [b'a'; 20];
+            b[at] = v;
+            let want = if (0x20..0x7f).contains(&v) { 20 } else { at };
+            assert_eq!(printable_run(&b), want, "byte {v:#x} at {at}");
+            // Off the word boundary too.
+            let shifted = if at == 0 { 19 } else { want - 1 };
+            assert_eq!(printable_run(&b[1..]), shifted, "byte {v:#x} at {at}, shifted");
+        }
+    }
+    assert_eq!(printable_run(b""), 0);
+}

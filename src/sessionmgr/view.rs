@@ -133,7 +133,8 @@ impl Budget {
         }
         self.left = 0;
         self.skipped += shown.len() as u64;
-        self.tail.extend_from_slice(shown);
+        // Only what may end up in the tail is kept.
+        self.tail.extend_from_slice(&shown[shown.len().saturating_sub(TAIL)..]);
         if self.tail.len() > TAIL {
             self.tail.drain(..self.tail.len() - TAIL);
         }
