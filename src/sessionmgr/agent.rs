@@ -284,7 +284,114 @@ impl Driver for AgentDriver {
     }
 }
 
-/// Carries frames both ways for one session, opening the bridge again when it is lost.
+/// What the link does after a frame from the host.
+enum Step {
+    Go,
+    /// The bridge is lost: open it again.
+    Lost,
+    /// The session ended, or nobody takes its output any more.
+    Done,
+}
+
+/// One session's link: where its output stands, and where it goes.
+struct Link {
+    out: mpsc::Sender<Output>,
+    /// For the first header, which `attach` waits for.
+    head: Option<oneshot::Sender<Result<Header, String>>>,
+    /// Where the output goes on: set by the session's `Follow`, then by what arrives.
+    pos: Option<u64>,
+    pause: Duration,
+    /// A local session's folder and segment size, from its header: its output is read
+    /// there, in this process (see `host::follow_in`).
+    local: Option<(PathBuf, u64)>,
+}
+
+impl Link {
+    async fn emit(&self, o: Output) -> Step {
+        if self.out.send(o).await.is_ok() { Step::Go } else { Step::Done }
+    }
+
+    /// Passes on a frame from the host; `headed`: this bridge's header came already.
+    async fn deliver(&mut self, frame: Frame, headed: &mut bool) -> Step {
+        match frame {
+            Frame::Meta(json) if !*headed => {
+                *headed = true;
+                let parsed: Result<Header, String> =
+                    serde_json::from_slice(&json).map_err(|e| format!("a bad header: {e}"));
+                if let Ok(Header { meta: Some(m), dir: Some(dir), .. }) = &parsed {
+                    self.local = Some((dir.clone(), m.seg));
+                }
+                match self.head.take() {
+                    Some(h) => {
+                        let _ = h.send(parsed);
+                        Step::Go
+                    }
+                    None => {
+                        if parsed.as_ref().map_or(true, |h| h.meta.is_none()) {
+                            let _ = self.out.send(Output::Closed("the agent shell is gone".into())).await;
+                            return Step::Done;
+                        }
+                        self.pause = RETRY_FIRST;
+                        self.emit(Output::Link(None)).await
+                    }
+                }
+            }
+            Frame::Data(at, bytes) => {
+                let expected = self.pos.unwrap_or(at);
+                if at > expected && matches!(self.emit(Output::Gap(at)).await, Step::Done) {
+                    return Step::Done;
+                }
+                self.pos = Some((at + bytes.len() as u64).max(expected));
+                if at < expected {
+                    // Already had these (a resumed bridge): keep what is new.
+                    let skip = ((expected - at) as usize).min(bytes.len());
+                    if skip == bytes.len() {
+                        return Step::Go;
+                    }
+                    return self.emit(Output::Data(bytes[skip..].to_vec())).await;
+                }
+                self.emit(Output::Data(bytes)).await
+            }
+            Frame::Gone(at) => {
+                self.pos = Some(at);
+                self.emit(Output::Gap(at)).await
+            }
+            Frame::Note(line) => self.emit(Output::Noted(String::from_utf8_lossy(&line).into_owned())).await,
+            Frame::Ack(json) => match serde_json::from_slice(&json) {
+                Ok(ack) => self.emit(Output::Acked(ack)).await,
+                Err(_) => Step::Lost,
+            },
+            Frame::Ended(why) => {
+                let why = crate::text::sanitize_line(&String::from_utf8_lossy(&why));
+                let _ = self.out.send(Output::Closed(why)).await;
+                Step::Done
+            }
+            _ => Step::Go,
+        }
+    }
+
+    /// Reports the way to the host down, then waits before it is tried again.
+    async fn lost(&mut self, why: String) -> Step {
+        if matches!(self.emit(Output::Link(Some(why))).await, Step::Done) {
+            return Step::Done;
+        }
+        tokio::time::sleep(self.pause).await;
+        self.pause = (self.pause * 2).min(RETRY_MAX);
+        Step::Go
+    }
+}
+
+/// The next frame of a local session's follower; never, without one.
+async fn followed(rx: &mut Option<mpsc::Receiver<Frame>>) -> Option<Frame> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Carries frames both ways for one session, opening the bridge again when it is lost. A
+/// local session's output is read from its segments here rather than through the bridge
+/// (one process and one pipe fewer for every byte); the bridge still types and answers.
 async fn link(
     place: Arc<Place>,
     host: String,
@@ -293,47 +400,55 @@ async fn link(
     out: mpsc::Sender<Output>,
     head: oneshot::Sender<Result<Header, String>>,
 ) {
-    let mut head = Some(head);
-    // Where the output goes on: set by the session's `Follow`, then by what arrives.
-    let mut pos: Option<u64> = None;
-    let mut pause = RETRY_FIRST;
+    let here = matches!(*place, Place::Local { .. });
+    let mut link = Link { out, head: Some(head), pos: None, pause: RETRY_FIRST, local: None };
     loop {
         let (mut sink, mut rx) = match place.bridge(&host, &name).await {
             Ok(b) => b,
             Err(e) => {
-                if let Some(h) = head.take() {
+                if let Some(h) = link.head.take() {
                     let _ = h.send(Err(e));
                     return;
                 }
                 let why = format!("cannot reach {host}: {}; trying again", crate::text::sanitize_line(&e));
-                if out.send(Output::Link(Some(why))).await.is_err() {
-                    return;
+                match link.lost(why).await {
+                    Step::Done => return,
+                    _ => continue,
                 }
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(RETRY_MAX);
-                continue;
             }
         };
-        if let Some(p) = pos
+        if !here
+            && let Some(p) = link.pos
             && sink.send(&Frame::Follow(p)).await.is_err()
         {
             continue;
         }
         let mut decoder = Decoder::default();
         let mut headed = false;
+        // A local session's follower, started once both its folder and the offset are known.
+        let mut follower: Option<mpsc::Receiver<Frame>> = None;
         'bridge: loop {
-            tokio::select! {
+            if here
+                && follower.is_none()
+                && let (Some(p), Some((dir, seg))) = (link.pos, &link.local)
+            {
+                let (tx, rx) = mpsc::channel(4);
+                host::follow_in(dir.clone(), *seg, p, tx);
+                follower = Some(rx);
+            }
+            let step = tokio::select! {
                 f = frames.recv() => {
                     let Some(f) = f else { return };
                     if let Frame::Follow(p) = f {
-                        if pos.is_some() {
+                        if link.pos.is_some() {
                             continue;
                         }
-                        pos = Some(p);
+                        link.pos = Some(p);
+                        if here {
+                            continue;
+                        }
                     }
-                    if sink.send(&f).await.is_err() {
-                        break 'bridge;
-                    }
+                    if sink.send(&f).await.is_err() { Step::Lost } else { Step::Go }
                 }
                 chunk = rx.recv() => {
                     let Some(chunk) = chunk else { break 'bridge };
@@ -341,87 +456,34 @@ async fn link(
                     loop {
                         let frame = match decoder.next_frame() {
                             Ok(Some(f)) => f,
-                            Ok(None) => break,
-                            Err(_) => break 'bridge,
+                            Ok(None) => break Step::Go,
+                            Err(_) => break Step::Lost,
                         };
-                        match frame {
-                            Frame::Meta(json) if !headed => {
-                                headed = true;
-                                let parsed: Result<Header, String> = serde_json::from_slice(&json).map_err(|e| format!("a bad header: {e}"));
-                                match head.take() {
-                                    Some(h) => {
-                                        let _ = h.send(parsed);
-                                    }
-                                    None => {
-                                        if parsed.as_ref().map_or(true, |h| h.meta.is_none()) {
-                                            let _ = out.send(Output::Closed("the agent shell is gone".into())).await;
-                                            return;
-                                        }
-                                        pause = RETRY_FIRST;
-                                        if out.send(Output::Link(None)).await.is_err() {
-                                            return;
-                                        }
-                                    }
-                                }
-                            }
-                            Frame::Data(at, bytes) => {
-                                let expected = pos.unwrap_or(at);
-                                if at > expected && out.send(Output::Gap(at)).await.is_err() {
-                                    return;
-                                }
-                                if at < expected {
-                                    // Already had these (a resumed bridge): keep what is new.
-                                    let skip = ((expected - at) as usize).min(bytes.len());
-                                    pos = Some(at + bytes.len() as u64);
-                                    if skip < bytes.len() && out.send(Output::Data(bytes[skip..].to_vec())).await.is_err() {
-                                        return;
-                                    }
-                                    continue;
-                                }
-                                pos = Some(at + bytes.len() as u64);
-                                if out.send(Output::Data(bytes)).await.is_err() {
-                                    return;
-                                }
-                            }
-                            Frame::Gone(at) => {
-                                pos = Some(at);
-                                if out.send(Output::Gap(at)).await.is_err() {
-                                    return;
-                                }
-                            }
-                            Frame::Note(line) => {
-                                let line = String::from_utf8_lossy(&line).into_owned();
-                                if out.send(Output::Noted(line)).await.is_err() {
-                                    return;
-                                }
-                            }
-                            Frame::Ack(json) => {
-                                let Ok(ack) = serde_json::from_slice(&json) else { break 'bridge };
-                                if out.send(Output::Acked(ack)).await.is_err() {
-                                    return;
-                                }
-                            }
-                            Frame::Ended(why) => {
-                                let why = crate::text::sanitize_line(&String::from_utf8_lossy(&why));
-                                let _ = out.send(Output::Closed(why)).await;
-                                return;
-                            }
-                            _ => {}
+                        match link.deliver(frame, &mut headed).await {
+                            Step::Go => {}
+                            other => break other,
                         }
                     }
                 }
+                frame = followed(&mut follower) => match frame {
+                    Some(frame) => link.deliver(frame, &mut headed).await,
+                    // The follower failed (an error reading the folder): start over.
+                    None => Step::Lost,
+                },
+            };
+            match step {
+                Step::Go => {}
+                Step::Lost => break 'bridge,
+                Step::Done => return,
             }
         }
-        if let Some(h) = head.take() {
+        if let Some(h) = link.head.take() {
             let _ = h.send(Err("the agent shell's bridge ended before saying what it holds".into()));
             return;
         }
-        let why = format!("the connection to {host} was lost; reconnecting");
-        if out.send(Output::Link(Some(why))).await.is_err() {
+        if let Step::Done = link.lost(format!("the connection to {host} was lost; reconnecting")).await {
             return;
         }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(RETRY_MAX);
     }
 }
 

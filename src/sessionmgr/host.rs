@@ -74,6 +74,10 @@ pub struct Header {
     pub end: u64,
     pub alive: bool,
     pub idle_seconds: u64,
+    /// The session's folder on its host: a local `navi mcp` reads the output there itself
+    /// (see [`follow_in`]). Absent from a navi before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
 }
 
 /// One session as `list` prints it.
@@ -401,10 +405,10 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
         match (&*pty).read(&mut buf) {
             Ok(0) => break,
             Ok(mut n) => {
-                // A terminal hands out a few KiB per read: what is already there joins
-                // this read, so a flood is stored and passed on in fewer, larger writes
-                // (each write wakes the bridges that follow the segment).
-                n += more(&pty, &mut buf[n..]);
+                // A terminal hands out a few KiB per read: the rest of a flood joins this
+                // read, so it is stored and passed on in fewer, larger writes (each write
+                // wakes every reader that follows the segment).
+                n += more(&pty, &mut buf[n..], n);
                 segs.write(&buf[..n])?;
                 last_read = std::time::Instant::now();
                 if view.is_some() {
@@ -629,6 +633,7 @@ pub fn header(state_dir: &Path, name: &str) -> io::Result<Header> {
         alive: alive(name),
         idle_seconds: idle_seconds(&dir),
         meta: Some(meta),
+        dir: Some(dir),
     })
 }
 
@@ -646,26 +651,64 @@ pub(super) fn note(dir: &Path, line: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Stdout without Rust's line buffering (frames carry binary data).
-type Out = std::sync::Arc<std::sync::Mutex<File>>;
-
-fn send(out: &Out, frame: &Frame) -> io::Result<()> {
-    send_encoded(out, &frame.encode())
+/// Where a follower's frames go.
+#[derive(Clone)]
+enum Out {
+    /// The bridge's stdout, without Rust's line buffering (frames carry binary data).
+    Pipe(std::sync::Arc<std::sync::Mutex<File>>),
+    /// A local `navi mcp`'s link, reading the segments in its own process.
+    Link(tokio::sync::mpsc::Sender<Frame>),
 }
 
-fn send_encoded(out: &Out, frame: &[u8]) -> io::Result<()> {
-    out.lock().map_err(|_| fail("stdout poisoned"))?.write_all(frame)
+impl Out {
+    fn send(&self, frame: Frame) -> io::Result<()> {
+        match self {
+            Out::Pipe(pipe) => write_locked(pipe, &frame.encode()),
+            Out::Link(tx) => tx.blocking_send(frame).map_err(|_| fail("the link is gone")),
+        }
+    }
+
+    /// The output `bytes` at raw offset `at`; `scratch` holds a pipe's frame.
+    fn data(&self, at: u64, bytes: &[u8], scratch: &mut Vec<u8>) -> io::Result<()> {
+        match self {
+            Out::Pipe(pipe) => {
+                super::frames::encode_data(at, bytes, scratch);
+                write_locked(pipe, scratch)
+            }
+            Out::Link(_) => self.send(Frame::Data(at, bytes.to_vec())),
+        }
+    }
+
+    /// Nobody takes the frames any more (a pipe's reader shows as a failed write).
+    fn gone(&self) -> bool {
+        matches!(self, Out::Link(tx) if tx.is_closed())
+    }
 }
 
-/// The bridge: the header, then output frames from the offset the first `F` asks for,
-/// while typing what `T` frames carry. Ends with stdin (the session lives on) or, after an
+/// One frame whole, though threads share the pipe.
+fn write_locked(pipe: &std::sync::Mutex<File>, frame: &[u8]) -> io::Result<()> {
+    pipe.lock().map_err(|_| fail("stdout poisoned"))?.write_all(frame)
+}
+
+/// Follows the output of the session in `dir` (of `seg`-byte segments) from raw offset
+/// `from` on a thread of its own, as a bridge would, sending its frames to `tx`: a local
+/// `navi mcp` reads the output this way, without a process and a pipe between. The thread
+/// ends with the output (after an `Ended` frame), when `tx`'s receiver is dropped, or on
+/// an error (then `tx` just closes).
+pub(super) fn follow_in(dir: PathBuf, seg: u64, from: u64, tx: tokio::sync::mpsc::Sender<Frame>) {
+    std::thread::spawn(move || follow(&dir, seg, from, &Out::Link(tx)));
+}
+
+/// The bridge: the header, then output frames from the offset the first `F` asks for
+/// (a local `navi mcp` sends none: it reads the output itself, see [`follow_in`]), while
+/// typing what `T` frames carry. Ends with stdin (the session lives on) or, after an
 /// `X` frame, when the session's output has ended.
 pub fn attach(state_dir: &Path, name: &str) -> io::Result<i32> {
     let dir = session_dir(state_dir, name)?;
     let head = header(state_dir, name)?;
     let raw = std::os::fd::AsFd::as_fd(&io::stdout()).try_clone_to_owned()?;
-    let out: Out = std::sync::Arc::new(std::sync::Mutex::new(File::from(raw)));
-    send(&out, &Frame::Meta(serde_json::to_vec(&head).map_err(fail)?))?;
+    let out = Out::Pipe(std::sync::Arc::new(std::sync::Mutex::new(File::from(raw))));
+    out.send(Frame::Meta(serde_json::to_vec(&head).map_err(fail)?))?;
     let Some(meta) = head.meta else { return Ok(NO_SUCH) };
     let mut ctl = head.alive.then(|| control(name)).transpose()?;
     let mut following = false;
@@ -706,11 +749,11 @@ pub fn attach(state_dir: &Path, name: &str) -> io::Result<i32> {
                             type_keys(c, &t, bytes);
                         }
                     })?;
-                    send(&out, &Frame::Ack(serde_json::to_vec(&ack).map_err(fail)?))?;
+                    out.send(Frame::Ack(serde_json::to_vec(&ack).map_err(fail)?))?;
                 }
                 Frame::Reserve(nonce) => {
                     let ack = reserve(&dir, &nonce)?;
-                    send(&out, &Frame::Ack(serde_json::to_vec(&ack).map_err(fail)?))?;
+                    out.send(Frame::Ack(serde_json::to_vec(&ack).map_err(fail)?))?;
                 }
                 Frame::Resize(rows, cols) => {
                     if let Some(c) = ctl.as_mut() {
@@ -824,7 +867,7 @@ impl Notes {
         let Some(end) = text.iter().rposition(|&b| b == b'\n') else { return Ok(()) };
         for line in text[..end].split(|&b| b == b'\n') {
             if line.starts_with(b"C ") {
-                send(out, &Frame::Note(line.to_vec()))?;
+                out.send(Frame::Note(line.to_vec()))?;
             }
         }
         self.sent += end as u64 + 1;
@@ -832,17 +875,24 @@ impl Notes {
     }
 }
 
-/// Reads into `buf` what the terminal holds already, without waiting; how much it read.
-fn more(pty: &pty_process::blocking::Pty, buf: &mut [u8]) -> usize {
+/// Reads into `buf` what the terminal holds already, and while reads come full (`last`
+/// bytes came in the read before: a flood), what follows within [`PATIENCE`]; how much
+/// it read. Output that comes in small pieces (typing, a prompt, a short command's
+/// output) is never held.
+fn more(pty: &pty_process::blocking::Pty, buf: &mut [u8], mut last: usize) -> usize {
     let mut got = 0;
     while got + MORE_MIN <= buf.len() {
         let mut fds = [rustix::event::PollFd::new(pty, rustix::event::PollFlags::IN)];
-        let zero = rustix::event::Timespec { tv_sec: 0, tv_nsec: 0 };
-        if !rustix::event::poll(&mut fds, Some(&zero)).is_ok_and(|n| n > 0) {
+        let wait = if last >= FULL_READ { PATIENCE } else { Duration::ZERO };
+        let wait = rustix::event::Timespec { tv_sec: 0, tv_nsec: wait.as_nanos() as _ };
+        if !rustix::event::poll(&mut fds, Some(&wait)).is_ok_and(|n| n > 0) {
             break;
         }
         match (&*pty).read(&mut buf[got..]) {
-            Ok(n) if n > 0 => got += n,
+            Ok(n) if n > 0 => {
+                got += n;
+                last = n;
+            }
             _ => break,
         }
     }
@@ -851,6 +901,11 @@ fn more(pty: &pty_process::blocking::Pty, buf: &mut [u8]) -> usize {
 
 /// [`more`] stops when less room than this is left.
 const MORE_MIN: usize = 4096;
+/// A read of this much is taken for part of a flood (a terminal hands out at most 4 KiB).
+const FULL_READ: usize = 2048;
+/// How long [`more`] waits for a flood's next piece: long enough for the terminal to pass
+/// it on, short enough that no one sees it.
+const PATIENCE: Duration = Duration::from_millis(1);
 
 /// Segments opened ahead of the reader, at most this many: a reader behind a flood keeps
 /// them readable after the keeper removed them, up to this many segments' worth of disk.
@@ -922,12 +977,13 @@ fn follow(dir: &Path, seg: u64, from: u64, out: &Out) -> io::Result<()> {
                     match (segments(dir), first_ahead) {
                         (_, Some(lo)) | (Some((lo, _)), None) if lo > n => {
                             pos = lo * seg;
-                            send(out, &Frame::Gone(pos))?;
+                            out.send(Frame::Gone(pos))?;
                             continue;
                         }
                         _ if dir.join("end").exists() => {
-                            return send(out, &Frame::Ended(b"the shell ended".to_vec()));
+                            return out.send(Frame::Ended(b"the shell ended".to_vec()));
                         }
+                        _ if out.gone() => return Ok(()),
                         _ => {
                             let _ = wake.recv_timeout(Duration::from_millis(100));
                             continue;
@@ -944,18 +1000,20 @@ fn follow(dir: &Path, seg: u64, from: u64, out: &Out) -> io::Result<()> {
         let got = file.read_at(&mut buf[..room], within)?;
         if got > 0 {
             notes.send_new(dir, out)?;
-            super::frames::encode_data(pos, &buf[..got], &mut frame);
-            send_encoded(out, &frame)?;
+            out.data(pos, &buf[..got], &mut frame)?;
             pos += got as u64;
             continue;
         }
         if ended {
-            return send(out, &Frame::Ended(b"the shell ended".to_vec()));
+            return out.send(Frame::Ended(b"the shell ended".to_vec()));
         }
         // Nothing new to read: a note another process just wrote goes on at once (the
         // watcher wakes this loop for it), so this process learns of that command before
         // it types one of its own.
         notes.send_new(dir, out)?;
+        if out.gone() {
+            return Ok(());
+        }
         let _ = wake.recv_timeout(Duration::from_millis(250));
     }
 }
