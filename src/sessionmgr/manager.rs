@@ -443,12 +443,14 @@ impl Manager {
         if offset > end {
             return Err(SessionError::OffsetPastEnd { offset, end });
         }
+        // A command that ends right here is the answer, though output may follow it at once.
+        let awaited = s.lock().running_at(offset);
         loop {
-            let enough = s.lock().worth_answering(offset, max);
+            let enough = s.lock().worth_answering(offset, max, awaited);
             if enough || tokio::time::Instant::now() >= deadline {
                 let (r, end) = {
                     let st = s.lock();
-                    (st.read(Some(offset), max)?, st.ring.end())
+                    (st.read(Some(offset), max, awaited)?, st.ring.end())
                 };
                 // The reader has seen the end of an ended session: its id can go.
                 if r.state == SessionState::Closed && r.next_cursor >= end {

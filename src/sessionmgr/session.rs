@@ -624,7 +624,9 @@ impl State {
     /// A command's end belongs to it while nothing follows it: a reader that took all of
     /// its output before the end marker came (which adds no bytes) is told the exit code
     /// at its cursor, rather than waiting there for output that never comes.
-    fn locate(&self, offset: u64) -> (Option<&Command>, u64) {
+    /// `awaited`: the command a waiting read saw running at `offset` when it began; its end
+    /// there is the answer even when output followed it at once.
+    fn locate(&self, offset: u64, awaited: Option<u64>) -> (Option<&Command>, u64) {
         let at = offset.max(self.ring.start());
         // Commands in the order they were typed (an agent shell's ids need not be).
         let owner = self.commands().enumerate().filter(|(_, c)| c.start <= at).last();
@@ -634,7 +636,12 @@ impl State {
                 match c.end.filter(|e| *e < next) {
                     // Past its end, or at it with output after (a read from its start
                     // still gets it, output or not).
-                    Some(end) if at > end || (at == end && at > c.start && self.ring.end() > end) => (None, next),
+                    Some(end)
+                        if at > end
+                            || (at == end && at > c.start && self.ring.end() > end && awaited != Some(c.id)) =>
+                    {
+                        (None, next)
+                    }
                     Some(end) => (Some(c), end),
                     None => (Some(c), next),
                 }
@@ -655,8 +662,8 @@ impl State {
     /// Whether a read from `offset` has something to answer a waiting caller with: the
     /// command's end, `max` bytes, a prompt, or the end of the session. Copies nothing, so
     /// a waiting read can ask on every chunk of output.
-    pub fn worth_answering(&self, offset: u64, max: usize) -> bool {
-        let (owner, region_end) = self.locate(offset);
+    pub fn worth_answering(&self, offset: u64, max: usize, awaited: Option<u64>) -> bool {
+        let (owner, region_end) = self.locate(offset, awaited);
         let from = offset.max(self.ring.start());
         let avail = region_end.min(self.ring.end()).saturating_sub(from);
         self.phase == SessionState::Closed
@@ -672,15 +679,21 @@ impl State {
         self.running.as_ref().and_then(|c| c.nudged_at).is_some_and(|t| self.last_output <= t)
     }
 
+    /// The command running at `offset`, if one is: what a read that waits there awaits.
+    pub fn running_at(&self, offset: u64) -> Option<u64> {
+        self.locate(offset, None).0.filter(|c| c.end.is_none()).map(|c| c.id)
+    }
+
     /// Reads up to `max` bytes from `offset` (default: where the latest command's output
     /// starts). A read never crosses from one command's output into the next one's, so an
-    /// exit code always belongs to the data it comes with.
-    pub fn read(&self, offset: Option<u64>, max: usize) -> Result<ReadResult, SessionError> {
+    /// exit code always belongs to the data it comes with. `awaited`: the command a waiting
+    /// read saw running at `offset` (see [`State::running_at`]).
+    pub fn read(&self, offset: Option<u64>, max: usize, awaited: Option<u64>) -> Result<ReadResult, SessionError> {
         let offset = offset.unwrap_or_else(|| self.default_offset());
         if offset > self.ring.end() {
             return Err(SessionError::OffsetPastEnd { offset, end: self.ring.end() });
         }
-        let (owner, region_end) = self.locate(offset);
+        let (owner, region_end) = self.locate(offset, awaited);
         let mut slice = self.ring.read(offset, max, region_end);
         if slice.truncated {
             // The oldest byte kept may be the middle of a character: start at the next one.

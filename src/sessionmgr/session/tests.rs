@@ -16,7 +16,7 @@ fn printed(ring: usize, data: &[u8]) -> State {
 fn a_read_from_an_overwritten_offset_starts_on_a_whole_character() {
     // 10 bytes kept of "a€€€€": the oldest byte held is the last byte of a "€".
     let st = printed(10, "a€€€€".as_bytes());
-    let r = st.read(Some(0), 64).unwrap();
+    let r = st.read(Some(0), 64, None).unwrap();
     assert!(r.truncated);
     assert_eq!((r.data.as_str(), r.offset, r.next_cursor), ("€€€", 4, 13));
 }
@@ -24,7 +24,7 @@ fn a_read_from_an_overwritten_offset_starts_on_a_whole_character() {
 #[test]
 fn invalid_bytes_never_push_the_text_past_max_bytes() {
     let st = printed(1 << 16, &[0xff; 1000]);
-    let r = st.read(Some(0), 64).unwrap();
+    let r = st.read(Some(0), 64, None).unwrap();
     assert!(r.data.len() <= 64, "{}", r.data.len());
     assert_eq!(r.next_cursor, 21);
 }
@@ -61,12 +61,12 @@ fn a_default_read_after_output_overflowed_the_ring_says_truncated() {
     let mut st = printed(64, b"");
     ran(&mut st, b"early\n", 0);
     ran(&mut st, &[b'y'; 200], 3);
-    let r = st.read(None, 1024).unwrap();
+    let r = st.read(None, 1024, None).unwrap();
     assert!(r.truncated, "{r:?}");
     assert_eq!((r.offset, r.next_cursor, r.exit_code), (206 - 64, 206, Some(3)));
     // A command whose output all fits is not truncated.
     ran(&mut st, b"short\n", 0);
-    assert!(!st.read(None, 1024).unwrap().truncated);
+    assert!(!st.read(None, 1024, None).unwrap().truncated);
 }
 
 /// A live agent shell: its host's folder (the command log, what the host's own logic
@@ -147,7 +147,7 @@ fn reads(st: &State, offsets: &[u64]) -> Vec<(String, Option<u64>, Option<i32>, 
     offsets
         .iter()
         .map(|o| {
-            let r = st.read(Some(*o), 1 << 16).unwrap();
+            let r = st.read(Some(*o), 1 << 16, None).unwrap();
             (r.data, r.command_id, r.exit_code, r.truncated)
         })
         .collect()
@@ -193,7 +193,7 @@ fn taking_up_an_agent_shell_from_its_log_gives_the_same_offsets_ids_and_exit_cod
     later.absorb(&live.raw[second.raw as usize..]);
     let tail: Vec<u64> = (second.offset..=live.st.ring.end()).collect();
     assert_eq!(reads(&later, &tail), reads(&live.st, &tail));
-    assert!(later.read(Some(0), 64).unwrap().truncated);
+    assert!(later.read(Some(0), 64, None).unwrap().truncated);
 }
 
 #[test]
@@ -202,7 +202,7 @@ fn output_lost_in_a_flood_still_counts_and_reads_as_truncated() {
     st.gap(st.raw() + 5000);
     assert_eq!((st.lost, st.ring.end()), (5000, 5006));
     st.absorb(b"after");
-    let r = st.read(Some(0), 64).unwrap();
+    let r = st.read(Some(0), 64, None).unwrap();
     assert_eq!((r.data.as_str(), r.offset, r.truncated), ("after", 5006, true));
 }
 
@@ -272,12 +272,12 @@ fn output_while_no_command_runs_belongs_to_none() {
     ran(&mut st, b"one\n", 3);
     st.absorb(b"from a background job\n");
     ran(&mut st, b"", 0);
-    let first = st.read(Some(0), 1024).unwrap();
+    let first = st.read(Some(0), 1024, None).unwrap();
     assert_eq!((first.data.as_str(), first.command_id, first.exit_code), ("one\n", Some(1), Some(3)));
-    let idle = st.read(Some(first.next_cursor), 1024).unwrap();
+    let idle = st.read(Some(first.next_cursor), 1024, None).unwrap();
     assert_eq!((idle.data.as_str(), idle.command_id, idle.finished), ("from a background job\n", None, false));
     // A command that printed nothing still reads from its start, with its exit code.
-    let second = st.read(Some(idle.next_cursor), 1024).unwrap();
+    let second = st.read(Some(idle.next_cursor), 1024, None).unwrap();
     assert_eq!((second.data.as_str(), second.command_id, second.exit_code), ("", Some(2), Some(0)));
     assert!(second.finished);
 }
@@ -288,17 +288,37 @@ fn a_reader_that_had_all_the_output_before_the_end_marker_gets_the_exit_code_at_
     st.enqueue("cmd", None).unwrap();
     let nonce = st.running.as_ref().unwrap().nonce.clone();
     st.absorb(format!("\x1eNAVI{nonce}:S\x1estart\n").as_bytes());
-    let r = st.read(None, 1024).unwrap();
+    let r = st.read(None, 1024, None).unwrap();
     assert_eq!((r.data.as_str(), r.finished), ("start\n", false));
     // The end comes alone, after the reader took every byte: a read (or a waiting one)
     // from its cursor is told the exit code.
     st.absorb(format!("\x1eNAVI{nonce}:E:7\x1e").as_bytes());
-    assert!(st.worth_answering(r.next_cursor, 1024));
-    let end = st.read(Some(r.next_cursor), 1024).unwrap();
+    assert!(st.worth_answering(r.next_cursor, 1024, None));
+    let end = st.read(Some(r.next_cursor), 1024, None).unwrap();
     assert_eq!((end.data.as_str(), end.command_id, end.exit_code, end.finished), ("", Some(1), Some(7), true));
     assert_eq!(end.next_cursor, r.next_cursor);
     // Output printed after it, while no command runs, reads from there on.
     st.absorb(b"from a background job\n");
-    let idle = st.read(Some(end.next_cursor), 1024).unwrap();
+    let idle = st.read(Some(end.next_cursor), 1024, None).unwrap();
+    assert_eq!((idle.data.as_str(), idle.command_id), ("from a background job\n", None));
+}
+
+#[test]
+fn a_read_waiting_at_a_commands_end_is_told_its_exit_code_though_output_follows_at_once() {
+    let mut st = printed(1 << 16, b"");
+    st.enqueue("cmd", None).unwrap();
+    let nonce = st.running.as_ref().unwrap().nonce.clone();
+    st.absorb(format!("\x1eNAVI{nonce}:S\x1estart\n").as_bytes());
+    let cursor = st.read(None, 1024, None).unwrap().next_cursor;
+    // A read waits there on the running command; its end and a background job's line
+    // come in one piece.
+    let awaited = st.running_at(cursor);
+    assert_eq!(awaited, Some(1));
+    st.absorb(format!("\x1eNAVI{nonce}:E:4\x1efrom a background job\n").as_bytes());
+    assert!(st.worth_answering(cursor, 1024, awaited));
+    let end = st.read(Some(cursor), 1024, awaited).unwrap();
+    assert_eq!((end.data.as_str(), end.command_id, end.exit_code, end.finished), ("", Some(1), Some(4), true));
+    // A reader that did not wait there reads the line from the same cursor.
+    let idle = st.read(Some(cursor), 1024, None).unwrap();
     assert_eq!((idle.data.as_str(), idle.command_id), ("from a background job\n", None));
 }
