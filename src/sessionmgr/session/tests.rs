@@ -282,12 +282,19 @@ fn output_while_no_command_runs_belongs_to_none() {
     assert!(second.finished);
 }
 
-#[test]
-fn a_reader_that_had_all_the_output_before_the_end_marker_gets_the_exit_code_at_its_cursor() {
+/// A session running a command that has printed `out` so far; and its nonce.
+fn started(out: &[u8]) -> (State, String) {
     let mut st = printed(1 << 16, b"");
     st.enqueue("cmd", None).unwrap();
     let nonce = st.running.as_ref().unwrap().nonce.clone();
-    st.absorb(format!("\x1eNAVI{nonce}:S\x1estart\n").as_bytes());
+    st.absorb(format!("\x1eNAVI{nonce}:S\x1e").as_bytes());
+    st.absorb(out);
+    (st, nonce)
+}
+
+#[test]
+fn a_reader_that_had_all_the_output_before_the_end_marker_gets_the_exit_code_at_its_cursor() {
+    let (mut st, nonce) = started(b"start\n");
     let r = st.read(None, 1024, None).unwrap();
     assert_eq!((r.data.as_str(), r.finished), ("start\n", false));
     // The end comes alone, after the reader took every byte: a read (or a waiting one)
@@ -305,10 +312,7 @@ fn a_reader_that_had_all_the_output_before_the_end_marker_gets_the_exit_code_at_
 
 #[test]
 fn a_read_waiting_at_a_commands_end_is_told_its_exit_code_though_output_follows_at_once() {
-    let mut st = printed(1 << 16, b"");
-    st.enqueue("cmd", None).unwrap();
-    let nonce = st.running.as_ref().unwrap().nonce.clone();
-    st.absorb(format!("\x1eNAVI{nonce}:S\x1estart\n").as_bytes());
+    let (mut st, nonce) = started(b"start\n");
     let cursor = st.read(None, 1024, None).unwrap().next_cursor;
     // A read waits there on the running command; its end and a background job's line
     // come in one piece.
