@@ -34,7 +34,7 @@ fn halves(nonce: &str) -> (&str, &str) {
 pub fn bootstrap(nonce: &str) -> String {
     let (a, b) = halves(nonce);
     [
-        "stty -echo -onlcr 2>/dev/null",
+        "stty -echo -onlcr -opost 2>/dev/null",
         // The terminal's modes, put back after a failing command: a program killed in raw
         // mode (an editor, a pager) would leave the terminal unusable for the next ones.
         "__navi_tty=$(stty -g 2>/dev/null)",
