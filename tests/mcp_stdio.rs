@@ -508,9 +508,25 @@ fn write_resize_exec_put_get_and_hosts_locally() {
     let (data, r) = read_all(&mut c, &id, None);
     assert_eq!((data.as_str(), r["exit_code"].as_i64()), ("Password: got s3cr'et\n", Some(0)), "{r}");
 
-    c.ok(json!({"operation": "resize", "session_id": id, "rows": 40, "cols": 123}));
-    c.ok(json!({"operation": "send", "session_id": id, "command": "stty size </dev/tty"}));
-    assert_eq!(read_all(&mut c, &id, None).0, "40 123\n");
+    // One resize after another (tmux holds back a pane's second one for a while): the
+    // command typed next sees each.
+    for (rows, cols) in [(40, 123), (41, 124), (39, 99)] {
+        c.ok(json!({"operation": "resize", "session_id": id, "rows": rows, "cols": cols}));
+        c.ok(json!({"operation": "send", "session_id": id, "command": "stty size </dev/tty"}));
+        assert_eq!(read_all(&mut c, &id, None).0, format!("{rows} {cols}\n"));
+    }
+    // A command that leaves the terminal's modes changed, and succeeds, leaves the next one
+    // the terminal as it was.
+    for setup in ["stty raw </dev/tty", "stty echo opost onlcr -isig </dev/tty"] {
+        c.ok(json!({"operation": "send", "session_id": id, "command": setup}));
+        assert_eq!(read_all(&mut c, &id, None).1["exit_code"], 0, "{setup}");
+        c.ok(json!({"operation": "send", "session_id": id, "command": "stty -a </dev/tty"}));
+        let modes = read_all(&mut c, &id, None).0;
+        let words: Vec<&str> = modes.split_whitespace().collect();
+        for want in ["-echo", "-opost", "icanon", "isig"] {
+            assert!(words.contains(&want), "after {setup}: {want} in {modes}");
+        }
+    }
     assert!(
         c.fails(json!({"operation": "resize", "session_id": id, "rows": 0, "cols": 5})).contains("between 1 and 1000")
     );
@@ -568,6 +584,10 @@ fn exec_put_get_and_hosts_on_a_remote_with_one_host_down() {
     c.ok(json!({"operation": "resize", "session_id": id, "rows": 33, "cols": 99}));
     c.ok(json!({"operation": "send", "session_id": id, "command": "stty size </dev/tty"}));
     assert_eq!(read_all(&mut c, &id, None).0, "33 99\n");
+    c.ok(json!({"operation": "send", "session_id": id, "command": "stty raw </dev/tty"}));
+    read_all(&mut c, &id, None);
+    c.ok(json!({"operation": "send", "session_id": id, "command": "echo after raw"}));
+    assert_eq!(read_all(&mut c, &id, None).0, "after raw\n");
     c.ok(json!({"operation": "close", "session_id": id}));
 
     files_round_trip(&mut c, "box", &sshd.remote_home);

@@ -295,10 +295,12 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
     }
     let pty = std::sync::Arc::new(pty);
     let keys = pty.clone();
+    let key_dir = dir.to_path_buf();
     std::thread::spawn(move || {
         let mut buf = [0u8; 16 * 1024];
         let mut input = io::stdin().lock();
         let mut known = pane_size();
+        let mut asked = asked_size(&key_dir);
         loop {
             match input.read(&mut buf) {
                 Ok(0) => break,
@@ -307,6 +309,16 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
                     if now != known {
                         known = now;
                         size(&keys);
+                    }
+                    // tmux spaces out the resizes of a pane (a second one within 0.25 s
+                    // reaches it late): the size asked for goes to the shell's terminal
+                    // before the keys typed after it.
+                    let want = asked_size(&key_dir);
+                    if want != asked {
+                        asked = want;
+                        if let Some((rows, cols)) = want {
+                            let _ = keys.resize(pty_process::Size::new(rows, cols));
+                        }
                     }
                     if (&*keys).write_all(&buf[..n]).is_err() {
                         break;
@@ -374,6 +386,8 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
     });
     let mut segs = Segments::open(dir, seg)?;
     let mut shown = super::view::PaneView::default();
+    // The shell's terminal modes once it is ready: put back after every command.
+    let mut modes: Option<rustix::termios::Termios> = None;
     let mut budget = super::view::Budget::new(std::time::Instant::now());
     let mut buf = vec![0u8; 64 * 1024];
     // What the pane was given and has not taken yet: it never blocks the shell's output.
@@ -409,11 +423,20 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
                 // read, so it is stored and passed on in fewer, larger writes (each write
                 // wakes every reader that follows the segment).
                 n += more(&pty, &mut buf[n..], n);
+                let pane_bytes = shown.filter(&buf[..n]);
+                // Before anyone can see the command's end (and type the next one), the
+                // terminal is as the shell had it when it said it was ready.
+                if modes.is_none() && shown.is_ready() {
+                    modes = rustix::termios::tcgetattr(&*pty).ok();
+                }
+                if let Some(m) = modes.as_ref().filter(|_| shown.take_end()) {
+                    restore_modes(&pty, m);
+                }
                 segs.write(&buf[..n])?;
                 last_read = std::time::Instant::now();
                 if view.is_some() {
                     let room = super::view::BUDGET.saturating_sub(backlog.len());
-                    backlog.extend(budget.pass(&shown.filter(&buf[..n]), last_read, room));
+                    backlog.extend(budget.pass(&pane_bytes, last_read, room));
                     to_pane(&mut view, &mut backlog);
                 }
             }
@@ -425,6 +448,30 @@ pub fn keep(dir: &Path) -> io::Result<i32> {
     let status = child.wait().ok().and_then(|s| s.code()).unwrap_or(0);
     mark_end(dir);
     Ok(status)
+}
+
+/// The terminal size last asked for with `resize` (rows, columns), written by the bridge.
+fn asked_size(dir: &Path) -> Option<(u16, u16)> {
+    let text = crate::files::read_text(&dir.join("size"), 32).ok()??;
+    let (rows, cols) = text.trim().split_once(' ')?;
+    Some((rows.parse().ok()?, cols.parse().ok()?))
+}
+
+/// Puts the terminal's modes back to `want` when a command left them otherwise (`stty raw`
+/// that succeeded, a program killed in raw mode): without a line discipline the next
+/// command line would never be taken as one. The window size is not a mode: it stays.
+fn restore_modes(pty: &pty_process::blocking::Pty, want: &rustix::termios::Termios) {
+    use rustix::termios::SpecialCodeIndex as I;
+    let Ok(now) = rustix::termios::tcgetattr(pty) else { return };
+    let codes = [I::VINTR, I::VQUIT, I::VERASE, I::VKILL, I::VEOF, I::VMIN, I::VTIME, I::VSUSP, I::VEOL];
+    let same = now.input_modes == want.input_modes
+        && now.output_modes == want.output_modes
+        && now.control_modes == want.control_modes
+        && now.local_modes == want.local_modes
+        && codes.iter().all(|&c| now.special_codes[c] == want.special_codes[c]);
+    if !same {
+        let _ = rustix::termios::tcsetattr(pty, rustix::termios::OptionalActions::Now, want);
+    }
 }
 
 /// Gives the pane what it takes now of `backlog`, without waiting; a pane that is gone
@@ -467,7 +514,8 @@ fn alive(name: &str) -> bool {
     tmux(&["has-session", "-t", &target(name)]).is_ok_and(|o| o.status.success())
 }
 
-/// The host's answer to a command (`C` frame) or an id reservation (`I` frame).
+/// The host's answer to a command (`C` frame) or an id reservation (`I` frame). A
+/// reservation's is never `typed` and has no `last`; a command's is `typed`, or has `last`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Ack {
     pub nonce: String,
@@ -756,6 +804,9 @@ pub fn attach(state_dir: &Path, name: &str) -> io::Result<i32> {
                     out.send(Frame::Ack(serde_json::to_vec(&ack).map_err(fail)?))?;
                 }
                 Frame::Resize(rows, cols) => {
+                    // For the keeper, before any key typed after it (see `keep`).
+                    let asked = format!("{rows} {cols}");
+                    let _ = crate::sessions::store::write_atomic(&dir.join("size"), asked.as_bytes());
                     if let Some(c) = ctl.as_mut() {
                         command(c, &format!("resize-window -t {t} -x {cols} -y {rows}"));
                     }

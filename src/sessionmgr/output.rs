@@ -7,7 +7,8 @@ use crate::escapes::{self, Sequence};
 const ESC: u8 = 0x1b;
 
 /// How many leading bytes of `data` to return. With `more_follows`, an incomplete UTF-8
-/// character or escape sequence at the end is left for the next read.
+/// character or escape sequence at the end is left for the next read, and so is a last
+/// carriage return (a CR LF becomes LF in the text however the reads fall).
 pub fn cut(data: &[u8], more_follows: bool) -> usize {
     if !more_follows {
         return data.len();
@@ -32,6 +33,9 @@ pub fn cut(data: &[u8], more_follows: bool) -> usize {
     }
     if let Some(at) = unfinished_escape(&data[..n]) {
         n = at;
+    }
+    if n > 0 && data[n - 1] == b'\r' {
+        n -= 1;
     }
     n
 }
@@ -119,6 +123,19 @@ mod tests {
         assert_eq!(cut(b"ab\x1b[31", false), 6);
         assert_eq!(cut(b"ab\x1b]0;title\x1b", true), 2);
         assert_eq!(cut(b"ab\x1b]0;title\x1b\\", true), 13);
+        assert_eq!(cut(b"ab\r", true), 2);
+        assert_eq!(cut(b"ab\r", false), 3);
+    }
+
+    #[test]
+    fn the_text_is_the_same_however_the_reads_fall() {
+        let s = b"a\tb\r\nc\rd\n\x1b[1m\r\n\xc3\xa9\r\r\nend\r";
+        let whole = clean(s);
+        assert_eq!(whole, "a\tb\nc\rd\n\n\u{e9}\r\nend\r");
+        for at in 0..=s.len() {
+            let k = cut(&s[..at], true);
+            assert_eq!(clean(&s[..k]) + &clean(&s[k..]), whole, "split at {at}");
+        }
     }
 
     #[test]

@@ -43,14 +43,15 @@ pub fn bootstrap(nonce: &str) -> String {
         "if [ -n \"$BASH_VERSION\" ]; then set +H; set +o history; fi",
         "export PAGER=cat GIT_PAGER=cat MANPAGER=cat SYSTEMD_PAGER=cat GIT_TERMINAL_PROMPT=0 \
          GIT_EDITOR=true DEBIAN_FRONTEND=noninteractive TERM=dumb NO_COLOR=1",
-        // __navi_b hands the previous status on to the command (`echo $?`); errexit is off
-        // whenever it runs, so that status cannot end the shell.
+        // __navi_b hands the previous command's status on to the command (`echo $?`), as
+        // __navi_p kept it: what runs before it on the typed line cannot change it. errexit
+        // is off whenever it runs, so that status cannot end the shell.
         "set +e",
-        "__navi_b() { __navi_r=$?; __navi_pending=\"$1$2\"; printf '\\036NAVI%s:S\\036' \"$__navi_pending\"; \
-         return $__navi_r; }",
+        "__navi_b() { __navi_pending=\"$1$2\"; printf '\\036NAVI%s:S\\036' \"$__navi_pending\"; \
+         return \"${__navi_last:-0}\"; }",
         // errexit lasts one command: a `set -e` left on would end the shell at the next
         // failing command.
-        "__navi_p() { __navi_r=$?; set +e; \
+        "__navi_p() { __navi_r=$?; __navi_last=$__navi_r; set +e; \
          if [ \"$__navi_r\" -ne 0 ] && [ -n \"$__navi_tty\" ]; then stty \"$__navi_tty\" 2>/dev/null; fi; \
          if [ -n \"$__navi_pending\" ]; then \
          printf '\\036NAVI%s:E:%d\\036' \"$__navi_pending\" \"$__navi_r\"; __navi_pending=; fi; return $__navi_r; }",
@@ -78,14 +79,18 @@ pub fn bootstrap(nonce: &str) -> String {
 /// It starts with Ctrl-E Ctrl-U: whatever a person typed into the shell's line and left
 /// there (an attached human, typing ahead) is dropped, by readline (end of line, kill to
 /// its start) or by the terminal's line discipline (kill the line) alike. Otherwise it
-/// would run glued to the front of this line, with no start marker ever printed.
+/// would run glued to the front of this line, with no start marker ever printed. On a
+/// terminal left without its line discipline (`stty raw` that succeeded, on a plain shell:
+/// an agent shell's keeper puts the modes back) the two reach the shell as characters: the
+/// `:` after them makes that a word of its own, a command not found whose complaint goes
+/// to /dev/null, and the line after it runs as ever.
 pub fn command_line(command: &str, nonce: &str) -> Option<String> {
     if command.contains('\0') {
         return None;
     }
     let (a, b) = halves(nonce);
     Some(format!(
-        "\x05\x15__navi_b {a} {b} 2>/dev/null; command eval {} </dev/null >/dev/tty 2>/dev/tty; \
+        "\x05\x15: 2>/dev/null; __navi_b {a} {b} 2>/dev/null; command eval {} </dev/null >/dev/tty 2>/dev/tty; \
          {{ __navi_p; }} 2>/dev/null\n",
         quote_pieces(command)
     ))

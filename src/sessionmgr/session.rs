@@ -372,6 +372,14 @@ impl State {
         if let Some(c) = self.queue.iter_mut().find(|c| c.nonce == ack.nonce && c.id == 0) {
             c.id = ack.id;
         }
+        // An id reserved for a queued command (never typed, naming no other command): only
+        // an id. It can come after the command was handed over, and says nothing of that.
+        if !ack.typed && ack.last.is_none() {
+            if let Some(p) = self.pending.as_mut().filter(|p| p.0.nonce == ack.nonce && p.0.id == 0) {
+                p.0.id = ack.id;
+            }
+            return Actions::default();
+        }
         if self.pending.as_ref().is_none_or(|p| p.0.nonce != ack.nonce) {
             return Actions::default();
         }

@@ -29,6 +29,8 @@ pub struct PaneView {
     /// Inside a marker: what it holds so far.
     marker: Option<Vec<u8>>,
     last: u8,
+    /// A command's end marker went by since [`PaneView::take_end`] was last asked.
+    ended: bool,
 }
 
 impl PaneView {
@@ -53,6 +55,8 @@ impl PaneView {
                     let m = self.marker.take().unwrap_or_default();
                     if m.starts_with(b"NAVI") && m.windows(3).any(|w| w == b":R:") {
                         self.ready = true;
+                    } else if m.starts_with(b"NAVI") && m.windows(3).any(|w| w == b":E:") {
+                        self.ended = true;
                     } else if !m.starts_with(b"NAVI") {
                         // Not ours: two separators around output.
                         self.show(&mut out, RS);
@@ -80,6 +84,16 @@ impl PaneView {
             self.show(&mut out, b);
         }
         out
+    }
+
+    /// The shell said it is ready (its terminal's modes are then the ones it keeps).
+    pub fn is_ready(&self) -> bool {
+        self.ready
+    }
+
+    /// Whether a command ended in the output filtered since the last call.
+    pub fn take_end(&mut self) -> bool {
+        std::mem::take(&mut self.ended)
     }
 
     fn show(&mut self, out: &mut Vec<u8>, b: u8) {
@@ -213,6 +227,25 @@ mod tests {
         for cut in 0..bytes.len() {
             assert_eq!(show(&[&bytes[..cut], &bytes[cut..]]), b"one\r\ntwo\r\n", "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn a_commands_end_is_told_once_wherever_the_output_is_cut() {
+        let stream = b"\x1eNAVIab:R:bash\x1e\x1eNAVIab:S\x1eout\n\x1eNAVIab:E:0\x1e";
+        for cut in 0..stream.len() {
+            let mut v = PaneView::default();
+            v.filter(&stream[..cut]);
+            // The marker's last byte is the stream's last: it has not ended before.
+            assert!(!v.take_end(), "cut at {cut}");
+            v.filter(&stream[cut..]);
+            assert!(v.is_ready());
+            assert!(v.take_end(), "cut at {cut}");
+            assert!(!v.take_end());
+        }
+        // A start marker, or output that looks like one, is no end.
+        let mut v = PaneView::default();
+        v.filter(b"\x1eNAVIab:R:bash\x1e\x1eNAVIab:S\x1e:E:1\n\x1e:E:2\x1e");
+        assert!(!v.take_end());
     }
 
     #[test]

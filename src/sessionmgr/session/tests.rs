@@ -197,6 +197,29 @@ fn taking_up_an_agent_shell_from_its_log_gives_the_same_offsets_ids_and_exit_cod
 }
 
 #[test]
+fn the_id_reserved_for_a_queued_command_may_come_after_it_was_typed_and_it_runs_on() {
+    let ready = protocol::nonce();
+    let mut live = Live::new(&ready);
+    live.feed(format!("\x1eNAVI{ready}:R:bash\x1e").as_bytes());
+    live.st.enqueue("first", None).unwrap();
+    live.drain();
+    let first = live.output_of("one\n", 0, "");
+    // Queued behind the first: its id is asked for, and the answer is still on its way
+    // when the first ends and this one is handed over to be typed.
+    live.st.enqueue("second", None).unwrap();
+    live.feed(first.as_bytes());
+    let running = live.st.running.as_ref().map(|c| c.id);
+    assert_eq!(running, Some(2), "the second command runs once both answers came");
+    assert_eq!(live.typed.len(), 2);
+    let second = live.output_of("two\n", 5, "");
+    live.feed(second.as_bytes());
+    let r = live.st.read(None, 1 << 16, None).unwrap();
+    assert_eq!((r.data.as_str(), r.command_id, r.exit_code), ("two\n", Some(2), Some(5)));
+    let all = live.st.read(Some(0), 1 << 16, None).unwrap();
+    assert!(!all.data.contains("NAVI"), "{all:?}");
+}
+
+#[test]
 fn output_lost_in_a_flood_still_counts_and_reads_as_truncated() {
     let mut st = printed(1024, b"before");
     st.gap(st.raw() + 5000);
