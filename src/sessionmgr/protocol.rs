@@ -48,10 +48,10 @@ pub fn bootstrap(nonce: &str) -> String {
         // is off whenever it runs, so that status cannot end the shell.
         "set +e",
         "__navi_b() { __navi_pending=\"$1$2\"; printf '\\036NAVI%s:S\\036' \"$__navi_pending\"; \
-         return \"${__navi_last:-0}\"; }",
+         return \"${__navi_r:-0}\"; }",
         // errexit lasts one command: a `set -e` left on would end the shell at the next
         // failing command.
-        "__navi_p() { __navi_r=$?; __navi_last=$__navi_r; set +e; \
+        "__navi_p() { __navi_r=$?; set +e; \
          if [ \"$__navi_r\" -ne 0 ] && [ -n \"$__navi_tty\" ]; then stty \"$__navi_tty\" 2>/dev/null; fi; \
          if [ -n \"$__navi_pending\" ]; then \
          printf '\\036NAVI%s:E:%d\\036' \"$__navi_pending\" \"$__navi_r\"; __navi_pending=; fi; return $__navi_r; }",
@@ -240,6 +240,20 @@ impl Scanner {
         } else {
             out.push(Piece::Data(data.to_vec()));
         }
+    }
+}
+
+/// What the text of a marker between its two separators says (`NAVI<nonce>:S`,
+/// `…:E:<status>`, `…:R:<shell>`), whatever its nonce: for a reader that knows none (the
+/// pane). `None` when it is not a whole marker.
+pub fn marker_kind(text: &[u8]) -> Option<Piece> {
+    let rest = text.strip_prefix(TAG)?;
+    let colon = rest.iter().position(|&b| b == b':')?;
+    let mut after = rest[colon + 1..].to_vec();
+    after.push(RS);
+    match suffix(&after) {
+        Suffix::Done(piece, len) if len == after.len() => Some(piece),
+        _ => None,
     }
 }
 

@@ -53,9 +53,10 @@ impl PaneView {
             if let Some(m) = self.marker.as_mut() {
                 if b == RS {
                     let m = self.marker.take().unwrap_or_default();
-                    if m.starts_with(b"NAVI") && m.windows(3).any(|w| w == b":R:") {
+                    let kind = super::protocol::marker_kind(&m);
+                    if matches!(kind, Some(super::protocol::Piece::Ready(_))) {
                         self.ready = true;
-                    } else if m.starts_with(b"NAVI") && m.windows(3).any(|w| w == b":E:") {
+                    } else if matches!(kind, Some(super::protocol::Piece::Finished(_))) {
                         self.ended = true;
                     } else if !m.starts_with(b"NAVI") {
                         // Not ours: two separators around output.

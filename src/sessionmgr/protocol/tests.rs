@@ -114,3 +114,14 @@ proptest! {
         prop_assert_eq!(String::from_utf8_lossy(&out.stdout), cmd);
     }
 }
+
+#[test]
+fn a_markers_kind_is_read_whatever_its_nonce() {
+    assert_eq!(marker_kind(b"NAVIab12:R:bash"), Some(Piece::Ready("bash".into())));
+    assert_eq!(marker_kind(b"NAVIab12:R:"), Some(Piece::Ready(String::new())));
+    assert_eq!(marker_kind(b"NAVIab12:S"), Some(Piece::Started));
+    assert_eq!(marker_kind(b"NAVIab12:E:130"), Some(Piece::Finished(130)));
+    for not in [&b"NAVIab12:E:"[..], b"NAVIab12:E:1x", b"NAVIab12:S:", b"NAVIab12", b"navi:E:0", b"NAVIab12:X"] {
+        assert_eq!(marker_kind(not), None, "{}", String::from_utf8_lossy(not));
+    }
+}
